@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The command line: the command table, option tables and exit codes. */
+#ifndef NT_CLI_H
+#define NT_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../core/error.h"
+
+/* Exit codes (documented in `nettrail --help`). */
+enum {
+	NT_EXIT_OK = 0,
+	NT_EXIT_FAIL = 1,
+	NT_EXIT_USAGE = 2,
+	NT_EXIT_INPUT = 3,
+	NT_EXIT_INTR = 4,
+	NT_EXIT_LOST = 5,
+};
+
+/* One option of a command: the table drives both parsing and help. */
+struct cli_opt {
+	const char *name; /* long name, without "--" */
+	int key;	  /* short letter, or a value >= 256 for long-only options */
+	const char *arg;  /* argument name, or NULL for a flag */
+	const char *help;
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *synopsis; /* arguments after the command name */
+	const char *help;     /* one line */
+	const struct cli_opt *opts;
+	const char *details; /* more text for `nettrail help CMD`, or NULL */
+};
+
+/*
+ * getopt_long over @opts; with @in_order, options end at the first non-option (what follows is
+ * a command line of its own, as for record). Returns the option key, -1 at the end of options, '?' on an error
+ * (already reported). *@arg receives the argument.
+ */
+int cli_getopt(int argc, char **argv, const struct cli_opt *opts, bool in_order, char **arg);
+
+/* Print the help of @cmd on @f. */
+void cli_cmd_help(const struct cli_cmd *cmd, FILE *f);
+
+/* Report a usage error for @cmd ("nettrail CMD: <msg>" + a hint) and return NT_EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print the help of the command called @name on stdout; returns NT_EXIT_OK. */
+int cli_help_exit(const char *name);
+
+/* Print @err and map its kind to an exit code. Frees @err. */
+int cli_fail(struct nt_err *err);
+
+/* Install SIGINT/SIGTERM handlers that set nt_interrupted. */
+void cli_catch_signals(void);
+
+/* The signal that interrupted us (0 if none). */
+extern volatile int cli_signal;
+
+int cmd_record(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+extern const struct cli_opt record_opts[], import_opts[], info_opts[];
+extern const char record_details[], import_details[];
+
+#endif

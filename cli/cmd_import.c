@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* nettrail import: trace files into a database, one transaction per file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "../parse/reader.h"
+#include "../store/store.h"
+
+enum { OPT_REPLACE = 256, OPT_INPROC, OPT_TIMEOUT };
+
+const struct cli_opt import_opts[] = {
+	{ "output", 'o', "DB", "the database to create or add to (required)" },
+	{ "format", 'f', "NAME", "read the files as this format instead of detecting it" },
+	{ "replace", OPT_REPLACE, NULL, "replace traces already imported from the same files" },
+	{ "quiet", 'q', NULL, "no progress or summary lines" },
+	{ "timeout", OPT_TIMEOUT, "S", "give up on a reader that makes no progress for S seconds (default 120, 0: never)" },
+	{ "in-process", OPT_INPROC, NULL, "run readers inside this process (debugging; a reader crash kills nettrail)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+const char import_details[] =
+	"Each file becomes one trace of the database; many files make a batch. Formats are\n"
+	"detected from the content. A file that fails leaves nothing of itself in the database;\n"
+	"the other files are still imported. Readers run in a worker process, so a crash in a\n"
+	"trace library on a damaged file is reported as an error.\n"
+	"\nformats:\n";
+
+static void list_formats(void)
+{
+	for (const struct nt_reader_ops *const *r = nt_readers(); *r; r++)
+		fprintf(stderr, "  %-12s %s\n", (*r)->name, (*r)->help);
+}
+
+int cmd_import(int argc, char **argv)
+{
+	struct nt_import_opts o = { .timeout_s = 120 };
+	const char *out = NULL;
+	bool quiet = false, any_ok = false, lost = false;
+	struct nt_store *st = NULL;
+	struct nt_err *err = NULL;
+	int c, code = NT_EXIT_OK;
+	char *arg;
+
+	while ((c = cli_getopt(argc, argv, import_opts, false, &arg)) != -1) {
+		switch (c) {
+		case 'o':
+			out = arg;
+			break;
+		case 'f':
+			if (!nt_reader_find(arg)) {
+				cli_usage("import", "unknown format '%s'; formats are:", arg);
+				list_formats();
+				return NT_EXIT_USAGE;
+			}
+			o.format = arg;
+			break;
+		case OPT_REPLACE:
+			o.replace = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case OPT_TIMEOUT: {
+			char *end;
+			long v = strtol(arg, &end, 10);
+			if (*end || v < 0 || v > 86400)
+				return cli_usage("import", "--timeout wants seconds (0 to 86400), not '%s'", arg);
+			o.timeout_s = (unsigned)v;
+			break;
+		}
+		case OPT_INPROC:
+			o.in_process = true;
+			break;
+		case 'h':
+			return cli_help_exit("import");
+		default:
+			return NT_EXIT_USAGE;
+		}
+	}
+	if (!out)
+		return cli_usage("import", "no database given; use -o DB");
+	if (optind >= argc)
+		return cli_usage("import", "no trace files given");
+	o.progress = !quiet && isatty(2);
+	cli_catch_signals();
+	if (nt_store_open(out, true, &st, &err))
+		return cli_fail(nt_err_wrap(err, "cannot import"));
+	for (int i = optind; i < argc && !nt_interrupted; i++) {
+		struct nt_import_result r;
+
+		if (nt_store_import(st, argv[i], &o, &r, &err)) {
+			int e = nt_err_kind(err);
+			int fc = cli_fail(err);
+			err = NULL;
+			if (code == NT_EXIT_OK || code == NT_EXIT_LOST)
+				code = fc;
+			if (e == NT_E_INTR || e == NT_E_FAIL)
+				break; /* the system or the user said stop */
+			continue;
+		}
+		any_ok = true;
+		if (r.lost || r.lost_unknown)
+			lost = true;
+		if (!quiet)
+			fprintf(stderr, "imported '%s' (%s) as trace %lld: %llu events, %s%llu lost%s\n",
+				argv[i], r.format, (long long)r.trace_id, (unsigned long long)r.events,
+				r.lost_unknown ? "at least " : "", (unsigned long long)r.lost,
+				r.warnings ? ", with warnings" : "");
+	}
+	if (nt_interrupted && code == NT_EXIT_OK)
+		code = NT_EXIT_INTR;
+	/* a new database that received nothing is not left behind */
+	if (nt_store_close(st, !any_ok, &err))
+		return cli_fail(err);
+	if (code == NT_EXIT_OK && lost) {
+		fprintf(stderr, "nettrail: warning: events were lost while tracing; results from the affected windows are incomplete\n");
+		code = NT_EXIT_LOST;
+	}
+	return code;
+}

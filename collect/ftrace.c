@@ -1,0 +1,720 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nettrail record, ftrace backend: a private tracefs instance, raw pages spliced to one file
+ * per CPU while tracing (no decoding on that path), a trace.dat assembled at the end.
+ */
+#include "ftrace.h"
+#include "tracedat_write.h"
+#include "../parse/reader.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tracefs/tracefs.h>
+
+const char *const nt_record_preset[] = {
+	"skb", "net", "napi", "irq", "sock", "tcp", "udp",
+	"kmem:kmalloc", "kmem:kmalloc_node", "kmem:kfree", "kmem:kmem_cache_alloc",
+	"kmem:kmem_cache_alloc_node", "kmem:kmem_cache_free", "kmem:mm_page_alloc",
+	"kmem:mm_page_free", NULL,
+};
+
+#define DEFAULT_BUFFER_KB 8192
+
+struct sysev {
+	char *name;
+	char **events;
+	int nevents;
+};
+
+struct rec {
+	const struct nt_record_opts *o;
+	const char *dir; /* weak: the tracefs mount */
+	struct tracefs_instance *inst;
+	char inst_name[64];
+	struct sysev *sys;
+	int nsys, nevents;
+	int ncpus, page_size;
+	int *rawfd;		  /* per cpu trace_pipe_raw */
+	struct tracefs_cpu **tcpu; /* per cpu */
+	int *outfd;
+	char **outpath;
+	char **stats;
+	char *clock;
+	pid_t child;
+	int child_status;
+	bool child_done;
+	uint64_t bytes;
+	struct nt_err *err;
+};
+
+void nt_record_result_release(struct nt_record_result *r)
+{
+	free(r->lost);
+	r->lost = NULL;
+}
+
+/* ---- checks before anything changes ---- */
+
+static int check_access(struct rec *r)
+{
+	const char *path = NULL;
+	int m;
+
+	if (geteuid() != 0) {
+		r->err = nt_err_new(NT_E_FAIL, "recording needs root: tracefs can only be changed by root");
+		nt_err_hint(r->err, "run it as root, e.g. sudo nettrail record ...");
+		return -1;
+	}
+	m = tracefs_tracing_dir_is_mounted(false, &path);
+	if (m != 1) {
+		FILE *f = fopen("/proc/filesystems", "re");
+		char line[256];
+		bool known = false;
+
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, "\ttracefs"))
+				known = true;
+		if (f)
+			fclose(f);
+		if (!known) {
+			r->err = nt_err_new(NT_E_FAIL, "this kernel has no tracefs (it was built without CONFIG_TRACING)");
+			nt_err_hint(r->err, "use a kernel with tracing, or the lab VM");
+		} else {
+			r->err = nt_err_new(NT_E_FAIL, "tracefs is not mounted");
+			nt_err_hint(r->err, "mount it with: mount -t tracefs nodev /sys/kernel/tracing");
+		}
+		return -1;
+	}
+	r->dir = tracefs_tracing_dir();
+	if (!r->dir) {
+		r->err = nt_err_new(NT_E_FAIL, "cannot find the tracefs directory");
+		return -1;
+	}
+	return 0;
+}
+
+static int sys_add(struct rec *r, const char *system, const char *event)
+{
+	struct sysev *s = NULL;
+	char **ev;
+
+	for (int i = 0; i < r->nsys; i++)
+		if (!strcmp(r->sys[i].name, system))
+			s = &r->sys[i];
+	if (!s) {
+		struct sysev *x = realloc(r->sys, (size_t)(r->nsys + 1) * sizeof(*x));
+		if (!x)
+			return -1;
+		r->sys = x;
+		s = &r->sys[r->nsys++];
+		memset(s, 0, sizeof(*s));
+		if (!(s->name = strdup(system)))
+			return -1;
+	}
+	for (int i = 0; i < s->nevents; i++)
+		if (!strcmp(s->events[i], event))
+			return 0;
+	ev = realloc(s->events, (size_t)(s->nevents + 1) * sizeof(*ev));
+	if (!ev)
+		return -1;
+	s->events = ev;
+	if (!(s->events[s->nevents] = strdup(event)))
+		return -1;
+	s->nevents++;
+	r->nevents++;
+	return 0;
+}
+
+static int is_event_dir(const struct dirent *d)
+{
+	return d->d_name[0] != '.' && d->d_type == DT_DIR;
+}
+
+/* Add every event matching "system[:event]" (globs allowed); returns how many. */
+static int add_spec(struct rec *r, const char *spec)
+{
+	char sys[256], ev[256], path[4096];
+	const char *colon = strchr(spec, ':');
+	struct dirent **sl = NULL, **el = NULL;
+	int ns, added = 0;
+
+	snprintf(sys, sizeof(sys), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
+	snprintf(ev, sizeof(ev), "%s", colon ? colon + 1 : "*");
+	if (!*ev)
+		snprintf(ev, sizeof(ev), "*");
+	snprintf(path, sizeof(path), "%s/events", r->dir);
+	ns = scandir(path, &sl, is_event_dir, alphasort);
+	for (int i = 0; i < ns; i++) {
+		if (!strcmp(sl[i]->d_name, "ftrace") || fnmatch(sys, sl[i]->d_name, 0))
+			continue;
+		snprintf(path, sizeof(path), "%s/events/%s", r->dir, sl[i]->d_name);
+		int ne = scandir(path, &el, is_event_dir, alphasort);
+		for (int j = 0; j < ne; j++) {
+			if (!fnmatch(ev, el[j]->d_name, 0)) {
+				if (sys_add(r, sl[i]->d_name, el[j]->d_name) < 0)
+					added = -1000000;
+				added++;
+			}
+			free(el[j]);
+		}
+		free(el);
+		el = NULL;
+	}
+	for (int i = 0; i < ns; i++)
+		free(sl[i]);
+	free(sl);
+	return added;
+}
+
+static int resolve_events(struct rec *r)
+{
+	const char *const *list = r->o->events ? r->o->events : nt_record_preset;
+	int n = r->o->events ? r->o->nevents : -1;
+
+	for (int i = 0; n < 0 ? list[i] != NULL : i < n; i++) {
+		int got = add_spec(r, list[i]);
+		if (got < 0) {
+			r->err = nt_err_new(NT_E_FAIL, "out of memory");
+			return -1;
+		}
+		if (!got && r->o->events) {
+			r->err = nt_err_new(NT_E_INPUT, "unknown event '%s': this kernel has no such tracepoint",
+					    list[i]);
+			nt_err_hint(r->err, "the events are listed under %s/events (SYSTEM or SYSTEM:EVENT; globs allowed)",
+				    r->dir);
+			return -1;
+		}
+	}
+	if (!r->nevents) {
+		r->err = nt_err_new(NT_E_INPUT, "none of the preset events exists on this kernel");
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove instances left by nettrail processes that were killed (never anyone else's). */
+static int stale_cb(const char *name, void *ctx)
+{
+	long pid;
+	char *end;
+
+	(void)ctx;
+	if (strncmp(name, "nettrail-", 9))
+		return 0;
+	pid = strtol(name + 9, &end, 10);
+	if (pid <= 0 || *end != '-' || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		return 0;
+	{
+		struct tracefs_instance *i = tracefs_instance_alloc(NULL, name);
+		if (i) {
+			tracefs_instance_destroy(i);
+			tracefs_instance_free(i);
+		}
+	}
+	return 0;
+}
+
+/* ---- the instance ---- */
+
+static int setup_instance(struct rec *r)
+{
+	unsigned rnd;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	const char *clock = r->o->clock ? r->o->clock : "local";
+	char *avail;
+
+	if (fd < 0 || read(fd, &rnd, sizeof(rnd)) != sizeof(rnd))
+		rnd = (unsigned)time(NULL) ^ (unsigned)getpid();
+	if (fd >= 0)
+		close(fd);
+	tracefs_instances_walk(stale_cb, NULL);
+	snprintf(r->inst_name, sizeof(r->inst_name), "nettrail-%ld-%08x", (long)getpid(), rnd);
+	if (tracefs_instance_exists(r->inst_name)) {
+		r->err = nt_err_new(NT_E_FAIL, "tracefs instance '%s' already exists", r->inst_name);
+		return -1;
+	}
+	r->inst = tracefs_instance_create(r->inst_name);
+	if (!r->inst) {
+		r->err = nt_err_errno(NT_E_FAIL, errno, "cannot create tracefs instance '%s'", r->inst_name);
+		return -1;
+	}
+	tracefs_trace_off(r->inst);
+	/* the clock */
+	avail = tracefs_instance_file_read(r->inst, "trace_clock", NULL);
+	if (!avail || !strstr(avail, clock) ||
+	    tracefs_instance_file_write(r->inst, "trace_clock", clock) < 0) {
+		r->err = nt_err_new(NT_E_INPUT, "trace clock '%s' is not available (this kernel offers: %s)",
+				    clock, avail ? avail : "?");
+		free(avail);
+		return -1;
+	}
+	free(avail);
+	if (tracefs_instance_set_buffer_size(r->inst, r->o->buffer_kb ? r->o->buffer_kb : DEFAULT_BUFFER_KB, -1) < 0) {
+		r->err = nt_err_errno(NT_E_FAIL, errno, "cannot set the buffer size to %u KB per cpu",
+				      r->o->buffer_kb ? r->o->buffer_kb : DEFAULT_BUFFER_KB);
+		return -1;
+	}
+	for (int i = 0; i < r->nsys; i++)
+		for (int j = 0; j < r->sys[i].nevents; j++)
+			if (tracefs_event_enable(r->inst, r->sys[i].name, r->sys[i].events[j]) < 0) {
+				r->err = nt_err_errno(NT_E_FAIL, errno, "cannot enable event %s:%s",
+						      r->sys[i].name, r->sys[i].events[j]);
+				return -1;
+			}
+	return 0;
+}
+
+static int open_cpus(struct rec *r)
+{
+	long sub = r->page_size;
+	char *s = tracefs_instance_file_read(r->inst, "buffer_subbuf_size_kb", NULL);
+
+	if (s) {
+		sub = strtol(s, NULL, 10) * 1024;
+		free(s);
+		if (sub != r->page_size) {
+			r->err = nt_err_new(NT_E_FAIL, "the ring buffer's sub-buffers are %ld bytes, not the page size %d; trace.dat v6 cannot describe that",
+					    sub, r->page_size);
+			return -1;
+		}
+	}
+	r->rawfd = calloc((size_t)r->ncpus, sizeof(int));
+	r->outfd = calloc((size_t)r->ncpus, sizeof(int));
+	r->tcpu = calloc((size_t)r->ncpus, sizeof(*r->tcpu));
+	r->outpath = calloc((size_t)r->ncpus, sizeof(char *));
+	r->stats = calloc((size_t)r->ncpus, sizeof(char *));
+	if (!r->rawfd || !r->outfd || !r->tcpu || !r->outpath || !r->stats) {
+		r->err = nt_err_new(NT_E_FAIL, "out of memory");
+		return -1;
+	}
+	for (int c = 0; c < r->ncpus; c++)
+		r->rawfd[c] = r->outfd[c] = -1;
+	for (int c = 0; c < r->ncpus; c++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/trace_pipe_raw",
+			 tracefs_instance_get_dir(r->inst), c);
+		r->rawfd[c] = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (r->rawfd[c] < 0) {
+			if (errno == ENOENT)
+				continue; /* cpu not present */
+			r->err = nt_err_errno(NT_E_FAIL, errno, "cannot open '%s'", path);
+			return -1;
+		}
+		r->tcpu[c] = tracefs_cpu_alloc_fd(r->rawfd[c], r->page_size, true);
+		if (asprintf(&r->outpath[c], "%s.cpu%d.nettrail-tmp", r->o->output, c) < 0)
+			r->outpath[c] = NULL;
+		if (!r->tcpu[c] || !r->outpath[c]) {
+			r->err = nt_err_new(NT_E_FAIL, "cannot set up reading cpu %d", c);
+			return -1;
+		}
+		r->outfd[c] = open(r->outpath[c], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (r->outfd[c] < 0) {
+			r->err = nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", r->outpath[c]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Move whatever full pages are ready to the files. */
+static int drain(struct rec *r, bool flush)
+{
+	for (int c = 0; c < r->ncpus; c++) {
+		int n;
+
+		if (!r->tcpu[c])
+			continue;
+		do {
+			errno = 0;
+			n = flush ? tracefs_cpu_flush_write(r->tcpu[c], r->outfd[c]) :
+				    tracefs_cpu_write(r->tcpu[c], r->outfd[c], true);
+			if (n > 0)
+				r->bytes += (uint64_t)n;
+		} while (n > 0 && !flush);
+		if (n < 0 && errno && errno != EAGAIN && errno != EINTR && errno != ENODATA) {
+			r->err = nt_err_errno(NT_E_FAIL, errno, "cannot save the cpu %d ring buffer to '%s'",
+					      c, r->outpath[c]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- the command ---- */
+
+static int start_child(struct rec *r, int gate[2], int status[2])
+{
+	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0) {
+		r->err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", r->o->argv[0]);
+		return -1;
+	}
+	fflush(NULL);
+	r->child = fork();
+	if (r->child < 0) {
+		r->err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", r->o->argv[0]);
+		return -1;
+	}
+	if (r->child == 0) {
+		char go;
+		int e;
+
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		close(gate[1]);
+		close(status[0]);
+		if (read(gate[0], &go, 1) != 1)
+			_exit(126); /* the capture was abandoned */
+		execvp(r->o->argv[0], r->o->argv);
+		e = errno;
+		if (write(status[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(gate[0]);
+	close(status[1]);
+	gate[0] = status[1] = -1;
+	return 0;
+}
+
+static void reap(struct rec *r, bool wait)
+{
+	if (r->child > 0 && !r->child_done) {
+		pid_t p = waitpid(r->child, &r->child_status, wait ? 0 : WNOHANG);
+		if (p == r->child)
+			r->child_done = true;
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ---- what the trace.dat needs besides the pages ---- */
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	char chunk[65536];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	m = open_memstream(&buf, &len);
+	if (!m) {
+		fclose(f);
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, m);
+	fclose(f);
+	fclose(m);
+	return buf;
+}
+
+/* saved_cmdlines plus every task in /proc (the kernel's cache keeps only a few). */
+static char *cmdlines(struct rec *r)
+{
+	char *saved = tracefs_instance_file_read(NULL, "saved_cmdlines", NULL);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	DIR *d;
+	struct dirent *e;
+
+	if (!m) {
+		free(saved);
+		return NULL;
+	}
+	if (saved)
+		fputs(saved, m);
+	free(saved);
+	d = opendir("/proc");
+	while (d && (e = readdir(d))) {
+		char path[600], comm[64];
+		FILE *f;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/task", e->d_name);
+		DIR *td = opendir(path);
+		struct dirent *te;
+		while (td && (te = readdir(td))) {
+			if (!isdigit((unsigned char)te->d_name[0]))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/comm", e->d_name, te->d_name);
+			f = fopen(path, "re");
+			if (f && fgets(comm, sizeof(comm), f)) {
+				comm[strcspn(comm, "\n")] = '\0';
+				fprintf(m, "%s %s\n", te->d_name, comm);
+			}
+			if (f)
+				fclose(f);
+		}
+		if (td)
+			closedir(td);
+	}
+	if (d)
+		closedir(d);
+	if (r->child > 0 && r->o->argv) {
+		const char *b = strrchr(r->o->argv[0], '/');
+		fprintf(m, "%ld %.15s\n", (long)r->child, b ? b + 1 : r->o->argv[0]);
+	}
+	fclose(m);
+	return buf;
+}
+
+static int write_trace(struct rec *r, const char *cmdl)
+{
+	struct nt_tracedat_system *sys = calloc((size_t)r->nsys + 1, sizeof(*sys));
+	struct utsname u;
+	char uname_s[1024];
+	char *kallsyms = read_all("/proc/kallsyms");
+	char *printk = tracefs_instance_file_read(NULL, "printk_formats", NULL);
+	int ret;
+
+	if (!sys || !kallsyms) {
+		free(sys);
+		free(kallsyms);
+		free(printk);
+		r->err = nt_err_new(NT_E_FAIL, "cannot read /proc/kallsyms");
+		return -1;
+	}
+	for (int i = 0; i < r->nsys; i++) {
+		sys[i].name = r->sys[i].name;
+		sys[i].events = (const char *const *)r->sys[i].events;
+		sys[i].nevents = r->sys[i].nevents;
+	}
+	uname(&u);
+	snprintf(uname_s, sizeof(uname_s), "%s %s %s %s", u.sysname, u.nodename, u.release, u.machine);
+	ret = nt_tracedat_write(r->o->output,
+				&(struct nt_tracedat_src){
+					.tracing_dir = r->dir,
+					.systems = sys,
+					.nsystems = r->nsys,
+					.ncpus = r->ncpus,
+					.cpu_files = (const char *const *)r->outpath,
+					.page_size = r->page_size,
+					.kallsyms = kallsyms,
+					.printk_formats = printk,
+					.cmdlines = cmdl,
+					.clock = r->clock,
+					.uname = uname_s,
+					.cpustats = (const char *const *)r->stats,
+				},
+				&r->err);
+	free(sys);
+	free(kallsyms);
+	free(printk);
+	return ret;
+}
+
+/* ---- teardown ---- */
+
+static void close_cpus(struct rec *r)
+{
+	for (int c = 0; r->tcpu && c < r->ncpus; c++) {
+		if (r->tcpu[c])
+			tracefs_cpu_free_fd(r->tcpu[c]);
+		r->tcpu[c] = NULL;
+		if (r->rawfd[c] >= 0)
+			close(r->rawfd[c]);
+		r->rawfd[c] = -1;
+	}
+}
+
+static void destroy_instance(struct rec *r)
+{
+	if (!r->inst)
+		return;
+	tracefs_trace_off(r->inst);
+	close_cpus(r);
+	/* events must be off before the instance can go */
+	tracefs_event_disable(r->inst, NULL, NULL);
+	if (tracefs_instance_destroy(r->inst) < 0 && !r->err)
+		r->err = nt_err_errno(NT_E_FAIL, errno, "cannot remove tracefs instance '%s'",
+				      r->inst_name);
+	tracefs_instance_free(r->inst);
+	r->inst = NULL;
+}
+
+static void release(struct rec *r)
+{
+	for (int c = 0; c < r->ncpus; c++) {
+		if (r->outfd && r->outfd[c] >= 0)
+			close(r->outfd[c]);
+		if (r->outpath && r->outpath[c]) {
+			unlink(r->outpath[c]);
+			free(r->outpath[c]);
+		}
+		if (r->stats)
+			free(r->stats[c]);
+	}
+	for (int i = 0; i < r->nsys; i++) {
+		for (int j = 0; j < r->sys[i].nevents; j++)
+			free(r->sys[i].events[j]);
+		free(r->sys[i].events);
+		free(r->sys[i].name);
+	}
+	free(r->sys);
+	free(r->rawfd);
+	free(r->outfd);
+	free(r->outpath);
+	free(r->tcpu);
+	free(r->stats);
+	free(r->clock);
+}
+
+static uint64_t stat_lost(const char *stats)
+{
+	uint64_t lost = 0;
+	const char *keys[] = { "\noverrun: ", "\ncommit overrun: ", "\ndropped events: " };
+
+	for (size_t i = 0; stats && i < 3; i++) {
+		const char *p = strstr(stats, keys[i]);
+		if (!p && !strncmp(stats, keys[i] + 1, strlen(keys[i]) - 1))
+			p = stats - 1;
+		if (p)
+			lost += strtoull(p + strlen(keys[i]), NULL, 10);
+	}
+	return lost;
+}
+
+static void progress(struct rec *r, double t0, bool final)
+{
+	fprintf(stderr, "\r\033[Krecording: %.1f s, %.1f MB of ring buffer saved%s", now_s() - t0,
+		(double)r->bytes / 1e6, final ? "\n" : "");
+}
+
+int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *res,
+		     struct nt_err **err)
+{
+	struct rec r = { .o = o, .child = -1 };
+	int gate[2] = { -1, -1 }, status[2] = { -1, -1 };
+	double t0, last_progress = 0;
+	char *cmdl = NULL;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	res->cmd_status = -1;
+	r.page_size = (int)sysconf(_SC_PAGESIZE);
+	r.ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	if (check_access(&r) || resolve_events(&r) || setup_instance(&r) || open_cpus(&r))
+		goto out;
+	if (o->argv && start_child(&r, gate, status))
+		goto out;
+	if (tracefs_trace_on(r.inst) < 0) {
+		r.err = nt_err_errno(NT_E_FAIL, errno, "cannot start tracing");
+		goto out;
+	}
+	t0 = now_s();
+	if (o->argv) {
+		int e = 0;
+		ssize_t n;
+		if (write(gate[1], "g", 1) != 1) {
+			r.err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", o->argv[0]);
+			goto out;
+		}
+		close(gate[1]);
+		gate[1] = -1;
+		n = read(status[0], &e, sizeof(e)); /* EOF: exec succeeded */
+		if (n == sizeof(e)) {
+			reap(&r, true);
+			r.err = nt_err_errno(NT_E_INPUT, e, "cannot run '%s'", o->argv[0]);
+			goto out;
+		}
+	}
+	for (;;) {
+		if (drain(&r, false))
+			goto out;
+		reap(&r, false);
+		if (r.child_done || nt_interrupted || (o->duration > 0 && now_s() - t0 >= o->duration))
+			break;
+		if (o->progress && now_s() - last_progress > 0.5) {
+			progress(&r, t0, false);
+			last_progress = now_s();
+		}
+		poll(NULL, 0, 50);
+	}
+	tracefs_trace_off(r.inst);
+	res->stopped_by_signal = nt_interrupted;
+	if (drain(&r, false) || drain(&r, true))
+		goto out;
+	if (o->progress)
+		progress(&r, t0, true);
+	for (int c = 0; c < r.ncpus; c++) {
+		char f[64];
+		snprintf(f, sizeof(f), "per_cpu/cpu%d/stats", c);
+		if (r.rawfd[c] >= 0)
+			r.stats[c] = tracefs_instance_file_read(r.inst, f, NULL);
+	}
+	r.clock = tracefs_instance_file_read(r.inst, "trace_clock", NULL);
+	if (r.clock)
+		r.clock[strcspn(r.clock, "\n")] = '\0';
+	/* the kernel's part is over: give tracefs back before the slow part */
+	if (r.child > 0 && !r.child_done) {
+		kill(r.child, SIGTERM);
+		reap(&r, true);
+	}
+	destroy_instance(&r);
+	if (r.err)
+		goto out;
+	cmdl = cmdlines(&r);
+	if (write_trace(&r, cmdl))
+		goto out;
+	res->ncpus = r.ncpus;
+	res->lost = calloc((size_t)r.ncpus, sizeof(*res->lost));
+	for (int c = 0; c < r.ncpus && res->lost; c++) {
+		res->lost[c] = stat_lost(r.stats[c]);
+		res->lost_total += res->lost[c];
+	}
+	res->bytes = r.bytes;
+	res->nevents = r.nevents;
+	res->cmd_status = r.child > 0 ? r.child_status : -1;
+	ret = 0;
+out:
+	if (r.child > 0 && !r.child_done) {
+		if (gate[1] >= 0) { /* never released: it exits on EOF */
+			close(gate[1]);
+			gate[1] = -1;
+		} else {
+			kill(r.child, SIGTERM);
+		}
+		reap(&r, true);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (gate[i] >= 0)
+			close(gate[i]);
+		if (status[i] >= 0)
+			close(status[i]);
+	}
+	destroy_instance(&r);
+	release(&r);
+	free(cmdl);
+	if (ret)
+		nt_err_set(err, r.err ? r.err : nt_err_new(NT_E_FAIL, "recording failed"));
+	else
+		nt_err_free(r.err);
+	return ret;
+}

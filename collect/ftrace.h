@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Capture with ftrace through libtracefs, in a tracefs instance of our own, streaming each
+ * CPU's raw ring-buffer pages to disk and writing a trace.dat at the end. Whatever happens,
+ * the instance is removed and tracefs is left as it was.
+ */
+#ifndef NT_FTRACE_H
+#define NT_FTRACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/error.h"
+
+struct nt_record_opts {
+	const char *output;	   /* trace.dat to write */
+	const char *const *events; /* "system" or "system:event" (globs allowed); NULL: preset */
+	int nevents;
+	unsigned buffer_kb; /* per-CPU ring buffer; 0: default */
+	double duration;    /* stop after this many seconds; 0: no limit */
+	char *const *argv;  /* command to run and trace until it exits; NULL: none */
+	const char *clock;  /* trace clock; NULL: "local" */
+	bool progress;	    /* show progress on stderr */
+};
+
+struct nt_record_result {
+	int ncpus;
+	uint64_t *lost; /* owned: per cpu lost events (overruns); free with nt_record_result_release */
+	uint64_t lost_total;
+	uint64_t bytes; /* raw ring-buffer bytes saved */
+	int nevents;	/* events enabled */
+	int cmd_status; /* wait status of the command, or -1 when there was none */
+	bool stopped_by_signal; /* Ctrl-C/SIGTERM ended the capture */
+};
+
+void nt_record_result_release(struct nt_record_result *r);
+
+/* The events of the default preset (NULL-terminated, "system" or "system:event"). */
+extern const char *const nt_record_preset[];
+
+/*
+ * Record. Checks privilege, tracefs and every event name before changing anything. On
+ * success the trace.dat is complete (also when a signal ended the capture early: see
+ * r->stopped_by_signal). On failure no file is left at o->output and *err says why.
+ */
+int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *r,
+		     struct nt_err **err);
+
+#endif

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The trace.dat v6 writer: header sections from tracefs and /proc, the options trace-cmd
+ * itself writes (TRACECLOCK, UNAME, CPUSTAT), then each CPU's raw pages at page-aligned offsets.
+ */
+#include "tracedat_write.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { OPT_DONE = 0, OPT_CPUSTAT = 2, OPT_TRACECLOCK = 4, OPT_UNAME = 5 };
+
+struct out {
+	int fd;
+	uint64_t off;
+	const char *path;
+	struct nt_err *err;
+};
+
+static int put(struct out *o, const void *p, size_t n)
+{
+	const char *c = p;
+
+	if (o->err)
+		return -1;
+	while (n) {
+		ssize_t w = write(o->fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			o->err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", o->path);
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+		o->off += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Numbers in host byte order: the file says which (byte 0 little, 1 big). */
+static int put_u16(struct out *o, uint16_t v)
+{
+	return put(o, &v, 2);
+}
+
+static int put_u32(struct out *o, uint32_t v)
+{
+	return put(o, &v, 4);
+}
+
+static int put_u64(struct out *o, uint64_t v)
+{
+	return put(o, &v, 8);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t n = 0, cap = 0, r;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (cap - n < 65536) {
+			char *b = realloc(buf, cap + 262144);
+			if (!b) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = b;
+			cap += 262144;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static int put_file(struct out *o, const char *path, int lenbytes)
+{
+	size_t n = 0;
+	char *s = slurp(path, &n);
+
+	if (!s) {
+		if (!o->err)
+			o->err = nt_err_errno(NT_E_FAIL, errno, "cannot read '%s'", path);
+		return -1;
+	}
+	if (lenbytes == 8)
+		put_u64(o, n);
+	else
+		put_u32(o, (uint32_t)n);
+	put(o, s, n);
+	free(s);
+	return o->err ? -1 : 0;
+}
+
+static int put_str_section(struct out *o, const char *s, int lenbytes)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (lenbytes == 8)
+		put_u64(o, n);
+	else
+		put_u32(o, (uint32_t)n);
+	return put(o, s ? s : "", n);
+}
+
+static int put_option(struct out *o, uint16_t id, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	put_u16(o, id);
+	put_u32(o, (uint32_t)n);
+	return put(o, s, n);
+}
+
+static int filter_formats(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+static int write_ftrace_formats(struct out *o, const char *dir)
+{
+	char path[4096];
+	struct dirent **list = NULL;
+	int n, count = 0;
+
+	snprintf(path, sizeof(path), "%s/events/ftrace", dir);
+	n = scandir(path, &list, filter_formats, alphasort);
+	if (n < 0) {
+		put_u32(o, 0);
+		return o->err ? -1 : 0;
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/events/ftrace/%s/format", dir, list[i]->d_name);
+		if (!access(path, R_OK))
+			count++;
+	}
+	put_u32(o, (uint32_t)count);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/events/ftrace/%s/format", dir, list[i]->d_name);
+		if (!access(path, R_OK))
+			put_file(o, path, 8);
+		free(list[i]);
+	}
+	free(list);
+	return o->err ? -1 : 0;
+}
+
+static int copy_cpu(struct out *o, const char *file, uint64_t size)
+{
+	int in;
+	off_t inoff = 0;
+
+	if (!size)
+		return 0;
+	in = open(file, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		o->err = nt_err_errno(NT_E_FAIL, errno, "cannot read '%s'", file);
+		return -1;
+	}
+	while ((uint64_t)inoff < size) {
+		ssize_t n = copy_file_range(in, &inoff, o->fd, NULL, size - (uint64_t)inoff, 0);
+		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL)) {
+			char buf[65536];
+			n = pread(in, buf, sizeof(buf), inoff);
+			if (n > 0) {
+				inoff += n;
+				if (put(o, buf, (size_t)n))
+					break;
+				continue;
+			}
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!o->err)
+				o->err = nt_err_errno(NT_E_FAIL, n < 0 ? errno : EIO, "cannot write '%s'", o->path);
+			break;
+		}
+		o->off += (uint64_t)n;
+	}
+	close(in);
+	return o->err ? -1 : 0;
+}
+
+int nt_tracedat_write(const char *path, const struct nt_tracedat_src *s, struct nt_err **err)
+{
+	struct out o = { .fd = -1, .path = path };
+	char *tmp = NULL, p[4096];
+	uint64_t *sizes = NULL, *offs = NULL, data_at;
+	uint16_t one = 1;
+	struct stat st;
+
+	if (asprintf(&tmp, "%s.nettrail-tmp", path) < 0)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	sizes = calloc((size_t)s->ncpus + 1, sizeof(*sizes));
+	offs = calloc((size_t)s->ncpus + 1, sizeof(*offs));
+	if (!sizes || !offs) {
+		o.err = nt_err_new(NT_E_FAIL, "out of memory");
+		goto out;
+	}
+	for (int c = 0; c < s->ncpus; c++)
+		if (s->cpu_files[c] && !stat(s->cpu_files[c], &st))
+			sizes[c] = (uint64_t)st.st_size / (uint64_t)s->page_size * (uint64_t)s->page_size;
+	o.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	o.path = path;
+	if (o.fd < 0) {
+		o.err = nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", tmp);
+		goto out;
+	}
+	/* initial format */
+	put(&o, "\027\010\104tracing6", 12); /* with the version string's NUL */
+	{
+		unsigned char endian = *(unsigned char *)&one ? 0 : 1, lsize = sizeof(long);
+		put(&o, &endian, 1);
+		put(&o, &lsize, 1);
+	}
+	put_u32(&o, (uint32_t)s->page_size);
+	/* header info */
+	put(&o, "header_page", 12);
+	snprintf(p, sizeof(p), "%s/events/header_page", s->tracing_dir);
+	put_file(&o, p, 8);
+	put(&o, "header_event", 13);
+	snprintf(p, sizeof(p), "%s/events/header_event", s->tracing_dir);
+	put_file(&o, p, 8);
+	write_ftrace_formats(&o, s->tracing_dir);
+	/* event formats */
+	put_u32(&o, (uint32_t)s->nsystems);
+	for (int i = 0; i < s->nsystems && !o.err; i++) {
+		const struct nt_tracedat_system *sys = &s->systems[i];
+		put(&o, sys->name, strlen(sys->name) + 1);
+		put_u32(&o, (uint32_t)sys->nevents);
+		for (int j = 0; j < sys->nevents; j++) {
+			snprintf(p, sizeof(p), "%s/events/%s/%s/format", s->tracing_dir, sys->name,
+				 sys->events[j]);
+			put_file(&o, p, 8);
+		}
+	}
+	put_str_section(&o, s->kallsyms, 4);
+	put_str_section(&o, s->printk_formats, 4);
+	put_str_section(&o, s->cmdlines, 8);
+	put_u32(&o, (uint32_t)s->ncpus);
+	/* options */
+	put(&o, "options  ", 10);
+	if (s->clock)
+		put_option(&o, OPT_TRACECLOCK, s->clock);
+	if (s->uname)
+		put_option(&o, OPT_UNAME, s->uname);
+	for (int c = 0; c < s->ncpus; c++) {
+		char *stat_text;
+		if (!s->cpustats || !s->cpustats[c])
+			continue;
+		if (asprintf(&stat_text, "CPU: %d\n%s", c, s->cpustats[c]) < 0)
+			continue;
+		put_option(&o, OPT_CPUSTAT, stat_text);
+		free(stat_text);
+	}
+	put_u16(&o, OPT_DONE);
+	put(&o, "flyrecord", 10);
+	/* the cpu table, then the data at page-aligned offsets */
+	data_at = o.off + (uint64_t)s->ncpus * 16;
+	for (int c = 0; c < s->ncpus; c++) {
+		data_at = (data_at + (uint64_t)s->page_size - 1) / (uint64_t)s->page_size *
+			  (uint64_t)s->page_size;
+		offs[c] = data_at;
+		data_at += sizes[c];
+	}
+	for (int c = 0; c < s->ncpus; c++) {
+		put_u64(&o, offs[c]);
+		put_u64(&o, sizes[c]);
+	}
+	for (int c = 0; c < s->ncpus && !o.err; c++) {
+		static const char zeros[65536];
+		while (o.off < offs[c] && !o.err) {
+			uint64_t gap = offs[c] - o.off;
+			put(&o, zeros, gap < sizeof(zeros) ? (size_t)gap : sizeof(zeros));
+		}
+		copy_cpu(&o, s->cpu_files[c], sizes[c]);
+	}
+	if (!o.err && fsync(o.fd) < 0)
+		o.err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", path);
+	if (!o.err && close(o.fd) < 0)
+		o.err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", path);
+	else if (o.err)
+		close(o.fd);
+	o.fd = -1;
+	if (!o.err && rename(tmp, path) < 0)
+		o.err = nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", path);
+out:
+	if (o.fd >= 0)
+		close(o.fd);
+	if (o.err)
+		unlink(tmp);
+	free(tmp);
+	free(sizes);
+	free(offs);
+	if (o.err)
+		return nt_err_set(err, o.err);
+	return 0;
+}

@@ -1,0 +1,774 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The trace-cmd trace.dat reader (v6 and v7, through libtracecmd + libtraceevent). Each event
+ * type becomes a class whose fields come from its format; symbolic fields are decoded from the
+ * format's own __print_symbolic/__print_flags tables and %pS fields resolved through the
+ * trace's kallsyms. CPUs (and buffer instances) are merged in timestamp order.
+ */
+#include "reader.h"
+#include "tracecmd_private.h"
+#include "tracedat_header.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <traceevent/event-parse.h>
+
+struct symtab {
+	unsigned n;
+	int64_t *val;
+	char **str; /* weak: owned by the tep print args */
+	bool flags; /* __print_flags: decode as a '|' list */
+	const char *delim;
+};
+
+enum col_kind { C_INT, C_STR, C_DYNSTR, C_BLOB, C_DYNBLOB };
+
+struct col {
+	const struct tep_format_field *f; /* weak */
+	enum col_kind kind;
+	int offset, size;
+	bool is_signed, relative;
+	struct symtab *sym; /* owned, or NULL */
+	bool ksym;	    /* printed with %pS: add the kernel symbol */
+};
+
+struct cls {
+	uint32_t id;
+	struct tep_event *ev; /* weak */
+	unsigned ncols;
+	struct col *cols; /* owned */
+};
+
+struct head {
+	struct tracecmd_input *h; /* weak */
+	int cpu;
+	struct tep_record *rec; /* owned: next record of this cpu, or NULL when done */
+	uint64_t last_ts;
+};
+
+struct pidset {
+	int32_t *key;
+	unsigned cap, n;
+};
+
+struct tracedat {
+	char *path;
+	struct tracecmd_input *h;     /* owned */
+	struct tracecmd_input **inst; /* owned: buffer instances */
+	int ninst;
+	struct tep_handle *tep; /* weak */
+	struct head *heads;
+	int nheads;
+	struct cls **by_id; /* owned, indexed by event id */
+	int max_id;
+	uint32_t next_class;
+	struct pidset pids;
+	bool info_sent;
+	uint64_t unknown_type;
+	int unknown_first_id;
+};
+
+static int probe(const char *path, const unsigned char *head, size_t n)
+{
+	(void)path;
+	if (n >= 10 && head[0] == 0x17 && head[1] == 0x08 && head[2] == 0x44 &&
+	    !memcmp(head + 3, "tracing", 7))
+		return 100;
+	return 0;
+}
+
+/* ---- pid set (which tasks were announced) ---- */
+
+static bool pidset_add(struct pidset *s, int32_t pid)
+{
+	unsigned i;
+
+	if (s->n * 2 >= s->cap) {
+		unsigned cap = s->cap ? s->cap * 2 : 1024;
+		int32_t *k = malloc(cap * sizeof(*k));
+		if (!k)
+			return false;
+		for (i = 0; i < cap; i++)
+			k[i] = -1;
+		for (i = 0; i < s->cap; i++) {
+			if (s->key[i] >= 0) {
+				unsigned j = ((uint32_t)s->key[i] * 2654435761u) & (cap - 1);
+				while (k[j] >= 0)
+					j = (j + 1) & (cap - 1);
+				k[j] = s->key[i];
+			}
+		}
+		free(s->key);
+		s->key = k;
+		s->cap = cap;
+	}
+	i = ((uint32_t)pid * 2654435761u) & (s->cap - 1);
+	while (s->key[i] >= 0) {
+		if (s->key[i] == pid)
+			return false;
+		i = (i + 1) & (s->cap - 1);
+	}
+	s->key[i] = pid;
+	s->n++;
+	return true;
+}
+
+/* ---- print-format analysis ---- */
+
+static const struct tep_print_arg *unwrap(const struct tep_print_arg *a)
+{
+	while (a && a->type == TEP_PRINT_TYPE)
+		a = a->typecast.item;
+	return a;
+}
+
+static struct col *col_by_name(struct cls *c, const char *name)
+{
+	for (unsigned i = 0; i < c->ncols; i++)
+		if (!strcmp(c->cols[i].f->name, name))
+			return &c->cols[i];
+	return NULL;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static struct symtab *symtab_new(const struct tep_print_flag_sym *list, bool flags,
+				 const char *delim)
+{
+	struct symtab *t = calloc(1, sizeof(*t));
+	unsigned n = 0, i;
+	const struct tep_print_flag_sym *s;
+
+	if (!t)
+		return NULL;
+	for (s = list; s; s = s->next)
+		n++;
+	t->val = calloc(n ? n : 1, sizeof(*t->val));
+	t->str = calloc(n ? n : 1, sizeof(*t->str));
+	if (!t->val || !t->str) {
+		free(t->val);
+		free(t->str);
+		free(t);
+		return NULL;
+	}
+	for (s = list; s; s = s->next) {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(s->value, &end, 0);
+		if (errno == ERANGE)
+			v = (long long)strtoull(s->value, &end, 0);
+		if (end == s->value || *end)
+			continue; /* an expression we cannot evaluate: leave it out */
+		t->val[t->n] = v;
+		t->str[t->n] = s->str;
+		t->n++;
+	}
+	t->flags = flags;
+	t->delim = delim ? delim : "|";
+	if (!flags) {
+		/* sort by value, keeping the strings paired */
+		int64_t *v2 = malloc(t->n * sizeof(*v2) + 1);
+		char **s2 = malloc(t->n * sizeof(*s2) + 1);
+		if (v2 && s2) {
+			memcpy(v2, t->val, t->n * sizeof(*v2));
+			qsort(v2, t->n, sizeof(*v2), cmp_i64);
+			for (i = 0; i < t->n; i++)
+				for (unsigned j = 0; j < t->n; j++)
+					if (t->val[j] == v2[i]) {
+						s2[i] = t->str[j];
+						break;
+					}
+			free(t->val);
+			free(t->str);
+			t->val = v2;
+			t->str = s2;
+		} else {
+			free(v2);
+			free(s2);
+		}
+	}
+	return t;
+}
+
+static void symtab_free(struct symtab *t)
+{
+	if (!t)
+		return;
+	free(t->val);
+	free(t->str);
+	free(t);
+}
+
+/* Find symbolic/flags args naming a plain field, anywhere in the argument tree. */
+static void scan_symbolic(struct cls *c, const struct tep_print_arg *a)
+{
+	for (; a; a = a->next) {
+		const struct tep_print_arg *f = NULL;
+		struct col *col;
+
+		switch (a->type) {
+		case TEP_PRINT_SYMBOL:
+			f = unwrap(a->symbol.field);
+			if (f && f->type == TEP_PRINT_FIELD && (col = col_by_name(c, f->field.name)) &&
+			    col->kind == C_INT && !col->sym)
+				col->sym = symtab_new(a->symbol.symbols, false, NULL);
+			break;
+		case TEP_PRINT_FLAGS:
+			f = unwrap(a->flags.field);
+			if (f && f->type == TEP_PRINT_FIELD && (col = col_by_name(c, f->field.name)) &&
+			    col->kind == C_INT && !col->sym)
+				col->sym = symtab_new(a->flags.flags, true, a->flags.delim);
+			break;
+		case TEP_PRINT_TYPE:
+			scan_symbolic(c, a->typecast.item);
+			break;
+		case TEP_PRINT_OP:
+			scan_symbolic(c, a->op.left);
+			scan_symbolic(c, a->op.right);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Mark fields printed with %pS/%ps/%pF/%pf: they are kernel text addresses. */
+static void scan_ksyms(struct cls *c, const struct tep_print_fmt *pf)
+{
+	const char *p = pf->format;
+	const struct tep_print_arg *a = pf->args;
+
+	if (!p)
+		return;
+	while (*p && a) {
+		if (*p++ != '%')
+			continue;
+		if (*p == '%') {
+			p++;
+			continue;
+		}
+		while (*p && strchr("#0- +'", *p))
+			p++;
+		if (*p == '*') {
+			a = a->next; /* the width is an argument */
+			p++;
+		}
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (*p == '.') {
+			p++;
+			if (*p == '*') {
+				a = a ? a->next : NULL;
+				p++;
+			}
+			while (*p >= '0' && *p <= '9')
+				p++;
+		}
+		while (*p && strchr("hlLqjzZt", *p))
+			p++;
+		if (!a)
+			break;
+		if (*p == 'p' && p[1] && strchr("SsFfB", p[1])) {
+			const struct tep_print_arg *f = unwrap(a);
+			struct col *col;
+			if (f && f->type == TEP_PRINT_FIELD && (col = col_by_name(c, f->field.name)) &&
+			    col->kind == C_INT)
+				col->ksym = true;
+		}
+		if (*p)
+			p++;
+		a = a->next;
+	}
+}
+
+static void cls_free(struct cls *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < c->ncols; i++)
+		symtab_free(c->cols[i].sym);
+	free(c->cols);
+	free(c);
+}
+
+static char *format_text(struct tep_event *ev)
+{
+	/* A compact description: the field declarations and the print format. */
+	struct tep_format_field *f;
+	size_t n = 64 + (ev->print_fmt.format ? strlen(ev->print_fmt.format) : 0), at = 0;
+	char *s;
+
+	for (f = ev->format.fields; f; f = f->next)
+		n += strlen(f->type) + strlen(f->name) + 64;
+	s = malloc(n);
+	if (!s)
+		return NULL;
+	for (f = ev->format.fields; f; f = f->next)
+		at += (size_t)snprintf(s + at, n - at, "field:%s %s;\toffset:%d;\tsize:%d;\tsigned:%d;\n",
+				       f->type, f->name, f->offset, f->size,
+				       (f->flags & TEP_FIELD_IS_SIGNED) ? 1 : 0);
+	snprintf(s + at, n - at, "print fmt: \"%s\"\n", ev->print_fmt.format ? ev->print_fmt.format : "");
+	return s;
+}
+
+static struct cls *cls_new(struct tracedat *t, struct tep_event *ev, struct nt_batch *b)
+{
+	struct cls *c = calloc(1, sizeof(*c));
+	struct tep_format_field *f;
+	struct nt_field_def *defs = NULL;
+	unsigned n = 0, nd = 0, i;
+	char *fmt;
+	char **names = NULL;
+
+	if (!c)
+		return NULL;
+	for (f = ev->format.fields; f; f = f->next)
+		n++;
+	c->cols = calloc(n ? n : 1, sizeof(*c->cols));
+	if (!c->cols)
+		goto fail;
+	c->ev = ev;
+	c->id = t->next_class++;
+	for (f = ev->format.fields; f; f = f->next) {
+		struct col *col = &c->cols[c->ncols++];
+		unsigned long fl = f->flags;
+
+		col->f = f;
+		col->offset = f->offset;
+		col->size = f->size;
+		col->is_signed = fl & TEP_FIELD_IS_SIGNED;
+		col->relative = fl & TEP_FIELD_IS_RELATIVE;
+		if (fl & TEP_FIELD_IS_DYNAMIC)
+			col->kind = (fl & TEP_FIELD_IS_STRING) ? C_DYNSTR : C_DYNBLOB;
+		else if (fl & TEP_FIELD_IS_STRING)
+			col->kind = C_STR;
+		else if ((fl & TEP_FIELD_IS_ARRAY) || !(f->size == 1 || f->size == 2 ||
+							f->size == 4 || f->size == 8))
+			col->kind = C_BLOB;
+		else
+			col->kind = C_INT;
+	}
+	scan_symbolic(c, ev->print_fmt.args);
+	scan_ksyms(c, &ev->print_fmt);
+
+	defs = calloc(c->ncols * 2 + 1, sizeof(*defs));
+	names = calloc(c->ncols + 1, sizeof(*names));
+	if (!defs || !names)
+		goto fail;
+	for (i = 0; i < c->ncols; i++) {
+		struct col *col = &c->cols[i];
+		struct nt_field_def *d = &defs[nd++];
+
+		d->name = col->f->name;
+		d->type = col->kind == C_INT ? NT_VAL_INT :
+			  (col->kind == C_STR || col->kind == C_DYNSTR) ? NT_VAL_TEXT : NT_VAL_BLOB;
+		d->flags = (col->is_signed ? NT_FIELD_SIGNED : 0) |
+			   ((col->f->flags & TEP_FIELD_IS_POINTER) ? NT_FIELD_POINTER : 0) |
+			   ((col->f->flags & TEP_FIELD_IS_ARRAY) ? NT_FIELD_ARRAY : 0);
+		if (col->sym || col->ksym) {
+			if (asprintf(&names[i], "%s_sym", col->f->name) < 0)
+				goto fail;
+			d = &defs[nd++];
+			d->name = names[i];
+			d->type = NT_VAL_TEXT;
+			d->flags = NT_FIELD_SYMBOL;
+		}
+	}
+	fmt = format_text(ev);
+	nt_batch_class(b, &(struct nt_class_def){ .id = c->id, .system = ev->system,
+						  .name = ev->name, .orig = ev->name,
+						  .format = fmt, .nfields = nd, .fields = defs });
+	free(fmt);
+	for (i = 0; i < c->ncols; i++)
+		free(names[i]);
+	free(names);
+	free(defs);
+	return c;
+fail:
+	if (names)
+		for (i = 0; i < c->ncols; i++)
+			free(names[i]);
+	free(names);
+	free(defs);
+	cls_free(c);
+	return NULL;
+}
+
+/* ---- values ---- */
+
+static const char *sym_lookup(const struct symtab *t, int64_t v)
+{
+	unsigned lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (t->val[mid] == v)
+			return t->str[mid];
+		if (t->val[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void put_flags(struct nt_batch *b, const struct symtab *t, uint64_t v)
+{
+	char buf[1024];
+	size_t at = 0, dl = strlen(t->delim);
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < t->n; i++) {
+		uint64_t fv = (uint64_t)t->val[i];
+		size_t l = strlen(t->str[i]);
+
+		if (!fv && v)
+			continue;
+		if (fv && (v & fv) != fv)
+			continue;
+		if (at + l + dl + 1 >= sizeof(buf))
+			break;
+		if (at) {
+			memcpy(buf + at, t->delim, dl);
+			at += dl;
+		}
+		memcpy(buf + at, t->str[i], l);
+		at += l;
+		v &= ~fv;
+		if (!fv)
+			break;
+	}
+	if (v && at + 24 < sizeof(buf))
+		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s0x%" PRIx64, at ? t->delim : "", v);
+	nt_batch_text(b, buf, at);
+}
+
+static void put_col(struct tracedat *t, struct nt_batch *b, const struct col *col,
+		    const unsigned char *data, int size)
+{
+	switch (col->kind) {
+	case C_INT: {
+		uint64_t u;
+		int64_t v;
+
+		if (col->offset + col->size > size) {
+			nt_batch_null(b);
+			if (col->sym || col->ksym)
+				nt_batch_null(b);
+			return;
+		}
+		u = tep_read_number(t->tep, data + col->offset, col->size);
+		if (col->is_signed && col->size < 8) {
+			int sh = 64 - 8 * col->size;
+			v = (int64_t)(u << sh) >> sh;
+		} else {
+			v = (int64_t)u;
+		}
+		nt_batch_int(b, v);
+		if (col->sym) {
+			if (col->sym->flags) {
+				put_flags(b, col->sym, u);
+			} else {
+				const char *s = sym_lookup(col->sym, v);
+				if (s)
+					nt_batch_text(b, s, strlen(s));
+				else
+					nt_batch_null(b);
+			}
+		} else if (col->ksym) {
+			const char *name = NULL;
+			unsigned long long start = 0;
+			unsigned long fsize = 0;
+			char buf[512];
+			int n;
+
+			if (u && tep_find_function_info(t->tep, u, &name, &start, &fsize) && name) {
+				n = u == start ? snprintf(buf, sizeof(buf), "%s", name) :
+						 snprintf(buf, sizeof(buf), "%s+0x%llx", name, u - start);
+				nt_batch_text(b, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+			} else {
+				nt_batch_null(b);
+			}
+		}
+		return;
+	}
+	case C_STR:
+	case C_BLOB:
+		if (col->offset + col->size > size) {
+			nt_batch_null(b);
+			return;
+		}
+		if (col->kind == C_STR)
+			nt_batch_text(b, (const char *)data + col->offset,
+				      strnlen((const char *)data + col->offset, (size_t)col->size));
+		else
+			nt_batch_blob(b, data + col->offset, (size_t)col->size);
+		return;
+	case C_DYNSTR:
+	case C_DYNBLOB: {
+		uint32_t loc;
+		unsigned off, len;
+
+		if (col->offset + 4 > size) {
+			nt_batch_null(b);
+			return;
+		}
+		loc = (uint32_t)tep_read_number(t->tep, data + col->offset, 4);
+		off = loc & 0xffff;
+		len = loc >> 16;
+		if (col->relative)
+			off += (unsigned)(col->offset + col->size);
+		if ((int)(off + len) > size) {
+			nt_batch_null(b);
+			return;
+		}
+		if (col->kind == C_DYNSTR)
+			nt_batch_text(b, (const char *)data + off, strnlen((const char *)data + off, len));
+		else
+			nt_batch_blob(b, data + off, len);
+		return;
+	}
+	}
+}
+
+/* ---- trace facts ---- */
+
+static void send_cpustats(struct nt_batch *b, const char *stats)
+{
+	int cpu = -1;
+	int64_t lost = 0;
+	const char *p = stats;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+		long long v;
+
+		if (sscanf(p, "CPU: %d", &cpu) == 1) {
+			lost = 0;
+		} else if (cpu >= 0 && (sscanf(p, "overrun: %lld", &v) == 1 ||
+					sscanf(p, "commit overrun: %lld", &v) == 1 ||
+					sscanf(p, "dropped events: %lld", &v) == 1)) {
+			lost += v;
+		} else if (cpu >= 0 && !strncmp(p, "read events:", 12)) {
+			/* the last line of a cpu's block */
+			nt_batch_cpu(b, cpu, lost);
+			cpu = -1;
+		}
+		(void)l;
+		p = nl ? nl + 1 : NULL;
+	}
+	if (cpu >= 0)
+		nt_batch_cpu(b, cpu, lost);
+}
+
+static void send_info(struct tracedat *t, struct nt_batch *b)
+{
+	char num[32];
+	const char *uname = tracecmd_get_uname(t->h);
+	const char *clock = tracecmd_get_trace_clock(t->h);
+	const char *stats = tracecmd_get_cpustats(t->h);
+
+	nt_batch_info(b, "format", "tracedat");
+	snprintf(num, sizeof(num), "%lu", tracecmd_get_in_file_version(t->h));
+	nt_batch_info(b, "file_version", num);
+	snprintf(num, sizeof(num), "%d", tracecmd_cpus(t->h));
+	nt_batch_info(b, "ncpus", num);
+	snprintf(num, sizeof(num), "%d", tracecmd_page_size(t->h));
+	nt_batch_info(b, "page_size", num);
+	snprintf(num, sizeof(num), "%d", tep_get_long_size(t->tep));
+	nt_batch_info(b, "long_size", num);
+	nt_batch_info(b, "byte_order", tep_is_file_bigendian(t->tep) ? "big" : "little");
+	if (clock)
+		nt_batch_info(b, "clock", clock);
+	if (uname) {
+		/* "sysname nodename release machine" (trace-cmd's layout) */
+		char sys[64], node[256], rel[256], mach[64];
+		nt_batch_info(b, "uname", uname);
+		if (sscanf(uname, "%63s %255s %255s %63s", sys, node, rel, mach) == 4) {
+			nt_batch_info(b, "hostname", node);
+			nt_batch_info(b, "kernel", rel);
+			nt_batch_info(b, "arch", mach);
+		}
+	}
+	for (int i = 0; i < t->ninst; i++)
+		nt_batch_info(b, "buffer_instance", tracecmd_buffer_instance_name(t->h, i));
+	if (stats)
+		send_cpustats(b, stats);
+}
+
+/* ---- reader methods ---- */
+
+static void td_close(void *state)
+{
+	struct tracedat *t = state;
+
+	if (!t)
+		return;
+	for (int i = 0; i < t->nheads; i++)
+		if (t->heads[i].rec)
+			tracecmd_free_record(t->heads[i].rec);
+	free(t->heads);
+	if (t->by_id)
+		for (int i = 0; i <= t->max_id; i++)
+			cls_free(t->by_id[i]);
+	free(t->by_id);
+	for (int i = 0; i < t->ninst; i++)
+		if (t->inst[i])
+			tracecmd_close(t->inst[i]);
+	free(t->inst);
+	if (t->h)
+		tracecmd_close(t->h);
+	free(t->pids.key);
+	free(t->path);
+	free(t);
+}
+
+static int add_heads(struct tracedat *t, struct tracecmd_input *h)
+{
+	int ncpu = tracecmd_cpus(h);
+	struct head *nh;
+
+	if (ncpu <= 0)
+		return 0;
+	nh = realloc(t->heads, (size_t)(t->nheads + ncpu) * sizeof(*nh));
+	if (!nh)
+		return -1;
+	t->heads = nh;
+	for (int c = 0; c < ncpu; c++) {
+		struct head *hd = &t->heads[t->nheads++];
+		hd->h = h;
+		hd->cpu = c;
+		hd->last_ts = 0;
+		hd->rec = tracecmd_read_data(h, c);
+	}
+	return 0;
+}
+
+static int td_open(const char *path, void **state, struct nt_err **err)
+{
+	struct tracedat *t = calloc(1, sizeof(*t));
+	struct nt_err *e = NULL;
+
+	*state = NULL;
+	if (!t || !(t->path = strdup(path))) {
+		free(t);
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	}
+	if (nt_tracedat_check(path, &e)) {
+		td_close(t);
+		return nt_err_set(err, e);
+	}
+	t->h = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
+	if (!t->h) {
+		int en = errno;
+		td_close(t);
+		return nt_err_set(err, nt_err_new(NT_E_INPUT, "cannot read '%s': libtracecmd rejected it (%s); the file is not a complete trace-cmd file",
+						  path, en ? strerror(en) : "bad header"));
+	}
+	t->tep = tracecmd_get_tep(t->h);
+	t->max_id = 65535;
+	t->by_id = calloc((size_t)t->max_id + 1, sizeof(*t->by_id));
+	t->ninst = tracecmd_buffer_instances(t->h);
+	if (t->ninst < 0)
+		t->ninst = 0;
+	t->inst = calloc((size_t)t->ninst + 1, sizeof(*t->inst));
+	if (!t->by_id || !t->inst || add_heads(t, t->h)) {
+		td_close(t);
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	}
+	for (int i = 0; i < t->ninst; i++) {
+		t->inst[i] = tracecmd_buffer_instance_handle(t->h, i);
+		if (t->inst[i] && add_heads(t, t->inst[i])) {
+			td_close(t);
+			return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+		}
+	}
+	*state = t;
+	return 0;
+}
+
+static enum nt_next td_next(void *state, struct nt_batch *b, struct nt_err **err)
+{
+	struct tracedat *t = state;
+
+	(void)err;
+	if (!t->info_sent) {
+		send_info(t, b);
+		t->info_sent = true;
+	}
+	while (b->len < NT_BATCH_TARGET) {
+		struct head *hd = NULL;
+		struct tep_record *rec;
+		struct cls *c;
+		int id, pid;
+
+		for (int i = 0; i < t->nheads; i++)
+			if (t->heads[i].rec && (!hd || t->heads[i].rec->ts < hd->rec->ts))
+				hd = &t->heads[i];
+		if (!hd) {
+			if (t->unknown_type)
+				nt_batch_warn(b, "%" PRIu64 " records of unknown event types (first: id %d) were skipped; the trace's formats do not describe them",
+					      t->unknown_type, t->unknown_first_id);
+			return NT_NEXT_END;
+		}
+		rec = hd->rec;
+		if (rec->missed_events)
+			nt_batch_lost(b, hd->cpu, rec->missed_events > 0 ? rec->missed_events : -1,
+				      hd->last_ts, rec->ts);
+		hd->last_ts = rec->ts;
+		id = tep_data_type(t->tep, rec);
+		c = (id >= 0 && id <= t->max_id) ? t->by_id[id] : NULL;
+		if (!c && id >= 0 && id <= t->max_id) {
+			struct tep_event *ev = tep_find_event(t->tep, id);
+			if (ev) {
+				c = t->by_id[id] = cls_new(t, ev, b);
+				if (!c) {
+					nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+					return NT_NEXT_ERROR;
+				}
+			}
+		}
+		if (!c) {
+			if (!t->unknown_type++)
+				t->unknown_first_id = id;
+		} else {
+			pid = tep_data_pid(t->tep, rec);
+			if (pidset_add(&t->pids, pid)) {
+				const char *comm = tep_data_comm_from_pid(t->tep, pid);
+				nt_batch_task(b, pid, comm ? comm : "<...>");
+			}
+			nt_batch_event_begin(b, c->id, rec->ts, hd->cpu, pid);
+			for (unsigned i = 0; i < c->ncols; i++)
+				put_col(t, b, &c->cols[i], rec->data, rec->size);
+			nt_batch_event_end(b);
+		}
+		tracecmd_free_record(rec);
+		hd->rec = tracecmd_read_data(hd->h, hd->cpu);
+		if (nt_interrupted) {
+			nt_err_set(err, nt_err_new(NT_E_INTR, "interrupted"));
+			return NT_NEXT_ERROR;
+		}
+	}
+	return NT_NEXT_OK;
+}
+
+const struct nt_reader_ops nt_tracedat_reader = {
+	.name = "tracedat",
+	.help = "trace-cmd trace.dat files, versions 6 and 7 (also written by nettrail record)",
+	.probe = probe,
+	.open = td_open,
+	.next = td_next,
+	.close = td_close,
+};

@@ -1,0 +1,1094 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Importing one trace: run its reader (parse/), consume the normalised stream into one table
+ * per event class, and keep the per-trace facts. Everything happens inside one transaction.
+ */
+#include "store_int.h"
+#include "../parse/reader.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A class as the reader numbered it, mapped to its table. */
+struct iclass {
+	bool defined;
+	int64_t class_id;
+	char *name;	  /* owned: canonical "system:event" */
+	char *orig;	  /* owned */
+	char *format;	  /* owned, may be NULL */
+	sqlite3_stmt *ins; /* owned */
+	unsigned nfields;
+	int64_t events, first_rowid, last_rowid;
+};
+
+struct cpu_stat {
+	int64_t events, lost_stats, lost_windows;
+	uint64_t first_ts, last_ts;
+	bool seen;
+};
+
+/* pid -> tasks.id */
+struct taskmap {
+	int32_t *pid;
+	int64_t *id;
+	unsigned cap, n;
+};
+
+struct imp {
+	struct nt_store *s;
+	const char *path;
+	int64_t trace_id;
+	struct iclass *cls;
+	uint32_t ncls;
+	struct cpu_stat *cpus;
+	int ncpus;
+	struct taskmap tasks;
+	sqlite3_stmt *task_ins, *lost_ins, *warn_ins, *meta_ins;
+	uint64_t events, first_ts, last_ts;
+	bool lost_unknown, ended, new_classes;
+	unsigned warnings;
+	char *info_kernel, *info_host, *info_arch, *info_clock, *info_format;
+	int64_t info_ncpus;
+	struct nt_err *err;
+	/* progress */
+	bool progress;
+	double t0, last_shown;
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int fail_sql(struct imp *im, const char *what)
+{
+	return nt_err_set(&im->err, nt_store_sqlerr(im->s, what));
+}
+
+static sqlite3_stmt *prep(struct imp *im, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(im->s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fail_sql(im, "cannot prepare a statement");
+		return NULL;
+	}
+	return st;
+}
+
+/* ---- tasks ---- */
+
+static int taskmap_put(struct taskmap *m, int32_t pid, int64_t id)
+{
+	unsigned i;
+
+	if (m->n * 2 >= m->cap) {
+		unsigned cap = m->cap ? m->cap * 2 : 1024;
+		int32_t *p = malloc(cap * sizeof(*p));
+		int64_t *v = malloc(cap * sizeof(*v));
+		if (!p || !v) {
+			free(p);
+			free(v);
+			return -1;
+		}
+		for (i = 0; i < cap; i++)
+			p[i] = INT32_MIN;
+		for (i = 0; i < m->cap; i++) {
+			if (m->pid[i] != INT32_MIN) {
+				unsigned j = ((uint32_t)m->pid[i] * 2654435761u) & (cap - 1);
+				while (p[j] != INT32_MIN)
+					j = (j + 1) & (cap - 1);
+				p[j] = m->pid[i];
+				v[j] = m->id[i];
+			}
+		}
+		free(m->pid);
+		free(m->id);
+		m->pid = p;
+		m->id = v;
+		m->cap = cap;
+	}
+	i = ((uint32_t)pid * 2654435761u) & (m->cap - 1);
+	while (m->pid[i] != INT32_MIN && m->pid[i] != pid)
+		i = (i + 1) & (m->cap - 1);
+	if (m->pid[i] == INT32_MIN)
+		m->n++;
+	m->pid[i] = pid;
+	m->id[i] = id;
+	return 0;
+}
+
+static bool taskmap_get(const struct taskmap *m, int32_t pid, int64_t *id)
+{
+	unsigned i;
+
+	if (!m->cap)
+		return false;
+	i = ((uint32_t)pid * 2654435761u) & (m->cap - 1);
+	while (m->pid[i] != INT32_MIN) {
+		if (m->pid[i] == pid) {
+			*id = m->id[i];
+			return true;
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+	return false;
+}
+
+/* ---- classes ---- */
+
+static const char *type_name(enum nt_val_type t)
+{
+	switch (t) {
+	case NT_VAL_INT:
+		return "INTEGER";
+	case NT_VAL_TEXT:
+		return "TEXT";
+	case NT_VAL_BLOB:
+		return "BLOB";
+	case NT_VAL_REAL:
+		return "REAL";
+	default:
+		return "";
+	}
+}
+
+static bool reserved(const char *n)
+{
+	return !strcmp(n, "trace_id") || !strncmp(n, "common_", 7) || !strcmp(n, "rowid") ||
+	       !strcmp(n, "oid") || !strcmp(n, "_rowid_") || !*n;
+}
+
+/* The column name for field @i named @n (reserved names get a "field_" prefix). */
+static char *column_name(const char *n, uint32_t len)
+{
+	char *s;
+
+	if (asprintf(&s, "%.*s", (int)len, n) < 0)
+		return NULL;
+	if (reserved(s)) {
+		char *t;
+		if (asprintf(&t, "field_%s", s) < 0)
+			t = NULL;
+		free(s);
+		return t;
+	}
+	return s;
+}
+
+static int64_t lookup_class(struct imp *im, const char *name)
+{
+	sqlite3_stmt *st = prep(im, "SELECT id FROM event_classes WHERE name=?");
+	int64_t id = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* Does table @tbl (quoted) have column @col? */
+static bool has_column(struct imp *im, const char *tbl, const char *col)
+{
+	char *sql;
+	sqlite3_stmt *st;
+	bool found = false;
+
+	if (asprintf(&sql, "SELECT 1 FROM pragma_table_info(%s) WHERE name=?", tbl) < 0)
+		return false;
+	st = prep(im, sql);
+	free(sql);
+	if (!st)
+		return false;
+	sqlite3_bind_text(st, 1, col, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+static int define_class(struct imp *im, const struct nt_msg *m)
+{
+	struct nt_cursor c;
+	uint32_t id, ls, le, lo, lf, nf;
+	const char *sys, *ev, *orig, *fmt;
+	char *name = NULL, *tbl = NULL, *sql = NULL, **cols = NULL;
+	struct iclass *ic;
+	size_t at, cap;
+	int ret = -1;
+	int64_t cid;
+
+	nt_cursor_init(&c, m);
+	id = nt_cur_u32(&c);
+	sys = nt_cur_str(&c, &ls);
+	ev = nt_cur_str(&c, &le);
+	orig = nt_cur_str(&c, &lo);
+	fmt = nt_cur_str(&c, &lf);
+	nf = nt_cur_u32(&c);
+	if (c.bad || id > 10000000 || nf > 4000 || !ls || !le)
+		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "bad class definition from the reader"));
+	if (id >= im->ncls) {
+		uint32_t nc = id + 64;
+		struct iclass *x = realloc(im->cls, nc * sizeof(*x));
+		if (!x)
+			return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
+		memset(x + im->ncls, 0, (nc - im->ncls) * sizeof(*x));
+		im->cls = x;
+		im->ncls = nc;
+	}
+	ic = &im->cls[id];
+	cols = calloc(nf + 1, sizeof(*cols));
+	if (!cols || asprintf(&name, "%.*s:%.*s", (int)ls, sys, (int)le, ev) < 0) {
+		name = NULL;
+		nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
+		goto out;
+	}
+	tbl = nt_sql_ident(name);
+	cid = lookup_class(im, name);
+	if (!tbl || cid < 0)
+		goto out;
+	if (!cid) {
+		sqlite3_stmt *st = prep(im, "INSERT INTO event_classes(name, system, event) VALUES(?,?,?)");
+		if (!st)
+			goto out;
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, sys, (int)ls, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ev, (int)le, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			fail_sql(im, "cannot add an event class");
+			goto out;
+		}
+		sqlite3_finalize(st);
+		cid = sqlite3_last_insert_rowid(im->s->db);
+		if (asprintf(&sql, "CREATE TABLE %s(trace_id INTEGER NOT NULL, common_ts INTEGER NOT NULL, "
+				   "common_cpu INTEGER NOT NULL, common_pid INTEGER NOT NULL, common_task INTEGER)",
+			     tbl) < 0 || sqlite3_exec(im->s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			fail_sql(im, "cannot create an event table");
+			goto out;
+		}
+		free(sql);
+		sql = NULL;
+		im->new_classes = true;
+	}
+	/* fields: add the columns this trace has and the table lacks */
+	for (uint32_t i = 0; i < nf; i++) {
+		uint32_t fl;
+		const char *fn = nt_cur_str(&c, &fl);
+		enum nt_val_type ft = (enum nt_val_type)nt_cur_u8(&c);
+		uint32_t flags = nt_cur_u32(&c);
+		char *q;
+		sqlite3_stmt *st;
+
+		if (c.bad)
+			break;
+		cols[i] = column_name(fn, fl);
+		if (!cols[i])
+			goto oom;
+		for (uint32_t j = 0; j < i; j++) {
+			if (!strcmp(cols[j], cols[i])) { /* duplicate name: make it unique */
+				char *u;
+				if (asprintf(&u, "%s_%u", cols[i], i) < 0)
+					goto oom;
+				free(cols[i]);
+				cols[i] = u;
+			}
+		}
+		if (!has_column(im, tbl, cols[i])) {
+			q = nt_sql_ident(cols[i]);
+			if (!q || asprintf(&sql, "ALTER TABLE %s ADD COLUMN %s %s", tbl, q, type_name(ft)) < 0) {
+				free(q);
+				goto oom;
+			}
+			free(q);
+			if (sqlite3_exec(im->s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+				fail_sql(im, "cannot add a column to an event table");
+				goto out;
+			}
+			free(sql);
+			sql = NULL;
+		}
+		st = prep(im, "INSERT OR IGNORE INTO event_fields(class_id, position, name, type, flags) "
+			      "VALUES(?,?,?,?,?)");
+		if (!st)
+			goto out;
+		sqlite3_bind_int64(st, 1, cid);
+		sqlite3_bind_int(st, 2, (int)i);
+		sqlite3_bind_text(st, 3, cols[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, type_name(ft), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, flags);
+		sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (c.bad) {
+		nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "bad class definition from the reader"));
+		goto out;
+	}
+	/* the insert statement */
+	cap = 256 + strlen(tbl);
+	for (uint32_t i = 0; i < nf; i++)
+		cap += 2 * strlen(cols[i]) + 8;
+	sql = malloc(cap);
+	if (!sql)
+		goto oom;
+	at = (size_t)snprintf(sql, cap, "INSERT INTO %s(trace_id, common_ts, common_cpu, common_pid, common_task", tbl);
+	for (uint32_t i = 0; i < nf; i++) {
+		char *q = nt_sql_ident(cols[i]);
+		if (!q)
+			goto oom;
+		at += (size_t)snprintf(sql + at, cap - at, ", %s", q);
+		free(q);
+	}
+	at += (size_t)snprintf(sql + at, cap - at, ") VALUES(?,?,?,?,?");
+	for (uint32_t i = 0; i < nf; i++)
+		at += (size_t)snprintf(sql + at, cap - at, ",?");
+	snprintf(sql + at, cap - at, ")");
+	if (ic->defined) { /* a redefinition (the reader learned more fields) */
+		sqlite3_finalize(ic->ins);
+		free(ic->name);
+		free(ic->orig);
+		free(ic->format);
+	} else {
+		ic->first_rowid = ic->last_rowid = 0;
+		ic->events = 0;
+	}
+	ic->ins = prep(im, sql);
+	ic->defined = ic->ins != NULL;
+	ic->class_id = cid;
+	ic->name = name;
+	name = NULL;
+	ic->orig = strndup(orig, lo);
+	ic->format = lf ? strndup(fmt, lf) : NULL;
+	ic->nfields = nf;
+	if (!ic->defined)
+		goto out;
+	sqlite3_bind_int64(ic->ins, 1, im->trace_id);
+	ret = 0;
+	goto out;
+oom:
+	nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
+out:
+	if (cols)
+		for (uint32_t i = 0; i < nf; i++)
+			free(cols[i]);
+	free(cols);
+	free(sql);
+	free(tbl);
+	free(name);
+	return ret;
+}
+
+/* ---- messages ---- */
+
+static struct cpu_stat *cpu_at(struct imp *im, int32_t cpu)
+{
+	if (cpu < 0 || cpu > 65535)
+		return NULL;
+	if (cpu >= im->ncpus) {
+		int n = cpu + 8;
+		struct cpu_stat *x = realloc(im->cpus, (size_t)n * sizeof(*x));
+		if (!x)
+			return NULL;
+		memset(x + im->ncpus, 0, (size_t)(n - im->ncpus) * sizeof(*x));
+		im->cpus = x;
+		im->ncpus = n;
+	}
+	return &im->cpus[cpu];
+}
+
+static int on_event(struct imp *im, const struct nt_msg *m)
+{
+	struct nt_cursor c;
+	uint32_t id;
+	uint64_t ts;
+	int32_t cpu, pid;
+	struct iclass *ic;
+	struct cpu_stat *cs;
+	sqlite3_stmt *st;
+	int64_t task;
+	int rc;
+
+	nt_cursor_init(&c, m);
+	id = nt_cur_u32(&c);
+	ts = nt_cur_u64(&c);
+	cpu = (int32_t)nt_cur_u32(&c);
+	pid = (int32_t)nt_cur_u32(&c);
+	if (c.bad || id >= im->ncls || !im->cls[id].defined)
+		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "the reader sent an event of an undefined class %u", id));
+	ic = &im->cls[id];
+	st = ic->ins;
+	sqlite3_bind_int64(st, 2, (int64_t)ts);
+	sqlite3_bind_int(st, 3, cpu);
+	sqlite3_bind_int(st, 4, pid);
+	if (taskmap_get(&im->tasks, pid, &task))
+		sqlite3_bind_int64(st, 5, task);
+	else
+		sqlite3_bind_null(st, 5);
+	for (unsigned i = 0; i < ic->nfields; i++) {
+		struct nt_val v;
+		int p = (int)i + 6;
+
+		if (c.p >= c.end) { /* fewer values than fields: the rest are NULL */
+			sqlite3_bind_null(st, p);
+			continue;
+		}
+		nt_cur_val(&c, &v);
+		switch (v.type) {
+		case NT_VAL_INT:
+			sqlite3_bind_int64(st, p, v.i);
+			break;
+		case NT_VAL_REAL:
+			sqlite3_bind_double(st, p, v.r);
+			break;
+		case NT_VAL_TEXT:
+			sqlite3_bind_text(st, p, v.s, (int)v.n, SQLITE_STATIC);
+			break;
+		case NT_VAL_BLOB:
+			sqlite3_bind_blob(st, p, v.s, (int)v.n, SQLITE_STATIC);
+			break;
+		default:
+			sqlite3_bind_null(st, p);
+		}
+	}
+	if (c.bad)
+		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "the reader sent a malformed event"));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fail_sql(im, "cannot store an event");
+	ic->last_rowid = sqlite3_last_insert_rowid(im->s->db);
+	if (!ic->events++)
+		ic->first_rowid = ic->last_rowid;
+	if (!im->events++ || ts < im->first_ts)
+		im->first_ts = ts;
+	if (ts > im->last_ts)
+		im->last_ts = ts;
+	cs = cpu_at(im, cpu);
+	if (cs) {
+		if (!cs->seen || ts < cs->first_ts)
+			cs->first_ts = ts;
+		if (!cs->seen || ts > cs->last_ts)
+			cs->last_ts = ts;
+		cs->seen = true;
+		cs->events++;
+	}
+	return 0;
+}
+
+static int on_task(struct imp *im, const struct nt_msg *m)
+{
+	struct nt_cursor c;
+	int32_t pid;
+	uint32_t n;
+	const char *comm;
+
+	nt_cursor_init(&c, m);
+	pid = (int32_t)nt_cur_u32(&c);
+	comm = nt_cur_str(&c, &n);
+	if (c.bad)
+		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "malformed task from the reader"));
+	sqlite3_bind_int(im->task_ins, 2, pid);
+	sqlite3_bind_text(im->task_ins, 3, comm, (int)n, SQLITE_STATIC);
+	if (sqlite3_step(im->task_ins) != SQLITE_DONE) {
+		sqlite3_reset(im->task_ins);
+		return fail_sql(im, "cannot store a task");
+	}
+	sqlite3_reset(im->task_ins);
+	if (taskmap_put(&im->tasks, pid, sqlite3_last_insert_rowid(im->s->db)))
+		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
+	return 0;
+}
+
+static void set_str(char **dst, const char *s, uint32_t n)
+{
+	free(*dst);
+	*dst = strndup(s, n);
+}
+
+static int on_info(struct imp *im, const struct nt_msg *m)
+{
+	struct nt_cursor c;
+	uint32_t kl, vl;
+	const char *k, *v;
+
+	nt_cursor_init(&c, m);
+	k = nt_cur_str(&c, &kl);
+	v = nt_cur_str(&c, &vl);
+	if (c.bad)
+		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "malformed info from the reader"));
+#define IS(s) (kl == strlen(s) && !memcmp(k, s, kl))
+	if (IS("kernel"))
+		set_str(&im->info_kernel, v, vl);
+	else if (IS("hostname"))
+		set_str(&im->info_host, v, vl);
+	else if (IS("arch"))
+		set_str(&im->info_arch, v, vl);
+	else if (IS("clock"))
+		set_str(&im->info_clock, v, vl);
+	else if (IS("format"))
+		set_str(&im->info_format, v, vl);
+	else if (IS("ncpus"))
+		im->info_ncpus = strtoll(strndupa(v, vl), NULL, 10);
+#undef IS
+	sqlite3_bind_text(im->meta_ins, 2, k, (int)kl, SQLITE_STATIC);
+	sqlite3_bind_text(im->meta_ins, 3, v, (int)vl, SQLITE_STATIC);
+	sqlite3_step(im->meta_ins);
+	sqlite3_reset(im->meta_ins);
+	return 0;
+}
+
+static int on_lost(struct imp *im, const struct nt_msg *m)
+{
+	struct nt_cursor c;
+	int32_t cpu;
+	int64_t count;
+	uint64_t from, to;
+	struct cpu_stat *cs;
+
+	nt_cursor_init(&c, m);
+	cpu = (int32_t)nt_cur_u32(&c);
+	count = (int64_t)nt_cur_u64(&c);
+	from = nt_cur_u64(&c);
+	to = nt_cur_u64(&c);
+	if (c.bad)
+		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "malformed lost-event record"));
+	sqlite3_bind_int(im->lost_ins, 2, cpu);
+	sqlite3_bind_int64(im->lost_ins, 3, (int64_t)from);
+	sqlite3_bind_int64(im->lost_ins, 4, (int64_t)to);
+	if (count >= 0)
+		sqlite3_bind_int64(im->lost_ins, 5, count);
+	else
+		sqlite3_bind_null(im->lost_ins, 5);
+	sqlite3_step(im->lost_ins);
+	sqlite3_reset(im->lost_ins);
+	cs = cpu_at(im, cpu);
+	if (count < 0)
+		im->lost_unknown = true;
+	else if (cs)
+		cs->lost_windows += count;
+	return 0;
+}
+
+static int on_cpu(struct imp *im, const struct nt_msg *m)
+{
+	struct nt_cursor c;
+	int32_t cpu;
+	int64_t lost;
+	struct cpu_stat *cs;
+
+	nt_cursor_init(&c, m);
+	cpu = (int32_t)nt_cur_u32(&c);
+	lost = (int64_t)nt_cur_u64(&c);
+	if (c.bad || !(cs = cpu_at(im, cpu)))
+		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "malformed cpu record"));
+	cs->lost_stats += lost;
+	return 0;
+}
+
+static int on_warn(struct imp *im, const struct nt_msg *m)
+{
+	struct nt_cursor c;
+	uint32_t n;
+	const char *s;
+
+	nt_cursor_init(&c, m);
+	s = nt_cur_str(&c, &n);
+	im->warnings++;
+	fprintf(stderr, "nettrail: warning: '%s': %.*s\n", im->path, (int)n, s);
+	sqlite3_bind_text(im->warn_ins, 2, s, (int)n, SQLITE_STATIC);
+	sqlite3_step(im->warn_ins);
+	sqlite3_reset(im->warn_ins);
+	return 0;
+}
+
+static int on_error(struct imp *im, const struct nt_msg *m)
+{
+	struct nt_cursor c;
+	uint32_t n, kind;
+	const char *s;
+
+	nt_cursor_init(&c, m);
+	kind = nt_cur_u32(&c);
+	s = nt_cur_str(&c, &n);
+	if (kind < NT_E_FAIL || kind > NT_E_INTR)
+		kind = NT_E_INPUT;
+	return nt_err_set(&im->err, nt_err_new((enum nt_err_kind)kind, "%.*s", (int)n, s));
+}
+
+static void show_progress(struct imp *im, bool final)
+{
+	double t = now_s();
+
+	if (!im->progress || (!final && t - im->last_shown < 0.25))
+		return;
+	im->last_shown = t;
+	fprintf(stderr, "\r\033[Kimporting '%s': %" PRIu64 " events (%.2f M/s)%s", im->path,
+		im->events, (double)im->events / 1e6 / (t - im->t0 > 0 ? t - im->t0 : 1),
+		final ? "\n" : "");
+}
+
+static int consume(struct imp *im, const unsigned char *data, size_t len)
+{
+	size_t pos = 0;
+	struct nt_msg m;
+	int r;
+
+	while ((r = nt_msg_next(data, len, &pos, &m)) == 1) {
+		switch (m.type) {
+		case NT_MSG_EVENT:
+			r = on_event(im, &m);
+			if (!(im->events & 0xffff))
+				show_progress(im, false);
+			break;
+		case NT_MSG_CLASS:
+			r = define_class(im, &m);
+			break;
+		case NT_MSG_TASK:
+			r = on_task(im, &m);
+			break;
+		case NT_MSG_INFO:
+			r = on_info(im, &m);
+			break;
+		case NT_MSG_LOST:
+			r = on_lost(im, &m);
+			break;
+		case NT_MSG_CPU:
+			r = on_cpu(im, &m);
+			break;
+		case NT_MSG_WARN:
+			r = on_warn(im, &m);
+			break;
+		case NT_MSG_ERROR:
+			return on_error(im, &m);
+		case NT_MSG_END:
+			im->ended = true;
+			r = 0;
+			break;
+		}
+		if (r)
+			return -1;
+	}
+	if (r < 0 || pos != len)
+		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "corrupt stream from the reader"));
+	return 0;
+}
+
+/* ---- the trace row ---- */
+
+static void fingerprint(const char *path, char out[64])
+{
+	/* size + FNV-1a over the first and last MiB: cheap, and tells files apart */
+	struct stat st;
+	uint64_t h = 1469598103934665603ull;
+	unsigned char buf[65536];
+	FILE *f = fopen(path, "rb");
+	off_t size = 0;
+
+	if (f && !fstat(fileno(f), &st) && S_ISREG(st.st_mode)) {
+		size = st.st_size;
+		for (int part = 0; part < 2; part++) {
+			off_t at = part ? (size > (1 << 20) ? size - (1 << 20) : size) : 0;
+			size_t left = 1 << 20, n;
+			if (fseeko(f, at, SEEK_SET))
+				break;
+			while (left && (n = fread(buf, 1, left < sizeof(buf) ? left : sizeof(buf), f)) > 0) {
+				for (size_t i = 0; i < n; i++)
+					h = (h ^ buf[i]) * 1099511628211ull;
+				left -= n;
+			}
+		}
+	} else if (f && S_ISDIR(st.st_mode)) {
+		size = -1;
+	}
+	if (f)
+		fclose(f);
+	snprintf(out, 64, "%lld-%016" PRIx64, (long long)size, h);
+}
+
+static int delete_trace(struct nt_store *s, int64_t id, struct nt_err **err)
+{
+	sqlite3_stmt *st;
+	char *sql;
+	static const char *const tables[] = { "trace_meta", "trace_cpus", "lost_windows",
+					      "warnings", "tasks", "trace_classes", "traces" };
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT c.name, tc.first_rowid, tc.last_rowid FROM trace_classes tc "
+			       "JOIN event_classes c ON c.id = tc.class_id WHERE tc.trace_id=?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return nt_err_set(err, nt_store_sqlerr(s, "cannot delete the old trace"));
+	sqlite3_bind_int64(st, 1, id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char *t = nt_sql_ident((const char *)sqlite3_column_text(st, 0));
+		int rc = -1;
+		if (t && asprintf(&sql, "DELETE FROM %s WHERE rowid BETWEEN %lld AND %lld AND trace_id=%lld",
+				  t, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+				  (long long)id) >= 0) {
+			rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+			free(sql);
+		}
+		free(t);
+		if (rc != SQLITE_OK) {
+			sqlite3_finalize(st);
+			return nt_err_set(err, nt_store_sqlerr(s, "cannot delete the old trace"));
+		}
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		if (asprintf(&sql, "DELETE FROM %s WHERE %s=%lld", tables[i],
+			     strcmp(tables[i], "traces") ? "trace_id" : "id", (long long)id) < 0)
+			return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+		if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+			free(sql);
+			return nt_err_set(err, nt_store_sqlerr(s, "cannot delete the old trace"));
+		}
+		free(sql);
+	}
+	return 0;
+}
+
+/* Refuse (or, with replace, delete) a trace already imported from the same file. */
+static int check_duplicate(struct nt_store *s, const char *path, const char *fp, bool replace,
+			   struct nt_err **err)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+	char *old = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id, path FROM traces WHERE fingerprint=? ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return nt_err_set(err, nt_store_sqlerr(s, "cannot query traces"));
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		old = strdup((const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (!id)
+		return 0;
+	if (!replace) {
+		nt_err_set(err, nt_err_new(NT_E_INPUT, "'%s' is already in '%s' as trace %lld (imported from '%s'); use --replace to import it again",
+					   path, s->path, (long long)id, old ? old : "?"));
+		free(old);
+		return -1;
+	}
+	free(old);
+	return delete_trace(s, id, err);
+}
+
+/* Rebuild the "events" view over every event table (nested when there are many). */
+static int rebuild_view(struct nt_store *s, struct nt_err **err)
+{
+	sqlite3_stmt *st;
+	char *sql = NULL;
+	size_t len = 0, cap = 0;
+	int nparts = 0, n = 0, rc = 0;
+	FILE *mem;
+	const int chunk = 200;
+
+	if (sqlite3_exec(s->db, "SELECT 1", NULL, NULL, NULL) != SQLITE_OK)
+		return 0;
+	/* drop the old parts */
+	if (sqlite3_prepare_v2(s->db, "SELECT name FROM sqlite_master WHERE type='view' AND (name='events' OR name LIKE 'events_part_%')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return nt_err_set(err, nt_store_sqlerr(s, "cannot rebuild the events view"));
+	{
+		char **names = NULL;
+		int nn = 0;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char **x = realloc(names, (size_t)(nn + 1) * sizeof(*x));
+			if (!x)
+				break;
+			names = x;
+			names[nn++] = nt_sql_ident((const char *)sqlite3_column_text(st, 0));
+		}
+		sqlite3_finalize(st);
+		for (int i = 0; i < nn; i++) {
+			char *d;
+			if (names[i] && asprintf(&d, "DROP VIEW %s", names[i]) >= 0) {
+				sqlite3_exec(s->db, d, NULL, NULL, NULL);
+				free(d);
+			}
+			free(names[i]);
+		}
+		free(names);
+	}
+	if (sqlite3_prepare_v2(s->db, "SELECT id, name FROM event_classes ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return nt_err_set(err, nt_store_sqlerr(s, "cannot rebuild the events view"));
+	mem = open_memstream(&sql, &len);
+	if (!mem) {
+		sqlite3_finalize(st);
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char *t = nt_sql_ident((const char *)sqlite3_column_text(st, 1));
+		if (n % chunk == 0) {
+			if (n) {
+				fputs(";\n", mem);
+			}
+			fprintf(mem, "CREATE VIEW events_part_%d AS ", nparts++);
+		} else {
+			fputs(" UNION ALL ", mem);
+		}
+		fprintf(mem, "SELECT trace_id, common_ts AS ts, common_cpu AS cpu, common_pid AS pid, "
+			     "common_task AS task_id, %lld AS class_id, rowid AS event_rowid FROM %s",
+			sqlite3_column_int64(st, 0), t ? t : "\"\"");
+		free(t);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (n)
+		fputs(";\n", mem);
+	fputs("CREATE VIEW events AS SELECT e.trace_id, e.ts, e.cpu, e.pid, t.comm, c.name, "
+	      "e.class_id, e.event_rowid FROM (", mem);
+	if (!nparts)
+		fputs("SELECT NULL AS trace_id, NULL AS ts, NULL AS cpu, NULL AS pid, NULL AS task_id, "
+		      "NULL AS class_id, NULL AS event_rowid WHERE 0", mem);
+	for (int i = 0; i < nparts; i++)
+		fprintf(mem, "%sSELECT * FROM events_part_%d", i ? " UNION ALL " : "", i);
+	fputs(") e JOIN event_classes c ON c.id = e.class_id LEFT JOIN tasks t ON t.id = e.task_id;\n", mem);
+	fclose(mem);
+	(void)cap;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		rc = nt_err_set(err, nt_store_sqlerr(s, "cannot rebuild the events view"));
+	free(sql);
+	return rc;
+}
+
+static int finish(struct imp *im)
+{
+	sqlite3_stmt *st;
+	int64_t lost = 0;
+
+	st = prep(im, "INSERT INTO trace_classes(trace_id, class_id, orig_name, events, first_rowid, last_rowid, format) "
+		      "VALUES(?,?,?,?,?,?,?) ON CONFLICT(trace_id, class_id) DO UPDATE SET "
+		      "events = events + excluded.events, first_rowid = min(first_rowid, excluded.first_rowid), "
+		      "last_rowid = max(last_rowid, excluded.last_rowid)");
+	if (!st)
+		return -1;
+	for (uint32_t i = 0; i < im->ncls; i++) {
+		struct iclass *ic = &im->cls[i];
+		if (!ic->defined || !ic->events)
+			continue;
+		sqlite3_bind_int64(st, 1, im->trace_id);
+		sqlite3_bind_int64(st, 2, ic->class_id);
+		sqlite3_bind_text(st, 3, ic->orig, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, ic->events);
+		sqlite3_bind_int64(st, 5, ic->first_rowid);
+		sqlite3_bind_int64(st, 6, ic->last_rowid);
+		sqlite3_bind_text(st, 7, ic->format, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_finalize(st);
+			return fail_sql(im, "cannot store the class counts");
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	st = prep(im, "INSERT INTO trace_cpus(trace_id, cpu, events, lost_events, first_ts, last_ts) VALUES(?,?,?,?,?,?)");
+	if (!st)
+		return -1;
+	for (int c = 0; c < im->ncpus; c++) {
+		struct cpu_stat *cs = &im->cpus[c];
+		int64_t l = cs->lost_stats > cs->lost_windows ? cs->lost_stats : cs->lost_windows;
+		if (!cs->seen && !l && c >= im->info_ncpus)
+			continue;
+		lost += l;
+		sqlite3_bind_int64(st, 1, im->trace_id);
+		sqlite3_bind_int(st, 2, c);
+		sqlite3_bind_int64(st, 3, cs->events);
+		sqlite3_bind_int64(st, 4, l);
+		if (cs->seen) {
+			sqlite3_bind_int64(st, 5, (int64_t)cs->first_ts);
+			sqlite3_bind_int64(st, 6, (int64_t)cs->last_ts);
+		} else {
+			sqlite3_bind_null(st, 5);
+			sqlite3_bind_null(st, 6);
+		}
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	st = prep(im, "UPDATE traces SET format=?, kernel=?, hostname=?, arch=?, ncpus=?, clock=?, "
+		      "first_ts=?, last_ts=?, events=?, lost_events=?, lost_unknown=?, warnings=? WHERE id=?");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, im->info_format ? im->info_format : "?", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, im->info_kernel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, im->info_host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, im->info_arch, -1, SQLITE_STATIC);
+	if (im->info_ncpus > 0)
+		sqlite3_bind_int64(st, 5, im->info_ncpus);
+	sqlite3_bind_text(st, 6, im->info_clock, -1, SQLITE_STATIC);
+	if (im->events) {
+		sqlite3_bind_int64(st, 7, (int64_t)im->first_ts);
+		sqlite3_bind_int64(st, 8, (int64_t)im->last_ts);
+	}
+	sqlite3_bind_int64(st, 9, (int64_t)im->events);
+	sqlite3_bind_int64(st, 10, lost);
+	sqlite3_bind_int(st, 11, im->lost_unknown);
+	sqlite3_bind_int(st, 12, (int)im->warnings);
+	sqlite3_bind_int64(st, 13, im->trace_id);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return fail_sql(im, "cannot store the trace summary");
+	}
+	sqlite3_finalize(st);
+	if (im->new_classes && rebuild_view(im->s, &im->err))
+		return -1;
+	return 0;
+}
+
+static void imp_release(struct imp *im)
+{
+	for (uint32_t i = 0; i < im->ncls; i++) {
+		sqlite3_finalize(im->cls[i].ins);
+		free(im->cls[i].name);
+		free(im->cls[i].orig);
+		free(im->cls[i].format);
+	}
+	free(im->cls);
+	free(im->cpus);
+	free(im->tasks.pid);
+	free(im->tasks.id);
+	sqlite3_finalize(im->task_ins);
+	sqlite3_finalize(im->lost_ins);
+	sqlite3_finalize(im->warn_ins);
+	sqlite3_finalize(im->meta_ins);
+	free(im->info_kernel);
+	free(im->info_host);
+	free(im->info_arch);
+	free(im->info_clock);
+	free(im->info_format);
+}
+
+static int begin_trace(struct imp *im, const char *path, const char *fp, const char *format)
+{
+	sqlite3_stmt *st;
+	char abs[PATH_MAX];
+	char when[64];
+	time_t t = time(NULL);
+
+	if (!realpath(path, abs))
+		snprintf(abs, sizeof(abs), "%s", path);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	st = prep(im, "INSERT INTO traces(path, fingerprint, format, imported_at) VALUES(?,?,?,?)");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, abs, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, fp, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, when, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return fail_sql(im, "cannot add the trace");
+	}
+	sqlite3_finalize(st);
+	im->trace_id = sqlite3_last_insert_rowid(im->s->db);
+	if (!(im->task_ins = prep(im, "INSERT INTO tasks(trace_id, pid, comm) VALUES(?,?,?)")) ||
+	    !(im->lost_ins = prep(im, "INSERT INTO lost_windows(trace_id, cpu, ts_from, ts_to, count) VALUES(?,?,?,?,?)")) ||
+	    !(im->warn_ins = prep(im, "INSERT INTO warnings(trace_id, message) VALUES(?,?)")) ||
+	    !(im->meta_ins = prep(im, "INSERT OR IGNORE INTO trace_meta(trace_id, key, value) VALUES(?,?,?)")))
+		return -1;
+	sqlite3_bind_int64(im->task_ins, 1, im->trace_id);
+	sqlite3_bind_int64(im->lost_ins, 1, im->trace_id);
+	sqlite3_bind_int64(im->warn_ins, 1, im->trace_id);
+	sqlite3_bind_int64(im->meta_ins, 1, im->trace_id);
+	return 0;
+}
+
+int nt_store_import(struct nt_store *s, const char *path, const struct nt_import_opts *o,
+		    struct nt_import_result *res, struct nt_err **err)
+{
+	const struct nt_reader_ops *ops = NULL;
+	struct nt_source *src = NULL;
+	struct imp im = { .s = s, .path = path };
+	char fp[64];
+	bool in_txn = false;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (o->format) {
+		ops = nt_reader_find(o->format);
+		if (!ops)
+			return nt_err_set(err, nt_err_new(NT_E_USAGE, "unknown format '%s'", o->format));
+		if (access(path, R_OK) < 0)
+			return nt_err_set(err, nt_err_errno(NT_E_INPUT, errno, "cannot open '%s'", path));
+	} else if (nt_reader_probe(path, &ops, err)) {
+		return -1;
+	}
+	fingerprint(path, fp);
+	if (nt_store_exec(s, "BEGIN IMMEDIATE", "cannot start the import", &im.err))
+		goto out;
+	in_txn = true;
+	if (check_duplicate(s, path, fp, o->replace, &im.err) || begin_trace(&im, path, fp, ops->name))
+		goto out;
+	if (nt_source_open(path, ops, !o->in_process, o->timeout_s, &src, &im.err))
+		goto out;
+	im.progress = o->progress;
+	im.t0 = im.last_shown = now_s();
+	for (;;) {
+		const unsigned char *data;
+		size_t len;
+		enum nt_next r = nt_source_read(src, &data, &len, &im.err);
+
+		if (r == NT_NEXT_ERROR)
+			goto out;
+		if (r == NT_NEXT_END)
+			break;
+		if (consume(&im, data, len))
+			goto out;
+		if (nt_interrupted) {
+			nt_err_set(&im.err, nt_err_new(NT_E_INTR, "interrupted"));
+			goto out;
+		}
+	}
+	if (!im.ended) {
+		nt_err_set(&im.err, nt_err_new(NT_E_INPUT, "the %s reader ended early", ops->name));
+		goto out;
+	}
+	show_progress(&im, true);
+	if (finish(&im))
+		goto out;
+	if (nt_interrupted) {
+		nt_err_set(&im.err, nt_err_new(NT_E_INTR, "interrupted"));
+		goto out;
+	}
+	if (nt_store_exec(s, "COMMIT", "cannot commit the import", &im.err))
+		goto out;
+	in_txn = false;
+	res->trace_id = im.trace_id;
+	res->events = im.events;
+	res->warnings = im.warnings;
+	res->lost_unknown = im.lost_unknown;
+	res->format = ops->name;
+	{
+		sqlite3_stmt *st;
+		if (sqlite3_prepare_v2(s->db, "SELECT lost_events FROM traces WHERE id=?", -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, im.trace_id);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				res->lost = (uint64_t)sqlite3_column_int64(st, 0);
+			sqlite3_finalize(st);
+		}
+	}
+	ret = 0;
+out:
+	if (im.progress && ret)
+		fputc('\n', stderr);
+	nt_source_close(src);
+	imp_release(&im);
+	if (in_txn)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (ret)
+		nt_err_set(err, im.err ? im.err : nt_err_new(NT_E_FAIL, "import of '%s' failed", path));
+	return ret;
+}

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Opening, creating and closing the database; the fixed part of the schema. */
+#include "store_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char schema_sql[] =
+	"CREATE TABLE traces(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  path TEXT NOT NULL,\n"
+	"  fingerprint TEXT NOT NULL,\n"
+	"  format TEXT NOT NULL,\n"
+	"  kernel TEXT, hostname TEXT, arch TEXT,\n"
+	"  ncpus INTEGER, clock TEXT,\n"
+	"  first_ts INTEGER, last_ts INTEGER,\n"
+	"  events INTEGER NOT NULL DEFAULT 0,\n"
+	"  lost_events INTEGER NOT NULL DEFAULT 0,\n"
+	"  lost_unknown INTEGER NOT NULL DEFAULT 0,\n"
+	"  warnings INTEGER NOT NULL DEFAULT 0,\n"
+	"  imported_at TEXT NOT NULL);\n"
+	"CREATE INDEX traces_fingerprint ON traces(fingerprint);\n"
+	"CREATE TABLE trace_meta(trace_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,\n"
+	"  PRIMARY KEY(trace_id, key, value)) WITHOUT ROWID;\n"
+	"CREATE TABLE trace_cpus(trace_id INTEGER NOT NULL, cpu INTEGER NOT NULL,\n"
+	"  events INTEGER NOT NULL DEFAULT 0, lost_events INTEGER NOT NULL DEFAULT 0,\n"
+	"  first_ts INTEGER, last_ts INTEGER, PRIMARY KEY(trace_id, cpu)) WITHOUT ROWID;\n"
+	"CREATE TABLE lost_windows(trace_id INTEGER NOT NULL, cpu INTEGER NOT NULL,\n"
+	"  ts_from INTEGER, ts_to INTEGER, count INTEGER);\n"
+	"CREATE TABLE warnings(trace_id INTEGER NOT NULL, message TEXT NOT NULL);\n"
+	"CREATE TABLE event_classes(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"
+	"  system TEXT NOT NULL, event TEXT NOT NULL);\n"
+	"CREATE TABLE event_fields(class_id INTEGER NOT NULL, position INTEGER NOT NULL,\n"
+	"  name TEXT NOT NULL, type TEXT NOT NULL, flags INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(class_id, name)) WITHOUT ROWID;\n"
+	"CREATE TABLE trace_classes(trace_id INTEGER NOT NULL, class_id INTEGER NOT NULL,\n"
+	"  orig_name TEXT NOT NULL, events INTEGER NOT NULL, first_rowid INTEGER,\n"
+	"  last_rowid INTEGER, format TEXT, PRIMARY KEY(trace_id, class_id)) WITHOUT ROWID;\n"
+	"CREATE TABLE tasks(id INTEGER PRIMARY KEY, trace_id INTEGER NOT NULL,\n"
+	"  pid INTEGER NOT NULL, comm TEXT NOT NULL);\n"
+	"CREATE VIEW event_counts AS SELECT tc.trace_id, c.name, tc.orig_name, tc.events\n"
+	"  FROM trace_classes tc JOIN event_classes c ON c.id = tc.class_id;\n";
+
+struct nt_err *nt_store_sqlerr(struct nt_store *s, const char *what)
+{
+	return nt_err_new(NT_E_FAIL, "%s in '%s': %s", what, s->path,
+			  s->db ? sqlite3_errmsg(s->db) : "cannot open");
+}
+
+char *nt_sql_ident(const char *name)
+{
+	size_t n = strlen(name), q = 0;
+	char *s, *p;
+
+	for (size_t i = 0; i < n; i++)
+		q += name[i] == '"';
+	s = p = malloc(n + q + 3);
+	if (!s)
+		return NULL;
+	*p++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		if (name[i] == '"')
+			*p++ = '"';
+		*p++ = name[i];
+	}
+	*p++ = '"';
+	*p = '\0';
+	return s;
+}
+
+int nt_store_exec(struct nt_store *s, const char *sql, const char *what, struct nt_err **err)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return nt_err_set(err, nt_store_sqlerr(s, what));
+	return 0;
+}
+
+sqlite3 *nt_store_db(struct nt_store *s)
+{
+	return s->db;
+}
+
+/* Remove "<base>.nettrail-tmp.<pid>*" files whose import process is gone. */
+static void clean_stale(const char *path)
+{
+	char *d1 = strdup(path), *d2 = strdup(path);
+	const char *dir, *base;
+	DIR *d;
+	struct dirent *e;
+	char prefix[512];
+
+	if (!d1 || !d2)
+		goto out;
+	dir = dirname(d1);
+	base = basename(d2);
+	snprintf(prefix, sizeof(prefix), "%s.nettrail-tmp.", base);
+	d = opendir(dir);
+	if (!d)
+		goto out;
+	while ((e = readdir(d))) {
+		long pid;
+		char full[4096];
+
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		pid = strtol(e->d_name + strlen(prefix), NULL, 10);
+		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			continue;
+		snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
+		unlink(full);
+	}
+	closedir(d);
+out:
+	free(d1);
+	free(d2);
+}
+
+static int check_schema(struct nt_store *s, bool fresh, struct nt_err **err)
+{
+	sqlite3_stmt *st;
+	int ver = -1, ntables = 0;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		goto notdb;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ver = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) !=
+	    SQLITE_OK)
+		goto notdb;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ntables = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (ver == NT_SCHEMA_VERSION)
+		return 0;
+	if (ver == 0 && ntables == 0 && fresh) {
+		char v[64];
+		if (nt_store_exec(s, "BEGIN", "cannot create the schema", err) ||
+		    nt_store_exec(s, schema_sql, "cannot create the schema", err))
+			return -1;
+		snprintf(v, sizeof(v), "PRAGMA user_version=%d", NT_SCHEMA_VERSION);
+		return nt_store_exec(s, v, "cannot create the schema", err) ||
+		       nt_store_exec(s, "COMMIT", "cannot create the schema", err);
+	}
+	if (ver == 0)
+		return nt_err_set(err, nt_err_new(NT_E_INPUT, "'%s' is a SQLite database but not a nettrail one",
+						  s->path));
+	return nt_err_set(err, nt_err_new(NT_E_INPUT, "database '%s' has schema version %d; this nettrail reads version %d",
+					  s->path, ver, NT_SCHEMA_VERSION));
+notdb:
+	return nt_err_set(err, nt_err_new(NT_E_INPUT, "cannot open '%s': %s", s->path,
+					  sqlite3_errmsg(s->db)));
+}
+
+int nt_store_open(const char *path, bool create, struct nt_store **out, struct nt_err **err)
+{
+	struct nt_store *s = calloc(1, sizeof(*s));
+	struct stat st;
+	bool fresh = false;
+	const char *open_path = path;
+
+	*out = NULL;
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	}
+	clean_stale(path);
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT || !create) {
+			nt_err_set(err, nt_err_errno(errno == ENOENT ? NT_E_INPUT : NT_E_FAIL, errno,
+						     "cannot open database '%s'", path));
+			goto fail;
+		}
+		fresh = true;
+		if (asprintf(&s->tmp_path, "%s.nettrail-tmp.%ld", path, (long)getpid()) < 0) {
+			s->tmp_path = NULL;
+			nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+			goto fail;
+		}
+		unlink(s->tmp_path);
+		open_path = s->tmp_path;
+	} else if (S_ISDIR(st.st_mode)) {
+		nt_err_set(err, nt_err_new(NT_E_USAGE, "'%s' is a directory, not a database file", path));
+		goto fail;
+	}
+	if (sqlite3_open_v2(open_path, &s->db,
+			    SQLITE_OPEN_READWRITE | (fresh ? SQLITE_OPEN_CREATE : 0), NULL) !=
+	    SQLITE_OK) {
+		nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot open database '%s': %s", path,
+					   s->db ? sqlite3_errmsg(s->db) : "out of memory"));
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 5000);
+	if (fresh)
+		sqlite3_exec(s->db, "PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF",
+			     NULL, NULL, NULL);
+	else
+		sqlite3_exec(s->db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL", NULL, NULL,
+			     NULL);
+	sqlite3_exec(s->db, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+	if (check_schema(s, fresh, err))
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	nt_store_close(s, true, NULL);
+	return -1;
+}
+
+int nt_store_close(struct nt_store *s, bool discard, struct nt_err **err)
+{
+	int ret = 0;
+
+	if (!s)
+		return 0;
+	if (s->db && sqlite3_close(s->db) != SQLITE_OK && !discard) {
+		nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot close database '%s': %s", s->path,
+					   sqlite3_errmsg(s->db)));
+		sqlite3_close_v2(s->db);
+		discard = true;
+		ret = -1;
+	}
+	if (s->tmp_path) {
+		if (!discard) {
+			int fd = open(s->tmp_path, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0) {
+				fsync(fd);
+				close(fd);
+			}
+			if (link(s->tmp_path, s->path) < 0) {
+				nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot create database '%s'",
+							     s->path));
+				ret = -1;
+			}
+		}
+		unlink(s->tmp_path);
+	}
+	free(s->tmp_path);
+	free(s->path);
+	free(s);
+	return ret;
+}

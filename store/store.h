@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The store: one SQLite file holding many traces. An import is all-or-nothing: each file is
+ * imported in its own transaction; a new database is built under a temporary name and renamed
+ * into place when closed, so a killed import leaves the old state (or nothing) behind.
+ * Schema: docs/SCHEMA.md.
+ */
+#ifndef NT_STORE_H
+#define NT_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "../core/error.h"
+
+#define NT_SCHEMA_VERSION 1
+
+struct nt_store; /* opaque */
+
+/*
+ * Open the database at @path. With @create, a missing file is created (under a temporary name
+ * until nt_store_close() succeeds); without it, a missing file is an error. Stale temporary
+ * files left by killed imports are removed. Free with nt_store_close().
+ */
+int nt_store_open(const char *path, bool create, struct nt_store **out, struct nt_err **err);
+
+/*
+ * Close the database; for a new one, move it into place. Returns -1 (and leaves nothing at
+ * the final path) when that fails. Accepts NULL. With @discard, a new database is deleted.
+ */
+int nt_store_close(struct nt_store *s, bool discard, struct nt_err **err);
+
+/* The SQLite handle, for read-only queries (weak). */
+sqlite3 *nt_store_db(struct nt_store *s);
+
+struct nt_import_opts {
+	const char *format; /* reader name, or NULL to detect */
+	bool replace;	    /* replace a trace already imported from the same file */
+	bool in_process;    /* run the reader in this process (debugging) */
+	bool progress;	    /* show progress on stderr */
+	unsigned timeout_s; /* reader watchdog (0: none) */
+};
+
+struct nt_import_result {
+	int64_t trace_id;
+	uint64_t events;
+	uint64_t lost;	    /* lost events counted */
+	bool lost_unknown;  /* some losses have no count */
+	unsigned warnings;
+	const char *format; /* reader used (static) */
+};
+
+/*
+ * Import the trace at @path as one new trace, in one transaction. On failure nothing of it
+ * is stored and *err says why (naming the file).
+ */
+int nt_store_import(struct nt_store *s, const char *path, const struct nt_import_opts *o,
+		    struct nt_import_result *res, struct nt_err **err);
+
+/* Run @sql (no results). Returns 0 or -1 with *err set (context: @what). */
+int nt_store_exec(struct nt_store *s, const char *sql, const char *what, struct nt_err **err);
+
+#endif

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nt-traffic: traffic with exact counts for tests, labs and the benchmark, over loopback only.
+ *   nt-traffic udp N [SIZE]          N datagrams of SIZE payload bytes to a socket it reads
+ *   nt-traffic tcp N [SIZE]          one connection, N writes of SIZE bytes, read by a peer, close
+ *   nt-traffic tcp-closed N          N connects to a port nobody listens on (each gets a reset)
+ * Prints what it did ("udp sent=N received=N") and exits non-zero if the counts do not hold.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct sockaddr_in loopback(unsigned short port)
+{
+	struct sockaddr_in a;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+static int bound(int type, struct sockaddr_in *a)
+{
+	socklen_t l = sizeof(*a);
+	int s = socket(AF_INET, type, 0);
+
+	*a = loopback(0);
+	if (s < 0 || bind(s, (struct sockaddr *)a, sizeof(*a)) < 0 ||
+	    getsockname(s, (struct sockaddr *)a, &l) < 0) {
+		perror("nt-traffic: socket");
+		exit(2);
+	}
+	return s;
+}
+
+static int udp(long n, size_t size)
+{
+	struct sockaddr_in a;
+	int rx = bound(SOCK_DGRAM, &a), tx = socket(AF_INET, SOCK_DGRAM, 0);
+	int rcvbuf = 4 << 20;
+	char *buf = calloc(1, size + 1);
+	long sent = 0, got = 0;
+
+	setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (tx < 0 || !buf)
+		return 2;
+	for (long i = 0; i < n; i++) {
+		if (sendto(tx, buf, size, 0, (struct sockaddr *)&a, sizeof(a)) == (ssize_t)size)
+			sent++;
+		/* read as we go so the receive queue never overflows */
+		while (got < sent) {
+			struct pollfd p = { rx, POLLIN, 0 };
+			if (poll(&p, 1, sent - got > 64 ? 1000 : 0) <= 0)
+				break;
+			if (recv(rx, buf, size + 1, 0) >= 0)
+				got++;
+		}
+	}
+	while (got < sent) {
+		struct pollfd p = { rx, POLLIN, 0 };
+		if (poll(&p, 1, 2000) <= 0)
+			break;
+		if (recv(rx, buf, size + 1, 0) >= 0)
+			got++;
+	}
+	printf("udp sent=%ld received=%ld size=%zu port=%d\n", sent, got, size, ntohs(a.sin_port));
+	free(buf);
+	close(tx);
+	close(rx);
+	return sent == n && got == n ? 0 : 1;
+}
+
+static int tcp(long n, size_t size)
+{
+	struct sockaddr_in a;
+	int ls = bound(SOCK_STREAM, &a), c;
+	char *buf = calloc(1, size);
+	long long total = 0, want = (long long)n * (long long)size;
+	pid_t pid;
+	int st;
+
+	if (!buf || listen(ls, 1) < 0)
+		return 2;
+	pid = fork();
+	if (pid == 0) {
+		int s = accept(ls, NULL, NULL);
+		ssize_t r;
+		long long rd = 0;
+		while (s >= 0 && (r = read(s, buf, size)) > 0)
+			rd += r;
+		_exit(rd == want ? 0 : 1);
+	}
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		perror("nt-traffic: connect");
+		return 2;
+	}
+	for (long i = 0; i < n; i++) {
+		size_t off = 0;
+		while (off < size) {
+			ssize_t w = write(c, buf + off, size - off);
+			if (w <= 0)
+				return 1;
+			off += (size_t)w;
+		}
+		total += (long long)size;
+	}
+	close(c);
+	waitpid(pid, &st, 0);
+	close(ls);
+	free(buf);
+	printf("tcp writes=%ld bytes=%lld port=%d\n", n, total, ntohs(a.sin_port));
+	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : 1;
+}
+
+static int tcp_closed(long n)
+{
+	struct sockaddr_in a;
+	int probe = bound(SOCK_STREAM, &a); /* a port that was free... */
+	long refused = 0;
+
+	close(probe); /* ...and has no listener now */
+	for (long i = 0; i < n; i++) {
+		int c = socket(AF_INET, SOCK_STREAM, 0);
+		if (c < 0)
+			return 2;
+		if (connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == ECONNREFUSED)
+			refused++;
+		close(c);
+	}
+	printf("tcp-closed connects=%ld refused=%ld port=%d\n", n, refused, ntohs(a.sin_port));
+	return refused == n ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	long n;
+	long size;
+
+	if (argc < 3 || (n = strtol(argv[2], NULL, 10)) <= 0) {
+		fprintf(stderr, "usage: nt-traffic udp|tcp|tcp-closed COUNT [SIZE]\n");
+		return 2;
+	}
+	size = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[1], "udp"))
+		return udp(n, size > 0 ? (size_t)size : 64);
+	if (!strcmp(argv[1], "tcp"))
+		return tcp(n, size > 0 ? (size_t)size : 1024);
+	if (!strcmp(argv[1], "tcp-closed"))
+		return tcp_closed(n);
+	fprintf(stderr, "nt-traffic: unknown kind '%s'\n", argv[1]);
+	return 2;
+}
