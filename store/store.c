@@ -15,7 +15,7 @@
 
 static const char schema_sql[] =
 	"CREATE TABLE traces(\n"
-	"  id INTEGER PRIMARY KEY,\n"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
 	"  path TEXT NOT NULL,\n"
 	"  fingerprint TEXT NOT NULL,\n"
 	"  format TEXT NOT NULL,\n"

@@ -1,0 +1,4 @@
+# The list of tests (one line each).
+nt_c_test(unit_event unit/test_event.c)
+nt_sh_test(cli_basics unit cli_basics.sh 60)
+nt_sh_test(tracedat_fixtures fixture fixture/tracedat_fixtures.sh)
