@@ -42,7 +42,8 @@ struct sysev {
 
 struct rec {
 	const struct nt_record_opts *o;
-	const char *dir; /* weak: the tracefs mount */
+	const char *dir; /* the tracefs mount (= dir_owned) */
+	char *dir_owned;
 	struct tracefs_instance *inst;
 	char inst_name[64];
 	struct sysev *sys;
@@ -69,18 +70,35 @@ void nt_record_result_release(struct nt_record_result *r)
 
 /* ---- checks before anything changes ---- */
 
+/* Where tracefs is mounted (from /proc/self/mounts), or NULL: never mounted by us. */
+static char *find_tracefs(void)
+{
+	FILE *f = fopen("/proc/self/mounts", "re");
+	char line[4096], dev[256], dir[3800], type[64];
+	char *found = NULL;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%255s %3799s %63s", dev, dir, type) == 3 && !strcmp(type, "tracefs")) {
+			if (!found || !strcmp(dir, "/sys/kernel/tracing")) {
+				free(found);
+				found = strdup(dir);
+			}
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static int check_access(struct rec *r)
 {
-	const char *path = NULL;
-	int m;
-
 	if (geteuid() != 0) {
 		r->err = nt_err_new(NT_E_FAIL, "recording needs root: tracefs can only be changed by root");
 		nt_err_hint(r->err, "run it as root, e.g. sudo nettrail record ...");
 		return -1;
 	}
-	m = tracefs_tracing_dir_is_mounted(false, &path);
-	if (m != 1) {
+	r->dir_owned = find_tracefs();
+	if (!r->dir_owned) {
 		FILE *f = fopen("/proc/filesystems", "re");
 		char line[256];
 		bool known = false;
@@ -99,11 +117,12 @@ static int check_access(struct rec *r)
 		}
 		return -1;
 	}
-	r->dir = tracefs_tracing_dir();
-	if (!r->dir) {
-		r->err = nt_err_new(NT_E_FAIL, "cannot find the tracefs directory");
+	/* tell libtracefs where it is, so it never mounts anything itself */
+	if (tracefs_set_tracing_dir(r->dir_owned) < 0) {
+		r->err = nt_err_errno(NT_E_FAIL, errno, "cannot use tracefs at '%s'", r->dir_owned);
 		return -1;
 	}
+	r->dir = r->dir_owned;
 	return 0;
 }
 
@@ -584,6 +603,7 @@ static void release(struct rec *r)
 	free(r->tcpu);
 	free(r->stats);
 	free(r->clock);
+	free(r->dir_owned);
 }
 
 static uint64_t stat_lost(const char *stats)

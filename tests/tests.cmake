@@ -2,3 +2,5 @@
 nt_c_test(unit_event unit/test_event.c)
 nt_sh_test(cli_basics unit cli_basics.sh 60)
 nt_sh_test(tracedat_fixtures fixture fixture/tracedat_fixtures.sh)
+nt_sh_test(record_udp capture capture/record_udp.sh)
+nt_sh_test(record_failures capture capture/record_failures.sh)
