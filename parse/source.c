@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,6 +142,7 @@ int nt_source_open(const char *path, const struct nt_reader_ops *ops, int isolat
 		goto fail_errno;
 	}
 	if (s->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the importer */
 		close(dp[0]);
 		close(ep[0]);
 		dup2(ep[1], 2);

@@ -1,0 +1,58 @@
+# Sourced. fuzz_import FILE NTRUNC NMUT [REGION_SPEC]: import prefix truncations and random byte
+# mutations of FILE with the ASan+UBSan build ($NETTRAIL_ASAN). Every run must end with exit
+# 0, 3 or 5 within its time limit, leave no database behind when it fails, and no sanitizer
+# report may point into nettrail's own code (crashes inside third-party trace libraries are
+# contained by the reader's worker process and must surface as clean errors).
+# MUT_RANGES (optional): "start:end start:end ..." byte ranges where mutations go.
+fuzz_import() {
+	local src=$1 ntrunc=$2 nmut=$3 size i off len rc n=0 bad=0 contained=0
+	local work="$T/fuzz" san="$T/san"
+	mkdir -p "$work" "$san"
+	size=$(stat -c %s "$src")
+	export ASAN_OPTIONS="log_path=$san/asan:detect_leaks=1:allocator_may_return_null=1"
+	export UBSAN_OPTIONS="log_path=$san/ubsan:print_stacktrace=1:halt_on_error=1"
+	run_one() { # FILE WHAT
+		rm -f "$work/db"
+		timeout -k 5 60 "$NETTRAIL_ASAN" import -q --timeout 20 "$1" -o "$work/db" > /dev/null 2> "$work/err"
+		rc=$?
+		n=$((n + 1))
+		case $rc in
+		0|5) ;;
+		3) [ -e "$work/db" ] && { echo "FAIL: $2: failed import left a database"; bad=$((bad + 1)); }
+		   grep -q "^nettrail: error: " "$work/err" || { echo "FAIL: $2: exit 3 without an error message"; bad=$((bad + 1)); } ;;
+		*) echo "FAIL: $2: exit $rc"; sed 's/^/    /' "$work/err" | head -20; bad=$((bad + 1)) ;;
+		esac
+	}
+	for i in $(seq 1 "$ntrunc"); do
+		# spread over the whole file, denser at the start where the headers are
+		if [ $((i % 2)) = 0 ]; then len=$((size * i / (ntrunc + 1))); else len=$(( (i * 7919) % 65536 % size )); fi
+		head -c "$len" "$src" > "$work/t.dat"
+		run_one "$work/t.dat" "truncated to $len bytes"
+	done
+	local ranges=(${MUT_RANGES:-0:$size})
+	for i in $(seq 1 "$nmut"); do
+		cp "$src" "$work/m.dat"
+		local r=${ranges[$((RANDOM % ${#ranges[@]}))]} a b k
+		a=${r%:*}; b=${r#*:}
+		for k in 1 2 3; do
+			off=$(( a + ( (RANDOM << 15 | RANDOM) % (b - a) ) ))
+			printf "\\x$(printf %02x $((RANDOM % 256)))" | dd of="$work/m.dat" bs=1 seek="$off" conv=notrunc status=none
+		done
+		run_one "$work/m.dat" "mutation $i (3 bytes near offset $off)"
+	done
+	# sanitizer reports: contained third-party crashes are fine, our code is not
+	for f in "$san"/*; do
+		[ -e "$f" ] || continue
+		# the first frame outside the sanitizer runtime says whose code crashed
+		if grep -q "runtime error:" "$f" || ! awk '/^ *#[0-9]+ / && !/libsanitizer|interceptor|libasan|libubsan|sanitizer_common/ {print; exit}' "$f" |
+			grep -Eq 'libtraceevent|libtracecmd|libbabeltrace|libc\.so|libzstd|libz\.so'; then
+			echo "FAIL: sanitizer report in nettrail code: $f"; sed 's/^/    /' "$f" | head -30
+			bad=$((bad + 1))
+		else
+			contained=$((contained + 1))
+		fi
+	done
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+	echo "fuzz: $n runs, $contained third-party crashes contained, $bad failures"
+	[ "$bad" = 0 ]
+}
