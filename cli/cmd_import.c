@@ -12,13 +12,15 @@
 enum { OPT_REPLACE = 256, OPT_INPROC, OPT_TIMEOUT };
 
 const struct cli_opt import_opts[] = {
-	{ "output", 'o', "DB", "the database to create or add to (required)" },
-	{ "format", 'f', "NAME", "read the files as this format instead of detecting it" },
-	{ "replace", OPT_REPLACE, NULL, "replace traces already imported from the same files" },
-	{ "quiet", 'q', NULL, "no progress or summary lines" },
-	{ "timeout", OPT_TIMEOUT, "S", "give up on a reader that makes no progress for S seconds (default 120, 0: never)" },
-	{ "in-process", OPT_INPROC, NULL, "run readers inside this process (debugging; a reader crash kills nettrail)" },
-	{ NULL, 0, NULL, NULL },
+	{"output", 'o', "DB", "the database to create or add to (required)"},
+	{"format", 'f', "NAME", "read the files as this format instead of detecting it"},
+	{"replace", OPT_REPLACE, NULL, "replace traces already imported from the same files"},
+	{"quiet", 'q', NULL, "no progress or summary lines"},
+	{"timeout", OPT_TIMEOUT, "S",
+	 "give up on a reader that makes no progress for S seconds (default 120, 0: never)"},
+	{"in-process", OPT_INPROC, NULL,
+	 "run readers inside this process (debugging; a reader crash kills nettrail)"},
+	{NULL, 0, NULL, NULL},
 };
 
 const char import_details[] =
@@ -36,7 +38,7 @@ static void list_formats(void)
 
 int cmd_import(int argc, char **argv)
 {
-	struct nt_import_opts o = { .timeout_s = 120 };
+	struct nt_import_opts o = {.timeout_s = 120};
 	const char *out = NULL;
 	bool quiet = false, any_ok = false, lost = false;
 	struct nt_store *st = NULL;
@@ -67,7 +69,9 @@ int cmd_import(int argc, char **argv)
 			char *end;
 			long v = strtol(arg, &end, 10);
 			if (*end || v < 0 || v > 86400)
-				return cli_usage("import", "--timeout wants seconds (0 to 86400), not '%s'", arg);
+				return cli_usage("import",
+						 "--timeout wants seconds (0 to 86400), not '%s'",
+						 arg);
 			o.timeout_s = (unsigned)v;
 			break;
 		}
@@ -105,10 +109,11 @@ int cmd_import(int argc, char **argv)
 		if (r.lost || r.lost_unknown)
 			lost = true;
 		if (!quiet)
-			fprintf(stderr, "imported '%s' (%s) as trace %lld: %llu events, %s%llu lost%s\n",
-				argv[i], r.format, (long long)r.trace_id, (unsigned long long)r.events,
-				r.lost_unknown ? "at least " : "", (unsigned long long)r.lost,
-				r.warnings ? ", with warnings" : "");
+			fprintf(stderr,
+				"imported '%s' (%s) as trace %lld: %llu events, %s%llu lost%s\n",
+				argv[i], r.format, (long long)r.trace_id,
+				(unsigned long long)r.events, r.lost_unknown ? "at least " : "",
+				(unsigned long long)r.lost, r.warnings ? ", with warnings" : "");
 	}
 	if (nt_interrupted && code == NT_EXIT_OK)
 		code = NT_EXIT_INTR;
@@ -116,7 +121,8 @@ int cmd_import(int argc, char **argv)
 	if (nt_store_close(st, !any_ok, &err))
 		return cli_fail(err);
 	if (code == NT_EXIT_OK && lost) {
-		fprintf(stderr, "nettrail: warning: events were lost while tracing; results from the affected windows are incomplete\n");
+		fprintf(stderr, "nettrail: warning: events were lost while tracing; results from "
+				"the affected windows are incomplete\n");
 		code = NT_EXIT_LOST;
 	}
 	return code;

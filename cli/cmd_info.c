@@ -8,8 +8,10 @@
 #include "../store/store.h"
 
 const struct cli_opt info_opts[] = {
-	{ "json", 'j', NULL, "print JSON: {\"schema\", \"traces\": [{\"id\", \"path\", \"format\", \"events\", \"lost_events\", \"event_counts\"}]}" },
-	{ NULL, 0, NULL, NULL },
+	{"json", 'j', NULL,
+	 "print JSON: {\"schema\", \"traces\": [{\"id\", \"path\", \"format\", \"events\", "
+	 "\"lost_events\", \"event_counts\"}]}"},
+	{NULL, 0, NULL, NULL},
 };
 
 static void json_str(const char *s)
@@ -49,7 +51,9 @@ static void print_counts(sqlite3 *db, int64_t id, bool json)
 	sqlite3_stmt *st;
 	int n = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT name, events FROM event_counts WHERE trace_id=? ORDER BY events DESC, name",
+	if (sqlite3_prepare_v2(db,
+			       "SELECT name, events FROM event_counts WHERE trace_id=? ORDER BY "
+			       "events DESC, name",
 			       -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int64(st, 1, id);
@@ -91,10 +95,13 @@ int cmd_info(int argc, char **argv)
 	if (nt_store_open(argv[optind], false, &s, &err))
 		return cli_fail(err);
 	db = nt_store_db(s);
-	if (sqlite3_prepare_v2(db, "SELECT id, path, format, events, lost_events, lost_unknown, kernel, ncpus, "
-				   "clock, first_ts, last_ts FROM traces ORDER BY id",
-			       -1, &st, NULL) != SQLITE_OK) {
-		err = nt_err_new(NT_E_FAIL, "cannot read '%s': %s", argv[optind], sqlite3_errmsg(db));
+	if (sqlite3_prepare_v2(
+		    db,
+		    "SELECT id, path, format, events, lost_events, lost_unknown, kernel, ncpus, "
+		    "clock, first_ts, last_ts FROM traces ORDER BY id",
+		    -1, &st, NULL) != SQLITE_OK) {
+		err = nt_err_new(NT_E_FAIL, "cannot read '%s': %s", argv[optind],
+				 sqlite3_errmsg(db));
 		nt_store_close(s, false, NULL);
 		return cli_fail(err);
 	}
@@ -111,19 +118,26 @@ int cmd_info(int argc, char **argv)
 			json_str(path);
 			printf(", \"format\": ");
 			json_str(fmt);
-			printf(", \"events\": %lld, \"lost_events\": %lld, \"event_counts\": {", ev, lost);
+			printf(", \"events\": %lld, \"lost_events\": %lld, \"event_counts\": {", ev,
+			       lost);
 			print_counts(db, id, true);
 			printf("}}");
 		} else {
-			double dur = (double)(sqlite3_column_int64(st, 10) - sqlite3_column_int64(st, 9)) / 1e9;
+			double dur = (double)(sqlite3_column_int64(st, 10) -
+					      sqlite3_column_int64(st, 9)) /
+				     1e9;
 			printf("trace %lld: %s\n  format %s, kernel %s, %d cpus, clock %s, %.6f s\n"
 			       "  %lld events, %s%lld lost%s\n",
 			       (long long)id, path, fmt,
-			       sqlite3_column_text(st, 6) ? (const char *)sqlite3_column_text(st, 6) : "?",
+			       sqlite3_column_text(st, 6) ? (const char *)sqlite3_column_text(st, 6)
+							  : "?",
 			       sqlite3_column_int(st, 7),
-			       sqlite3_column_text(st, 8) ? (const char *)sqlite3_column_text(st, 8) : "?",
+			       sqlite3_column_text(st, 8) ? (const char *)sqlite3_column_text(st, 8)
+							  : "?",
 			       dur, ev, sqlite3_column_int(st, 5) ? "at least " : "", lost,
-			       lost || sqlite3_column_int(st, 5) ? "  <-- LOST EVENTS: results are incomplete" : "");
+			       lost || sqlite3_column_int(st, 5)
+				       ? "  <-- LOST EVENTS: results are incomplete"
+				       : "");
 			print_counts(db, id, false);
 		}
 		n++;

@@ -13,13 +13,15 @@
 enum { OPT_CLOCK = 256 };
 
 const struct cli_opt record_opts[] = {
-	{ "event", 'e', "SYS[:EV]", "trace these events (repeatable; globs allowed); default: the network preset" },
-	{ "output", 'o', "FILE", "the trace.dat to write (default: trace.dat)" },
-	{ "buffer", 'b', "KB", "ring buffer per cpu in KB (default 8192)" },
-	{ "duration", 'd', "S", "stop after S seconds" },
-	{ "clock", OPT_CLOCK, "NAME", "trace clock (default: local; see /sys/kernel/tracing/trace_clock)" },
-	{ "quiet", 'q', NULL, "no progress or summary lines" },
-	{ NULL, 0, NULL, NULL },
+	{"event", 'e', "SYS[:EV]",
+	 "trace these events (repeatable; globs allowed); default: the network preset"},
+	{"output", 'o', "FILE", "the trace.dat to write (default: trace.dat)"},
+	{"buffer", 'b', "KB", "ring buffer per cpu in KB (default 8192)"},
+	{"duration", 'd', "S", "stop after S seconds"},
+	{"clock", OPT_CLOCK, "NAME",
+	 "trace clock (default: local; see /sys/kernel/tracing/trace_clock)"},
+	{"quiet", 'q', NULL, "no progress or summary lines"},
+	{NULL, 0, NULL, NULL},
 };
 
 const char record_details[] =
@@ -27,12 +29,14 @@ const char record_details[] =
 	"instance of its own (the top-level buffer and other tools' instances are never touched)\n"
 	"and removes it afterwards, whatever happens. The trace.dat opens with trace-cmd report\n"
 	"and KernelShark. Needs root.\n"
-	"\nthe default preset: skb, net, napi, irq, sock, tcp, udp and the kmem allocation and free\n"
-	"events (kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc, mm_page_free).\n";
+	"\nthe default preset: skb, net, napi, irq, sock, tcp, udp and the kmem allocation and "
+	"free\n"
+	"events (kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc, "
+	"mm_page_free).\n";
 
 int cmd_record(int argc, char **argv)
 {
-	struct nt_record_opts o = { .output = "trace.dat" };
+	struct nt_record_opts o = {.output = "trace.dat"};
 	struct nt_record_result r;
 	struct nt_err *err = NULL;
 	const char **events = NULL;
@@ -57,7 +61,9 @@ int cmd_record(int argc, char **argv)
 			long v = strtol(arg, &end, 10);
 			if (*end || v < 4 || v > 4 * 1024 * 1024) {
 				free(events);
-				return cli_usage("record", "-b wants a size in KB (4 to 4194304), not '%s'", arg);
+				return cli_usage("record",
+						 "-b wants a size in KB (4 to 4194304), not '%s'",
+						 arg);
 			}
 			o.buffer_kb = (unsigned)v;
 			break;
@@ -66,7 +72,9 @@ int cmd_record(int argc, char **argv)
 			o.duration = strtod(arg, &end);
 			if (*end || o.duration <= 0) {
 				free(events);
-				return cli_usage("record", "-d wants a positive number of seconds, not '%s'", arg);
+				return cli_usage("record",
+						 "-d wants a positive number of seconds, not '%s'",
+						 arg);
 			}
 			break;
 		case OPT_CLOCK:
@@ -97,7 +105,8 @@ int cmd_record(int argc, char **argv)
 	free(events);
 	code = NT_EXIT_OK;
 	if (!quiet) {
-		fprintf(stderr, "saved '%s': %.1f MB of events from %d cpus (%d event types enabled)\n",
+		fprintf(stderr,
+			"saved '%s': %.1f MB of events from %d cpus (%d event types enabled)\n",
 			o.output, (double)r.bytes / 1e6, r.ncpus, r.nevents);
 		if (r.cmd_status != -1 && WIFEXITED(r.cmd_status) && WEXITSTATUS(r.cmd_status))
 			fprintf(stderr, "note: '%s' exited with status %d\n", o.argv[0],
@@ -119,7 +128,8 @@ int cmd_record(int argc, char **argv)
 	}
 	if (r.stopped_by_signal && (o.argv || o.duration > 0)) {
 		if (!quiet)
-			fprintf(stderr, "interrupted: the trace holds what was captured until then\n");
+			fprintf(stderr,
+				"interrupted: the trace holds what was captured until then\n");
 		if (code == NT_EXIT_OK)
 			code = NT_EXIT_INTR;
 	}

@@ -20,13 +20,13 @@ static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
 static const struct cli_cmd commands[] = {
-	{ "record", cmd_record, "[options] [-- COMMAND [ARGS...]]",
-	  "capture kernel events with ftrace into a trace.dat file", record_opts, record_details },
-	{ "import", cmd_import, "[options] FILE... -o DB",
-	  "read trace files into a nettrail database", import_opts, import_details },
-	{ "info", cmd_info, "[--json] DB", "list the traces in a database", info_opts, NULL },
-	{ "help", cmd_help, "[COMMAND]", "show help for nettrail or one command", NULL, NULL },
-	{ "version", cmd_version, "", "print the version", NULL, NULL },
+	{"record", cmd_record, "[options] [-- COMMAND [ARGS...]]",
+	 "capture kernel events with ftrace into a trace.dat file", record_opts, record_details},
+	{"import", cmd_import, "[options] FILE... -o DB",
+	 "read trace files into a nettrail database", import_opts, import_details},
+	{"info", cmd_info, "[--json] DB", "list the traces in a database", info_opts, NULL},
+	{"help", cmd_help, "[COMMAND]", "show help for nettrail or one command", NULL, NULL},
+	{"version", cmd_version, "", "print the version", NULL, NULL},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -62,15 +62,16 @@ int cli_getopt(int argc, char **argv, const struct cli_opt *opts, bool in_order,
 		so[s++] = '+';
 	so[s++] = ':';
 	for (const struct cli_opt *o = opts; o && o->name && n < 63; o++, n++) {
-		lo[n] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL, o->key };
+		lo[n] = (struct option){o->name, o->arg ? required_argument : no_argument, NULL,
+					o->key};
 		if (o->key < 256 && s < sizeof(so) - 3) {
 			so[s++] = (char)o->key;
 			if (o->arg)
 				so[s++] = ':';
 		}
 	}
-	lo[n] = (struct option){ "help", no_argument, NULL, 'h' };
-	lo[n + 1] = (struct option){ NULL, 0, NULL, 0 };
+	lo[n] = (struct option){"help", no_argument, NULL, 'h'};
+	lo[n + 1] = (struct option){NULL, 0, NULL, 0};
 	so[s++] = 'h';
 	so[s] = '\0';
 	opterr = 0;
@@ -79,7 +80,8 @@ int cli_getopt(int argc, char **argv, const struct cli_opt *opts, bool in_order,
 	if (c == '?' || c == ':') {
 		const char *bad = argv[optind - 1];
 		if (c == ':')
-			fprintf(stderr, "nettrail %s: option '%s' needs an argument\n", argv[0], bad);
+			fprintf(stderr, "nettrail %s: option '%s' needs an argument\n", argv[0],
+				bad);
 		else if (optopt && optopt < 256)
 			fprintf(stderr, "nettrail %s: unknown option '-%c'\n", argv[0], optopt);
 		else
@@ -101,8 +103,8 @@ void cli_cmd_help(const struct cli_cmd *cmd, FILE *f)
 				snprintf(left, sizeof(left), "-%c, --%s%s%s", o->key, o->name,
 					 o->arg ? " " : "", o->arg ? o->arg : "");
 			else
-				snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
-					 o->arg ? o->arg : "");
+				snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+					 o->arg ? " " : "", o->arg ? o->arg : "");
 			fprintf(f, "  %-26s %s\n", left, o->help);
 		}
 	}
@@ -146,21 +148,25 @@ int cli_fail(struct nt_err *err)
 
 static void main_help(FILE *f)
 {
-	fprintf(f, "usage: nettrail COMMAND [ARGS]\n\n"
-		   "nettrail shows what the Linux network stack does with every packet: it captures\n"
-		   "kernel traces, imports them into one SQLite database and reports on them.\n\n"
-		   "commands:\n");
+	fprintf(f,
+		"usage: nettrail COMMAND [ARGS]\n\n"
+		"nettrail shows what the Linux network stack does with every packet: it captures\n"
+		"kernel traces, imports them into one SQLite database and reports on them.\n\n"
+		"commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\n'nettrail help COMMAND' (or 'nettrail COMMAND --help') shows a command's options.\n\n"
-		   "exit codes:\n"
-		   "  0  success\n"
-		   "  1  failure: the system refused (privilege, missing kernel feature, I/O error)\n"
-		   "  2  usage error on the command line\n"
-		   "  3  bad input: a trace is corrupt, truncated, unsupported or rejected\n"
-		   "     (an unknown event, a trace already imported)\n"
-		   "  4  interrupted (Ctrl-C, SIGTERM): nothing partial was kept\n"
-		   "  5  completed, but events were lost (ring-buffer overruns): results are incomplete\n");
+	fprintf(f,
+		"\n'nettrail help COMMAND' (or 'nettrail COMMAND --help') shows a command's "
+		"options.\n\n"
+		"exit codes:\n"
+		"  0  success\n"
+		"  1  failure: the system refused (privilege, missing kernel feature, I/O error)\n"
+		"  2  usage error on the command line\n"
+		"  3  bad input: a trace is corrupt, truncated, unsupported or rejected\n"
+		"     (an unknown event, a trace already imported)\n"
+		"  4  interrupted (Ctrl-C, SIGTERM): nothing partial was kept\n"
+		"  5  completed, but events were lost (ring-buffer overruns): results are "
+		"incomplete\n");
 }
 
 static const struct cli_cmd *find_cmd(const char *name)
@@ -207,7 +213,8 @@ static int finish_stdout(int code)
 {
 	if (fflush(stdout) || ferror(stdout)) {
 		if (errno != EPIPE)
-			fprintf(stderr, "nettrail: error: cannot write the output: %s\n", strerror(errno));
+			fprintf(stderr, "nettrail: error: cannot write the output: %s\n",
+				strerror(errno));
 		return code ? code : NT_EXIT_FAIL;
 	}
 	return code;
@@ -227,7 +234,8 @@ int main(int argc, char **argv)
 		return finish_stdout(cmd_version(1, argv));
 	c = find_cmd(argv[1]);
 	if (!c) {
-		fprintf(stderr, "nettrail: '%s' is not a nettrail command; see 'nettrail --help'\n", argv[1]);
+		fprintf(stderr, "nettrail: '%s' is not a nettrail command; see 'nettrail --help'\n",
+			argv[1]);
 		return NT_EXIT_USAGE;
 	}
 	if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {

@@ -26,10 +26,22 @@
 #include <tracefs/tracefs.h>
 
 const char *const nt_record_preset[] = {
-	"skb", "net", "napi", "irq", "sock", "tcp", "udp",
-	"kmem:kmalloc", "kmem:kmalloc_node", "kmem:kfree", "kmem:kmem_cache_alloc",
-	"kmem:kmem_cache_alloc_node", "kmem:kmem_cache_free", "kmem:mm_page_alloc",
-	"kmem:mm_page_free", NULL,
+	"skb",
+	"net",
+	"napi",
+	"irq",
+	"sock",
+	"tcp",
+	"udp",
+	"kmem:kmalloc",
+	"kmem:kmalloc_node",
+	"kmem:kfree",
+	"kmem:kmem_cache_alloc",
+	"kmem:kmem_cache_alloc_node",
+	"kmem:kmem_cache_free",
+	"kmem:mm_page_alloc",
+	"kmem:mm_page_free",
+	NULL,
 };
 
 #define DEFAULT_BUFFER_KB 8192
@@ -49,7 +61,7 @@ struct rec {
 	struct sysev *sys;
 	int nsys, nevents;
 	int ncpus, page_size;
-	int *rawfd;		  /* per cpu trace_pipe_raw */
+	int *rawfd;		   /* per cpu trace_pipe_raw */
 	struct tracefs_cpu **tcpu; /* per cpu */
 	int *outfd;
 	char **outpath;
@@ -78,7 +90,8 @@ static char *find_tracefs(void)
 	char *found = NULL;
 
 	while (f && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%255s %3799s %63s", dev, dir, type) == 3 && !strcmp(type, "tracefs")) {
+		if (sscanf(line, "%255s %3799s %63s", dev, dir, type) == 3 &&
+		    !strcmp(type, "tracefs")) {
 			if (!found || !strcmp(dir, "/sys/kernel/tracing")) {
 				free(found);
 				found = strdup(dir);
@@ -93,7 +106,8 @@ static char *find_tracefs(void)
 static int check_access(struct rec *r)
 {
 	if (geteuid() != 0) {
-		r->err = nt_err_new(NT_E_FAIL, "recording needs root: tracefs can only be changed by root");
+		r->err = nt_err_new(NT_E_FAIL,
+				    "recording needs root: tracefs can only be changed by root");
 		nt_err_hint(r->err, "run it as root, e.g. sudo nettrail record ...");
 		return -1;
 	}
@@ -109,11 +123,14 @@ static int check_access(struct rec *r)
 		if (f)
 			fclose(f);
 		if (!known) {
-			r->err = nt_err_new(NT_E_FAIL, "this kernel has no tracefs (it was built without CONFIG_TRACING)");
+			r->err = nt_err_new(
+				NT_E_FAIL,
+				"this kernel has no tracefs (it was built without CONFIG_TRACING)");
 			nt_err_hint(r->err, "use a kernel with tracing, or the lab VM");
 		} else {
 			r->err = nt_err_new(NT_E_FAIL, "tracefs is not mounted");
-			nt_err_hint(r->err, "mount it with: mount -t tracefs nodev /sys/kernel/tracing");
+			nt_err_hint(r->err,
+				    "mount it with: mount -t tracefs nodev /sys/kernel/tracing");
 		}
 		return -1;
 	}
@@ -211,9 +228,12 @@ static int resolve_events(struct rec *r)
 			return -1;
 		}
 		if (!got && r->o->events) {
-			r->err = nt_err_new(NT_E_INPUT, "unknown event '%s': this kernel has no such tracepoint",
-					    list[i]);
-			nt_err_hint(r->err, "the events are listed under %s/events (SYSTEM or SYSTEM:EVENT; globs allowed)",
+			r->err = nt_err_new(
+				NT_E_INPUT,
+				"unknown event '%s': this kernel has no such tracepoint", list[i]);
+			nt_err_hint(r->err,
+				    "the events are listed under %s/events (SYSTEM or "
+				    "SYSTEM:EVENT; globs allowed)",
 				    r->dir);
 			return -1;
 		}
@@ -263,12 +283,14 @@ static int setup_instance(struct rec *r)
 	tracefs_instances_walk(stale_cb, NULL);
 	snprintf(r->inst_name, sizeof(r->inst_name), "nettrail-%ld-%08x", (long)getpid(), rnd);
 	if (tracefs_instance_exists(r->inst_name)) {
-		r->err = nt_err_new(NT_E_FAIL, "tracefs instance '%s' already exists", r->inst_name);
+		r->err =
+			nt_err_new(NT_E_FAIL, "tracefs instance '%s' already exists", r->inst_name);
 		return -1;
 	}
 	r->inst = tracefs_instance_create(r->inst_name);
 	if (!r->inst) {
-		r->err = nt_err_errno(NT_E_FAIL, errno, "cannot create tracefs instance '%s'", r->inst_name);
+		r->err = nt_err_errno(NT_E_FAIL, errno, "cannot create tracefs instance '%s'",
+				      r->inst_name);
 		return -1;
 	}
 	tracefs_trace_off(r->inst);
@@ -276,20 +298,24 @@ static int setup_instance(struct rec *r)
 	avail = tracefs_instance_file_read(r->inst, "trace_clock", NULL);
 	if (!avail || !strstr(avail, clock) ||
 	    tracefs_instance_file_write(r->inst, "trace_clock", clock) < 0) {
-		r->err = nt_err_new(NT_E_INPUT, "trace clock '%s' is not available (this kernel offers: %s)",
+		r->err = nt_err_new(NT_E_INPUT,
+				    "trace clock '%s' is not available (this kernel offers: %s)",
 				    clock, avail ? avail : "?");
 		free(avail);
 		return -1;
 	}
 	free(avail);
-	if (tracefs_instance_set_buffer_size(r->inst, r->o->buffer_kb ? r->o->buffer_kb : DEFAULT_BUFFER_KB, -1) < 0) {
-		r->err = nt_err_errno(NT_E_FAIL, errno, "cannot set the buffer size to %u KB per cpu",
+	if (tracefs_instance_set_buffer_size(
+		    r->inst, r->o->buffer_kb ? r->o->buffer_kb : DEFAULT_BUFFER_KB, -1) < 0) {
+		r->err = nt_err_errno(NT_E_FAIL, errno,
+				      "cannot set the buffer size to %u KB per cpu",
 				      r->o->buffer_kb ? r->o->buffer_kb : DEFAULT_BUFFER_KB);
 		return -1;
 	}
 	for (int i = 0; i < r->nsys; i++)
 		for (int j = 0; j < r->sys[i].nevents; j++)
-			if (tracefs_event_enable(r->inst, r->sys[i].name, r->sys[i].events[j]) < 0) {
+			if (tracefs_event_enable(r->inst, r->sys[i].name, r->sys[i].events[j]) <
+			    0) {
 				r->err = nt_err_errno(NT_E_FAIL, errno, "cannot enable event %s:%s",
 						      r->sys[i].name, r->sys[i].events[j]);
 				return -1;
@@ -306,7 +332,9 @@ static int open_cpus(struct rec *r)
 		sub = strtol(s, NULL, 10) * 1024;
 		free(s);
 		if (sub != r->page_size) {
-			r->err = nt_err_new(NT_E_FAIL, "the ring buffer's sub-buffers are %ld bytes, not the page size %d; trace.dat v6 cannot describe that",
+			r->err = nt_err_new(NT_E_FAIL,
+					    "the ring buffer's sub-buffers are %ld bytes, not the "
+					    "page size %d; trace.dat v6 cannot describe that",
 					    sub, r->page_size);
 			return -1;
 		}
@@ -343,7 +371,8 @@ static int open_cpus(struct rec *r)
 		}
 		r->outfd[c] = open(r->outpath[c], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (r->outfd[c] < 0) {
-			r->err = nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", r->outpath[c]);
+			r->err =
+				nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", r->outpath[c]);
 			return -1;
 		}
 	}
@@ -360,14 +389,15 @@ static int drain(struct rec *r, bool flush)
 			continue;
 		do {
 			errno = 0;
-			n = flush ? tracefs_cpu_flush_write(r->tcpu[c], r->outfd[c]) :
-				    tracefs_cpu_write(r->tcpu[c], r->outfd[c], true);
+			n = flush ? tracefs_cpu_flush_write(r->tcpu[c], r->outfd[c])
+				  : tracefs_cpu_write(r->tcpu[c], r->outfd[c], true);
 			if (n > 0)
 				r->bytes += (uint64_t)n;
 		} while (n > 0 && !flush);
 		if (n < 0 && errno && errno != EAGAIN && errno != EINTR && errno != ENODATA) {
-			r->err = nt_err_errno(NT_E_FAIL, errno, "cannot save the cpu %d ring buffer to '%s'",
-					      c, r->outpath[c]);
+			r->err = nt_err_errno(NT_E_FAIL, errno,
+					      "cannot save the cpu %d ring buffer to '%s'", c,
+					      r->outpath[c]);
 			return -1;
 		}
 	}
@@ -482,7 +512,8 @@ static char *cmdlines(struct rec *r)
 		while (td && (te = readdir(td))) {
 			if (!isdigit((unsigned char)te->d_name[0]))
 				continue;
-			snprintf(path, sizeof(path), "/proc/%s/task/%s/comm", e->d_name, te->d_name);
+			snprintf(path, sizeof(path), "/proc/%s/task/%s/comm", e->d_name,
+				 te->d_name);
 			f = fopen(path, "re");
 			if (f && fgets(comm, sizeof(comm), f)) {
 				comm[strcspn(comm, "\n")] = '\0';
@@ -526,7 +557,8 @@ static int write_trace(struct rec *r, const char *cmdl)
 		sys[i].nevents = r->sys[i].nevents;
 	}
 	uname(&u);
-	snprintf(uname_s, sizeof(uname_s), "%s %s %s %s", u.sysname, u.nodename, u.release, u.machine);
+	snprintf(uname_s, sizeof(uname_s), "%s %s %s %s", u.sysname, u.nodename, u.release,
+		 u.machine);
 	ret = nt_tracedat_write(r->o->output,
 				&(struct nt_tracedat_src){
 					.tracing_dir = r->dir,
@@ -609,7 +641,7 @@ static void release(struct rec *r)
 static uint64_t stat_lost(const char *stats)
 {
 	uint64_t lost = 0;
-	const char *keys[] = { "\noverrun: ", "\ncommit overrun: ", "\ndropped events: " };
+	const char *keys[] = {"\noverrun: ", "\ncommit overrun: ", "\ndropped events: "};
 
 	for (size_t i = 0; stats && i < 3; i++) {
 		const char *p = strstr(stats, keys[i]);
@@ -630,8 +662,8 @@ static void progress(struct rec *r, double t0, bool final)
 int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *res,
 		     struct nt_err **err)
 {
-	struct rec r = { .o = o, .child = -1 };
-	int gate[2] = { -1, -1 }, status[2] = { -1, -1 };
+	struct rec r = {.o = o, .child = -1};
+	int gate[2] = {-1, -1}, status[2] = {-1, -1};
 	double t0, last_progress = 0;
 	char *cmdl = NULL;
 	int ret = -1;
@@ -669,7 +701,8 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 		if (drain(&r, false))
 			goto out;
 		reap(&r, false);
-		if (r.child_done || nt_interrupted || (o->duration > 0 && now_s() - t0 >= o->duration))
+		if (r.child_done || nt_interrupted ||
+		    (o->duration > 0 && now_s() - t0 >= o->duration))
 			break;
 		if (o->progress && now_s() - last_progress > 0.5) {
 			progress(&r, t0, false);

@@ -25,11 +25,12 @@ struct nt_record_opts {
 
 struct nt_record_result {
 	int ncpus;
-	uint64_t *lost; /* owned: per cpu lost events (overruns); free with nt_record_result_release */
+	uint64_t *
+		lost; /* owned: per cpu lost events (overruns); free with nt_record_result_release */
 	uint64_t lost_total;
-	uint64_t bytes; /* raw ring-buffer bytes saved */
-	int nevents;	/* events enabled */
-	int cmd_status; /* wait status of the command, or -1 when there was none */
+	uint64_t bytes;		/* raw ring-buffer bytes saved */
+	int nevents;		/* events enabled */
+	int cmd_status;		/* wait status of the command, or -1 when there was none */
 	bool stopped_by_signal; /* Ctrl-C/SIGTERM ended the capture */
 };
 

@@ -191,7 +191,8 @@ static int copy_cpu(struct out *o, const char *file, uint64_t size)
 			continue;
 		if (n <= 0) {
 			if (!o->err)
-				o->err = nt_err_errno(NT_E_FAIL, n < 0 ? errno : EIO, "cannot write '%s'", o->path);
+				o->err = nt_err_errno(NT_E_FAIL, n < 0 ? errno : EIO,
+						      "cannot write '%s'", o->path);
 			break;
 		}
 		o->off += (uint64_t)n;
@@ -202,7 +203,7 @@ static int copy_cpu(struct out *o, const char *file, uint64_t size)
 
 int nt_tracedat_write(const char *path, const struct nt_tracedat_src *s, struct nt_err **err)
 {
-	struct out o = { .fd = -1, .path = path };
+	struct out o = {.fd = -1, .path = path};
 	char *tmp = NULL, p[4096];
 	uint64_t *sizes = NULL, *offs = NULL, data_at;
 	uint16_t one = 1;
@@ -218,7 +219,8 @@ int nt_tracedat_write(const char *path, const struct nt_tracedat_src *s, struct 
 	}
 	for (int c = 0; c < s->ncpus; c++)
 		if (s->cpu_files[c] && !stat(s->cpu_files[c], &st))
-			sizes[c] = (uint64_t)st.st_size / (uint64_t)s->page_size * (uint64_t)s->page_size;
+			sizes[c] = (uint64_t)st.st_size / (uint64_t)s->page_size *
+				   (uint64_t)s->page_size;
 	o.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	o.path = path;
 	if (o.fd < 0) {

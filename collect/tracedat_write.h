@@ -19,12 +19,12 @@ struct nt_tracedat_src {
 	int ncpus;
 	const char *const *cpu_files; /* per cpu: raw ring-buffer pages, or NULL for none */
 	int page_size;
-	const char *kallsyms;	       /* /proc/kallsyms content */
-	const char *printk_formats;    /* printk_formats content */
-	const char *cmdlines;	       /* "pid comm\n" lines */
-	const char *clock;	       /* trace_clock file content ("[local] global ...") */
-	const char *uname;	       /* "sysname nodename release machine" */
-	const char *const *cpustats;   /* per cpu: "per_cpu/cpuN/stats" content, or NULL */
+	const char *kallsyms;	     /* /proc/kallsyms content */
+	const char *printk_formats;  /* printk_formats content */
+	const char *cmdlines;	     /* "pid comm\n" lines */
+	const char *clock;	     /* trace_clock file content ("[local] global ...") */
+	const char *uname;	     /* "sysname nodename release machine" */
+	const char *const *cpustats; /* per cpu: "per_cpu/cpuN/stats" content, or NULL */
 };
 
 /*

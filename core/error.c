@@ -8,13 +8,13 @@
 
 struct nt_err {
 	enum nt_err_kind kind;
-	char *msg;	    /* owned: this layer's message */
-	char *hint;	    /* owned, may be NULL */
-	char *joined;	    /* owned: cache for nt_err_msg() */
+	char *msg;	      /* owned: this layer's message */
+	char *hint;	      /* owned, may be NULL */
+	char *joined;	      /* owned: cache for nt_err_msg() */
 	struct nt_err *cause; /* owned: inner error */
 };
 
-static struct nt_err oom_err = { NT_E_FAIL, (char *)"out of memory", NULL, NULL, NULL };
+static struct nt_err oom_err = {NT_E_FAIL, (char *)"out of memory", NULL, NULL, NULL};
 
 static char *vfmt(const char *fmt, va_list ap)
 {

@@ -137,8 +137,7 @@ void nt_batch_task(struct nt_batch *b, int32_t pid, const char *comm)
 	end_frame(b, at);
 }
 
-void nt_batch_lost(struct nt_batch *b, int32_t cpu, int64_t count, uint64_t ts_from,
-		   uint64_t ts_to)
+void nt_batch_lost(struct nt_batch *b, int32_t cpu, int64_t count, uint64_t ts_from, uint64_t ts_to)
 {
 	size_t at = begin_frame(b, NT_MSG_LOST);
 	put_u32(b, (uint32_t)cpu);

@@ -50,11 +50,11 @@ struct nt_field_def {
 };
 
 struct nt_class_def {
-	uint32_t id;	      /* reader-chosen, unique within one trace */
-	const char *system;   /* canonical system, e.g. "skb" */
-	const char *name;     /* canonical event, e.g. "kfree_skb" */
-	const char *orig;     /* the name in the source trace, e.g. "skb_kfree" (may equal) */
-	const char *format;   /* the source's own description of the class, or NULL */
+	uint32_t id;	    /* reader-chosen, unique within one trace */
+	const char *system; /* canonical system, e.g. "skb" */
+	const char *name;   /* canonical event, e.g. "kfree_skb" */
+	const char *orig;   /* the name in the source trace, e.g. "skb_kfree" (may equal) */
+	const char *format; /* the source's own description of the class, or NULL */
 	unsigned nfields;
 	const struct nt_field_def *fields;
 };
@@ -63,9 +63,9 @@ struct nt_class_def {
 struct nt_batch {
 	unsigned char *data; /* owned */
 	size_t len, cap;
-	size_t nevents; /* events in this batch */
+	size_t nevents;	 /* events in this batch */
 	size_t ev_start; /* offset of the event being built */
-	bool oom;	/* an append failed: the batch is unusable */
+	bool oom;	 /* an append failed: the batch is unusable */
 };
 
 void nt_batch_init(struct nt_batch *b);

@@ -10,9 +10,13 @@
 #include <unistd.h>
 
 extern const struct nt_reader_ops nt_tracedat_reader;
+extern const struct nt_reader_ops nt_ctf_reader;
+extern const struct nt_reader_ops nt_perf_reader;
 
 static const struct nt_reader_ops *const readers[] = {
 	&nt_tracedat_reader,
+	&nt_ctf_reader,
+	&nt_perf_reader,
 	NULL,
 };
 
@@ -54,13 +58,17 @@ int nt_reader_probe(const char *path, const struct nt_reader_ops **out, struct n
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0)
-			return nt_err_set(err, nt_err_errno(NT_E_INPUT, errno, "cannot open '%s'", path));
+			return nt_err_set(
+				err, nt_err_errno(NT_E_INPUT, errno, "cannot open '%s'", path));
 		n = read(fd, head, sizeof(head));
 		close(fd);
 		if (n < 0)
-			return nt_err_set(err, nt_err_errno(NT_E_INPUT, errno, "cannot read '%s'", path));
+			return nt_err_set(
+				err, nt_err_errno(NT_E_INPUT, errno, "cannot read '%s'", path));
 		if (n == 0)
-			return nt_err_set(err, nt_err_new(NT_E_INPUT, "cannot import '%s': the file is empty", path));
+			return nt_err_set(err, nt_err_new(NT_E_INPUT,
+							  "cannot import '%s': the file is empty",
+							  path));
 	}
 	for (const struct nt_reader_ops *const *r = readers; *r; r++) {
 		int score = (*r)->probe(path, head, (size_t)n);
@@ -72,12 +80,16 @@ int nt_reader_probe(const char *path, const struct nt_reader_ops **out, struct n
 	if (!best) {
 		names(tried, sizeof(tried));
 		if (n >= 4)
-			return nt_err_set(err, nt_err_new(NT_E_INPUT,
-				"cannot import '%s': not a trace format nettrail reads (magic 0x%02x%02x%02x%02x; tried %s); try --format",
-				path, head[0], head[1], head[2], head[3], tried));
+			return nt_err_set(
+				err,
+				nt_err_new(NT_E_INPUT,
+					   "cannot import '%s': not a trace format nettrail reads "
+					   "(magic 0x%02x%02x%02x%02x; tried %s); try --format",
+					   path, head[0], head[1], head[2], head[3], tried));
 		return nt_err_set(err, nt_err_new(NT_E_INPUT,
-			"cannot import '%s': not a trace format nettrail reads (tried %s); try --format",
-			path, tried));
+						  "cannot import '%s': not a trace format nettrail "
+						  "reads (tried %s); try --format",
+						  path, tried));
 	}
 	*out = best;
 	return 0;

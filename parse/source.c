@@ -156,8 +156,8 @@ int nt_source_open(const char *path, const struct nt_reader_ops *ops, int isolat
 	return 0;
 fail_errno:
 	nt_source_close(s);
-	return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot start the %s reader",
-					    ops->name));
+	return nt_err_set(err,
+			  nt_err_errno(NT_E_FAIL, errno, "cannot start the %s reader", ops->name));
 }
 
 static double now_s(void)
@@ -228,10 +228,14 @@ static struct nt_err *exit_error(struct nt_source *s, int status)
 	struct nt_err *e;
 
 	if (WIFSIGNALED(status))
-		e = nt_err_new(NT_E_INPUT, "the %s reader crashed (%s) on '%s'; the file is probably truncated or corrupt",
+		e = nt_err_new(NT_E_INPUT,
+			       "the %s reader crashed (%s) on '%s'; the file is probably truncated "
+			       "or corrupt",
 			       s->ops->name, strsignal(WTERMSIG(status)), s->path);
 	else
-		e = nt_err_new(NT_E_INPUT, "the %s reader stopped (exit status %d) before the end of '%s'; the file is probably truncated or corrupt",
+		e = nt_err_new(NT_E_INPUT,
+			       "the %s reader stopped (exit status %d) before the end of '%s'; the "
+			       "file is probably truncated or corrupt",
 			       s->ops->name, WEXITSTATUS(status), s->path);
 	if (*last_line(s, line, sizeof(line)))
 		nt_err_hint(e, "the reader's last message was: %s", line);
@@ -289,8 +293,11 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 				s->ended = true;
 		if (r < 0) {
 			kill_child(s);
-			return nt_err_set(err, nt_err_new(NT_E_FAIL, "the %s reader sent a corrupt stream for '%s'",
-							  s->ops->name, s->path)), NT_NEXT_ERROR;
+			return nt_err_set(err,
+					  nt_err_new(NT_E_FAIL,
+						     "the %s reader sent a corrupt stream for '%s'",
+						     s->ops->name, s->path)),
+			       NT_NEXT_ERROR;
 		}
 		if (pos > s->start) {
 			*data = s->buf + s->start;
@@ -312,16 +319,18 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 		}
 		if (nt_interrupted) {
 			kill_child(s);
-			nt_err_set(err, nt_err_new(NT_E_INTR, "interrupted while reading '%s'", s->path));
+			nt_err_set(err, nt_err_new(NT_E_INTR, "interrupted while reading '%s'",
+						   s->path));
 			return NT_NEXT_ERROR;
 		}
 		{
-			struct pollfd p[2] = { { s->fd, POLLIN, 0 }, { s->errfd, POLLIN, 0 } };
+			struct pollfd p[2] = {{s->fd, POLLIN, 0}, {s->errfd, POLLIN, 0}};
 			int n = poll(p, s->errfd >= 0 ? 2 : 1, 200);
 
 			if (n < 0 && errno != EINTR) {
 				kill_child(s);
-				return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "poll")), NT_NEXT_ERROR;
+				return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "poll")),
+				       NT_NEXT_ERROR;
 			}
 			if (n > 0 && s->errfd >= 0 && (p[1].revents & (POLLIN | POLLHUP)))
 				read_stderr(s);
@@ -330,7 +339,9 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 
 				if (!grow(s)) {
 					kill_child(s);
-					return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory")), NT_NEXT_ERROR;
+					return nt_err_set(err,
+							  nt_err_new(NT_E_FAIL, "out of memory")),
+					       NT_NEXT_ERROR;
 				}
 				got = read(s->fd, s->buf + s->len, s->cap - s->len);
 				if (got > 0) {
@@ -346,7 +357,9 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 		}
 		if (s->timeout_s && now_s() - last > s->timeout_s) {
 			kill_child(s);
-			nt_err_set(err, nt_err_new(NT_E_INPUT, "the %s reader made no progress for %u s on '%s'; the file is probably damaged",
+			nt_err_set(err, nt_err_new(NT_E_INPUT,
+						   "the %s reader made no progress for %u s on "
+						   "'%s'; the file is probably damaged",
 						   s->ops->name, s->timeout_s, s->path));
 			return NT_NEXT_ERROR;
 		}

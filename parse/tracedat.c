@@ -220,14 +220,16 @@ static void scan_symbolic(struct cls *c, const struct tep_print_arg *a)
 		switch (a->type) {
 		case TEP_PRINT_SYMBOL:
 			f = unwrap(a->symbol.field);
-			if (f && f->type == TEP_PRINT_FIELD && (col = col_by_name(c, f->field.name)) &&
-			    col->kind == C_INT && !col->sym)
+			if (f && f->type == TEP_PRINT_FIELD &&
+			    (col = col_by_name(c, f->field.name)) && col->kind == C_INT &&
+			    !col->sym)
 				col->sym = symtab_new(a->symbol.symbols, false, NULL);
 			break;
 		case TEP_PRINT_FLAGS:
 			f = unwrap(a->flags.field);
-			if (f && f->type == TEP_PRINT_FIELD && (col = col_by_name(c, f->field.name)) &&
-			    col->kind == C_INT && !col->sym)
+			if (f && f->type == TEP_PRINT_FIELD &&
+			    (col = col_by_name(c, f->field.name)) && col->kind == C_INT &&
+			    !col->sym)
 				col->sym = symtab_new(a->flags.flags, true, a->flags.delim);
 			break;
 		case TEP_PRINT_TYPE:
@@ -282,8 +284,8 @@ static void scan_ksyms(struct cls *c, const struct tep_print_fmt *pf)
 		if (*p == 'p' && p[1] && strchr("SsFfB", p[1])) {
 			const struct tep_print_arg *f = unwrap(a);
 			struct col *col;
-			if (f && f->type == TEP_PRINT_FIELD && (col = col_by_name(c, f->field.name)) &&
-			    col->kind == C_INT)
+			if (f && f->type == TEP_PRINT_FIELD &&
+			    (col = col_by_name(c, f->field.name)) && col->kind == C_INT)
 				col->ksym = true;
 		}
 		if (*p)
@@ -315,10 +317,11 @@ static char *format_text(struct tep_event *ev)
 	if (!s)
 		return NULL;
 	for (f = ev->format.fields; f; f = f->next)
-		at += (size_t)snprintf(s + at, n - at, "field:%s %s;\toffset:%d;\tsize:%d;\tsigned:%d;\n",
-				       f->type, f->name, f->offset, f->size,
-				       (f->flags & TEP_FIELD_IS_SIGNED) ? 1 : 0);
-	snprintf(s + at, n - at, "print fmt: \"%s\"\n", ev->print_fmt.format ? ev->print_fmt.format : "");
+		at += (size_t)snprintf(
+			s + at, n - at, "field:%s %s;\toffset:%d;\tsize:%d;\tsigned:%d;\n", f->type,
+			f->name, f->offset, f->size, (f->flags & TEP_FIELD_IS_SIGNED) ? 1 : 0);
+	snprintf(s + at, n - at, "print fmt: \"%s\"\n",
+		 ev->print_fmt.format ? ev->print_fmt.format : "");
 	return s;
 }
 
@@ -353,8 +356,8 @@ static struct cls *cls_new(struct tracedat *t, struct tep_event *ev, struct nt_b
 			col->kind = (fl & TEP_FIELD_IS_STRING) ? C_DYNSTR : C_DYNBLOB;
 		else if (fl & TEP_FIELD_IS_STRING)
 			col->kind = C_STR;
-		else if ((fl & TEP_FIELD_IS_ARRAY) || !(f->size == 1 || f->size == 2 ||
-							f->size == 4 || f->size == 8))
+		else if ((fl & TEP_FIELD_IS_ARRAY) ||
+			 !(f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8))
 			col->kind = C_BLOB;
 		else
 			col->kind = C_INT;
@@ -371,8 +374,9 @@ static struct cls *cls_new(struct tracedat *t, struct tep_event *ev, struct nt_b
 		struct nt_field_def *d = &defs[nd++];
 
 		d->name = col->f->name;
-		d->type = col->kind == C_INT ? NT_VAL_INT :
-			  (col->kind == C_STR || col->kind == C_DYNSTR) ? NT_VAL_TEXT : NT_VAL_BLOB;
+		d->type = col->kind == C_INT				  ? NT_VAL_INT
+			  : (col->kind == C_STR || col->kind == C_DYNSTR) ? NT_VAL_TEXT
+									  : NT_VAL_BLOB;
 		d->flags = (col->is_signed ? NT_FIELD_SIGNED : 0) |
 			   ((col->f->flags & TEP_FIELD_IS_POINTER) ? NT_FIELD_POINTER : 0) |
 			   ((col->f->flags & TEP_FIELD_IS_ARRAY) ? NT_FIELD_ARRAY : 0);
@@ -386,9 +390,13 @@ static struct cls *cls_new(struct tracedat *t, struct tep_event *ev, struct nt_b
 		}
 	}
 	fmt = format_text(ev);
-	nt_batch_class(b, &(struct nt_class_def){ .id = c->id, .system = ev->system,
-						  .name = ev->name, .orig = ev->name,
-						  .format = fmt, .nfields = nd, .fields = defs });
+	nt_batch_class(b, &(struct nt_class_def){.id = c->id,
+						 .system = ev->system,
+						 .name = ev->name,
+						 .orig = ev->name,
+						 .format = fmt,
+						 .nfields = nd,
+						 .fields = defs});
 	free(fmt);
 	for (i = 0; i < c->ncols; i++)
 		free(names[i]);
@@ -450,7 +458,8 @@ static void put_flags(struct nt_batch *b, const struct symtab *t, uint64_t v)
 			break;
 	}
 	if (v && at + 24 < sizeof(buf))
-		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s0x%" PRIx64, at ? t->delim : "", v);
+		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s0x%" PRIx64,
+				       at ? t->delim : "", v);
 	nt_batch_text(b, buf, at);
 }
 
@@ -494,9 +503,11 @@ static void put_col(struct tracedat *t, struct nt_batch *b, const struct col *co
 			int n;
 
 			if (u && tep_find_function_info(t->tep, u, &name, &start, &fsize) && name) {
-				n = u == start ? snprintf(buf, sizeof(buf), "%s", name) :
-						 snprintf(buf, sizeof(buf), "%s+0x%llx", name, u - start);
-				nt_batch_text(b, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+				n = u == start ? snprintf(buf, sizeof(buf), "%s", name)
+					       : snprintf(buf, sizeof(buf), "%s+0x%llx", name,
+							  u - start);
+				nt_batch_text(b, buf,
+					      n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 			} else {
 				nt_batch_null(b);
 			}
@@ -534,7 +545,8 @@ static void put_col(struct tracedat *t, struct nt_batch *b, const struct col *co
 			return;
 		}
 		if (col->kind == C_DYNSTR)
-			nt_batch_text(b, (const char *)data + off, strnlen((const char *)data + off, len));
+			nt_batch_text(b, (const char *)data + off,
+				      strnlen((const char *)data + off, len));
 		else
 			nt_batch_blob(b, data + off, len);
 		return;
@@ -674,7 +686,9 @@ static int td_open(const char *path, void **state, struct nt_err **err)
 	if (!t->h) {
 		int en = errno;
 		td_close(t);
-		return nt_err_set(err, nt_err_new(NT_E_INPUT, "cannot read '%s': libtracecmd rejected it (%s); the file is not a complete trace-cmd file",
+		return nt_err_set(err, nt_err_new(NT_E_INPUT,
+						  "cannot read '%s': libtracecmd rejected it (%s); "
+						  "the file is not a complete trace-cmd file",
 						  path, en ? strerror(en) : "bad header"));
 	}
 	t->tep = tracecmd_get_tep(t->h);
@@ -719,7 +733,10 @@ static enum nt_next td_next(void *state, struct nt_batch *b, struct nt_err **err
 				hd = &t->heads[i];
 		if (!hd) {
 			if (t->unknown_type)
-				nt_batch_warn(b, "%" PRIu64 " records of unknown event types (first: id %d) were skipped; the trace's formats do not describe them",
+				nt_batch_warn(b,
+					      "%" PRIu64
+					      " records of unknown event types (first: id %d) were "
+					      "skipped; the trace's formats do not describe them",
 					      t->unknown_type, t->unknown_first_id);
 			return NT_NEXT_END;
 		}

@@ -20,9 +20,10 @@ struct walk {
 static bool fail(struct walk *w, const char *what)
 {
 	if (!w->err)
-		w->err = nt_err_new(NT_E_INPUT, "'%s' is truncated or corrupt: %s at offset %llu (file size %llu)",
-				    w->path, what, (unsigned long long)w->off,
-				    (unsigned long long)w->size);
+		w->err = nt_err_new(
+			NT_E_INPUT,
+			"'%s' is truncated or corrupt: %s at offset %llu (file size %llu)", w->path,
+			what, (unsigned long long)w->off, (unsigned long long)w->size);
 	return false;
 }
 
@@ -139,9 +140,12 @@ static bool walk_v6(struct walk *w)
 		if (!num(w, 8, &o, "the cpu data table") || !num(w, 8, &s, "the cpu data table"))
 			return false;
 		if (o > w->size || s > w->size - o) {
-			w->err = nt_err_new(NT_E_INPUT, "'%s' is truncated: cpu %llu data [%llu, %llu) ends past the end of the file (size %llu)",
+			w->err = nt_err_new(NT_E_INPUT,
+					    "'%s' is truncated: cpu %llu data [%llu, %llu) ends "
+					    "past the end of the file (size %llu)",
 					    w->path, (unsigned long long)c, (unsigned long long)o,
-					    (unsigned long long)(o + s), (unsigned long long)w->size);
+					    (unsigned long long)(o + s),
+					    (unsigned long long)w->size);
 			return false;
 		}
 	}
@@ -150,7 +154,7 @@ static bool walk_v6(struct walk *w)
 
 int nt_tracedat_check(const char *path, struct nt_err **err)
 {
-	struct walk w = { .path = path };
+	struct walk w = {.path = path};
 	unsigned char magic[10], b[2];
 	char ver[16];
 	struct stat st;
@@ -176,7 +180,9 @@ int nt_tracedat_check(const char *path, struct nt_err **err)
 		w.big = b[0] == 1;
 		ok = num(&w, 4, &page, "the page size");
 		if (ok && strcmp(ver, "6") && strcmp(ver, "7")) {
-			w.err = nt_err_new(NT_E_INPUT, "cannot read '%s': trace-cmd file version '%s' is not supported (6 and 7 are)",
+			w.err = nt_err_new(NT_E_INPUT,
+					   "cannot read '%s': trace-cmd file version '%s' is not "
+					   "supported (6 and 7 are)",
 					   path, ver);
 			ok = false;
 		}

@@ -20,9 +20,9 @@
 struct iclass {
 	bool defined;
 	int64_t class_id;
-	char *name;	  /* owned: canonical "system:event" */
-	char *orig;	  /* owned */
-	char *format;	  /* owned, may be NULL */
+	char *name;	   /* owned: canonical "system:event" */
+	char *orig;	   /* owned */
+	char *format;	   /* owned, may be NULL */
 	sqlite3_stmt *ins; /* owned */
 	unsigned nfields;
 	int64_t events, first_rowid, last_rowid;
@@ -236,7 +236,8 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 	fmt = nt_cur_str(&c, &lf);
 	nf = nt_cur_u32(&c);
 	if (c.bad || id > 10000000 || nf > 4000 || !ls || !le)
-		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "bad class definition from the reader"));
+		return nt_err_set(&im->err,
+				  nt_err_new(NT_E_FAIL, "bad class definition from the reader"));
 	if (id >= im->ncls) {
 		uint32_t nc = id + 64;
 		struct iclass *x = realloc(im->cls, nc * sizeof(*x));
@@ -258,7 +259,8 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 	if (!tbl || cid < 0)
 		goto out;
 	if (!cid) {
-		sqlite3_stmt *st = prep(im, "INSERT INTO event_classes(name, system, event) VALUES(?,?,?)");
+		sqlite3_stmt *st =
+			prep(im, "INSERT INTO event_classes(name, system, event) VALUES(?,?,?)");
 		if (!st)
 			goto out;
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -271,9 +273,13 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 		}
 		sqlite3_finalize(st);
 		cid = sqlite3_last_insert_rowid(im->s->db);
-		if (asprintf(&sql, "CREATE TABLE %s(trace_id INTEGER NOT NULL, common_ts INTEGER NOT NULL, "
-				   "common_cpu INTEGER NOT NULL, common_pid INTEGER NOT NULL, common_task INTEGER)",
-			     tbl) < 0 || sqlite3_exec(im->s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		if (asprintf(&sql,
+			     "CREATE TABLE %s(trace_id INTEGER NOT NULL, common_ts INTEGER NOT "
+			     "NULL, "
+			     "common_cpu INTEGER NOT NULL, common_pid INTEGER NOT NULL, "
+			     "common_task INTEGER)",
+			     tbl) < 0 ||
+		    sqlite3_exec(im->s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 			fail_sql(im, "cannot create an event table");
 			goto out;
 		}
@@ -306,7 +312,8 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 		}
 		if (!has_column(im, tbl, cols[i])) {
 			q = nt_sql_ident(cols[i]);
-			if (!q || asprintf(&sql, "ALTER TABLE %s ADD COLUMN %s %s", tbl, q, type_name(ft)) < 0) {
+			if (!q || asprintf(&sql, "ALTER TABLE %s ADD COLUMN %s %s", tbl, q,
+					   type_name(ft)) < 0) {
 				free(q);
 				goto oom;
 			}
@@ -318,8 +325,10 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 			free(sql);
 			sql = NULL;
 		}
-		st = prep(im, "INSERT OR IGNORE INTO event_fields(class_id, position, name, type, flags) "
-			      "VALUES(?,?,?,?,?)");
+		st = prep(
+			im,
+			"INSERT OR IGNORE INTO event_fields(class_id, position, name, type, flags) "
+			"VALUES(?,?,?,?,?)");
 		if (!st)
 			goto out;
 		sqlite3_bind_int64(st, 1, cid);
@@ -341,7 +350,9 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 	sql = malloc(cap);
 	if (!sql)
 		goto oom;
-	at = (size_t)snprintf(sql, cap, "INSERT INTO %s(trace_id, common_ts, common_cpu, common_pid, common_task", tbl);
+	at = (size_t)snprintf(
+		sql, cap, "INSERT INTO %s(trace_id, common_ts, common_cpu, common_pid, common_task",
+		tbl);
 	for (uint32_t i = 0; i < nf; i++) {
 		char *q = nt_sql_ident(cols[i]);
 		if (!q)
@@ -424,7 +435,10 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	cpu = (int32_t)nt_cur_u32(&c);
 	pid = (int32_t)nt_cur_u32(&c);
 	if (c.bad || id >= im->ncls || !im->cls[id].defined)
-		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "the reader sent an event of an undefined class %u", id));
+		return nt_err_set(&im->err,
+				  nt_err_new(NT_E_FAIL,
+					     "the reader sent an event of an undefined class %u",
+					     id));
 	ic = &im->cls[id];
 	st = ic->ins;
 	sqlite3_bind_int64(st, 2, (int64_t)ts);
@@ -461,7 +475,8 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 		}
 	}
 	if (c.bad)
-		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "the reader sent a malformed event"));
+		return nt_err_set(&im->err,
+				  nt_err_new(NT_E_FAIL, "the reader sent a malformed event"));
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -496,7 +511,8 @@ static int on_task(struct imp *im, const struct nt_msg *m)
 	pid = (int32_t)nt_cur_u32(&c);
 	comm = nt_cur_str(&c, &n);
 	if (c.bad)
-		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "malformed task from the reader"));
+		return nt_err_set(&im->err,
+				  nt_err_new(NT_E_FAIL, "malformed task from the reader"));
 	sqlite3_bind_int(im->task_ins, 2, pid);
 	sqlite3_bind_text(im->task_ins, 3, comm, (int)n, SQLITE_STATIC);
 	if (sqlite3_step(im->task_ins) != SQLITE_DONE) {
@@ -525,7 +541,8 @@ static int on_info(struct imp *im, const struct nt_msg *m)
 	k = nt_cur_str(&c, &kl);
 	v = nt_cur_str(&c, &vl);
 	if (c.bad)
-		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "malformed info from the reader"));
+		return nt_err_set(&im->err,
+				  nt_err_new(NT_E_FAIL, "malformed info from the reader"));
 #define IS(s) (kl == strlen(s) && !memcmp(k, s, kl))
 	if (IS("kernel"))
 		set_str(&im->info_kernel, v, vl);
@@ -679,7 +696,8 @@ static int consume(struct imp *im, const unsigned char *data, size_t len)
 			return -1;
 	}
 	if (r < 0 || pos != len)
-		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "corrupt stream from the reader"));
+		return nt_err_set(&im->err,
+				  nt_err_new(NT_E_FAIL, "corrupt stream from the reader"));
 	return 0;
 }
 
@@ -701,7 +719,8 @@ static void fingerprint(const char *path, char out[64])
 			size_t left = 1 << 20, n;
 			if (fseeko(f, at, SEEK_SET))
 				break;
-			while (left && (n = fread(buf, 1, left < sizeof(buf) ? left : sizeof(buf), f)) > 0) {
+			while (left && (n = fread(buf, 1, left < sizeof(buf) ? left : sizeof(buf),
+						  f)) > 0) {
 				for (size_t i = 0; i < n; i++)
 					h = (h ^ buf[i]) * 1099511628211ull;
 				left -= n;
@@ -719,8 +738,9 @@ static int delete_trace(struct nt_store *s, int64_t id, struct nt_err **err)
 {
 	sqlite3_stmt *st;
 	char *sql;
-	static const char *const tables[] = { "trace_meta", "trace_cpus", "lost_windows",
-					      "warnings", "tasks", "trace_classes", "traces" };
+	static const char *const tables[] = {"trace_meta", "trace_cpus", "lost_windows",
+					     "warnings",   "tasks",	 "trace_classes",
+					     "traces"};
 
 	if (sqlite3_prepare_v2(s->db,
 			       "SELECT c.name, tc.first_rowid, tc.last_rowid FROM trace_classes tc "
@@ -731,9 +751,11 @@ static int delete_trace(struct nt_store *s, int64_t id, struct nt_err **err)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		char *t = nt_sql_ident((const char *)sqlite3_column_text(st, 0));
 		int rc = -1;
-		if (t && asprintf(&sql, "DELETE FROM %s WHERE rowid BETWEEN %lld AND %lld AND trace_id=%lld",
-				  t, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-				  (long long)id) >= 0) {
+		if (t &&
+		    asprintf(&sql,
+			     "DELETE FROM %s WHERE rowid BETWEEN %lld AND %lld AND trace_id=%lld",
+			     t, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+			     (long long)id) >= 0) {
 			rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 			free(sql);
 		}
@@ -777,7 +799,9 @@ static int check_duplicate(struct nt_store *s, const char *path, const char *fp,
 	if (!id)
 		return 0;
 	if (!replace) {
-		nt_err_set(err, nt_err_new(NT_E_INPUT, "'%s' is already in '%s' as trace %lld (imported from '%s'); use --replace to import it again",
+		nt_err_set(err, nt_err_new(NT_E_INPUT,
+					   "'%s' is already in '%s' as trace %lld (imported from "
+					   "'%s'); use --replace to import it again",
 					   path, s->path, (long long)id, old ? old : "?"));
 		free(old);
 		return -1;
@@ -799,7 +823,9 @@ static int rebuild_view(struct nt_store *s, struct nt_err **err)
 	if (sqlite3_exec(s->db, "SELECT 1", NULL, NULL, NULL) != SQLITE_OK)
 		return 0;
 	/* drop the old parts */
-	if (sqlite3_prepare_v2(s->db, "SELECT name FROM sqlite_master WHERE type='view' AND (name='events' OR name LIKE 'events_part_%')",
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT name FROM sqlite_master WHERE type='view' AND "
+			       "(name='events' OR name LIKE 'events_part_%')",
 			       -1, &st, NULL) != SQLITE_OK)
 		return nt_err_set(err, nt_store_sqlerr(s, "cannot rebuild the events view"));
 	{
@@ -823,7 +849,8 @@ static int rebuild_view(struct nt_store *s, struct nt_err **err)
 		}
 		free(names);
 	}
-	if (sqlite3_prepare_v2(s->db, "SELECT id, name FROM event_classes ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT id, name FROM event_classes ORDER BY id", -1, &st,
+			       NULL) != SQLITE_OK)
 		return nt_err_set(err, nt_store_sqlerr(s, "cannot rebuild the events view"));
 	mem = open_memstream(&sql, &len);
 	if (!mem) {
@@ -840,8 +867,9 @@ static int rebuild_view(struct nt_store *s, struct nt_err **err)
 		} else {
 			fputs(" UNION ALL ", mem);
 		}
-		fprintf(mem, "SELECT trace_id, common_ts AS ts, common_cpu AS cpu, common_pid AS pid, "
-			     "common_task AS task_id, %lld AS class_id, rowid AS event_rowid FROM %s",
+		fprintf(mem,
+			"SELECT trace_id, common_ts AS ts, common_cpu AS cpu, common_pid AS pid, "
+			"common_task AS task_id, %lld AS class_id, rowid AS event_rowid FROM %s",
 			sqlite3_column_int64(st, 0), t ? t : "\"\"");
 		free(t);
 		n++;
@@ -850,13 +878,18 @@ static int rebuild_view(struct nt_store *s, struct nt_err **err)
 	if (n)
 		fputs(";\n", mem);
 	fputs("CREATE VIEW events AS SELECT e.trace_id, e.ts, e.cpu, e.pid, t.comm, c.name, "
-	      "e.class_id, e.event_rowid FROM (", mem);
+	      "e.class_id, e.event_rowid FROM (",
+	      mem);
 	if (!nparts)
-		fputs("SELECT NULL AS trace_id, NULL AS ts, NULL AS cpu, NULL AS pid, NULL AS task_id, "
-		      "NULL AS class_id, NULL AS event_rowid WHERE 0", mem);
+		fputs("SELECT NULL AS trace_id, NULL AS ts, NULL AS cpu, NULL AS pid, NULL AS "
+		      "task_id, "
+		      "NULL AS class_id, NULL AS event_rowid WHERE 0",
+		      mem);
 	for (int i = 0; i < nparts; i++)
 		fprintf(mem, "%sSELECT * FROM events_part_%d", i ? " UNION ALL " : "", i);
-	fputs(") e JOIN event_classes c ON c.id = e.class_id LEFT JOIN tasks t ON t.id = e.task_id;\n", mem);
+	fputs(") e JOIN event_classes c ON c.id = e.class_id LEFT JOIN tasks t ON t.id = "
+	      "e.task_id;\n",
+	      mem);
 	fclose(mem);
 	(void)cap;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -870,9 +903,11 @@ static int finish(struct imp *im)
 	sqlite3_stmt *st;
 	int64_t lost = 0;
 
-	st = prep(im, "INSERT INTO trace_classes(trace_id, class_id, orig_name, events, first_rowid, last_rowid, format) "
+	st = prep(im, "INSERT INTO trace_classes(trace_id, class_id, orig_name, events, "
+		      "first_rowid, last_rowid, format) "
 		      "VALUES(?,?,?,?,?,?,?) ON CONFLICT(trace_id, class_id) DO UPDATE SET "
-		      "events = events + excluded.events, first_rowid = min(first_rowid, excluded.first_rowid), "
+		      "events = events + excluded.events, first_rowid = min(first_rowid, "
+		      "excluded.first_rowid), "
 		      "last_rowid = max(last_rowid, excluded.last_rowid)");
 	if (!st)
 		return -1;
@@ -894,7 +929,8 @@ static int finish(struct imp *im)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	st = prep(im, "INSERT INTO trace_cpus(trace_id, cpu, events, lost_events, first_ts, last_ts) VALUES(?,?,?,?,?,?)");
+	st = prep(im, "INSERT INTO trace_cpus(trace_id, cpu, events, lost_events, first_ts, "
+		      "last_ts) VALUES(?,?,?,?,?,?)");
 	if (!st)
 		return -1;
 	for (int c = 0; c < im->ncpus; c++) {
@@ -919,7 +955,8 @@ static int finish(struct imp *im)
 	}
 	sqlite3_finalize(st);
 	st = prep(im, "UPDATE traces SET format=?, kernel=?, hostname=?, arch=?, ncpus=?, clock=?, "
-		      "first_ts=?, last_ts=?, events=?, lost_events=?, lost_unknown=?, warnings=? WHERE id=?");
+		      "first_ts=?, last_ts=?, events=?, lost_events=?, lost_unknown=?, warnings=? "
+		      "WHERE id=?");
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, im->info_format ? im->info_format : "?", -1, SQLITE_STATIC);
@@ -995,9 +1032,11 @@ static int begin_trace(struct imp *im, const char *path, const char *fp, const c
 	sqlite3_finalize(st);
 	im->trace_id = sqlite3_last_insert_rowid(im->s->db);
 	if (!(im->task_ins = prep(im, "INSERT INTO tasks(trace_id, pid, comm) VALUES(?,?,?)")) ||
-	    !(im->lost_ins = prep(im, "INSERT INTO lost_windows(trace_id, cpu, ts_from, ts_to, count) VALUES(?,?,?,?,?)")) ||
+	    !(im->lost_ins = prep(im, "INSERT INTO lost_windows(trace_id, cpu, ts_from, ts_to, "
+				      "count) VALUES(?,?,?,?,?)")) ||
 	    !(im->warn_ins = prep(im, "INSERT INTO warnings(trace_id, message) VALUES(?,?)")) ||
-	    !(im->meta_ins = prep(im, "INSERT OR IGNORE INTO trace_meta(trace_id, key, value) VALUES(?,?,?)")))
+	    !(im->meta_ins = prep(
+		      im, "INSERT OR IGNORE INTO trace_meta(trace_id, key, value) VALUES(?,?,?)")))
 		return -1;
 	sqlite3_bind_int64(im->task_ins, 1, im->trace_id);
 	sqlite3_bind_int64(im->lost_ins, 1, im->trace_id);
@@ -1011,7 +1050,7 @@ int nt_store_import(struct nt_store *s, const char *path, const struct nt_import
 {
 	const struct nt_reader_ops *ops = NULL;
 	struct nt_source *src = NULL;
-	struct imp im = { .s = s, .path = path };
+	struct imp im = {.s = s, .path = path};
 	char fp[64];
 	bool in_txn = false;
 	int ret = -1;
@@ -1020,9 +1059,11 @@ int nt_store_import(struct nt_store *s, const char *path, const struct nt_import
 	if (o->format) {
 		ops = nt_reader_find(o->format);
 		if (!ops)
-			return nt_err_set(err, nt_err_new(NT_E_USAGE, "unknown format '%s'", o->format));
+			return nt_err_set(err,
+					  nt_err_new(NT_E_USAGE, "unknown format '%s'", o->format));
 		if (access(path, R_OK) < 0)
-			return nt_err_set(err, nt_err_errno(NT_E_INPUT, errno, "cannot open '%s'", path));
+			return nt_err_set(
+				err, nt_err_errno(NT_E_INPUT, errno, "cannot open '%s'", path));
 	} else if (nt_reader_probe(path, &ops, err)) {
 		return -1;
 	}
@@ -1030,7 +1071,8 @@ int nt_store_import(struct nt_store *s, const char *path, const struct nt_import
 	if (nt_store_exec(s, "BEGIN IMMEDIATE", "cannot start the import", &im.err))
 		goto out;
 	in_txn = true;
-	if (check_duplicate(s, path, fp, o->replace, &im.err) || begin_trace(&im, path, fp, ops->name))
+	if (check_duplicate(s, path, fp, o->replace, &im.err) ||
+	    begin_trace(&im, path, fp, ops->name))
 		goto out;
 	if (nt_source_open(path, ops, !o->in_process, o->timeout_s, &src, &im.err))
 		goto out;
@@ -1073,7 +1115,8 @@ int nt_store_import(struct nt_store *s, const char *path, const struct nt_import
 	res->format = ops->name;
 	{
 		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(s->db, "SELECT lost_events FROM traces WHERE id=?", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_prepare_v2(s->db, "SELECT lost_events FROM traces WHERE id=?", -1, &st,
+				       NULL) == SQLITE_OK) {
 			sqlite3_bind_int64(st, 1, im.trace_id);
 			if (sqlite3_step(st) == SQLITE_ROW)
 				res->lost = (uint64_t)sqlite3_column_int64(st, 0);
@@ -1089,6 +1132,7 @@ out:
 	if (in_txn)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	if (ret)
-		nt_err_set(err, im.err ? im.err : nt_err_new(NT_E_FAIL, "import of '%s' failed", path));
+		nt_err_set(err,
+			   im.err ? im.err : nt_err_new(NT_E_FAIL, "import of '%s' failed", path));
 	return ret;
 }

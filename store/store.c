@@ -28,7 +28,8 @@ static const char schema_sql[] =
 	"  warnings INTEGER NOT NULL DEFAULT 0,\n"
 	"  imported_at TEXT NOT NULL);\n"
 	"CREATE INDEX traces_fingerprint ON traces(fingerprint);\n"
-	"CREATE TABLE trace_meta(trace_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,\n"
+	"CREATE TABLE trace_meta(trace_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT "
+	"NULL,\n"
 	"  PRIMARY KEY(trace_id, key, value)) WITHOUT ROWID;\n"
 	"CREATE TABLE trace_cpus(trace_id INTEGER NOT NULL, cpu INTEGER NOT NULL,\n"
 	"  events INTEGER NOT NULL DEFAULT 0, lost_events INTEGER NOT NULL DEFAULT 0,\n"
@@ -151,10 +152,15 @@ static int check_schema(struct nt_store *s, bool fresh, struct nt_err **err)
 		       nt_store_exec(s, "COMMIT", "cannot create the schema", err);
 	}
 	if (ver == 0)
-		return nt_err_set(err, nt_err_new(NT_E_INPUT, "'%s' is a SQLite database but not a nettrail one",
-						  s->path));
-	return nt_err_set(err, nt_err_new(NT_E_INPUT, "database '%s' has schema version %d; this nettrail reads version %d",
-					  s->path, ver, NT_SCHEMA_VERSION));
+		return nt_err_set(err,
+				  nt_err_new(NT_E_INPUT,
+					     "'%s' is a SQLite database but not a nettrail one",
+					     s->path));
+	return nt_err_set(
+		err,
+		nt_err_new(NT_E_INPUT,
+			   "database '%s' has schema version %d; this nettrail reads version %d",
+			   s->path, ver, NT_SCHEMA_VERSION));
 notdb:
 	return nt_err_set(err, nt_err_new(NT_E_INPUT, "cannot open '%s': %s", s->path,
 					  sqlite3_errmsg(s->db)));
@@ -175,8 +181,8 @@ int nt_store_open(const char *path, bool create, struct nt_store **out, struct n
 	clean_stale(path);
 	if (stat(path, &st) < 0) {
 		if (errno != ENOENT || !create) {
-			nt_err_set(err, nt_err_errno(errno == ENOENT ? NT_E_INPUT : NT_E_FAIL, errno,
-						     "cannot open database '%s'", path));
+			nt_err_set(err, nt_err_errno(errno == ENOENT ? NT_E_INPUT : NT_E_FAIL,
+						     errno, "cannot open database '%s'", path));
 			goto fail;
 		}
 		fresh = true;
@@ -188,23 +194,26 @@ int nt_store_open(const char *path, bool create, struct nt_store **out, struct n
 		unlink(s->tmp_path);
 		open_path = s->tmp_path;
 	} else if (S_ISDIR(st.st_mode)) {
-		nt_err_set(err, nt_err_new(NT_E_USAGE, "'%s' is a directory, not a database file", path));
+		nt_err_set(err, nt_err_new(NT_E_USAGE, "'%s' is a directory, not a database file",
+					   path));
 		goto fail;
 	}
 	if (sqlite3_open_v2(open_path, &s->db,
-			    SQLITE_OPEN_READWRITE | (fresh ? SQLITE_OPEN_CREATE : 0), NULL) !=
-	    SQLITE_OK) {
+			    SQLITE_OPEN_READWRITE | (fresh ? SQLITE_OPEN_CREATE : 0),
+			    NULL) != SQLITE_OK) {
 		nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot open database '%s': %s", path,
 					   s->db ? sqlite3_errmsg(s->db) : "out of memory"));
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 5000);
 	if (fresh)
-		sqlite3_exec(s->db, "PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF",
+		sqlite3_exec(s->db,
+			     "PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA "
+			     "synchronous=OFF",
 			     NULL, NULL, NULL);
 	else
-		sqlite3_exec(s->db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL", NULL, NULL,
-			     NULL);
+		sqlite3_exec(s->db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL", NULL,
+			     NULL, NULL);
 	sqlite3_exec(s->db, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	if (check_schema(s, fresh, err))
 		goto fail;
@@ -236,8 +245,9 @@ int nt_store_close(struct nt_store *s, bool discard, struct nt_err **err)
 				close(fd);
 			}
 			if (link(s->tmp_path, s->path) < 0) {
-				nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot create database '%s'",
-							     s->path));
+				nt_err_set(err,
+					   nt_err_errno(NT_E_FAIL, errno,
+							"cannot create database '%s'", s->path));
 				ret = -1;
 			}
 		}

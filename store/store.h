@@ -46,8 +46,8 @@ struct nt_import_opts {
 struct nt_import_result {
 	int64_t trace_id;
 	uint64_t events;
-	uint64_t lost;	    /* lost events counted */
-	bool lost_unknown;  /* some losses have no count */
+	uint64_t lost;	   /* lost events counted */
+	bool lost_unknown; /* some losses have no count */
 	unsigned warnings;
 	const char *format; /* reader used (static) */
 };

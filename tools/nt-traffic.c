@@ -59,7 +59,7 @@ static int udp(long n, size_t size)
 			sent++;
 		/* read as we go so the receive queue never overflows */
 		while (got < sent) {
-			struct pollfd p = { rx, POLLIN, 0 };
+			struct pollfd p = {rx, POLLIN, 0};
 			if (poll(&p, 1, sent - got > 64 ? 1000 : 0) <= 0)
 				break;
 			if (recv(rx, buf, size + 1, 0) >= 0)
@@ -67,7 +67,7 @@ static int udp(long n, size_t size)
 		}
 	}
 	while (got < sent) {
-		struct pollfd p = { rx, POLLIN, 0 };
+		struct pollfd p = {rx, POLLIN, 0};
 		if (poll(&p, 1, 2000) <= 0)
 			break;
 		if (recv(rx, buf, size + 1, 0) >= 0)

@@ -20,8 +20,7 @@ static int failures;
 static void test_roundtrip(void)
 {
 	struct nt_batch b;
-	struct nt_field_def f[] = { { "len", NT_VAL_INT, NT_FIELD_SIGNED },
-				    { "name", NT_VAL_TEXT, 0 } };
+	struct nt_field_def f[] = {{"len", NT_VAL_INT, NT_FIELD_SIGNED}, {"name", NT_VAL_TEXT, 0}};
 	struct nt_msg m;
 	struct nt_cursor c;
 	struct nt_val v;
@@ -30,7 +29,8 @@ static void test_roundtrip(void)
 	const char *s;
 
 	nt_batch_init(&b);
-	nt_batch_class(&b, &(struct nt_class_def){ 7, "net", "net_dev_xmit", "net_dev_xmit", NULL, 2, f });
+	nt_batch_class(
+		&b, &(struct nt_class_def){7, "net", "net_dev_xmit", "net_dev_xmit", NULL, 2, f});
 	nt_batch_event_begin(&b, 7, 123456789012ull, 3, 42);
 	nt_batch_int(&b, -5);
 	nt_batch_text(&b, "lo", 2);
@@ -75,8 +75,8 @@ static void test_roundtrip(void)
 
 static void test_cursor_bounds(void)
 {
-	unsigned char payload[3] = { 1, 2, 3 };
-	struct nt_msg m = { NT_MSG_EVENT, payload, 3 };
+	unsigned char payload[3] = {1, 2, 3};
+	struct nt_msg m = {NT_MSG_EVENT, payload, 3};
 	struct nt_cursor c;
 	uint32_t n;
 

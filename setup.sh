@@ -1,0 +1,19 @@
+#!/bin/bash
+# Install every Debian package nettrail needs (build, tests, benchmark), then build into build/.
+# Debian 12. Run as root or through sudo.
+set -euo pipefail
+cd "$(dirname "$0")"
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+PACKAGES=(
+	build-essential cmake pkg-config clang-format
+	libtracefs-dev libtraceevent-dev libtracecmd-dev libsqlite3-dev
+	libbabeltrace2-dev babeltrace2
+	sqlite3 trace-cmd linux-perf
+	xz-utils python3 util-linux iproute2 procps
+)
+$SUDO apt-get update
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$(nproc)"
+echo "built: build/nettrail"
