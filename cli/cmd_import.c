@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* nettrail import: trace files into a database, one transaction per file. */
 #include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -120,6 +121,13 @@ int cmd_import(int argc, char **argv)
 	/* a new database that received nothing is not left behind */
 	if (nt_store_close(st, !any_ok, &err))
 		return cli_fail(err);
+	if (getenv("NETTRAIL_RUSAGE")) { /* for bench/: memory of the importer and its readers */
+		struct rusage self, kids;
+		getrusage(RUSAGE_SELF, &self);
+		getrusage(RUSAGE_CHILDREN, &kids);
+		fprintf(stderr, "rusage: importer maxrss %ld KB, readers maxrss %ld KB\n",
+			self.ru_maxrss, kids.ru_maxrss);
+	}
 	if (code == NT_EXIT_OK && lost) {
 		fprintf(stderr, "nettrail: warning: events were lost while tracing; results from "
 				"the affected windows are incomplete\n");

@@ -150,6 +150,8 @@ int nt_source_open(const char *path, const struct nt_reader_ops *ops, int isolat
 	}
 	close(dp[1]);
 	close(ep[1]);
+	/* let the reader run ahead of the importer by a few batches (two cores, two stages) */
+	fcntl(dp[0], F_SETPIPE_SZ, 1 << 20);
 	s->fd = dp[0];
 	s->errfd = ep[0];
 	*out = s;

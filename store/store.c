@@ -199,7 +199,8 @@ int nt_store_open(const char *path, bool create, struct nt_store **out, struct n
 		goto fail;
 	}
 	if (sqlite3_open_v2(open_path, &s->db,
-			    SQLITE_OPEN_READWRITE | (fresh ? SQLITE_OPEN_CREATE : 0),
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+				    (fresh ? SQLITE_OPEN_CREATE : 0),
 			    NULL) != SQLITE_OK) {
 		nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot open database '%s': %s", path,
 					   s->db ? sqlite3_errmsg(s->db) : "out of memory"));
