@@ -8,7 +8,7 @@ SUDO=
 PACKAGES=(
 	build-essential cmake pkg-config clang-format
 	libtracefs-dev libtraceevent-dev libtracecmd-dev libsqlite3-dev
-	libbabeltrace2-dev babeltrace2
+	libbabeltrace2-dev babeltrace2 libzstd-dev zlib1g-dev
 	sqlite3 trace-cmd linux-perf
 	xz-utils python3 util-linux iproute2 procps time bc
 )

@@ -8,6 +8,7 @@
 #include "reader.h"
 #include "tracecmd_private.h"
 #include "tracedat_header.h"
+#include "tracedat_pages.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -58,6 +59,8 @@ struct pidset {
 
 struct tracedat {
 	char *path;
+	struct nt_td_layout layout;
+	struct nt_td_pages *pages;    /* owned: direct page reader, or NULL to use libtracecmd's */
 	struct tracecmd_input *h;     /* owned */
 	struct tracecmd_input **inst; /* owned: buffer instances */
 	int ninst;
@@ -643,6 +646,8 @@ static void td_close(void *state)
 	if (t->h)
 		tracecmd_close(t->h);
 	free(t->pids.key);
+	nt_td_pages_close(t->pages);
+	nt_td_layout_release(&t->layout);
 	free(t->path);
 	free(t);
 }
@@ -678,11 +683,16 @@ static int td_open(const char *path, void **state, struct nt_err **err)
 		free(t);
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	}
-	if (nt_tracedat_check(path, &e)) {
+	if (nt_tracedat_layout(path, &t->layout, &e)) {
 		td_close(t);
 		return nt_err_set(err, e);
 	}
-	t->h = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
+	/* a debugging switch (and the differential test): read pages with libtracecmd */
+	if (getenv("NETTRAIL_TRACEDAT_LIBTRACECMD"))
+		t->layout.direct = false;
+	/* with direct page reading, libtracecmd only reads the headers */
+	t->h = t->layout.direct ? tracecmd_open_head(path, TRACECMD_FL_LOAD_NO_PLUGINS)
+				: tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS);
 	if (!t->h) {
 		int en = errno;
 		td_close(t);
@@ -692,13 +702,22 @@ static int td_open(const char *path, void **state, struct nt_err **err)
 						  path, en ? strerror(en) : "bad header"));
 	}
 	t->tep = tracecmd_get_tep(t->h);
+	if (t->layout.direct) {
+		int klong = tep_get_header_page_size(t->tep);
+		if (nt_td_pages_open(path, &t->layout,
+				     klong > 0 ? klong : tep_get_long_size(t->tep), &t->pages,
+				     &e)) {
+			td_close(t);
+			return nt_err_set(err, e);
+		}
+	}
 	t->max_id = 65535;
 	t->by_id = calloc((size_t)t->max_id + 1, sizeof(*t->by_id));
-	t->ninst = tracecmd_buffer_instances(t->h);
+	t->ninst = t->pages ? 0 : tracecmd_buffer_instances(t->h);
 	if (t->ninst < 0)
 		t->ninst = 0;
 	t->inst = calloc((size_t)t->ninst + 1, sizeof(*t->inst));
-	if (!t->by_id || !t->inst || add_heads(t, t->h)) {
+	if (!t->by_id || !t->inst || (!t->pages && add_heads(t, t->h))) {
 		td_close(t);
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	}
@@ -713,66 +732,110 @@ static int td_open(const char *path, void **state, struct nt_err **err)
 	return 0;
 }
 
+/* One record (from either page source) into the stream. */
+static int emit(struct tracedat *t, struct nt_batch *b, struct tep_record *rec, uint64_t prev_ts,
+		struct nt_err **err)
+{
+	struct cls *c;
+	int id, pid;
+
+	if (rec->missed_events)
+		nt_batch_lost(b, rec->cpu, rec->missed_events > 0 ? rec->missed_events : -1,
+			      prev_ts, rec->ts);
+	id = tep_data_type(t->tep, rec);
+	c = (id >= 0 && id <= t->max_id) ? t->by_id[id] : NULL;
+	if (!c && id >= 0 && id <= t->max_id) {
+		struct tep_event *ev = tep_find_event(t->tep, id);
+		if (ev && !(c = t->by_id[id] = cls_new(t, ev, b)))
+			return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	}
+	if (!c) {
+		if (!t->unknown_type++)
+			t->unknown_first_id = id;
+		return 0;
+	}
+	pid = tep_data_pid(t->tep, rec);
+	if (pidset_add(&t->pids, pid)) {
+		const char *comm = tep_data_comm_from_pid(t->tep, pid);
+		nt_batch_task(b, pid, comm ? comm : "<...>");
+	}
+	nt_batch_event_begin(b, c->id, rec->ts, rec->cpu, pid);
+	for (unsigned i = 0; i < c->ncols; i++)
+		put_col(t, b, &c->cols[i], rec->data, rec->size);
+	nt_batch_event_end(b);
+	return 0;
+}
+
+/* The next record through libtracecmd: 1, or 0 at the end. */
+static int next_libtracecmd(struct tracedat *t, struct nt_batch *b, struct nt_err **err)
+{
+	struct head *hd = NULL;
+	struct tep_record *rec;
+	uint64_t prev;
+	int r;
+
+	for (int i = 0; i < t->nheads; i++)
+		if (t->heads[i].rec && (!hd || t->heads[i].rec->ts < hd->rec->ts))
+			hd = &t->heads[i];
+	if (!hd)
+		return 0;
+	rec = hd->rec;
+	rec->cpu = hd->cpu;
+	prev = hd->last_ts;
+	hd->last_ts = rec->ts;
+	r = emit(t, b, rec, prev, err);
+	tracecmd_free_record(rec);
+	hd->rec = tracecmd_read_data(hd->h, hd->cpu);
+	return r < 0 ? -1 : 1;
+}
+
+/* The next record through the direct page reader: 1, 0 at the end, -1 on error. */
+static int next_direct(struct tracedat *t, struct nt_batch *b, struct nt_err **err)
+{
+	struct nt_td_event ev;
+	struct tep_record rec;
+	int r = nt_td_pages_next(t->pages, &ev, err);
+
+	if (r <= 0)
+		return r;
+	memset(&rec, 0, sizeof(rec));
+	rec.ts = ev.ts;
+	rec.cpu = ev.cpu;
+	rec.data = ev.data;
+	rec.size = ev.size;
+	rec.record_size = ev.size;
+	rec.missed_events = ev.missed;
+	return emit(t, b, &rec, ev.prev_ts, err) < 0 ? -1 : 1;
+}
+
 static enum nt_next td_next(void *state, struct nt_batch *b, struct nt_err **err)
 {
 	struct tracedat *t = state;
 
-	(void)err;
 	if (!t->info_sent) {
 		send_info(t, b);
 		t->info_sent = true;
 	}
 	while (b->len < NT_BATCH_TARGET) {
-		struct head *hd = NULL;
-		struct tep_record *rec;
-		struct cls *c;
-		int id, pid;
+		int r = t->pages ? next_direct(t, b, err) : next_libtracecmd(t, b, err);
 
-		for (int i = 0; i < t->nheads; i++)
-			if (t->heads[i].rec && (!hd || t->heads[i].rec->ts < hd->rec->ts))
-				hd = &t->heads[i];
-		if (!hd) {
+		if (r < 0)
+			return NT_NEXT_ERROR;
+		if (!r) {
 			if (t->unknown_type)
+				nt_batch_warn(
+					b,
+					"%" PRIu64 " records of unknown event types (first: id %d) "
+					"were skipped; the trace's formats do not describe them",
+					t->unknown_type, t->unknown_first_id);
+			if (t->pages && nt_td_pages_bad(t->pages))
 				nt_batch_warn(b,
 					      "%" PRIu64
-					      " records of unknown event types (first: id %d) were "
-					      "skipped; the trace's formats do not describe them",
-					      t->unknown_type, t->unknown_first_id);
+					      " ring-buffer pages with an impossible length "
+					      "were skipped",
+					      nt_td_pages_bad(t->pages));
 			return NT_NEXT_END;
 		}
-		rec = hd->rec;
-		if (rec->missed_events)
-			nt_batch_lost(b, hd->cpu, rec->missed_events > 0 ? rec->missed_events : -1,
-				      hd->last_ts, rec->ts);
-		hd->last_ts = rec->ts;
-		id = tep_data_type(t->tep, rec);
-		c = (id >= 0 && id <= t->max_id) ? t->by_id[id] : NULL;
-		if (!c && id >= 0 && id <= t->max_id) {
-			struct tep_event *ev = tep_find_event(t->tep, id);
-			if (ev) {
-				c = t->by_id[id] = cls_new(t, ev, b);
-				if (!c) {
-					nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-					return NT_NEXT_ERROR;
-				}
-			}
-		}
-		if (!c) {
-			if (!t->unknown_type++)
-				t->unknown_first_id = id;
-		} else {
-			pid = tep_data_pid(t->tep, rec);
-			if (pidset_add(&t->pids, pid)) {
-				const char *comm = tep_data_comm_from_pid(t->tep, pid);
-				nt_batch_task(b, pid, comm ? comm : "<...>");
-			}
-			nt_batch_event_begin(b, c->id, rec->ts, hd->cpu, pid);
-			for (unsigned i = 0; i < c->ncols; i++)
-				put_col(t, b, &c->cols[i], rec->data, rec->size);
-			nt_batch_event_end(b);
-		}
-		tracecmd_free_record(rec);
-		hd->rec = tracecmd_read_data(hd->h, hd->cpu);
 		if (nt_interrupted) {
 			nt_err_set(err, nt_err_new(NT_E_INTR, "interrupted"));
 			return NT_NEXT_ERROR;

@@ -1,13 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Walks the trace.dat v6 header (man 5 trace-cmd.dat.v6) checking every size against the file. */
+/* Walks the trace.dat header (v6, v7) checking every size against the file; finds the pages. */
 #include "tracedat_header.h"
 
 #include <errno.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <zlib.h>
+#include <zstd.h>
+
+enum {
+	OPT_DONE = 0,
+	OPT_DATE = 1,
+	OPT_BUFFER = 3,
+	OPT_OFFSET = 7,
+	OPT_TIME_SHIFT = 12,
+	OPT_TSC2NSEC = 14,
+	OPT_BUFFER_TEXT = 22,
+};
 
 struct walk {
 	FILE *f;
@@ -15,6 +27,7 @@ struct walk {
 	uint64_t size, off;
 	bool big;
 	struct nt_err *err;
+	struct nt_td_layout *l;
 };
 
 static bool fail(struct walk *w, const char *what)
@@ -25,6 +38,14 @@ static bool fail(struct walk *w, const char *what)
 			"'%s' is truncated or corrupt: %s at offset %llu (file size %llu)", w->path,
 			what, (unsigned long long)w->off, (unsigned long long)w->size);
 	return false;
+}
+
+static bool seek(struct walk *w, uint64_t to, const char *what)
+{
+	if (to > w->size || fseeko(w->f, (off_t)to, SEEK_SET))
+		return fail(w, what);
+	w->off = to;
+	return true;
 }
 
 static bool get(struct walk *w, void *p, size_t n, const char *what)
@@ -39,17 +60,14 @@ static bool skip(struct walk *w, uint64_t n, const char *what)
 {
 	if (n > w->size || w->off + n > w->size)
 		return fail(w, what);
-	if (fseeko(w->f, (off_t)(w->off + n), SEEK_SET))
-		return fail(w, what);
-	w->off += n;
-	return true;
+	return seek(w, w->off + n, what);
 }
 
-static uint64_t conv(struct walk *w, const unsigned char *b, int n)
+static uint64_t conv(bool big, const unsigned char *b, int n)
 {
 	uint64_t v = 0;
 	for (int i = 0; i < n; i++)
-		v |= (uint64_t)b[w->big ? n - 1 - i : i] << (8 * i);
+		v |= (uint64_t)b[big ? n - 1 - i : i] << (8 * i);
 	return v;
 }
 
@@ -58,7 +76,7 @@ static bool num(struct walk *w, int n, uint64_t *v, const char *what)
 	unsigned char b[8];
 	if (!get(w, b, (size_t)n, what))
 		return false;
-	*v = conv(w, b, n);
+	*v = conv(w->big, b, n);
 	return true;
 }
 
@@ -87,9 +105,60 @@ static bool section(struct walk *w, const char *tag, int lenbytes)
 	char what[64];
 
 	snprintf(what, sizeof(what), "the %s section", tag);
-	if (tag && (!cstr(w, name, sizeof(name), what) || strcmp(name, tag)))
-		return w->err ? false : fail(w, what);
+	if (!cstr(w, name, sizeof(name), what))
+		return false;
+	if (strcmp(name, tag))
+		return fail(w, what);
 	return num(w, lenbytes, &n, what) && skip(w, n, what);
+}
+
+static void not_direct(struct nt_td_layout *l, const char *why)
+{
+	if (l->direct) {
+		l->direct = false;
+		l->why_not_direct = why;
+	}
+}
+
+/* An option that changes how timestamps or buffers must be read. */
+static void judge_option(struct nt_td_layout *l, uint64_t id)
+{
+	switch (id) {
+	case OPT_DATE:
+	case OPT_OFFSET:
+	case OPT_TIME_SHIFT:
+	case OPT_TSC2NSEC:
+		not_direct(l, "timestamp corrections");
+		break;
+	case OPT_BUFFER:
+	case OPT_BUFFER_TEXT:
+		not_direct(l, "buffer instances");
+		break;
+	}
+}
+
+static bool add_cpu(struct walk *w, int cpu, uint64_t o, uint64_t s)
+{
+	struct nt_td_cpu *c;
+
+	if (o > w->size || s > w->size - o) {
+		if (!w->err)
+			w->err = nt_err_new(
+				NT_E_INPUT,
+				"'%s' is truncated: cpu %d data [%llu, %llu) ends past the "
+				"end of the file (size %llu)",
+				w->path, cpu, (unsigned long long)o, (unsigned long long)(o + s),
+				(unsigned long long)w->size);
+		return false;
+	}
+	c = realloc(w->l->cpus, (size_t)(w->l->ncpus + 1) * sizeof(*c));
+	if (!c) {
+		w->err = nt_err_new(NT_E_FAIL, "out of memory");
+		return false;
+	}
+	w->l->cpus = c;
+	c[w->l->ncpus++] = (struct nt_td_cpu){cpu, o, s};
+	return true;
 }
 
 static bool walk_v6(struct walk *w)
@@ -125,41 +194,180 @@ static bool walk_v6(struct walk *w)
 				return false;
 			if (!id)
 				break;
+			judge_option(w->l, id);
 			if (!num(w, 4, &sz, "an option") || !skip(w, sz, "an option"))
 				return false;
 		}
 		if (!get(w, tag, 10, "the data section tag"))
 			return false;
 	}
-	if (!memcmp(tag, "latency  ", 10))
+	if (!memcmp(tag, "latency  ", 10)) {
+		not_direct(w->l, "latency data");
 		return true;
+	}
 	if (memcmp(tag, "flyrecord", 10))
 		return fail(w, "an unknown data section tag");
+	if (cpus > 4096)
+		return fail(w, "an impossible cpu count");
 	for (uint64_t c = 0; c < cpus; c++) {
 		uint64_t o, s;
-		if (!num(w, 8, &o, "the cpu data table") || !num(w, 8, &s, "the cpu data table"))
+		if (!num(w, 8, &o, "the cpu data table") || !num(w, 8, &s, "the cpu data table") ||
+		    !add_cpu(w, (int)c, o, s))
 			return false;
-		if (o > w->size || s > w->size - o) {
-			w->err = nt_err_new(NT_E_INPUT,
-					    "'%s' is truncated: cpu %llu data [%llu, %llu) ends "
-					    "past the end of the file (size %llu)",
-					    w->path, (unsigned long long)c, (unsigned long long)o,
-					    (unsigned long long)(o + s),
-					    (unsigned long long)w->size);
-			return false;
-		}
 	}
 	return true;
 }
 
-int nt_tracedat_check(const char *path, struct nt_err **err)
+/* Read a v7 section's data (decompressed when flagged) into a new buffer. */
+static unsigned char *v7_section(struct walk *w, uint64_t at, size_t *len, const char *what)
 {
-	struct walk w = {.path = path};
+	uint64_t id, flags, sid, size, cs, us;
+	unsigned char *in = NULL, *out = NULL;
+
+	if (!seek(w, at, what) || !num(w, 2, &id, what) || !num(w, 2, &flags, what) ||
+	    !num(w, 4, &sid, what) || !num(w, 8, &size, what))
+		return NULL;
+	if (size > w->size - w->off) {
+		fail(w, what);
+		return NULL;
+	}
+	if (!(flags & 1)) {
+		out = malloc(size + 1);
+		if (out && !get(w, out, size, what)) {
+			free(out);
+			return NULL;
+		}
+		*len = size;
+		return out;
+	}
+	if (!num(w, 4, &cs, what) || !num(w, 4, &us, what) || cs > size || us > (64u << 20)) {
+		fail(w, what);
+		return NULL;
+	}
+	in = malloc(cs + 1);
+	out = malloc(us + 1);
+	if (!in || !out || !get(w, in, cs, what) ||
+	    nt_td_decompress(w->l->compression, in, cs, out, us)) {
+		if (in && out)
+			fail(w, what);
+		free(in);
+		free(out);
+		return NULL;
+	}
+	free(in);
+	*len = us;
+	return out;
+}
+
+static bool v7_buffer_option(struct walk *w, const unsigned char *p, size_t n)
+{
+	const unsigned char *e = p + n, *q;
+	uint64_t ncpu;
+
+	if (n < 8)
+		return fail(w, "a BUFFER option");
+	p += 8; /* the flyrecord section's offset */
+	q = memchr(p, 0, (size_t)(e - p));
+	if (!q)
+		return fail(w, "a BUFFER option");
+	if (q != p) { /* a named instance: only libtracecmd reads those */
+		not_direct(w->l, "buffer instances");
+		return true;
+	}
+	p = q + 1;
+	q = memchr(p, 0, (size_t)(e - p)); /* clock */
+	if (!q || e - (q + 1) < 8)
+		return fail(w, "a BUFFER option");
+	p = q + 1;
+	w->l->page_size = (uint32_t)conv(w->big, p, 4);
+	ncpu = conv(w->big, p + 4, 4);
+	p += 8;
+	if (ncpu > 4096 || (uint64_t)(e - p) < ncpu * 20)
+		return fail(w, "a BUFFER option");
+	if (w->l->ncpus) {
+		not_direct(w->l, "several top-level buffers");
+		return true;
+	}
+	for (uint64_t i = 0; i < ncpu; i++, p += 20)
+		if (!add_cpu(w, (int)conv(w->big, p, 4), conv(w->big, p + 4, 8),
+			     conv(w->big, p + 12, 8)))
+			return false;
+	return true;
+}
+
+static bool walk_v7(struct walk *w)
+{
+	char name[64], ver[64];
+	uint64_t at;
+	int sections = 0;
+
+	if (!cstr(w, name, sizeof(name), "the compression name") ||
+	    !cstr(w, ver, sizeof(ver), "the compression version") ||
+	    !num(w, 8, &at, "the options offset"))
+		return false;
+	snprintf(w->l->compression, sizeof(w->l->compression), "%.15s", name);
+	if (strcmp(name, "none") && strcmp(name, "zstd") && strcmp(name, "zlib")) {
+		not_direct(w->l, "an unknown compression");
+		return true; /* libtracecmd may know it */
+	}
+	while (at) {
+		size_t len;
+		unsigned char *d;
+		const unsigned char *p, *e;
+
+		if (++sections > 64)
+			return fail(w, "too many option sections");
+		d = v7_section(w, at, &len, "an options section");
+		if (!d)
+			return false;
+		at = 0;
+		for (p = d, e = d + len; e - p >= 6;) {
+			uint64_t id = conv(w->big, p, 2), sz = conv(w->big, p + 2, 4);
+			p += 6;
+			if (sz > (uint64_t)(e - p)) {
+				free(d);
+				return fail(w, "an option");
+			}
+			if (id == OPT_DONE) {
+				at = sz >= 8 ? conv(w->big, p, 8) : 0;
+				break;
+			}
+			judge_option(w->l, id == OPT_BUFFER ? 0 : id);
+			if (id == OPT_BUFFER && !v7_buffer_option(w, p, sz)) {
+				free(d);
+				return false;
+			}
+			p += sz;
+		}
+		free(d);
+	}
+	return true;
+}
+
+int nt_td_decompress(const char *algo, const void *in, size_t n, void *out, size_t outn)
+{
+	if (!strcmp(algo, "zstd")) {
+		size_t r = ZSTD_decompress(out, outn, in, n);
+		return ZSTD_isError(r) || r != outn ? -1 : 0;
+	}
+	if (!strcmp(algo, "zlib")) {
+		uLongf got = outn;
+		return uncompress(out, &got, in, n) != Z_OK || got != outn ? -1 : 0;
+	}
+	return -1;
+}
+
+int nt_tracedat_layout(const char *path, struct nt_td_layout *l, struct nt_err **err)
+{
+	struct walk w = {.path = path, .l = l};
 	unsigned char magic[10], b[2];
 	char ver[16];
 	struct stat st;
 	bool ok;
 
+	memset(l, 0, sizeof(*l));
+	l->direct = true;
+	snprintf(l->compression, sizeof(l->compression), "none");
 	w.f = fopen(path, "rb");
 	if (!w.f)
 		return nt_err_set(err, nt_err_errno(NT_E_INPUT, errno, "cannot open '%s'", path));
@@ -177,8 +385,9 @@ int nt_tracedat_check(const char *path, struct nt_err **err)
 	}
 	if (ok) {
 		uint64_t page;
-		w.big = b[0] == 1;
+		w.big = l->big_endian = b[0] == 1;
 		ok = num(&w, 4, &page, "the page size");
+		l->page_size = (uint32_t)page;
 		if (ok && strcmp(ver, "6") && strcmp(ver, "7")) {
 			w.err = nt_err_new(NT_E_INPUT,
 					   "cannot read '%s': trace-cmd file version '%s' is not "
@@ -186,11 +395,27 @@ int nt_tracedat_check(const char *path, struct nt_err **err)
 					   path, ver);
 			ok = false;
 		}
-		if (ok && !strcmp(ver, "6"))
-			ok = walk_v6(&w);
+		l->version = atoi(ver);
+		if (ok)
+			ok = l->version == 6 ? walk_v6(&w) : walk_v7(&w);
+	}
+	if (ok && (l->page_size < 64 || l->page_size > (1u << 24) ||
+		   (l->page_size & (l->page_size - 1)))) {
+		w.off = 0;
+		ok = fail(&w, "an impossible page size");
 	}
 	fclose(w.f);
-	if (!ok)
-		return nt_err_set(err, w.err);
+	if (!ok) {
+		nt_td_layout_release(l);
+		return nt_err_set(err,
+				  w.err ? w.err : nt_err_new(NT_E_INPUT, "cannot read '%s'", path));
+	}
 	return 0;
+}
+
+void nt_td_layout_release(struct nt_td_layout *l)
+{
+	free(l->cpus);
+	l->cpus = NULL;
+	l->ncpus = 0;
 }
