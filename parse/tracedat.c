@@ -439,14 +439,20 @@ static void put_flags(struct nt_batch *b, const struct symtab *t, uint64_t v)
 	char buf[1024];
 	size_t at = 0, dl = strlen(t->delim);
 
-	buf[0] = '\0';
-	for (unsigned i = 0; i < t->n; i++) {
+	if (!v) { /* only a flag whose value is 0 names 0 */
+		for (unsigned i = 0; i < t->n; i++)
+			if (!t->val[i]) {
+				nt_batch_text(b, t->str[i], strlen(t->str[i]));
+				return;
+			}
+		nt_batch_text(b, "0", 1);
+		return;
+	}
+	for (unsigned i = 0; i < t->n && v; i++) {
 		uint64_t fv = (uint64_t)t->val[i];
 		size_t l = strlen(t->str[i]);
 
-		if (!fv && v)
-			continue;
-		if (fv && (v & fv) != fv)
+		if (!fv || (v & fv) != fv)
 			continue;
 		if (at + l + dl + 1 >= sizeof(buf))
 			break;
@@ -457,8 +463,6 @@ static void put_flags(struct nt_batch *b, const struct symtab *t, uint64_t v)
 		memcpy(buf + at, t->str[i], l);
 		at += l;
 		v &= ~fv;
-		if (!fv)
-			break;
 	}
 	if (v && at + 24 < sizeof(buf))
 		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s0x%" PRIx64,
