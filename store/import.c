@@ -52,6 +52,7 @@ struct imp {
 	struct taskmap tasks;
 	sqlite3_stmt *task_ins, *lost_ins, *warn_ins, *meta_ins;
 	uint64_t events, first_ts, last_ts;
+	int64_t seq; /* rowid of the last event stored (global across the database) */
 	bool lost_unknown, ended, new_classes;
 	unsigned warnings;
 	char *info_kernel, *info_host, *info_arch, *info_clock, *info_format;
@@ -351,7 +352,8 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 	if (!sql)
 		goto oom;
 	at = (size_t)snprintf(
-		sql, cap, "INSERT INTO %s(trace_id, common_ts, common_cpu, common_pid, common_task",
+		sql, cap,
+		"INSERT INTO %s(trace_id, common_ts, common_cpu, common_pid, common_task, rowid",
 		tbl);
 	for (uint32_t i = 0; i < nf; i++) {
 		char *q = nt_sql_ident(cols[i]);
@@ -360,7 +362,7 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 		at += (size_t)snprintf(sql + at, cap - at, ", %s", q);
 		free(q);
 	}
-	at += (size_t)snprintf(sql + at, cap - at, ") VALUES(?,?,?,?,?");
+	at += (size_t)snprintf(sql + at, cap - at, ") VALUES(?,?,?,?,?,?");
 	for (uint32_t i = 0; i < nf; i++)
 		at += (size_t)snprintf(sql + at, cap - at, ",?");
 	snprintf(sql + at, cap - at, ")");
@@ -450,7 +452,7 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 		sqlite3_bind_null(st, 5);
 	for (unsigned i = 0; i < ic->nfields; i++) {
 		struct nt_val v;
-		int p = (int)i + 6;
+		int p = (int)i + 7;
 
 		if (c.p >= c.end) { /* fewer values than fields: the rest are NULL */
 			sqlite3_bind_null(st, p);
@@ -477,11 +479,13 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	if (c.bad)
 		return nt_err_set(&im->err,
 				  nt_err_new(NT_E_FAIL, "the reader sent a malformed event"));
+	/* rowids follow the reader's order across all class tables: the global event order */
+	sqlite3_bind_int64(st, 6, ++im->seq);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return fail_sql(im, "cannot store an event");
-	ic->last_rowid = sqlite3_last_insert_rowid(im->s->db);
+	ic->last_rowid = im->seq;
 	if (!ic->events++)
 		ic->first_rowid = ic->last_rowid;
 	if (!im->events++ || ts < im->first_ts)
@@ -1031,6 +1035,12 @@ static int begin_trace(struct imp *im, const char *path, const char *fp, const c
 	}
 	sqlite3_finalize(st);
 	im->trace_id = sqlite3_last_insert_rowid(im->s->db);
+	st = prep(im, "SELECT coalesce(max(last_rowid), 0) FROM trace_classes");
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		im->seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
 	if (!(im->task_ins = prep(im, "INSERT INTO tasks(trace_id, pid, comm) VALUES(?,?,?)")) ||
 	    !(im->lost_ins = prep(im, "INSERT INTO lost_windows(trace_id, cpu, ts_from, ts_to, "
 				      "count) VALUES(?,?,?,?,?)")) ||
