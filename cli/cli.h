@@ -64,8 +64,9 @@ extern volatile int cli_signal;
 int cmd_record(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
 
-extern const struct cli_opt record_opts[], import_opts[], info_opts[];
+extern const struct cli_opt record_opts[], import_opts[], info_opts[], analyze_opts[];
 extern const char record_details[], import_details[];
 
 #endif

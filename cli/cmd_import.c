@@ -10,7 +10,7 @@
 #include "../parse/reader.h"
 #include "../store/store.h"
 
-enum { OPT_REPLACE = 256, OPT_INPROC, OPT_TIMEOUT };
+enum { OPT_REPLACE = 256, OPT_INPROC, OPT_TIMEOUT, OPT_NOANALYZE };
 
 const struct cli_opt import_opts[] = {
 	{"output", 'o', "DB", "the database to create or add to (required)"},
@@ -78,6 +78,9 @@ int cmd_import(int argc, char **argv)
 		}
 		case OPT_INPROC:
 			o.in_process = true;
+			break;
+		case OPT_NOANALYZE:
+			o.no_analyze = true;
 			break;
 		case 'h':
 			return cli_help_exit("import");

@@ -4,6 +4,7 @@
  * per event class, and keep the per-trace facts. Everything happens inside one transaction.
  */
 #include "store_int.h"
+#include "../analyze/analyze.h"
 #include "../parse/reader.h"
 
 #include <errno.h>
@@ -1110,6 +1111,8 @@ int nt_store_import(struct nt_store *s, const char *path, const struct nt_import
 	}
 	show_progress(&im, true);
 	if (finish(&im))
+		goto out;
+	if (!o->no_analyze && nt_analyze_trace(s->db, im.trace_id, &im.err))
 		goto out;
 	if (nt_interrupted) {
 		nt_err_set(&im.err, nt_err_new(NT_E_INTR, "interrupted"));

@@ -41,6 +41,7 @@ struct nt_import_opts {
 	bool in_process;    /* run the reader in this process (debugging) */
 	bool progress;	    /* show progress on stderr */
 	unsigned timeout_s; /* reader watchdog (0: none) */
+	bool no_analyze;    /* skip the analyses (analyze/) */
 };
 
 struct nt_import_result {

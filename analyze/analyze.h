@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Analyses are visitors. Each declares the event classes it handles (and the fields it reads);
+ * the driver streams one trace's events from the database in the trace's own order (rowid
+ * order across all class tables) to every subscriber, then lets each analysis write its derived
+ * tables. Memory follows the analyses' live state, not the trace's length.
+ */
+#ifndef NT_ANALYZE_H
+#define NT_ANALYZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "../core/error.h"
+
+/* One event as a handler sees it (weak: valid during the call). */
+struct nt_ev {
+	int64_t rowid, ts, task; /* task: tasks.id, 0 if unknown */
+	int cpu, pid;
+	const char *cls;  /* canonical class name */
+	sqlite3_stmt *st; /* the row */
+	const int *slot;  /* column of each subscribed field in st, -1 when the trace lacks it */
+};
+
+/* Field @f (index in the subscription's field list) is present and not NULL. */
+bool nt_ev_has(const struct nt_ev *e, int f);
+/* Integer value of field @f (0 when missing or NULL). */
+int64_t nt_ev_int(const struct nt_ev *e, int f);
+/* Text value of field @f, or NULL when missing or NULL (weak). */
+const char *nt_ev_text(const struct nt_ev *e, int f);
+
+struct nt_sub {
+	const char *event;	   /* canonical class, e.g. "irq:irq_handler_entry" */
+	const char *const *fields; /* the fields the handler reads, NULL-terminated */
+	int (*fn)(void *ctx, const struct nt_ev *e);
+};
+
+struct nt_actx; /* opaque: what the driver offers an analysis */
+
+sqlite3 *nt_actx_db(struct nt_actx *ax);
+int64_t nt_actx_trace(struct nt_actx *ax);
+/* Were events lost on @cpu (or on an unknown cpu) between @from and @to? */
+bool nt_actx_lossy(struct nt_actx *ax, int cpu, int64_t from, int64_t to);
+/* Record a fact about the analysis' run (unmatched events, ...) in analysis_notes. */
+void nt_actx_note(struct nt_actx *ax, const char *analysis, const char *key, int64_t value);
+/* Prepare @sql on the database; on failure set *err (naming @what) and return NULL. */
+sqlite3_stmt *nt_actx_prepare(struct nt_actx *ax, const char *sql, struct nt_err **err);
+
+struct nt_analysis {
+	const char *name;   /* "irq" */
+	const char *help;   /* one line */
+	const char *schema; /* CREATE TABLE IF NOT EXISTS ... (each derived table has trace_id) */
+	const char *const *tables; /* the derived tables, NULL-terminated */
+	const struct nt_sub *subs; /* terminated by an entry with event NULL */
+	/* Per trace: set up *ctx. */
+	int (*begin)(struct nt_actx *ax, void **ctx, struct nt_err **err);
+	/* After the last event: write what is left. */
+	int (*end)(void *ctx, struct nt_actx *ax, struct nt_err **err);
+	void (*free)(void *ctx);
+};
+
+/* All analyses, NULL-terminated. */
+const struct nt_analysis *const *nt_analyses(void);
+
+/*
+ * Run every analysis over trace @trace_id in @db, replacing the derived rows of that trace.
+ * Runs inside the caller's transaction. Returns 0 or -1 with *err set.
+ */
+int nt_analyze_trace(sqlite3 *db, int64_t trace_id, struct nt_err **err);
+
+/* Streaming statistics (Welford): count, min, max, mean, sample standard deviation. */
+struct nt_stat {
+	int64_t n;
+	double min, max, mean, m2;
+};
+void nt_stat_add(struct nt_stat *s, double x);
+/* Sample standard deviation (n - 1); 0 with fewer than two samples. */
+double nt_stat_stdev(const struct nt_stat *s);
+
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* nettrail analyze: rerun the analyses over traces already in a database. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "../analyze/analyze.h"
+#include "../parse/reader.h"
+#include "../store/store.h"
+
+const struct cli_opt analyze_opts[] = {
+	{"trace", 't', "ID", "only this trace (default: every trace)"},
+	{NULL, 0, NULL, NULL},
+};
+
+int cmd_analyze(int argc, char **argv)
+{
+	struct nt_store *s = NULL;
+	struct nt_err *err = NULL;
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int64_t only = 0, *ids = NULL;
+	int n = 0, c, code = NT_EXIT_OK;
+	char *arg, *end;
+
+	while ((c = cli_getopt(argc, argv, analyze_opts, false, &arg)) != -1) {
+		if (c == 't') {
+			only = strtoll(arg, &end, 10);
+			if (*end || only <= 0)
+				return cli_usage("analyze", "--trace wants a trace id, not '%s'",
+						 arg);
+		} else if (c == 'h') {
+			return cli_help_exit("analyze");
+		} else {
+			return NT_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage("analyze", "give exactly one database");
+	cli_catch_signals();
+	if (nt_store_open(argv[optind], false, &s, &err))
+		return cli_fail(err);
+	db = nt_store_db(s);
+	if (sqlite3_prepare_v2(db, "SELECT id FROM traces WHERE ?1 = 0 OR id = ?1 ORDER BY id", -1,
+			       &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, only);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t *x = realloc(ids, (size_t)(n + 1) * sizeof(*x));
+			if (!x)
+				break;
+			ids = x;
+			ids[n++] = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_finalize(st);
+	}
+	if (only && !n) {
+		err = nt_err_new(NT_E_INPUT, "'%s' has no trace %lld", argv[optind],
+				 (long long)only);
+		nt_err_hint(err, "'nettrail info %s' lists the traces", argv[optind]);
+		code = cli_fail(err);
+	}
+	for (int i = 0; i < n && !nt_interrupted; i++) {
+		if (nt_store_exec(s, "BEGIN IMMEDIATE", "cannot start the analysis", &err) ||
+		    nt_analyze_trace(db, ids[i], &err) ||
+		    nt_store_exec(s, "COMMIT", "cannot store the analysis", &err)) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			code = cli_fail(err);
+			err = NULL;
+			break;
+		}
+		fprintf(stderr, "analyzed trace %lld\n", (long long)ids[i]);
+	}
+	if (nt_interrupted && code == NT_EXIT_OK)
+		code = NT_EXIT_INTR;
+	free(ids);
+	nt_store_close(s, false, NULL);
+	return code;
+}
