@@ -65,8 +65,10 @@ int cmd_record(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_analyze(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
-extern const struct cli_opt record_opts[], import_opts[], info_opts[], analyze_opts[];
+extern const struct cli_opt record_opts[], import_opts[], info_opts[], analyze_opts[],
+	report_opts[];
 extern const char record_details[], import_details[];
 
 #endif

@@ -24,6 +24,13 @@ static const struct cli_cmd commands[] = {
 	 "capture kernel events with ftrace into a trace.dat file", record_opts, record_details},
 	{"import", cmd_import, "[options] FILE... -o DB",
 	 "read trace files into a nettrail database", import_opts, import_details},
+	{"analyze", cmd_analyze, "[--trace ID] DB",
+	 "rebuild what happened (IRQ/softirq timing, skb lifecycles, ...) from stored events",
+	 analyze_opts, NULL},
+	{"report", cmd_report, "[options] DB",
+	 "text tables or JSON: IRQ/softirq timing, NAPI, skb lifecycles, drops, allocations, "
+	 "functions",
+	 report_opts, NULL},
 	{"info", cmd_info, "[--json] DB", "list the traces in a database", info_opts, NULL},
 	{"help", cmd_help, "[COMMAND]", "show help for nettrail or one command", NULL, NULL},
 	{"version", cmd_version, "", "print the version", NULL, NULL},

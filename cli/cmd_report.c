@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* nettrail report: text tables or JSON from a database (docs/REPORT.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "../report/report.h"
+#include "../store/store.h"
+
+enum { OPT_CPU = 256, OPT_PID, OPT_COMM, OPT_DEV, OPT_FROM, OPT_TO };
+
+const struct cli_opt report_opts[] = {
+	{"json", 'j', NULL, "print the stable JSON export instead of text (docs/REPORT.md)"},
+	{"trace", 't', "ID", "only this trace"},
+	{"cpu", OPT_CPU, "N", "only events on this cpu"},
+	{"pid", OPT_PID, "PID", "only this task (sections about tasks)"},
+	{"comm", OPT_COMM, "NAME", "only tasks with this name (sections about tasks)"},
+	{"dev", OPT_DEV, "NAME", "only this network device"},
+	{"from", OPT_FROM, "T", "from this time (ns, or seconds with a '.', as trace-cmd prints)"},
+	{"to", OPT_TO, "T", "up to this time (same units)"},
+	{NULL, 0, NULL, NULL},
+};
+
+static int parse_time(const char *s, int64_t *out)
+{
+	char *end;
+
+	if (strchr(s, '.')) {
+		double v = strtod(s, &end);
+		if (*end || v < 0)
+			return -1;
+		*out = (int64_t)(v * 1e9 + 0.5);
+		return 0;
+	}
+	*out = strtoll(s, &end, 10);
+	return *end || *out < 0 ? -1 : 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct nt_report_filter f;
+	struct nt_store *s = NULL;
+	struct nt_err *err = NULL;
+	bool json = false;
+	char *arg, *end;
+	int c, r;
+
+	nt_report_filter_init(&f);
+	while ((c = cli_getopt(argc, argv, report_opts, false, &arg)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 't':
+			f.trace = strtoll(arg, &end, 10);
+			if (*end || f.trace <= 0)
+				return cli_usage("report", "--trace wants a trace id, not '%s'",
+						 arg);
+			break;
+		case OPT_CPU:
+			f.cpu = (int)strtol(arg, &end, 10);
+			if (*end || f.cpu < 0)
+				return cli_usage("report", "--cpu wants a cpu number, not '%s'",
+						 arg);
+			break;
+		case OPT_PID:
+			f.pid = (int)strtol(arg, &end, 10);
+			if (*end || f.pid < 0)
+				return cli_usage("report", "--pid wants a pid, not '%s'", arg);
+			break;
+		case OPT_COMM:
+			f.comm = arg;
+			break;
+		case OPT_DEV:
+			f.dev = arg;
+			break;
+		case OPT_FROM:
+		case OPT_TO:
+			if (parse_time(arg, c == OPT_FROM ? &f.from : &f.to))
+				return cli_usage(
+					"report",
+					"'%s' is not a time (ns, or seconds like 237.450117)", arg);
+			break;
+		case 'h':
+			return cli_help_exit("report");
+		default:
+			return NT_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage("report", "give exactly one database");
+	if (nt_store_open(argv[optind], false, &s, &err))
+		return cli_fail(err);
+	r = json ? nt_report_json(nt_store_db(s), &f, stdout, &err)
+		 : nt_report_text(nt_store_db(s), &f, stdout, &err);
+	nt_store_close(s, false, NULL);
+	return r ? cli_fail(err) : NT_EXIT_OK;
+}
