@@ -10,7 +10,7 @@ PACKAGES=(
 	libtracefs-dev libtraceevent-dev libtracecmd-dev libsqlite3-dev
 	libbabeltrace2-dev babeltrace2 libzstd-dev zlib1g-dev
 	sqlite3 trace-cmd linux-perf
-	xz-utils python3 util-linux iproute2 procps time bc
+	xz-utils python3 python3-lttnganalyses util-linux iproute2 procps time bc
 )
 $SUDO apt-get update
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${PACKAGES[@]}"

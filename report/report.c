@@ -255,10 +255,15 @@ int nt_report_text(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struc
 		fprintf(o, "\nNAPI polls\n  %-16s %8s %10s %10s %8s %8s\n", "device", "polls",
 			"work", "full", "max", "budget");
 		while (sqlite3_step(st) == SQLITE_ROW) {
-			fprintf(o, "  %-16.16s %8lld %10lld %10lld %8lld %8lld\n",
-				sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
-				sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-				sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5));
+			fprintf(o, "  %-16.16s %8lld", sqlite3_column_text(st, 0),
+				sqlite3_column_int64(st, 1));
+			for (int k = 2; k <= 5; k++) /* traces without work/budget fields: "-" */
+				if (sqlite3_column_type(st, k) == SQLITE_NULL)
+					fprintf(o, " %*s", k == 2 || k == 3 ? 10 : 8, "-");
+				else
+					fprintf(o, " %*lld", k == 2 || k == 3 ? 10 : 8,
+						sqlite3_column_int64(st, k));
+			fputc('\n', o);
 			n++;
 		}
 		if (!n)
@@ -314,9 +319,15 @@ int nt_report_json(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struc
 		nt_json_object(&j);
 		nt_json_key_str(&j, "dev", (const char *)sqlite3_column_text(st, 0));
 		nt_json_key_int(&j, "polls", sqlite3_column_int64(st, 1));
-		nt_json_key_int(&j, "work", sqlite3_column_int64(st, 2));
-		nt_json_key_int(&j, "full_budget_polls", sqlite3_column_int64(st, 3));
-		nt_json_key_int(&j, "max_work", sqlite3_column_int64(st, 4));
+		for (int k = 2; k <= 4; k++) {
+			static const char *const keys[] = {"", "", "work", "full_budget_polls",
+							   "max_work"};
+			nt_json_key(&j, keys[k]);
+			if (sqlite3_column_type(st, k) == SQLITE_NULL)
+				nt_json_str(&j, NULL);
+			else
+				nt_json_int(&j, sqlite3_column_int64(st, k));
+		}
 		nt_json_end(&j);
 	}
 	sqlite3_finalize(st);
