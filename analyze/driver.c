@@ -363,12 +363,13 @@ static int open_cursors(struct nt_actx *ax, struct cursor **out, int *n, struct 
 			continue;
 		c.cls = strdup(cls);
 		struct cursor *y = realloc(cs, (size_t)(nc + 1) * sizeof(*y));
+		if (y)
+			cs = y;
 		if (!c.cls || !y) {
 			cursor_free(&c);
 			rc = nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 			break;
 		}
-		cs = y;
 		cs[nc] = c;
 		if (open_cursor(ax, &cs[nc], sqlite3_column_int64(st, 1),
 				sqlite3_column_int64(st, 2), err) ||
