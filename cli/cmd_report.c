@@ -1,17 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* nettrail report: text tables or JSON from a database (docs/REPORT.md). */
+#include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "../report/doc.h"
 #include "../report/report.h"
 #include "../store/store.h"
 
-enum { OPT_CPU = 256, OPT_PID, OPT_COMM, OPT_DEV, OPT_FROM, OPT_TO };
+enum {
+	OPT_CPU = 256,
+	OPT_PID,
+	OPT_COMM,
+	OPT_DEV,
+	OPT_FROM,
+	OPT_TO,
+	OPT_HTML,
+	OPT_GNUPLOT,
+	OPT_CSV
+};
 
 const struct cli_opt report_opts[] = {
 	{"json", 'j', NULL, "print the stable JSON export instead of text (docs/REPORT.md)"},
+	{"html", OPT_HTML, "FILE", "write a self-contained HTML report with plots"},
+	{"gnuplot", OPT_GNUPLOT, "DIR",
+	 "write a gnuplot script and data file per plot (gnuplot X.gp makes png, svg, pdf)"},
+	{"csv", OPT_CSV, "DIR", "write every report table as DIR/TABLE.csv"},
 	{"trace", 't', "ID", "only this trace"},
 	{"cpu", OPT_CPU, "N", "only events on this cpu"},
 	{"pid", OPT_PID, "PID", "only this task (sections about tasks)"},
@@ -37,12 +54,50 @@ static int parse_time(const char *s, int64_t *out)
 	return *end || *out < 0 ? -1 : 0;
 }
 
+/* The HTML file is written under a temporary name and renamed: never half a report. */
+static int write_files(sqlite3 *db, const struct nt_report_filter *f, const char *html,
+		       const char *gp, const char *csv, struct nt_err **err)
+{
+	struct nt_doc d;
+	int r = 0;
+
+	if (nt_doc_build(db, f, &d, err))
+		return -1;
+	if (html) {
+		char *tmp = NULL;
+		FILE *o;
+
+		if (asprintf(&tmp, "%s.nettrail-tmp", html) < 0 || !(o = fopen(tmp, "w"))) {
+			r = nt_err_set(err,
+				       nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", html));
+		} else {
+			r = nt_doc_html(&d, o, err);
+			if (fclose(o) && !r)
+				r = nt_err_set(err, nt_err_errno(NT_E_FAIL, errno,
+								 "cannot write '%s'", html));
+			if (!r && rename(tmp, html))
+				r = nt_err_set(err, nt_err_errno(NT_E_FAIL, errno,
+								 "cannot write '%s'", html));
+			if (r)
+				unlink(tmp);
+		}
+		free(tmp);
+	}
+	if (!r && gp)
+		r = nt_doc_gnuplot(&d, gp, err);
+	if (!r && csv)
+		r = nt_doc_csv(&d, csv, err);
+	nt_doc_free(&d);
+	return r;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct nt_report_filter f;
 	struct nt_store *s = NULL;
 	struct nt_err *err = NULL;
 	bool json = false;
+	const char *html = NULL, *gp = NULL, *csv = NULL;
 	char *arg, *end;
 	int c, r;
 
@@ -51,6 +106,15 @@ int cmd_report(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case OPT_HTML:
+			html = arg;
+			break;
+		case OPT_GNUPLOT:
+			gp = arg;
+			break;
+		case OPT_CSV:
+			csv = arg;
 			break;
 		case 't':
 			f.trace = strtoll(arg, &end, 10);
@@ -92,8 +156,14 @@ int cmd_report(int argc, char **argv)
 		return cli_usage("report", "give exactly one database");
 	if (nt_store_open(argv[optind], false, &s, &err))
 		return cli_fail(err);
-	r = json ? nt_report_json(nt_store_db(s), &f, stdout, &err)
-		 : nt_report_text(nt_store_db(s), &f, stdout, &err);
+	if (html || gp || csv)
+		r = write_files(nt_store_db(s), &f, html, gp, csv, &err);
+	else
+		r = 0;
+	if (!r && json)
+		r = nt_report_json(nt_store_db(s), &f, stdout, &err);
+	else if (!r && !html && !gp && !csv)
+		r = nt_report_text(nt_store_db(s), &f, stdout, &err);
 	nt_store_close(s, false, NULL);
 	return r ? cli_fail(err) : NT_EXIT_OK;
 }

@@ -8,6 +8,7 @@
 
 #include "../analyze/analyze.h"
 #include "json.h"
+#include "report_int.h"
 
 void nt_report_filter_init(struct nt_report_filter *f)
 {
@@ -17,7 +18,7 @@ void nt_report_filter_init(struct nt_report_filter *f)
 	f->from = f->to = -1;
 }
 
-static bool table_exists(sqlite3 *db, const char *name)
+bool nt_report_table_exists(sqlite3 *db, const char *name)
 {
 	sqlite3_stmt *st;
 	bool found = false;
@@ -32,17 +33,6 @@ static bool table_exists(sqlite3 *db, const char *name)
 }
 
 /* ---- interrupt sections: statistics over the intervals that pass the filters ---- */
-
-struct irq_row {
-	int64_t number;
-	char name[64];
-	struct nt_stat dur, raise;
-};
-
-struct irq_rows {
-	struct irq_row *r;
-	int n;
-};
 
 static struct irq_row *irq_row(struct irq_rows *rs, int64_t number, const char *name)
 {
@@ -85,7 +75,8 @@ static void bind_filters(sqlite3_stmt *st, const struct nt_report_filter *f)
 	" WHERE (?1 = 0 OR trace_id = ?1) AND (?2 < 0 OR cpu = ?2) AND (?3 < 0 OR entry_ts >= " \
 	"?3) AND (?4 < 0 OR entry_ts <= ?4) AND NOT lossy"
 
-static int gather_irq(sqlite3 *db, const struct nt_report_filter *f, bool soft, struct irq_rows *rs)
+int nt_report_gather_irq(sqlite3 *db, const struct nt_report_filter *f, bool soft,
+			 struct irq_rows *rs)
 {
 	sqlite3_stmt *st;
 	const char *sql =
@@ -94,7 +85,7 @@ static int gather_irq(sqlite3 *db, const struct nt_report_filter *f, bool soft, 
 		     : "SELECT irq, name, duration_ns, NULL FROM irq_intervals" FILTER_SQL;
 
 	memset(rs, 0, sizeof(*rs));
-	if (!table_exists(db, soft ? "softirq_intervals" : "irq_intervals"))
+	if (!nt_report_table_exists(db, soft ? "softirq_intervals" : "irq_intervals"))
 		return 0;
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
@@ -205,7 +196,7 @@ static sqlite3_stmt *napi_query(sqlite3 *db, const struct nt_report_filter *f)
 {
 	sqlite3_stmt *st;
 
-	if (!table_exists(db, "napi_polls") ||
+	if (!nt_report_table_exists(db, "napi_polls") ||
 	    sqlite3_prepare_v2(db, napi_sql, -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	bind_filters(st, f);
@@ -221,7 +212,7 @@ int nt_report_text(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struc
 	sqlite3_stmt *st;
 
 	text_summary(db, f, o);
-	if (gather_irq(db, f, false, &hard) || gather_irq(db, f, true, &soft))
+	if (nt_report_gather_irq(db, f, false, &hard) || nt_report_gather_irq(db, f, true, &soft))
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot read the interrupt tables: %s",
 						  sqlite3_errmsg(db)));
 	fprintf(o, "\nHard IRQs (handler duration, µs)\n  %5s %-20s %8s %9s %9s %9s %9s\n", "irq",
@@ -279,7 +270,7 @@ int nt_report_json(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struc
 	struct nt_json j;
 	sqlite3_stmt *st;
 
-	if (gather_irq(db, f, false, &hard) || gather_irq(db, f, true, &soft))
+	if (nt_report_gather_irq(db, f, false, &hard) || nt_report_gather_irq(db, f, true, &soft))
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot read the interrupt tables: %s",
 						  sqlite3_errmsg(db)));
 	nt_json_init(&j, o);

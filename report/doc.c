@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The report document: model, and its HTML, CSV and gnuplot renderings. */
+#include "doc.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void table_free(struct nt_table *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i].text);
+	for (int i = 0; i < t->ncols; i++)
+		free(t->cols[i]);
+	free(t->cells);
+	free(t->cols);
+	free(t->id);
+	free(t->title);
+	free(t);
+}
+
+void nt_doc_free(struct nt_doc *d)
+{
+	for (int i = 0; i < d->nsections; i++) {
+		struct nt_section *s = &d->sections[i];
+		for (int t = 0; t < s->ntables; t++)
+			table_free(s->tables[t]);
+		for (int p = 0; p < s->nplots; p++)
+			nt_plot_free(s->plots[p]);
+		free(s->tables);
+		free(s->plots);
+		free(s->title);
+		free(s->note);
+	}
+	free(d->sections);
+	memset(d, 0, sizeof(*d));
+}
+
+struct nt_section *nt_doc_section(struct nt_doc *d, const char *title)
+{
+	struct nt_section *s = realloc(d->sections, (size_t)(d->nsections + 1) * sizeof(*s));
+
+	if (!s)
+		return NULL;
+	d->sections = s;
+	s = &d->sections[d->nsections++];
+	memset(s, 0, sizeof(*s));
+	s->title = strdup(title);
+	return s;
+}
+
+void nt_section_note(struct nt_section *s, bool alert, const char *fmt, ...)
+{
+	va_list ap;
+	char *n = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&n, fmt, ap) < 0)
+		n = NULL;
+	va_end(ap);
+	if (!n)
+		return;
+	if (s->note) { /* append a paragraph */
+		char *j = NULL;
+		if (asprintf(&j, "%s\n%s", s->note, n) >= 0) {
+			free(s->note);
+			s->note = j;
+		}
+		free(n);
+	} else {
+		s->note = n;
+	}
+	s->alert |= alert;
+}
+
+struct nt_table *nt_section_table(struct nt_section *s, const char *id, const char *title,
+				  const char *const *cols)
+{
+	struct nt_table *t = calloc(1, sizeof(*t)), **x;
+
+	if (!t)
+		return NULL;
+	while (cols[t->ncols])
+		t->ncols++;
+	t->cols = calloc((size_t)t->ncols + 1, sizeof(*t->cols));
+	t->id = strdup(id);
+	t->title = strdup(title);
+	x = realloc(s->tables, (size_t)(s->ntables + 1) * sizeof(*x));
+	if (!t->cols || !t->id || !t->title || !x) {
+		free(x == s->tables ? NULL : x);
+		table_free(t);
+		return NULL;
+	}
+	for (int i = 0; i < t->ncols; i++)
+		t->cols[i] = strdup(cols[i]);
+	s->tables = x;
+	x[s->ntables++] = t;
+	return t;
+}
+
+void nt_section_plot(struct nt_section *s, struct nt_plot *p)
+{
+	struct nt_plot **x;
+
+	if (!p)
+		return;
+	x = realloc(s->plots, (size_t)(s->nplots + 1) * sizeof(*x));
+	if (!x) {
+		nt_plot_free(p);
+		return;
+	}
+	s->plots = x;
+	x[s->nplots++] = p;
+}
+
+void nt_table_row(struct nt_table *t)
+{
+	struct nt_cell *c;
+
+	if (t->nrows == t->caprows) {
+		int cap = t->caprows ? t->caprows * 2 : 16;
+		c = realloc(t->cells, (size_t)cap * (size_t)t->ncols * sizeof(*c));
+		if (!c)
+			return;
+		t->cells = c;
+		t->caprows = cap;
+	}
+	memset(&t->cells[t->nrows * t->ncols], 0, (size_t)t->ncols * sizeof(*t->cells));
+	for (int i = 0; i < t->ncols; i++)
+		t->cells[t->nrows * t->ncols + i].is_null = true;
+	t->nrows++;
+	t->cur = 0;
+}
+
+/* The next cell of the last row, or NULL. */
+static struct nt_cell *cell(struct nt_table *t)
+{
+	if (!t->nrows || t->cur >= t->ncols)
+		return NULL;
+	return &t->cells[(t->nrows - 1) * t->ncols + t->cur++];
+}
+
+void nt_table_num(struct nt_table *t, double v)
+{
+	struct nt_cell *c = cell(t);
+	if (c) {
+		c->is_null = false;
+		c->is_num = true;
+		c->num = v;
+	}
+}
+
+void nt_table_text(struct nt_table *t, const char *s)
+{
+	struct nt_cell *c = cell(t);
+	if (c) {
+		c->is_null = false;
+		c->text = strdup(s ? s : "");
+	}
+}
+
+void nt_table_null(struct nt_table *t)
+{
+	cell(t);
+}
+
+int nt_table_query(struct nt_table *t, sqlite3 *db, sqlite3_stmt *st)
+{
+	int r;
+
+	(void)db;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		nt_table_row(t);
+		for (int i = 0; i < t->ncols; i++) {
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER:
+			case SQLITE_FLOAT:
+				nt_table_num(t, sqlite3_column_double(st, i));
+				break;
+			case SQLITE_NULL:
+				nt_table_null(t);
+				break;
+			default:
+				nt_table_text(t, (const char *)sqlite3_column_text(st, i));
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- HTML ---- */
+
+static void num_text(FILE *o, double v)
+{
+	if (v == (double)(long long)v)
+		fprintf(o, "%lld", (long long)v);
+	else
+		fprintf(o, "%.3f", v);
+}
+
+static const char css[] =
+	"body{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#222}"
+	"h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;margin-top:2em}"
+	"table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.9em}"
+	"th,td{border:1px solid #ddd;padding:.2em "
+	".6em}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+	"th{background:#f3f3f3}caption{text-align:left;font-weight:bold;padding:.3em 0}"
+	".alert{background:#fde2e2;border:2px solid #c00;color:#900;padding:.6em "
+	"1em;font-weight:bold}"
+	".note{background:#f6f6f6;padding:.5em 1em}svg.plot{display:block;margin:.5em 0 "
+	"1.5em;max-width:100%;height:auto}"
+	"nav a{margin-right:1em}";
+
+static void html_table(const struct nt_table *t, FILE *o)
+{
+	fputs("<table><caption>", o);
+	nt_xml_escape(o, t->title);
+	fputs("</caption><tr>", o);
+	for (int c = 0; c < t->ncols; c++) {
+		fputs("<th>", o);
+		nt_xml_escape(o, t->cols[c]);
+		fputs("</th>", o);
+	}
+	fputs("</tr>\n", o);
+	for (int r = 0; r < t->nrows; r++) {
+		fputs("<tr>", o);
+		for (int c = 0; c < t->ncols; c++) {
+			const struct nt_cell *x = &t->cells[r * t->ncols + c];
+			if (x->is_num) {
+				fputs("<td class=\"n\">", o);
+				num_text(o, x->num);
+			} else {
+				fputs("<td>", o);
+				if (x->text)
+					nt_xml_escape(o, x->text);
+				else
+					fputs("–", o);
+			}
+			fputs("</td>", o);
+		}
+		fputs("</tr>\n", o);
+	}
+	if (!t->nrows)
+		fprintf(o, "<tr><td colspan=\"%d\">(none)</td></tr>", t->ncols);
+	fputs("</table>\n", o);
+}
+
+static void anchor(FILE *o, int i)
+{
+	fprintf(o, "s%d", i);
+}
+
+int nt_doc_html(const struct nt_doc *d, FILE *o, struct nt_err **err)
+{
+	fprintf(o,
+		"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		"<meta name=\"viewport\" content=\"width=device-width\">"
+		"<title>nettrail report</title><style>%s</style></head><body>\n"
+		"<h1>nettrail report</h1>\n<nav>",
+		css);
+	for (int i = 0; i < d->nsections; i++) {
+		fputs("<a href=\"#", o);
+		anchor(o, i);
+		fputs("\">", o);
+		nt_xml_escape(o, d->sections[i].title);
+		fputs("</a>", o);
+	}
+	fputs("</nav>\n", o);
+	for (int i = 0; i < d->nsections; i++) {
+		const struct nt_section *s = &d->sections[i];
+		fputs("<section id=\"", o);
+		anchor(o, i);
+		fputs("\"><h2>", o);
+		nt_xml_escape(o, s->title);
+		fputs("</h2>\n", o);
+		if (s->note) {
+			fprintf(o, "<p class=\"%s\">", s->alert ? "alert" : "note");
+			for (const char *p = s->note; *p; p++) {
+				if (*p == '\n') {
+					fputs("<br>", o);
+					continue;
+				}
+				char c[2] = {*p, 0};
+				nt_xml_escape(o, c);
+			}
+			fputs("</p>\n", o);
+		}
+		for (int t = 0; t < s->ntables; t++)
+			html_table(s->tables[t], o);
+		for (int p = 0; p < s->nplots; p++)
+			nt_plot_svg(s->plots[p], o);
+		fputs("</section>\n", o);
+	}
+	fputs("<footer><p>made by nettrail; every figure is computed from the database</p></footer>"
+	      "</body></html>\n",
+	      o);
+	if (ferror(o))
+		return nt_err_set(err,
+				  nt_err_errno(NT_E_FAIL, errno, "cannot write the HTML report"));
+	return 0;
+}
+
+/* ---- CSV and gnuplot ---- */
+
+static int mkdir_p(const char *dir, struct nt_err **err)
+{
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", dir));
+	return 0;
+}
+
+static void csv_field(FILE *o, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, o);
+		return;
+	}
+	fputc('"', o);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', o);
+		fputc(*s, o);
+	}
+	fputc('"', o);
+}
+
+int nt_doc_csv(const struct nt_doc *d, const char *dir, struct nt_err **err)
+{
+	if (mkdir_p(dir, err))
+		return -1;
+	for (int i = 0; i < d->nsections; i++)
+		for (int t = 0; t < d->sections[i].ntables; t++) {
+			const struct nt_table *tb = d->sections[i].tables[t];
+			char path[4096];
+			FILE *o;
+
+			snprintf(path, sizeof(path), "%s/%s.csv", dir, tb->id);
+			o = fopen(path, "w");
+			if (!o)
+				return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno,
+								    "cannot write '%s'", path));
+			for (int c = 0; c < tb->ncols; c++) {
+				if (c)
+					fputc(',', o);
+				csv_field(o, tb->cols[c]);
+			}
+			fputc('\n', o);
+			for (int r = 0; r < tb->nrows; r++) {
+				for (int c = 0; c < tb->ncols; c++) {
+					const struct nt_cell *x = &tb->cells[r * tb->ncols + c];
+					if (c)
+						fputc(',', o);
+					if (x->is_num)
+						num_text(o, x->num);
+					else if (x->text)
+						csv_field(o, x->text);
+				}
+				fputc('\n', o);
+			}
+			if (fclose(o))
+				return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno,
+								    "cannot write '%s'", path));
+		}
+	return 0;
+}
+
+int nt_doc_gnuplot(const struct nt_doc *d, const char *dir, struct nt_err **err)
+{
+	if (mkdir_p(dir, err))
+		return -1;
+	for (int i = 0; i < d->nsections; i++)
+		for (int p = 0; p < d->sections[i].nplots; p++)
+			if (nt_plot_gnuplot(d->sections[i].plots[p], dir, err))
+				return -1;
+	return 0;
+}

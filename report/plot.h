@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Plots, described once and drawn two ways: inline SVG for the HTML report and a gnuplot
+ * script + data file for write-ups. Labels that come from traces are escaped for SVG, and for
+ * gnuplot they are never put in the script: they live in the .dat file.
+ */
+#ifndef NT_PLOT_H
+#define NT_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "../core/error.h"
+
+enum nt_plot_kind {
+	NT_PLOT_BARS,	  /* categories (labels) with one value each, drawn as horizontal bars */
+	NT_PLOT_HIST,	  /* samples binned into a histogram */
+	NT_PLOT_CDF,	  /* samples as cumulative distributions, one line per series */
+	NT_PLOT_TIMELINE, /* rows of [start, end] spans coloured by category */
+};
+
+struct nt_plot_series {
+	char *name; /* owned */
+	double *v;  /* owned: samples (HIST, CDF) or values (BARS) */
+	size_t n, cap;
+};
+
+struct nt_plot_span {
+	int row;
+	int cat;
+	double start, end;
+};
+
+struct nt_plot {
+	enum nt_plot_kind kind;
+	char *id;     /* file-safe name, e.g. "softirq-duration" (owned) */
+	char *title;  /* owned */
+	char *xlabel; /* with unit, e.g. "duration (µs)" (owned) */
+	char *ylabel; /* owned */
+	bool logx;
+	struct nt_plot_series *series; /* owned */
+	int nseries;
+	char **labels; /* BARS: one per value; TIMELINE: row names (owned) */
+	int nlabels;
+	char **cats; /* TIMELINE: category names (owned) */
+	int ncats;
+	struct nt_plot_span *spans; /* TIMELINE (owned) */
+	size_t nspans, capspans;
+};
+
+struct nt_plot *nt_plot_new(enum nt_plot_kind kind, const char *id, const char *title,
+			    const char *xlabel, const char *ylabel);
+void nt_plot_free(struct nt_plot *p);
+
+/* Add a series (returns its index) and samples/values to it. */
+int nt_plot_series(struct nt_plot *p, const char *name);
+void nt_plot_add(struct nt_plot *p, int series, double v);
+/* BARS: a category and its value (series 0). */
+void nt_plot_bar(struct nt_plot *p, const char *label, double v);
+/* TIMELINE: rows and categories by name (index returned), spans. */
+int nt_plot_row(struct nt_plot *p, const char *name);
+int nt_plot_cat(struct nt_plot *p, const char *name);
+void nt_plot_span(struct nt_plot *p, int row, int cat, double start, double end);
+
+/* Has something to draw. */
+bool nt_plot_empty(const struct nt_plot *p);
+
+/* Draw @p as an inline <svg> element. */
+void nt_plot_svg(const struct nt_plot *p, FILE *out);
+
+/* Write DIR/ID.gp and DIR/ID.dat: `gnuplot ID.gp` makes ID.png, ID.svg and ID.pdf. */
+int nt_plot_gnuplot(const struct nt_plot *p, const char *dir, struct nt_err **err);
+
+/* Escape @s for XML/HTML text or attribute values. */
+void nt_xml_escape(FILE *out, const char *s);
+
+#endif
