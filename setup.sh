@@ -11,9 +11,12 @@ PACKAGES=(
 	libbabeltrace2-dev babeltrace2 libzstd-dev zlib1g-dev
 	sqlite3 trace-cmd linux-perf
 	xz-utils python3 python3-lttnganalyses util-linux iproute2 procps time bc
+	gnuplot-nox chromium
 )
-$SUDO apt-get update
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+APT_OPTS=(-o DPkg::Lock::Timeout=600)
+$SUDO apt-get "${APT_OPTS[@]}" update
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" install -y --no-install-recommends \
+	"${PACKAGES[@]}"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"
 echo "built: build/nettrail"

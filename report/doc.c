@@ -218,6 +218,13 @@ static const char css[] =
 
 static void html_table(const struct nt_table *t, FILE *o)
 {
+	bool fold = t->nrows > 25; /* long tables fold away (no script needed) */
+
+	if (fold) {
+		fputs("<details><summary>", o);
+		nt_xml_escape(o, t->title);
+		fprintf(o, " (%d rows)</summary>", t->nrows);
+	}
 	fputs("<table><caption>", o);
 	nt_xml_escape(o, t->title);
 	fputs("</caption><tr>", o);
@@ -248,6 +255,8 @@ static void html_table(const struct nt_table *t, FILE *o)
 	if (!t->nrows)
 		fprintf(o, "<tr><td colspan=\"%d\">(none)</td></tr>", t->ncols);
 	fputs("</table>\n", o);
+	if (fold)
+		fputs("</details>\n", o);
 }
 
 static void anchor(FILE *o, int i)
@@ -375,7 +384,8 @@ int nt_doc_gnuplot(const struct nt_doc *d, const char *dir, struct nt_err **err)
 		return -1;
 	for (int i = 0; i < d->nsections; i++)
 		for (int p = 0; p < d->sections[i].nplots; p++)
-			if (nt_plot_gnuplot(d->sections[i].plots[p], dir, err))
+			if (!nt_plot_empty(d->sections[i].plots[p]) && /* nothing to draw */
+			    nt_plot_gnuplot(d->sections[i].plots[p], dir, err))
 				return -1;
 	return 0;
 }
