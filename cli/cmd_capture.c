@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* nettrail capture: record + import + analyze + report in one shot, into one directory. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "../collect/ftrace.h"
+#include "../parse/reader.h"
+#include "../report/doc.h"
+#include "../report/report.h"
+#include "../store/store.h"
+
+enum { OPT_CLOCK = 256 };
+
+const struct cli_opt capture_opts[] = {
+	{"output", 'o', "DIR", "where to put everything (default: nettrail-DATE-TIME)"},
+	{"event", 'e', "SYS[:EV]", "trace these events (repeatable); default: the network preset"},
+	{"buffer", 'b', "KB", "ring buffer per cpu in KB (default 8192)"},
+	{"duration", 'd', "S", "stop after S seconds"},
+	{"clock", OPT_CLOCK, "NAME", "trace clock (default: local)"},
+	{"quiet", 'q', NULL, "only print where the report is"},
+	{NULL, 0, NULL, NULL},
+};
+
+const char capture_details[] =
+	"Runs 'nettrail record' around COMMAND (or for --duration, or until Ctrl-C), then imports\n"
+	"and analyzes the trace and writes into DIR:\n"
+	"  trace.dat      the capture (trace-cmd report and KernelShark open it)\n"
+	"  nettrail.db    the database (nettrail report/info/analyze, sqlite3)\n"
+	"  report.txt     the text report\n"
+	"  report.html    the HTML report with plots\n"
+	"  gnuplot/       a .gp script and .dat file per plot\n"
+	"  csv/           every report table as CSV\n"
+	"Needs root, like record. Example: sudo nettrail capture -- ping -c 3 127.0.0.1\n";
+
+static char *path_in(const char *dir, const char *name)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+static int write_reports(const char *dir, const char *dbpath, struct nt_err **err)
+{
+	struct nt_store *s = NULL;
+	struct nt_report_filter f;
+	struct nt_doc d;
+	char *txt = path_in(dir, "report.txt"), *html = path_in(dir, "report.html");
+	char *gp = path_in(dir, "gnuplot"), *csv = path_in(dir, "csv");
+	FILE *o;
+	int r = -1;
+
+	nt_report_filter_init(&f);
+	if (!txt || !html || !gp || !csv) {
+		nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+		goto out;
+	}
+	if (nt_store_open(dbpath, false, &s, err) || nt_doc_build(nt_store_db(s), &f, &d, err))
+		goto out;
+	o = fopen(txt, "w");
+	if (!o) {
+		nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", txt));
+		nt_doc_free(&d);
+		goto out;
+	}
+	r = nt_report_text(nt_store_db(s), &f, o, err);
+	if (fclose(o) && !r)
+		r = nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", txt));
+	o = r ? NULL : fopen(html, "w");
+	if (!r && !o)
+		r = nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", html));
+	if (o) {
+		r = nt_doc_html(&d, o, err);
+		if (fclose(o) && !r)
+			r = nt_err_set(err,
+				       nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", html));
+	}
+	if (!r)
+		r = nt_doc_gnuplot(&d, gp, err);
+	if (!r)
+		r = nt_doc_csv(&d, csv, err);
+	nt_doc_free(&d);
+out:
+	nt_store_close(s, false, NULL);
+	free(txt);
+	free(html);
+	free(gp);
+	free(csv);
+	return r;
+}
+
+int cmd_capture(int argc, char **argv)
+{
+	struct nt_record_opts o = {0};
+	struct nt_record_result rr;
+	struct nt_import_opts io = {.timeout_s = 120};
+	struct nt_import_result ir;
+	struct nt_store *st = NULL;
+	struct nt_err *err = NULL;
+	const char **events = NULL;
+	char defdir[64], *dat = NULL, *db = NULL, *arg, *end;
+	const char *dir = NULL;
+	bool quiet = false;
+	int c, code = NT_EXIT_OK;
+
+	while ((c = cli_getopt(argc, argv, capture_opts, true, &arg)) != -1) {
+		switch (c) {
+		case 'o':
+			dir = arg;
+			break;
+		case 'e': {
+			const char **x = realloc(events, (size_t)(o.nevents + 1) * sizeof(*x));
+			if (!x)
+				return NT_EXIT_FAIL;
+			events = x;
+			events[o.nevents++] = arg;
+			break;
+		}
+		case 'b':
+			o.buffer_kb = (unsigned)strtoul(arg, &end, 10);
+			if (*end || o.buffer_kb < 4) {
+				free(events);
+				return cli_usage("capture", "-b wants a size in KB, not '%s'", arg);
+			}
+			break;
+		case 'd':
+			o.duration = strtod(arg, &end);
+			if (*end || o.duration <= 0) {
+				free(events);
+				return cli_usage("capture", "-d wants seconds, not '%s'", arg);
+			}
+			break;
+		case OPT_CLOCK:
+			o.clock = arg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			free(events);
+			return cli_help_exit("capture");
+		default:
+			free(events);
+			return NT_EXIT_USAGE;
+		}
+	}
+	if (!dir) {
+		time_t t = time(NULL);
+		strftime(defdir, sizeof(defdir), "nettrail-%Y%m%d-%H%M%S", localtime(&t));
+		dir = defdir;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		free(events);
+		return cli_fail(nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", dir));
+	}
+	dat = path_in(dir, "trace.dat");
+	db = path_in(dir, "nettrail.db");
+	if (!dat || !db)
+		goto oom;
+	if (!access(db, F_OK)) {
+		err = nt_err_new(NT_E_USAGE, "'%s' already holds a capture", dir);
+		nt_err_hint(err, "choose another directory with -o");
+		goto fail;
+	}
+	o.output = dat;
+	o.events = events;
+	o.argv = optind < argc ? argv + optind : NULL;
+	o.progress = !quiet && isatty(2);
+	cli_catch_signals();
+	if (!quiet && !o.argv && o.duration <= 0)
+		fprintf(stderr, "recording; press Ctrl-C to stop\n");
+	if (nt_ftrace_record(&o, &rr, &err))
+		goto fail;
+	if (rr.lost_total)
+		code = NT_EXIT_LOST;
+	if (rr.stopped_by_signal && (o.argv || o.duration > 0))
+		code = NT_EXIT_INTR;
+	nt_record_result_release(&rr);
+	nt_interrupted = 0; /* a Ctrl-C that ended the capture does not stop the rest */
+	io.progress = !quiet && isatty(2);
+	if (nt_store_open(db, true, &st, &err))
+		goto fail;
+	if (nt_store_import(st, dat, &io, &ir, &err)) {
+		nt_store_close(st, true, NULL);
+		goto fail;
+	}
+	if (nt_store_close(st, false, &err) || write_reports(dir, db, &err))
+		goto fail;
+	if (!quiet) {
+		char *txt = path_in(dir, "report.txt");
+		FILE *f = txt ? fopen(txt, "r") : NULL;
+		char line[512];
+		int n = 0;
+		while (f && fgets(line, sizeof(line), f) && n++ < 40)
+			fputs(line, stdout);
+		if (f)
+			fclose(f);
+		free(txt);
+		printf("\n%llu events in '%s'\n", (unsigned long long)ir.events, db);
+	}
+	printf("report: %s/report.html (text: %s/report.txt, plots: %s/gnuplot, tables: %s/csv)\n",
+	       dir, dir, dir, dir);
+	free(events);
+	free(dat);
+	free(db);
+	return code;
+oom:
+	err = nt_err_new(NT_E_FAIL, "out of memory");
+fail:
+	free(events);
+	free(dat);
+	free(db);
+	return cli_fail(err);
+}
