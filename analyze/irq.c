@@ -95,12 +95,14 @@ found:
 static void account(struct irq_ctx *x, enum kind k, int64_t number, int cpu, const char *name,
 		    int64_t ns)
 {
-	struct stat_row *a = row(x, k, number, cpu, name), *b = row(x, k, number, -1, name);
+	/* one at a time: row() may move the array */
+	struct stat_row *r = row(x, k, number, cpu, name);
 
-	if (a)
-		nt_stat_add(&a->st, (double)ns);
-	if (b)
-		nt_stat_add(&b->st, (double)ns);
+	if (r)
+		nt_stat_add(&r->st, (double)ns);
+	r = row(x, k, number, -1, name);
+	if (r)
+		nt_stat_add(&r->st, (double)ns);
 }
 
 /* ---- hard irqs ---- */

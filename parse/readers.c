@@ -10,9 +10,15 @@
 #include <unistd.h>
 
 extern const struct nt_reader_ops nt_tracedat_reader;
+extern const struct nt_reader_ops nt_ftrace_text_reader;
+extern const struct nt_reader_ops nt_funcgraph_reader;
+extern const struct nt_reader_ops nt_trace_stat_reader;
 
 static const struct nt_reader_ops *const readers[] = {
 	&nt_tracedat_reader,
+	&nt_ftrace_text_reader,
+	&nt_funcgraph_reader,
+	&nt_trace_stat_reader,
 	NULL,
 };
 

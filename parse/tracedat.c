@@ -9,6 +9,7 @@
 #include "tracecmd_private.h"
 #include "tracedat_header.h"
 #include "tracedat_pages.h"
+#include "funcgraph.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -61,6 +62,7 @@ struct tracedat {
 	char *path;
 	struct nt_td_layout layout;
 	struct nt_td_pages *pages;    /* owned: direct page reader, or NULL to use libtracecmd's */
+	struct nt_fgraph *fg;	      /* owned: function_graph pairing, or NULL */
 	struct tracecmd_input *h;     /* owned */
 	struct tracecmd_input **inst; /* owned: buffer instances */
 	int ninst;
@@ -651,6 +653,7 @@ static void td_close(void *state)
 		tracecmd_close(t->h);
 	free(t->pids.key);
 	nt_td_pages_close(t->pages);
+	nt_fgraph_free(t->fg);
 	nt_td_layout_release(&t->layout);
 	free(t->path);
 	free(t);
@@ -767,6 +770,9 @@ static int emit(struct tracedat *t, struct nt_batch *b, struct tep_record *rec, 
 	for (unsigned i = 0; i < c->ncols; i++)
 		put_col(t, b, &c->cols[i], rec->data, rec->size);
 	nt_batch_event_end(b);
+	/* function_graph records also become calls (funcgraph:call) */
+	if (nt_fgraph_tep_record(&t->fg, &t->next_class, b, t->tep, c->ev, rec, pid) < 0)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	return 0;
 }
 
@@ -826,6 +832,10 @@ static enum nt_next td_next(void *state, struct nt_batch *b, struct nt_err **err
 		if (r < 0)
 			return NT_NEXT_ERROR;
 		if (!r) {
+			if (t->fg && nt_fgraph_flush(t->fg, b)) {
+				nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+				return NT_NEXT_ERROR;
+			}
 			if (t->unknown_type)
 				nt_batch_warn(
 					b,

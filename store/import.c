@@ -7,6 +7,7 @@
 #include "../analyze/analyze.h"
 #include "../parse/reader.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -54,6 +55,7 @@ struct imp {
 	sqlite3_stmt *task_ins, *lost_ins, *warn_ins, *meta_ins;
 	uint64_t events, first_ts, last_ts;
 	int64_t seq; /* rowid of the last event stored (global across the database) */
+	int64_t lost_nocpu; /* lost events the trace gives no cpu for */
 	bool lost_unknown, ended, new_classes;
 	unsigned warnings;
 	char *info_kernel, *info_host, *info_arch, *info_clock, *info_format;
@@ -598,6 +600,8 @@ static int on_lost(struct imp *im, const struct nt_msg *m)
 		im->lost_unknown = true;
 	else if (cs)
 		cs->lost_windows += count;
+	else
+		im->lost_nocpu += count; /* the trace says how many, not where */
 	return 0;
 }
 
@@ -708,35 +712,95 @@ static int consume(struct imp *im, const unsigned char *data, size_t len)
 
 /* ---- the trace row ---- */
 
+/* FNV-1a over the first and last MiB of @f from @size bytes (folded into @h). */
+static uint64_t hash_file(FILE *f, off_t size, uint64_t h)
+{
+	unsigned char buf[65536];
+
+	for (int part = 0; part < 2; part++) {
+		off_t at = part ? (size > (1 << 20) ? size - (1 << 20) : size) : 0;
+		size_t left = 1 << 20, n;
+
+		if (fseeko(f, at, SEEK_SET))
+			break;
+		while (left && (n = fread(buf, 1, left < sizeof(buf) ? left : sizeof(buf), f)) > 0) {
+			for (size_t i = 0; i < n; i++)
+				h = (h ^ buf[i]) * 1099511628211ull;
+			left -= n;
+		}
+	}
+	return h;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Size + FNV-1a over the first and last MiB: cheap, and tells files apart. A directory (CTF)
+ * hashes the names, sizes and heads of its files (two levels: streams and index/).
+ */
+static uint64_t fingerprint_dir(const char *path, int depth, uint64_t h, long long *total)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0;
+
+	while (d && (e = readdir(d))) {
+		char **x;
+		if (e->d_name[0] == '.' || !(x = realloc(names, (n + 1) * sizeof(*x))))
+			continue;
+		names = x;
+		if ((names[n] = strdup(e->d_name)))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		char full[4096];
+		struct stat st;
+		FILE *f;
+
+		snprintf(full, sizeof(full), "%s/%s", path, names[i]);
+		for (const char *c = names[i]; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ull;
+		if (stat(full, &st) == 0 && S_ISDIR(st.st_mode) && depth < 2) {
+			h = fingerprint_dir(full, depth + 1, h, total);
+		} else if (S_ISREG(st.st_mode) && (f = fopen(full, "rb"))) {
+			h = hash_file(f, st.st_size, h ^ (uint64_t)st.st_size);
+			*total += st.st_size;
+			fclose(f);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return h;
+}
+
 static void fingerprint(const char *path, char out[64])
 {
-	/* size + FNV-1a over the first and last MiB: cheap, and tells files apart */
 	struct stat st;
 	uint64_t h = 1469598103934665603ull;
-	unsigned char buf[65536];
-	FILE *f = fopen(path, "rb");
-	off_t size = 0;
+	long long size = 0;
+	FILE *f;
 
-	if (f && !fstat(fileno(f), &st) && S_ISREG(st.st_mode)) {
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		h = fingerprint_dir(path, 0, h, &size);
+		snprintf(out, 64, "d%lld-%016" PRIx64, size, h);
+		return;
+	}
+	f = fopen(path, "rb");
+	if (f && !fstat(fileno(f), &st)) {
 		size = st.st_size;
-		for (int part = 0; part < 2; part++) {
-			off_t at = part ? (size > (1 << 20) ? size - (1 << 20) : size) : 0;
-			size_t left = 1 << 20, n;
-			if (fseeko(f, at, SEEK_SET))
-				break;
-			while (left && (n = fread(buf, 1, left < sizeof(buf) ? left : sizeof(buf),
-						  f)) > 0) {
-				for (size_t i = 0; i < n; i++)
-					h = (h ^ buf[i]) * 1099511628211ull;
-				left -= n;
-			}
-		}
-	} else if (f && S_ISDIR(st.st_mode)) {
-		size = -1;
+		h = hash_file(f, st.st_size, h);
 	}
 	if (f)
 		fclose(f);
-	snprintf(out, 64, "%lld-%016" PRIx64, (long long)size, h);
+	snprintf(out, 64, "%lld-%016" PRIx64, size, h);
 }
 
 static int delete_trace(struct nt_store *s, int64_t id, struct nt_err **err)
@@ -976,7 +1040,7 @@ static int finish(struct imp *im)
 		sqlite3_bind_int64(st, 8, (int64_t)im->last_ts);
 	}
 	sqlite3_bind_int64(st, 9, (int64_t)im->events);
-	sqlite3_bind_int64(st, 10, lost);
+	sqlite3_bind_int64(st, 10, lost + im->lost_nocpu);
 	sqlite3_bind_int(st, 11, im->lost_unknown);
 	sqlite3_bind_int(st, 12, (int)im->warnings);
 	sqlite3_bind_int64(st, 13, im->trace_id);
