@@ -1,0 +1,894 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * skb lifecycles: follows each sk_buff by address through every event that carries it, from
+ * its allocation (or first sighting) to its free (or the reuse of its address), and writes one
+ * row per lifecycle, one per hop, latency percentiles between stages and a drop summary.
+ * Memory: a hash map of the skbs in flight, plus the per-stage latency samples (exact).
+ */
+#include "analyze.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum stage { S_ALLOC, S_QUEUE, S_XMIT, S_RECEIVE, S_COPY, S_FREE, NSTAGE, S_OTHER = NSTAGE };
+static const char *const stage_name[] = {"alloc", "queue", "xmit", "receive",
+					 "copy",  "free",  "other"};
+
+#define NDEVS	  4  /* devices remembered per skb, for reuse detection */
+#define NDEV_NAME 16 /* IFNAMSIZ */
+
+enum outcome { O_OPEN, O_CONSUMED, O_DROPPED };
+static const char *const outcome_name[] = {"open", "consumed", "dropped"};
+
+/* What ended a lifecycle: the evidence behind its outcome. */
+enum end_by { E_NONE, E_CONSUME, E_KFREE, E_SLAB, E_REUSE };
+static const char *const end_name[] = {NULL, "consume_skb", "kfree_skb", "slab_free", "reuse"};
+
+struct life {
+	int64_t id, addr;
+	int64_t start_ts, last_ts, end_ts, reuse_ts, hops;
+	int64_t ts[NSTAGE];
+	unsigned stages; /* bit per stage seen */
+	int64_t len, rx_len, protocol, reason_code, loc;
+	bool has_len, has_rx_len, has_protocol, has_reason_code, has_loc;
+	char dev[32], rx_dev[32];
+	char queued[NDEVS][NDEV_NAME];	 /* devices it was queued on */
+	char received[NDEVS][NDEV_NAME]; /* devices whose netif_receive_skb it passed */
+	enum outcome outcome;
+	enum end_by end_by;
+	char *reason, *loc_sym;	     /* owned */
+	int tx_pid, rx_pid, rx_rank; /* rx_rank: 0 none, 1 at the free, 2 at the copy */
+	int64_t tx_task, rx_task;
+	bool has_tx;
+	uint64_t cpus; /* bit (cpu % 64) per cpu seen */
+};
+
+/* Drop summary row: outcome, evidence, reason, location. */
+struct sum {
+	enum outcome outcome;
+	enum end_by end_by;
+	char *reason, *loc; /* owned */
+	bool has_loc;
+	int64_t loc_addr, count, lossy;
+};
+
+struct samples {
+	int64_t *v;
+	size_t n, cap;
+};
+
+struct skb_ctx {
+	struct nt_actx *ax;
+	struct life **map; /* open addressing by address, linear probing */
+	size_t cap, used;
+	int64_t next_id, trace_last, max_ts;
+	int max_cpu;
+	bool slab_free_class; /* the trace has kmem:kmem_cache_free events */
+	bool lost_windows;    /* the trace has lost events somewhere */
+	struct samples lat[NSTAGE][NSTAGE];
+	struct sum *sums;
+	int nsums;
+	sqlite3_stmt *ins_life, *ins_hop;
+	int64_t n_life, n_open, n_lossy, n_reuse, untracked_frees;
+	bool oom;
+};
+
+/* ---- the map of skbs in flight ---- */
+
+static size_t slot_of(int64_t addr, size_t cap)
+{
+	uint64_t x = (uint64_t)addr;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return (size_t)x & (cap - 1);
+}
+
+static struct life *map_get(struct skb_ctx *x, int64_t addr)
+{
+	if (!x->cap)
+		return NULL;
+	for (size_t i = slot_of(addr, x->cap);; i = (i + 1) & (x->cap - 1)) {
+		if (!x->map[i])
+			return NULL;
+		if (x->map[i]->addr == addr)
+			return x->map[i];
+	}
+}
+
+static int map_put(struct skb_ctx *x, struct life *l)
+{
+	size_t i;
+
+	if (2 * (x->used + 1) > x->cap) {
+		size_t ncap = x->cap ? 2 * x->cap : 1024;
+		struct life **m = calloc(ncap, sizeof(*m));
+
+		if (!m)
+			return -1;
+		for (size_t j = 0; j < x->cap; j++) {
+			if (!x->map[j])
+				continue;
+			for (i = slot_of(x->map[j]->addr, ncap); m[i]; i = (i + 1) & (ncap - 1))
+				;
+			m[i] = x->map[j];
+		}
+		free(x->map);
+		x->map = m;
+		x->cap = ncap;
+	}
+	for (i = slot_of(l->addr, x->cap); x->map[i]; i = (i + 1) & (x->cap - 1))
+		;
+	x->map[i] = l;
+	x->used++;
+	return 0;
+}
+
+/* Remove @addr (backward-shift deletion keeps probe chains whole). */
+static void map_del(struct skb_ctx *x, int64_t addr)
+{
+	size_t mask = x->cap - 1, i = slot_of(addr, x->cap), j;
+
+	while (x->map[i] && x->map[i]->addr != addr)
+		i = (i + 1) & mask;
+	if (!x->map[i])
+		return;
+	x->map[i] = NULL;
+	x->used--;
+	for (j = (i + 1) & mask; x->map[j]; j = (j + 1) & mask) {
+		size_t h = slot_of(x->map[j]->addr, x->cap);
+		/* move j back to the hole if its home is not within (i, j] */
+		if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
+			x->map[i] = x->map[j];
+			x->map[j] = NULL;
+			i = j;
+		}
+	}
+}
+
+/* ---- results ---- */
+
+static void sample_add(struct skb_ctx *x, int a, int b, int64_t v)
+{
+	struct samples *s = &x->lat[a][b];
+
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? 2 * s->cap : 256;
+		int64_t *p = realloc(s->v, ncap * sizeof(*p));
+		if (!p) {
+			x->oom = true;
+			return;
+		}
+		s->v = p;
+		s->cap = ncap;
+	}
+	s->v[s->n++] = v;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static void sum_add(struct skb_ctx *x, const struct life *l, bool lossy)
+{
+	struct sum *s;
+
+	for (int i = 0; i < x->nsums; i++) {
+		s = &x->sums[i];
+		if (s->outcome == l->outcome && s->end_by == l->end_by &&
+		    same(s->reason, l->reason) && same(s->loc, l->loc_sym) &&
+		    s->has_loc == l->has_loc && (!l->has_loc || s->loc_addr == l->loc))
+			goto found;
+	}
+	s = realloc(x->sums, (size_t)(x->nsums + 1) * sizeof(*s));
+	if (!s) {
+		x->oom = true;
+		return;
+	}
+	x->sums = s;
+	s = &x->sums[x->nsums++];
+	*s = (struct sum){l->outcome, l->end_by, NULL, NULL, l->has_loc, l->has_loc ? l->loc : 0,
+			  0,	      0};
+	if ((l->reason && !(s->reason = strdup(l->reason))) ||
+	    (l->loc_sym && !(s->loc = strdup(l->loc_sym))))
+		x->oom = true;
+found:
+	s->count++;
+	s->lossy += lossy;
+}
+
+static bool life_lossy(struct skb_ctx *x, const struct life *l, int64_t to)
+{
+	if (!x->lost_windows)
+		return false;
+	for (int c = 0; c <= x->max_cpu; c++)
+		if ((l->cpus >> (c % 64) & 1) && nt_actx_lossy(x->ax, c, l->start_ts, to))
+			return true;
+	return false;
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, bool has, int64_t v)
+{
+	if (has)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s && *s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Write @l, account for it and free it. The caller has removed it from the map. */
+static int finish(struct skb_ctx *x, struct life *l)
+{
+	sqlite3_stmt *st = x->ins_life;
+	int64_t to = l->end_by == E_REUSE   ? l->reuse_ts
+		     : l->outcome == O_OPEN ? x->trace_last
+					    : l->end_ts;
+	bool lossy = life_lossy(x, l, to > l->last_ts ? to : l->last_ts);
+	int rc = 0, prev = -1;
+
+	sqlite3_bind_int64(st, 2, l->id);
+	sqlite3_bind_int64(st, 3, l->addr);
+	sqlite3_bind_int64(st, 4, l->start_ts);
+	sqlite3_bind_int64(st, 5, l->last_ts);
+	bind_opt(st, 6, l->outcome != O_OPEN && l->end_by != E_REUSE, l->end_ts);
+	bind_str(st, 7, l->dev);
+	bind_str(st, 8, l->rx_dev);
+	bind_opt(st, 9, l->has_len, l->len);
+	bind_opt(st, 10, l->has_rx_len, l->rx_len);
+	bind_opt(st, 11, l->has_protocol, l->protocol);
+	sqlite3_bind_text(st, 12, outcome_name[l->outcome], -1, SQLITE_STATIC);
+	bind_str(st, 13, end_name[l->end_by]);
+	bind_str(st, 14, l->reason);
+	bind_opt(st, 15, l->has_reason_code, l->reason_code);
+	bind_str(st, 16, l->loc_sym);
+	bind_opt(st, 17, l->has_loc, l->loc);
+	bind_opt(st, 18, l->has_tx, l->tx_pid);
+	bind_opt(st, 19, l->has_tx, l->tx_task);
+	bind_opt(st, 20, l->rx_rank > 0, l->rx_pid);
+	bind_opt(st, 21, l->rx_rank > 0, l->rx_task);
+	for (int s = 0; s < NSTAGE; s++)
+		bind_opt(st, 22 + s, l->stages >> s & 1, l->ts[s]);
+	sqlite3_bind_int64(st, 28, l->hops);
+	sqlite3_bind_int(st, 29, lossy);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = -1;
+	sqlite3_reset(st);
+	x->n_life++;
+	x->n_open += l->outcome == O_OPEN;
+	x->n_lossy += lossy;
+	x->n_reuse += l->end_by == E_REUSE;
+	if (l->outcome != O_OPEN)
+		sum_add(x, l, lossy);
+	for (int s = 0; s < NSTAGE && !lossy; s++) {
+		if (!(l->stages >> s & 1))
+			continue;
+		if (prev >= 0)
+			sample_add(x, prev, s, l->ts[s] - l->ts[prev]);
+		prev = s;
+	}
+	free(l->reason);
+	free(l->loc_sym);
+	free(l);
+	return rc;
+}
+
+/* End the lifecycle at @addr, if any, because its address was allocated again at @ts. */
+static int end_by_reuse(struct skb_ctx *x, int64_t addr, int64_t ts)
+{
+	struct life *l = map_get(x, addr);
+
+	if (!l)
+		return 0;
+	if (l->outcome == O_OPEN) {
+		l->outcome = O_CONSUMED; /* freed without a drop event */
+		l->end_by = E_REUSE;
+		l->reuse_ts = ts;
+	}
+	map_del(x, addr);
+	return finish(x, l);
+}
+
+static struct life *start(struct skb_ctx *x, int64_t addr, const struct nt_ev *e)
+{
+	struct life *l = calloc(1, sizeof(*l));
+
+	if (l)
+		l->addr = addr;
+	if (!l || map_put(x, l)) {
+		free(l);
+		x->oom = true;
+		return NULL;
+	}
+	l->id = ++x->next_id;
+	l->start_ts = e->ts;
+	return l;
+}
+
+/*
+ * The lifecycle an event on @addr belongs to: the one in flight, or a new one when there is
+ * none or the one at that address has already ended (its address is in use again).
+ */
+static struct life *life_at(struct skb_ctx *x, int64_t addr, const struct nt_ev *e)
+{
+	struct life *l = map_get(x, addr);
+
+	if (l && l->outcome != O_OPEN) {
+		map_del(x, addr);
+		if (finish(x, l))
+			return NULL;
+		l = NULL;
+	}
+	return l ? l : start(x, addr, e);
+}
+
+/* Record event @e as a hop of @l at @stage (device and length when the event has them). */
+static int hop(struct skb_ctx *x, struct life *l, const struct nt_ev *e, enum stage stage,
+	       const char *dev, bool has_len, int64_t len)
+{
+	sqlite3_stmt *st = x->ins_hop;
+	int rc = 0;
+
+	if (e->ts > x->max_ts)
+		x->max_ts = e->ts;
+	if (e->cpu > x->max_cpu)
+		x->max_cpu = e->cpu;
+	if (e->cpu >= 0)
+		l->cpus |= 1ull << (e->cpu % 64);
+	l->last_ts = e->ts;
+	l->hops++;
+	if (stage < NSTAGE && !(l->stages >> stage & 1)) {
+		l->stages |= 1u << stage;
+		l->ts[stage] = e->ts;
+	}
+	sqlite3_bind_int64(st, 2, l->id);
+	sqlite3_bind_int64(st, 3, e->rowid);
+	sqlite3_bind_text(st, 4, e->cls, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, stage_name[stage], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, e->ts);
+	sqlite3_bind_int(st, 7, e->cpu);
+	sqlite3_bind_int(st, 8, e->pid);
+	bind_str(st, 9, dev);
+	bind_opt(st, 10, has_len, len);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = -1;
+	sqlite3_reset(st);
+	return rc;
+}
+
+static void set_rx_task(struct life *l, const struct nt_ev *e, int rank)
+{
+	if (rank > l->rx_rank) {
+		l->rx_rank = rank;
+		l->rx_pid = e->pid;
+		l->rx_task = e->task;
+	}
+}
+
+/* ---- handlers ---- */
+
+/* Is @name a cache of sk_buff structures (not of data heads or extensions)? */
+static bool skb_cache(const char *name)
+{
+	return name && !strncmp(name, "skbuff", 6) && !strstr(name, "small_head") &&
+	       !strstr(name, "_ext_");
+}
+
+static const char *const f_alloc[] = {"ptr", "name", NULL};
+
+static int on_alloc(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t ptr = nt_ev_int(e, 0);
+	struct life *l;
+
+	if (!ptr)
+		return 0;
+	if (end_by_reuse(x, ptr, e->ts))
+		return -1;
+	if (!skb_cache(nt_ev_text(e, 1)))
+		return 0;
+	l = start(x, ptr, e);
+	if (!l)
+		return -1;
+	return hop(x, l, e, S_ALLOC, NULL, false, 0);
+}
+
+static const char *const f_slab_free[] = {"ptr", "name", "call_site", "call_site_sym", NULL};
+
+/* The slab free of a tracked address is the skb's final free, whatever the cache's name. */
+static int on_slab_free(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t ptr = nt_ev_int(e, 0);
+	struct life *l = ptr ? map_get(x, ptr) : NULL;
+
+	if (!l) {
+		x->untracked_frees += ptr && skb_cache(nt_ev_text(e, 1));
+		return 0;
+	}
+	if (hop(x, l, e, S_FREE, NULL, false, 0))
+		return -1;
+	if (l->outcome == O_OPEN) {
+		l->outcome = O_CONSUMED;
+		l->end_by = E_SLAB;
+		l->end_ts = e->ts;
+		l->has_loc = nt_ev_has(e, 2);
+		l->loc = nt_ev_int(e, 2);
+		if (nt_ev_has(e, 3) && !(l->loc_sym = strdup(nt_ev_text(e, 3))))
+			x->oom = true;
+		set_rx_task(l, e, 1);
+	}
+	map_del(x, ptr);
+	return finish(x, l);
+}
+
+/* An end seen: keep the lifecycle for the slab free that may follow, if the trace has them. */
+static int ended(struct skb_ctx *x, struct life *l)
+{
+	if (x->slab_free_class)
+		return 0;
+	map_del(x, l->addr);
+	return finish(x, l);
+}
+
+static const char *const f_consume[] = {"skbaddr", "location", "location_sym", NULL};
+
+static int on_consume(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t addr = nt_ev_int(e, 0);
+	struct life *l;
+
+	if (!addr)
+		return 0;
+	if (!(l = life_at(x, addr, e)) || hop(x, l, e, S_FREE, NULL, false, 0))
+		return -1;
+	l->outcome = O_CONSUMED;
+	l->end_by = E_CONSUME;
+	l->end_ts = e->ts;
+	l->has_loc = nt_ev_has(e, 1);
+	l->loc = nt_ev_int(e, 1);
+	if (nt_ev_has(e, 2) && !(l->loc_sym = strdup(nt_ev_text(e, 2))))
+		x->oom = true;
+	set_rx_task(l, e, 1);
+	return ended(x, l);
+}
+
+static const char *const f_kfree[] = {"skbaddr",      "reason",	  "reason_sym", "location",
+				      "location_sym", "protocol", NULL};
+
+/*
+ * kfree_skb is the kernel's drop path: a drop, with the reason as the trace names it, unless
+ * the trace itself names the reason as not a drop (CONSUMED, NOT_DROPPED_YET).
+ */
+static int on_kfree(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t addr = nt_ev_int(e, 0);
+	const char *reason = NULL;
+	struct life *l;
+
+	if (!addr)
+		return 0;
+	if (!(l = life_at(x, addr, e)) || hop(x, l, e, S_FREE, NULL, false, 0))
+		return -1;
+	if (nt_ev_has(e, 2))
+		reason = nt_ev_text(e, 2);
+	else if (nt_ev_has(e, 1) && sqlite3_column_type(e->st, e->slot[1]) == SQLITE_TEXT)
+		reason = nt_ev_text(e, 1); /* a reader that stores the enum's name */
+	if (nt_ev_has(e, 1) && sqlite3_column_type(e->st, e->slot[1]) == SQLITE_INTEGER) {
+		l->has_reason_code = true;
+		l->reason_code = nt_ev_int(e, 1);
+	}
+	if (reason && !(l->reason = strdup(reason)))
+		x->oom = true;
+	l->outcome = reason && (!strcmp(reason, "CONSUMED") || !strcmp(reason, "NOT_DROPPED_YET"))
+			     ? O_CONSUMED
+			     : O_DROPPED;
+	l->end_by = E_KFREE;
+	l->end_ts = e->ts;
+	l->has_loc = nt_ev_has(e, 3);
+	l->loc = nt_ev_int(e, 3);
+	if (nt_ev_has(e, 4) && !(l->loc_sym = strdup(nt_ev_text(e, 4))))
+		x->oom = true;
+	if (!l->has_protocol && nt_ev_has(e, 5)) {
+		l->has_protocol = true;
+		l->protocol = nt_ev_int(e, 5);
+	}
+	if (l->outcome == O_CONSUMED)
+		set_rx_task(l, e, 1);
+	return ended(x, l);
+}
+
+static const char *const f_net[] = {"skbaddr", "len", "name", "protocol", NULL};
+
+/* The kinds of net events: where the skb is on its way. */
+enum net_kind { N_QUEUE, N_XMIT, N_RX_ENTRY, N_RX_CORE };
+
+static bool dev_in(const char (*set)[NDEV_NAME], const char *dev)
+{
+	for (int i = 0; i < NDEVS && set[i][0]; i++)
+		if (!strncmp(set[i], dev, NDEV_NAME - 1))
+			return true;
+	return false;
+}
+
+static void dev_add(char (*set)[NDEV_NAME], const char *dev)
+{
+	for (int i = 0; i < NDEVS; i++) {
+		if (!set[i][0]) {
+			snprintf(set[i], NDEV_NAME, "%s", dev);
+			return;
+		}
+		if (!strncmp(set[i], dev, NDEV_NAME - 1))
+			return;
+	}
+}
+
+/*
+ * Has the skb at this address been freed and reused without a trace of either (6.x kernels
+ * recycle skbs through per-cpu caches, untraced)? Only what one skb cannot do counts: be
+ * queued or received after it was copied to a user, be queued again on a device it was already
+ * queued or received on, enter the receive path again on a device whose receive path it has
+ * already been through.
+ */
+static bool reappears(const struct life *l, enum net_kind k, const char *dev)
+{
+	if (l->stages >> S_COPY & 1)
+		return true;
+	if (!dev || !*dev)
+		return false;
+	if (k == N_QUEUE)
+		return dev_in(l->queued, dev) || dev_in(l->received, dev);
+	if (k == N_RX_ENTRY || k == N_RX_CORE)
+		return dev_in(l->received, dev);
+	return false;
+}
+
+static int on_net(struct skb_ctx *x, const struct nt_ev *e, enum net_kind k)
+{
+	int64_t addr = nt_ev_int(e, 0), len = nt_ev_int(e, 1);
+	const char *dev = nt_ev_text(e, 2);
+	bool has_len = nt_ev_has(e, 1), tx = k == N_QUEUE || k == N_XMIT;
+	struct life *l = addr ? map_get(x, addr) : NULL;
+
+	if (!addr)
+		return 0;
+	if (l && l->outcome == O_OPEN && reappears(l, k, dev) && end_by_reuse(x, addr, e->ts))
+		return -1;
+	if (!(l = life_at(x, addr, e)) ||
+	    hop(x, l, e, tx ? (k == N_QUEUE ? S_QUEUE : S_XMIT) : S_RECEIVE, dev, has_len, len))
+		return -1;
+	if (dev && *dev && k == N_QUEUE)
+		dev_add(l->queued, dev);
+	if (dev && *dev && k == N_RX_CORE)
+		dev_add(l->received, dev);
+	if (tx) {
+		if (!l->has_len && has_len) {
+			l->has_len = true;
+			l->len = len;
+		}
+		if (!l->dev[0] && dev)
+			snprintf(l->dev, sizeof(l->dev), "%s", dev);
+		if (!l->has_tx) {
+			l->has_tx = true;
+			l->tx_pid = e->pid;
+			l->tx_task = e->task;
+		}
+	} else {
+		if (!l->has_rx_len && has_len) {
+			l->has_rx_len = true;
+			l->rx_len = len;
+		}
+		if (!l->rx_dev[0] && dev)
+			snprintf(l->rx_dev, sizeof(l->rx_dev), "%s", dev);
+	}
+	if (!l->has_protocol && nt_ev_has(e, 3)) {
+		l->has_protocol = true;
+		l->protocol = nt_ev_int(e, 3);
+	}
+	return 0;
+}
+
+static int on_queue(void *ctx, const struct nt_ev *e)
+{
+	return on_net(ctx, e, N_QUEUE);
+}
+
+static int on_xmit(void *ctx, const struct nt_ev *e)
+{
+	return on_net(ctx, e, N_XMIT);
+}
+
+static int on_rx_entry(void *ctx, const struct nt_ev *e)
+{
+	return on_net(ctx, e, N_RX_ENTRY);
+}
+
+static int on_rx_core(void *ctx, const struct nt_ev *e)
+{
+	return on_net(ctx, e, N_RX_CORE);
+}
+
+static const char *const f_copy[] = {"skbaddr", "len", NULL};
+
+static int on_copy(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t addr = nt_ev_int(e, 0);
+	struct life *l;
+
+	if (!addr)
+		return 0;
+	if (!(l = life_at(x, addr, e)) ||
+	    hop(x, l, e, S_COPY, NULL, nt_ev_has(e, 1), nt_ev_int(e, 1)))
+		return -1;
+	set_rx_task(l, e, 2);
+	return 0;
+}
+
+static const char *const f_other[] = {"skbaddr", NULL};
+
+/* Any other event that carries the skb (tcp, qdisc, icmp): a hop, no stage. */
+static int on_other(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t addr = nt_ev_int(e, 0);
+	struct life *l;
+
+	if (!addr)
+		return 0;
+	if (!(l = life_at(x, addr, e)))
+		return -1;
+	return hop(x, l, e, S_OTHER, NULL, false, 0);
+}
+
+/* ---- the analysis ---- */
+
+static int64_t query_int(struct nt_actx *ax, const char *sql, int64_t dflt)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = dflt;
+
+	if (sqlite3_prepare_v2(nt_actx_db(ax), sql, -1, &st, NULL) != SQLITE_OK)
+		return dflt;
+	sqlite3_bind_int64(st, 1, nt_actx_trace(ax));
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)
+{
+	struct skb_ctx *x = calloc(1, sizeof(*x));
+
+	*out = x;
+	if (!x)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	x->ax = ax;
+	x->ins_life = nt_actx_prepare(
+		ax,
+		"INSERT INTO skb_lifecycles VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+		"?15,?16,?17,?18,(SELECT comm FROM tasks WHERE id=?19),?20,"
+		"(SELECT comm FROM tasks WHERE id=?21),?22,?23,?24,?25,?26,?27,?28,?29)",
+		err);
+	x->ins_hop = nt_actx_prepare(ax, "INSERT INTO skb_hops VALUES(?,?,?,?,?,?,?,?,?,?)", err);
+	if (!x->ins_life || !x->ins_hop)
+		return -1;
+	sqlite3_bind_int64(x->ins_life, 1, nt_actx_trace(ax));
+	sqlite3_bind_int64(x->ins_hop, 1, nt_actx_trace(ax));
+	x->slab_free_class =
+		query_int(ax,
+			  "SELECT tc.events FROM trace_classes tc JOIN event_classes c "
+			  "ON c.id = tc.class_id WHERE tc.trace_id = ? AND c.name = "
+			  "'kmem:kmem_cache_free'",
+			  0) > 0;
+	x->trace_last = query_int(ax, "SELECT last_ts FROM traces WHERE id = ?", INT64_MIN);
+	x->lost_windows =
+		query_int(ax, "SELECT count(*) FROM lost_windows WHERE trace_id = ?", 1) > 0;
+	x->max_cpu = (int)query_int(ax, "SELECT max(cpu) FROM trace_cpus WHERE trace_id = ?", 0);
+	return 0;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted @v. */
+static int64_t pct(const int64_t *v, size_t n, int p)
+{
+	size_t k = (n * (size_t)p + 99) / 100;
+
+	return v[k ? k - 1 : 0];
+}
+
+static int write_stats(struct skb_ctx *x, struct nt_actx *ax, struct nt_err **err)
+{
+	sqlite3_stmt *st =
+		nt_actx_prepare(ax, "INSERT INTO skb_latency VALUES(?,?,?,?,?,?,?,?,?,?)", err);
+	int rc = 0;
+
+	if (!st)
+		return -1;
+	for (int a = 0; a < NSTAGE && !rc; a++)
+		for (int b = 0; b < NSTAGE && !rc; b++) {
+			struct samples *s = &x->lat[a][b];
+			double sum = 0;
+
+			if (!s->n)
+				continue;
+			qsort(s->v, s->n, sizeof(*s->v), cmp64);
+			for (size_t i = 0; i < s->n; i++)
+				sum += (double)s->v[i];
+			sqlite3_bind_int64(st, 1, nt_actx_trace(ax));
+			sqlite3_bind_text(st, 2, stage_name[a], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, stage_name[b], -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 4, (int64_t)s->n);
+			sqlite3_bind_int64(st, 5, s->v[0]);
+			sqlite3_bind_int64(st, 6, pct(s->v, s->n, 50));
+			sqlite3_bind_int64(st, 7, pct(s->v, s->n, 90));
+			sqlite3_bind_int64(st, 8, pct(s->v, s->n, 99));
+			sqlite3_bind_int64(st, 9, s->v[s->n - 1]);
+			sqlite3_bind_double(st, 10, sum / (double)s->n);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = -1;
+			sqlite3_reset(st);
+		}
+	sqlite3_finalize(st);
+	if (rc)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store skb_latency: %s",
+						  sqlite3_errmsg(nt_actx_db(ax))));
+	st = nt_actx_prepare(ax, "INSERT INTO skb_drops VALUES(?,?,?,?,?,?,?,?)", err);
+	if (!st)
+		return -1;
+	for (int i = 0; i < x->nsums && !rc; i++) {
+		const struct sum *s = &x->sums[i];
+		sqlite3_bind_int64(st, 1, nt_actx_trace(ax));
+		sqlite3_bind_text(st, 2, outcome_name[s->outcome], -1, SQLITE_STATIC);
+		bind_str(st, 3, end_name[s->end_by]);
+		bind_str(st, 4, s->reason);
+		bind_str(st, 5, s->loc);
+		bind_opt(st, 6, s->has_loc, s->loc_addr);
+		sqlite3_bind_int64(st, 7, s->count);
+		sqlite3_bind_int64(st, 8, s->lossy);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = -1;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store skb_drops: %s",
+						  sqlite3_errmsg(nt_actx_db(ax))));
+	return 0;
+}
+
+static int skb_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
+{
+	struct skb_ctx *x = ctx;
+
+	if (x->trace_last < x->max_ts)
+		x->trace_last = x->max_ts;
+	/* what is left in flight: open, or ended and never seen freed by the slab */
+	for (size_t i = 0; i < x->cap; i++) {
+		struct life *l = x->map[i];
+		if (!l)
+			continue;
+		x->map[i] = NULL;
+		if (finish(x, l))
+			return nt_err_set(err,
+					  nt_err_new(NT_E_FAIL, "cannot store skb_lifecycles: %s",
+						     sqlite3_errmsg(nt_actx_db(ax))));
+	}
+	x->used = 0;
+	if (x->oom)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	if (write_stats(x, ax, err))
+		return -1;
+	nt_actx_note(ax, "skb", "lifecycles", x->n_life);
+	nt_actx_note(ax, "skb", "open_at_end", x->n_open);
+	nt_actx_note(ax, "skb", "lossy_lifecycles", x->n_lossy);
+	nt_actx_note(ax, "skb", "ended_by_reuse", x->n_reuse);
+	nt_actx_note(ax, "skb", "untracked_slab_frees", x->untracked_frees);
+	return 0;
+}
+
+static void skb_free(void *ctx)
+{
+	struct skb_ctx *x = ctx;
+
+	sqlite3_finalize(x->ins_life);
+	sqlite3_finalize(x->ins_hop);
+	for (size_t i = 0; i < x->cap; i++)
+		if (x->map[i]) {
+			free(x->map[i]->reason);
+			free(x->map[i]->loc_sym);
+			free(x->map[i]);
+		}
+	free(x->map);
+	for (int a = 0; a < NSTAGE; a++)
+		for (int b = 0; b < NSTAGE; b++)
+			free(x->lat[a][b].v);
+	for (int i = 0; i < x->nsums; i++) {
+		free(x->sums[i].reason);
+		free(x->sums[i].loc);
+	}
+	free(x->sums);
+	free(x);
+}
+
+static const struct nt_sub skb_subs[] = {
+	{"kmem:kmem_cache_alloc", f_alloc, on_alloc},
+	{"kmem:kmem_cache_alloc_node", f_alloc, on_alloc},
+	{"kmem:kmem_cache_free", f_slab_free, on_slab_free},
+	{"net:net_dev_queue", f_net, on_queue},
+	{"net:net_dev_start_xmit", f_net, on_xmit},
+	{"net:net_dev_xmit", f_net, on_xmit},
+	{"net:netif_rx", f_net, on_rx_entry},
+	{"net:netif_rx_entry", f_net, on_rx_entry},
+	{"net:netif_receive_skb", f_net, on_rx_core},
+	{"net:netif_receive_skb_entry", f_net, on_rx_entry},
+	{"net:netif_receive_skb_list_entry", f_net, on_rx_entry},
+	{"net:napi_gro_receive_entry", f_net, on_rx_entry},
+	{"net:napi_gro_frags_entry", f_net, on_rx_entry},
+	{"skb:skb_copy_datagram_iovec", f_copy, on_copy},
+	{"skb:consume_skb", f_consume, on_consume},
+	{"skb:kfree_skb", f_kfree, on_kfree},
+	{"qdisc:qdisc_enqueue", f_other, on_other},
+	{"qdisc:qdisc_dequeue", f_other, on_other},
+	{"tcp:tcp_send_reset", f_other, on_other},
+	{"tcp:tcp_retransmit_skb", f_other, on_other},
+	{"tcp:tcp_probe", f_other, on_other},
+	{"tcp:tcp_bad_csum", f_other, on_other},
+	{"tcp:tcp_ao_handshake_failure", f_other, on_other},
+	{"tcp:tcp_hash_ao_required", f_other, on_other},
+	{"tcp:tcp_hash_bad_header", f_other, on_other},
+	{"tcp:tcp_hash_md5_mismatch", f_other, on_other},
+	{"tcp:tcp_hash_md5_required", f_other, on_other},
+	{"tcp:tcp_hash_md5_unexpected", f_other, on_other},
+	{"icmp:icmp_send", f_other, on_other},
+	{NULL, NULL, NULL},
+};
+
+static const char *const skb_tables[] = {"skb_lifecycles", "skb_hops", "skb_latency", "skb_drops",
+					 NULL};
+
+const struct nt_analysis nt_skb_analysis = {
+	.name = "skb",
+	.help = "sk_buff lifecycles: hops, stage latencies, drops by reason and location",
+	.schema = "CREATE TABLE IF NOT EXISTS skb_lifecycles(trace_id INTEGER NOT NULL, "
+		  "skb_id INTEGER NOT NULL, skbaddr INTEGER, start_ts INTEGER, last_ts INTEGER, "
+		  "end_ts INTEGER, device TEXT, rx_device TEXT, len INTEGER, rx_len INTEGER, "
+		  "protocol INTEGER, outcome TEXT, end_by TEXT, drop_reason TEXT, "
+		  "drop_reason_code INTEGER, location TEXT, location_addr INTEGER, tx_pid INTEGER, "
+		  "tx_comm TEXT, rx_pid INTEGER, rx_comm TEXT, alloc_ts INTEGER, queue_ts INTEGER, "
+		  "xmit_ts INTEGER, receive_ts INTEGER, copy_ts INTEGER, free_ts INTEGER, "
+		  "hops INTEGER, lossy INTEGER);"
+		  "CREATE TABLE IF NOT EXISTS skb_hops(trace_id INTEGER NOT NULL, skb_id INTEGER "
+		  "NOT NULL, event_rowid INTEGER, event TEXT, stage TEXT, ts INTEGER, cpu INTEGER, "
+		  "pid INTEGER, device TEXT, len INTEGER);"
+		  "CREATE INDEX IF NOT EXISTS skb_hops_skb ON skb_hops(trace_id, skb_id);"
+		  "CREATE TABLE IF NOT EXISTS skb_latency(trace_id INTEGER NOT NULL, from_stage "
+		  "TEXT, to_stage TEXT, count INTEGER, min_ns INTEGER, p50_ns INTEGER, p90_ns "
+		  "INTEGER, p99_ns INTEGER, max_ns INTEGER, avg_ns REAL);"
+		  "CREATE TABLE IF NOT EXISTS skb_drops(trace_id INTEGER NOT NULL, outcome TEXT, "
+		  "end_by TEXT, reason TEXT, location TEXT, location_addr INTEGER, count INTEGER, "
+		  "lossy INTEGER);",
+	.tables = skb_tables,
+	.subs = skb_subs,
+	.begin = skb_begin,
+	.end = skb_end,
+	.free = skb_free,
+};
