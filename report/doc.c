@@ -389,3 +389,72 @@ int nt_doc_gnuplot(const struct nt_doc *d, const char *dir, struct nt_err **err)
 				return -1;
 	return 0;
 }
+
+/* ---- text ---- */
+
+static void cell_text(const struct nt_cell *x, char *buf, size_t n)
+{
+	if (x->is_num) {
+		if (x->num == (double)(long long)x->num)
+			snprintf(buf, n, "%lld", (long long)x->num);
+		else
+			snprintf(buf, n, "%.3f", x->num);
+	} else {
+		snprintf(buf, n, "%s", x->text ? x->text : "-");
+	}
+}
+
+#define TEXT_ROWS 30
+#define TEXT_COL  40
+
+int nt_doc_text(const struct nt_doc *d, FILE *o, struct nt_err **err)
+{
+	for (int i = 0; i < d->nsections; i++) {
+		const struct nt_section *s = &d->sections[i];
+
+		fprintf(o, "%s== %s ==\n", i ? "\n" : "", s->title);
+		if (s->note)
+			fprintf(o, "%s%s\n", s->alert ? "!! " : "", s->note);
+		for (int t = 0; t < s->ntables; t++) {
+			const struct nt_table *tb = s->tables[t];
+			int rows = tb->nrows < TEXT_ROWS ? tb->nrows : TEXT_ROWS;
+			int w[64] = {0};
+			char buf[256];
+
+			for (int c = 0; c < tb->ncols && c < 64; c++) {
+				w[c] = (int)strlen(tb->cols[c]);
+				for (int r = 0; r < rows; r++) {
+					cell_text(&tb->cells[r * tb->ncols + c], buf, sizeof(buf));
+					if ((int)strlen(buf) > w[c])
+						w[c] = (int)strlen(buf);
+				}
+				if (w[c] > TEXT_COL)
+					w[c] = TEXT_COL;
+			}
+			fprintf(o, "\n%s\n ", tb->title);
+			for (int c = 0; c < tb->ncols && c < 64; c++)
+				fprintf(o, " %-*.*s", w[c], TEXT_COL, tb->cols[c]);
+			fputc('\n', o);
+			for (int r = 0; r < rows; r++) {
+				fputc(' ', o);
+				for (int c = 0; c < tb->ncols && c < 64; c++) {
+					const struct nt_cell *x = &tb->cells[r * tb->ncols + c];
+					cell_text(x, buf, sizeof(buf));
+					if (x->is_num)
+						fprintf(o, " %*s", w[c], buf);
+					else
+						fprintf(o, " %-*.*s", w[c], TEXT_COL, buf);
+				}
+				fputc('\n', o);
+			}
+			if (!tb->nrows)
+				fprintf(o, "  (none)\n");
+			else if (tb->nrows > rows)
+				fprintf(o, "  ... %d more rows (all of them: --csv DIR)\n",
+					tb->nrows - rows);
+		}
+	}
+	if (ferror(o))
+		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write the report"));
+	return 0;
+}

@@ -68,6 +68,8 @@ int nt_doc_build(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 		 struct nt_err **err);
 
 int nt_doc_html(const struct nt_doc *d, FILE *out, struct nt_err **err);
+/* Text tables for a terminal (long tables cut after 30 rows; --csv has them whole). */
+int nt_doc_text(const struct nt_doc *d, FILE *out, struct nt_err **err);
 int nt_doc_csv(const struct nt_doc *d, const char *dir, struct nt_err **err);
 int nt_doc_gnuplot(const struct nt_doc *d, const char *dir, struct nt_err **err);
 

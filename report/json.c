@@ -102,6 +102,12 @@ void nt_json_int(struct nt_json *j, int64_t v)
 	fprintf(j->out, "%lld", (long long)v);
 }
 
+void nt_json_bool(struct nt_json *j, bool v)
+{
+	sep(j);
+	fputs(v ? "true" : "false", j->out);
+}
+
 void nt_json_num(struct nt_json *j, double v)
 {
 	sep(j);

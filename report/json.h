@@ -22,6 +22,7 @@ void nt_json_end(struct nt_json *j);
 void nt_json_key(struct nt_json *j, const char *key);
 void nt_json_str(struct nt_json *j, const char *s); /* NULL writes null */
 void nt_json_int(struct nt_json *j, int64_t v);
+void nt_json_bool(struct nt_json *j, bool v);
 /* NaN writes null; 3 decimals (times are µs with ns resolution) */
 void nt_json_num(struct nt_json *j, double v);
 void nt_json_key_str(struct nt_json *j, const char *key, const char *s);

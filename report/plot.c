@@ -147,7 +147,7 @@ void nt_plot_span(struct nt_plot *p, int row, int cat, double start, double end)
 
 bool nt_plot_empty(const struct nt_plot *p)
 {
-	if (p->kind == NT_PLOT_TIMELINE)
+	if (p->kind == NT_PLOT_TIMELINE || p->kind == NT_PLOT_FLAME)
 		return !p->nspans;
 	for (int i = 0; i < p->nseries; i++)
 		if (p->series[i].n)
@@ -478,6 +478,42 @@ static void svg_timeline(FILE *o, const struct nt_plot *p)
 	legend(o, &f, p->cats, p->ncats);
 }
 
+static void svg_flame(FILE *o, const struct nt_plot *p)
+{
+	struct frame f = {20, 34, W - 20, H - 46, 0, 100, 0, 1, false};
+	int depth = 0;
+	double rowh;
+
+	for (size_t i = 0; i < p->nspans; i++)
+		if (p->spans[i].row + 1 > depth)
+			depth = p->spans[i].row + 1;
+	rowh = (f.y1 - f.y0) / (depth > 12 ? depth : 12);
+	axes(o, &f, p, false);
+	for (size_t i = 0; i < p->nspans; i++) {
+		const struct nt_plot_span *s = &p->spans[i];
+		/* rows are depths named "0", "1", ...: the row index is not the depth */
+		int d = atoi(p->labels[s->row]);
+		double x = fx(&f, s->start), w = fx(&f, s->end) - x, y = f.y0 + d * rowh;
+		unsigned hsh = 5381;
+
+		for (const char *c = p->cats[s->cat]; *c; c++)
+			hsh = hsh * 33 + (unsigned char)*c;
+		fprintf(o,
+			"<g><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
+			"fill=\"hsl(%u,80%%,%u%%)\" stroke=\"#fff\" stroke-width=\"0.5\"><title>",
+			x, y, w < 0.3 ? 0.3 : w, rowh - 1, 10 + hsh % 45, 55 + (hsh >> 8) % 15);
+		nt_xml_escape(o, p->cats[s->cat]);
+		fprintf(o, " (%.2f%%)</title></rect>", s->end - s->start);
+		if (w > 60) {
+			char lab[64];
+			int maxc = (int)(w / 7);
+			snprintf(lab, sizeof(lab), "%.*s", maxc < 63 ? maxc : 63, p->cats[s->cat]);
+			svg_text(o, x + 3, y + rowh * 0.7, "start", 10, lab);
+		}
+		fputs("</g>", o);
+	}
+}
+
 void nt_plot_svg(const struct nt_plot *p, FILE *o)
 {
 	fprintf(o,
@@ -493,6 +529,8 @@ void nt_plot_svg(const struct nt_plot *p, FILE *o)
 		svg_hist(o, p);
 	else if (p->kind == NT_PLOT_CDF)
 		svg_cdf(o, p);
+	else if (p->kind == NT_PLOT_FLAME)
+		svg_flame(o, p);
 	else
 		svg_timeline(o, p);
 	fputs("</svg>\n", o);

@@ -18,6 +18,7 @@ enum nt_plot_kind {
 	NT_PLOT_HIST,	  /* samples binned into a histogram */
 	NT_PLOT_CDF,	  /* samples as cumulative distributions, one line per series */
 	NT_PLOT_TIMELINE, /* rows of [start, end] spans coloured by category */
+	NT_PLOT_FLAME,	  /* a flame graph: rows are depths, spans are calls named by category */
 };
 
 struct nt_plot_series {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../analyze/analyze.h"
+#include "doc.h"
 #include "json.h"
 #include "report_int.h"
 
@@ -105,16 +106,6 @@ int nt_report_gather_irq(sqlite3 *db, const struct nt_report_filter *f, bool sof
 	return 0;
 }
 
-static void text_stat(FILE *o, const struct nt_stat *s)
-{
-	if (!s->n) {
-		fprintf(o, " %8s %9s %9s %9s %9s", "0", "-", "-", "-", "-");
-		return;
-	}
-	fprintf(o, " %8lld %9.3f %9.3f %9.3f %9.3f", (long long)s->n, s->min / 1e3, s->mean / 1e3,
-		s->max / 1e3, nt_stat_stdev(s) / 1e3);
-}
-
 static void json_stat(struct nt_json *j, const struct nt_stat *s)
 {
 	nt_json_key_int(j, "count", s->n);
@@ -125,36 +116,6 @@ static void json_stat(struct nt_json *j, const struct nt_stat *s)
 }
 
 /* ---- summary ---- */
-
-static void text_summary(sqlite3 *db, const struct nt_report_filter *f, FILE *o)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(
-		    db,
-		    "SELECT id, path, format, coalesce(kernel, '?'), coalesce(ncpus, 0), "
-		    "coalesce(last_ts - first_ts, 0), events, lost_events, lost_unknown "
-		    "FROM traces WHERE ?1 = 0 OR id = ?1 ORDER BY id",
-		    -1, &st, NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_int64(st, 1, f->trace);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		long long lost = sqlite3_column_int64(st, 7);
-		fprintf(o, "trace %lld: %s\n  %s, kernel %s, %d cpus, %.6f s, %lld events\n",
-			sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
-			sqlite3_column_text(st, 2), sqlite3_column_text(st, 3),
-			sqlite3_column_int(st, 4), (double)sqlite3_column_int64(st, 5) / 1e9,
-			sqlite3_column_int64(st, 6));
-		if (lost || sqlite3_column_int(st, 8))
-			fprintf(o,
-				"  !! %s%lld EVENTS LOST: results that overlap the lost windows "
-				"are marked lossy\n",
-				sqlite3_column_int(st, 8) ? "at least " : "", lost);
-		else
-			fprintf(o, "  no events lost\n");
-	}
-	sqlite3_finalize(st);
-}
 
 static void json_summary(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
 {
@@ -206,62 +167,224 @@ static sqlite3_stmt *napi_query(sqlite3 *db, const struct nt_report_filter *f)
 
 /* ---- the two outputs ---- */
 
-int nt_report_text(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struct nt_err **err)
+/* ---- skb, drops, allocations, functions (JSON) ---- */
+
+static sqlite3_stmt *prep1(sqlite3 *db, const char *sql, const struct nt_report_filter *f)
 {
-	struct irq_rows hard, soft;
 	sqlite3_stmt *st;
 
-	text_summary(db, f, o);
-	if (nt_report_gather_irq(db, f, false, &hard) || nt_report_gather_irq(db, f, true, &soft))
-		return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot read the interrupt tables: %s",
-						  sqlite3_errmsg(db)));
-	fprintf(o, "\nHard IRQs (handler duration, µs)\n  %5s %-20s %8s %9s %9s %9s %9s\n", "irq",
-		"name", "count", "min", "avg", "max", "stdev");
-	for (int i = 0; i < hard.n; i++) {
-		fprintf(o, "  %5lld %-20.20s", (long long)hard.r[i].number, hard.r[i].name);
-		text_stat(o, &hard.r[i].dur);
-		fputc('\n', o);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_int64(st, 1, f->trace);
+	if (sqlite3_bind_parameter_count(st) >= 5) {
+		sqlite3_bind_int64(st, 2, f->from);
+		sqlite3_bind_int64(st, 3, f->to);
+		sqlite3_bind_text(st, 4, f->dev, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, f->pid);
+		sqlite3_bind_text(st, 6, f->comm, -1, SQLITE_STATIC);
 	}
-	if (!hard.n)
-		fprintf(o, "  (no irq_handler_entry/exit pairs)\n");
-	fprintf(o,
-		"\nSoftirqs (duration and raise -> entry latency, µs)\n  %5s %-10s %8s %9s %9s %9s "
-		"%9s | %8s %9s %9s %9s %9s\n",
-		"vec", "name", "count", "min", "avg", "max", "stdev", "raised", "min", "avg", "max",
-		"stdev");
-	for (int i = 0; i < soft.n; i++) {
-		fprintf(o, "  %5lld %-10.10s", (long long)soft.r[i].number, soft.r[i].name);
-		text_stat(o, &soft.r[i].dur);
-		fprintf(o, " |");
-		text_stat(o, &soft.r[i].raise);
-		fputc('\n', o);
+	return st;
+}
+
+#define SKB_F                                                                                      \
+	" WHERE (?1 = 0 OR trace_id = ?1) AND (?2 < 0 OR start_ts >= ?2) AND (?3 < 0 OR start_ts " \
+	"<= ?3) AND (?4 IS NULL OR device = ?4 OR rx_device = ?4) AND (?5 < 0 OR tx_pid = ?5 OR "  \
+	"rx_pid = ?5) AND (?6 IS NULL OR tx_comm = ?6 OR rx_comm = ?6)"
+
+static void json_skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
+{
+	static const char *const stage[] = {"alloc", "queue", "xmit", "receive", "copy", "free"};
+	bool have = nt_report_table_exists(db, "skb_lifecycles");
+	sqlite3_stmt *st;
+
+	nt_json_key(j, "skb");
+	nt_json_object(j);
+	st = have ? prep1(db,
+			  "SELECT count(*), sum(outcome = 'consumed'), sum(outcome = 'dropped'), "
+			  "sum(outcome = 'open'), sum(lossy) FROM skb_lifecycles" SKB_F,
+			  f)
+		  : NULL;
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
+		nt_json_key_int(j, "lifecycles", sqlite3_column_int64(st, 0));
+		nt_json_key_int(j, "consumed", sqlite3_column_int64(st, 1));
+		nt_json_key_int(j, "dropped", sqlite3_column_int64(st, 2));
+		nt_json_key_int(j, "open", sqlite3_column_int64(st, 3));
+		nt_json_key_int(j, "lossy", sqlite3_column_int64(st, 4));
+	} else {
+		nt_json_key_int(j, "lifecycles", 0);
 	}
-	if (!soft.n)
-		fprintf(o, "  (no softirq_entry/exit pairs)\n");
-	free(hard.r);
-	free(soft.r);
-	st = napi_query(db, f);
-	if (st) {
-		int n = 0;
-		fprintf(o, "\nNAPI polls\n  %-16s %8s %10s %10s %8s %8s\n", "device", "polls",
-			"work", "full", "max", "budget");
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			fprintf(o, "  %-16.16s %8lld", sqlite3_column_text(st, 0),
-				sqlite3_column_int64(st, 1));
-			for (int k = 2; k <= 5; k++) /* traces without work/budget fields: "-" */
-				if (sqlite3_column_type(st, k) == SQLITE_NULL)
-					fprintf(o, " %*s", k == 2 || k == 3 ? 10 : 8, "-");
-				else
-					fprintf(o, " %*lld", k == 2 || k == 3 ? 10 : 8,
-						sqlite3_column_int64(st, k));
-			fputc('\n', o);
-			n++;
+	sqlite3_finalize(st);
+	nt_json_key(j, "stages");
+	nt_json_array(j);
+	for (int a = 0; have && a + 1 < 6; a++) {
+		char sql[1024];
+		double *v = NULL;
+		size_t n = 0, cap = 0;
+
+		snprintf(sql, sizeof(sql),
+			 "SELECT %s_ts - %s_ts AS x FROM skb_lifecycles" SKB_F
+			 " AND NOT lossy AND %s_ts IS NOT NULL AND %s_ts IS NOT NULL ORDER BY x",
+			 stage[a + 1], stage[a], stage[a], stage[a + 1]);
+		st = prep1(db, sql, f);
+		while (st && sqlite3_step(st) == SQLITE_ROW) {
+			if (n == cap) {
+				double *x = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*x));
+				if (!x)
+					break;
+				v = x;
+			}
+			v[n++] = sqlite3_column_double(st, 0) / 1e3;
 		}
-		if (!n)
-			fprintf(o, "  (none)\n");
 		sqlite3_finalize(st);
+		if (n) {
+			nt_json_object(j);
+			nt_json_key_str(j, "from", stage[a]);
+			nt_json_key_str(j, "to", stage[a + 1]);
+			nt_json_key_int(j, "count", (int64_t)n);
+			nt_json_key_num(j, "min_us", v[0]);
+			nt_json_key_num(j, "p50_us", v[(n * 50 + 99) / 100 - 1]);
+			nt_json_key_num(j, "p90_us", v[(n * 90 + 99) / 100 - 1]);
+			nt_json_key_num(j, "p99_us", v[(n * 99 + 99) / 100 - 1]);
+			nt_json_key_num(j, "max_us", v[n - 1]);
+			nt_json_end(j);
+		}
+		free(v);
 	}
-	return 0;
+	nt_json_end(j);
+	nt_json_end(j);
+	/* drops by reason, each with its locations */
+	nt_json_key(j, "drops");
+	nt_json_array(j);
+	st = have ? prep1(db,
+			  "SELECT coalesce(drop_reason, ''), coalesce(location, ''), count(*) FROM "
+			  "skb_lifecycles" SKB_F
+			  " AND outcome = 'dropped' GROUP BY 1, 2 ORDER BY 1, 3 DESC",
+			  f)
+		  : NULL;
+	{
+		char reason[256] = "";
+		bool open_reason = false;
+		/* rows come grouped by reason: sum them as they come */
+		int64_t total = 0;
+		struct {
+			char sym[256];
+			int64_t n;
+		} *locs = NULL;
+		int nl = 0;
+
+		for (;;) {
+			bool row = st && sqlite3_step(st) == SQLITE_ROW;
+			const char *r = row ? (const char *)sqlite3_column_text(st, 0) : NULL;
+
+			if (open_reason && (!row || strcmp(r, reason))) {
+				nt_json_object(j);
+				nt_json_key_str(j, "reason", *reason ? reason : NULL);
+				nt_json_key_int(j, "count", total);
+				nt_json_key(j, "locations");
+				nt_json_array(j);
+				for (int i = 0; i < nl; i++) {
+					nt_json_object(j);
+					nt_json_key_str(j, "symbol",
+							*locs[i].sym ? locs[i].sym : NULL);
+					nt_json_key_int(j, "count", locs[i].n);
+					nt_json_end(j);
+				}
+				nt_json_end(j);
+				nt_json_end(j);
+				open_reason = false;
+				total = 0;
+				nl = 0;
+			}
+			if (!row)
+				break;
+			if (!open_reason) {
+				snprintf(reason, sizeof(reason), "%s", r);
+				open_reason = true;
+			}
+			void *x = realloc(locs, (size_t)(nl + 1) * sizeof(*locs));
+			if (!x)
+				break;
+			locs = x;
+			snprintf(locs[nl].sym, sizeof(locs[nl].sym), "%s",
+				 (const char *)sqlite3_column_text(st, 1));
+			locs[nl].n = sqlite3_column_int64(st, 2);
+			total += locs[nl++].n;
+		}
+		free(locs);
+	}
+	sqlite3_finalize(st);
+	nt_json_end(j);
+}
+
+static void json_alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
+{
+	sqlite3_stmt *st =
+		nt_report_table_exists(db, "alloc_sites")
+			? prep1(db,
+				"SELECT call_site, sum(allocs), sum(frees), sum(bytes_req), "
+				"sum(bytes_alloc), max(net) FROM alloc_sites WHERE ?1 = 0 OR "
+				"trace_id = ?1 GROUP BY call_site ORDER BY 5 DESC, 1",
+				f)
+			: NULL;
+
+	nt_json_key(j, "alloc");
+	nt_json_object(j);
+	nt_json_key(j, "sites");
+	nt_json_array(j);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		nt_json_object(j);
+		nt_json_key_str(j, "call_site", (const char *)sqlite3_column_text(st, 0));
+		nt_json_key_int(j, "allocs", sqlite3_column_int64(st, 1));
+		nt_json_key_int(j, "frees", sqlite3_column_int64(st, 2));
+		nt_json_key_int(j, "bytes_req", sqlite3_column_int64(st, 3));
+		nt_json_key_int(j, "bytes_alloc", sqlite3_column_int64(st, 4));
+		nt_json_key(j, "net");
+		if (sqlite3_column_type(st, 5) == SQLITE_NULL)
+			nt_json_str(j, NULL);
+		else
+			nt_json_bool(j, sqlite3_column_int(st, 5));
+		nt_json_end(j);
+	}
+	sqlite3_finalize(st);
+	nt_json_end(j);
+	nt_json_end(j);
+}
+
+static void json_functions(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
+{
+	sqlite3_stmt *st =
+		nt_report_table_exists(db, "func_stats")
+			? prep1(db,
+				"SELECT function, sum(calls), sum(total_ns), sum(self_ns) "
+				"FROM func_stats WHERE ?1 = 0 OR trace_id = ?1 GROUP BY "
+				"function ORDER BY 3 DESC, 1",
+				f)
+			: NULL;
+
+	nt_json_key(j, "functions");
+	nt_json_array(j);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		nt_json_object(j);
+		nt_json_key_str(j, "function", (const char *)sqlite3_column_text(st, 0));
+		nt_json_key_int(j, "calls", sqlite3_column_int64(st, 1));
+		nt_json_key_num(j, "total_us", sqlite3_column_double(st, 2) / 1e3);
+		nt_json_key_num(j, "self_us", sqlite3_column_double(st, 3) / 1e3);
+		nt_json_end(j);
+	}
+	sqlite3_finalize(st);
+	nt_json_end(j);
+}
+
+int nt_report_text(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struct nt_err **err)
+{
+	struct nt_doc d;
+	int r;
+
+	if (nt_doc_build(db, f, &d, err))
+		return -1;
+	r = nt_doc_text(&d, o, err);
+	nt_doc_free(&d);
+	return r;
 }
 
 int nt_report_json(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struct nt_err **err)
@@ -323,6 +446,9 @@ int nt_report_json(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struc
 	}
 	sqlite3_finalize(st);
 	nt_json_end(&j);
+	json_skb(db, f, &j);
+	json_alloc(db, f, &j);
+	json_functions(db, f, &j);
 	nt_json_end(&j);
 	fputc('\n', o);
 	return 0;

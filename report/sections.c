@@ -268,11 +268,382 @@ static int interrupts(sqlite3 *db, const struct nt_report_filter *f, struct nt_d
 	return 0;
 }
 
+/* ---- skb lifecycles ---- */
+
+#define SKB_WHERE                                                                                  \
+	" WHERE (?1 = 0 OR trace_id = ?1) AND (?3 < 0 OR start_ts >= ?3) AND (?4 < 0 OR start_ts " \
+	"<= ?4) AND (?5 IS NULL OR device = ?5 OR rx_device = ?5) AND (?6 < 0 OR tx_pid = ?6 OR "  \
+	"rx_pid = ?6) AND (?7 IS NULL OR tx_comm = ?7 OR rx_comm = ?7) AND ?2 IS ?2"
+
+static sqlite3_stmt *skb_query(sqlite3 *db, const char *sql, const struct nt_report_filter *f)
+{
+	sqlite3_stmt *st = query(db, sql, f);
+
+	if (st) {
+		sqlite3_bind_int(st, 6, f->pid);
+		sqlite3_bind_text(st, 7, f->comm, -1, SQLITE_STATIC);
+	}
+	return st;
+}
+
+static int skb_fill(struct nt_table *t, sqlite3 *db, const char *sql,
+		    const struct nt_report_filter *f, struct nt_err **err)
+{
+	sqlite3_stmt *st;
+
+	if (!t)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	st = skb_query(db, sql, f);
+	if (!st || nt_table_query(t, db, st))
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "report: cannot read '%s': %s", t->id,
+						  sqlite3_errmsg(db)));
+	return 0;
+}
+
+static const char *const stages[] = {"alloc", "queue", "xmit", "receive", "copy", "free"};
+
+/* Stage-to-stage latency samples (µs), one CDF line per consecutive pair. */
+static struct nt_plot *skb_cdf(sqlite3 *db, const struct nt_report_filter *f)
+{
+	struct nt_plot *p =
+		nt_plot_new(NT_PLOT_CDF, "skb-stage-latency", "skb stage-to-stage latency",
+			    "latency (µs)", "fraction of skbs");
+	char sql[1024];
+
+	if (!p)
+		return NULL;
+	p->logx = true;
+	for (int a = 0; a + 1 < 6; a++) {
+		char name[64];
+		sqlite3_stmt *st;
+		int series;
+
+		snprintf(name, sizeof(name), "%s → %s", stages[a], stages[a + 1]);
+		series = nt_plot_series(p, name);
+		snprintf(sql, sizeof(sql),
+			 "SELECT %s_ts - %s_ts FROM skb_lifecycles" SKB_WHERE
+			 " AND NOT lossy AND %s_ts IS NOT NULL AND %s_ts IS NOT NULL",
+			 stages[a + 1], stages[a], stages[a], stages[a + 1]);
+		st = skb_query(db, sql, f);
+		while (st && sqlite3_step(st) == SQLITE_ROW)
+			nt_plot_add(p, series, sqlite3_column_double(st, 0) / 1e3);
+		sqlite3_finalize(st);
+	}
+	return p;
+}
+
+/* A waterfall: the hops of the first few complete lifecycles, as spans between stages. */
+static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter *f)
+{
+	struct nt_plot *p =
+		nt_plot_new(NT_PLOT_TIMELINE, "skb-waterfall", "Sample packets through the stack",
+			    "time since the packet's first event (µs)", "");
+	sqlite3_stmt *st =
+		skb_query(db,
+			  "SELECT trace_id, skb_id, coalesce(device, rx_device, '?'), len FROM "
+			  "skb_lifecycles" SKB_WHERE " AND hops >= 3 AND NOT lossy ORDER BY "
+			  "start_ts LIMIT 8",
+			  f);
+
+	while (p && st && sqlite3_step(st) == SQLITE_ROW) {
+		sqlite3_stmt *h;
+		char row[96];
+		double t0 = -1, prev_t = 0;
+		char prev[32] = "";
+		int r;
+
+		snprintf(row, sizeof(row), "skb %lld (%s, %lld B)", sqlite3_column_int64(st, 1),
+			 sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3));
+		r = nt_plot_row(p, row);
+		if (sqlite3_prepare_v2(
+			    db,
+			    "SELECT ts, coalesce(stage, event) FROM skb_hops WHERE trace_id=? "
+			    "AND skb_id=? ORDER BY ts, event_rowid",
+			    -1, &h, NULL) != SQLITE_OK)
+			break;
+		sqlite3_bind_int64(h, 1, sqlite3_column_int64(st, 0));
+		sqlite3_bind_int64(h, 2, sqlite3_column_int64(st, 1));
+		while (sqlite3_step(h) == SQLITE_ROW) {
+			double t = sqlite3_column_double(h, 0);
+			if (t0 < 0)
+				t0 = t;
+			if (*prev && r >= 0) {
+				int c = nt_plot_cat(p, prev);
+				if (c >= 0)
+					nt_plot_span(p, r, c, (prev_t - t0) / 1e3, (t - t0) / 1e3);
+			}
+			snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(h, 1));
+			prev_t = t;
+		}
+		sqlite3_finalize(h);
+	}
+	sqlite3_finalize(st);
+	return p;
+}
+
+static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, struct nt_err **err)
+{
+	static const char *const ocols[] = {"outcome", "lifecycles", "lossy", NULL};
+	static const char *const lcols[] = {"from_stage", "to_stage", "count",	"min_us", "p50_us",
+					    "p90_us",	  "p99_us",   "max_us", NULL};
+	static const char *const dcols[] = {"reason", "location", "drops", NULL};
+	static const char *const fcols[] = {"outcome", "end_by", "location", "count", NULL};
+	struct nt_section *s;
+
+	if (!nt_report_table_exists(db, "skb_lifecycles"))
+		return 0;
+	s = nt_doc_section(d, "skb lifecycles");
+	if (!s)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	nt_section_note(
+		s, false,
+		"Every sk_buff followed by address from allocation (or first sight) to its free; "
+		"a reused address starts a new lifecycle. 'open' lifecycles had not ended when the "
+		"trace did; 'lossy' ones overlap a window of lost events.");
+	if (skb_fill(nt_section_table(s, "skb_outcomes", "Outcomes", ocols), db,
+		     "SELECT outcome, count(*), sum(lossy) FROM skb_lifecycles" SKB_WHERE
+		     " GROUP BY outcome ORDER BY outcome",
+		     f, err))
+		return -1;
+	/* stage latencies with the filters applied: computed from the lifecycles */
+	{
+		struct nt_table *t = nt_section_table(
+			s, "skb_stages", "Stage-to-stage latency (µs, exact percentiles)", lcols);
+		for (int a = 0; t && a + 1 < 6; a++) {
+			char sql[1024];
+			sqlite3_stmt *st;
+			double *v = NULL;
+			size_t n = 0, cap = 0;
+
+			snprintf(sql, sizeof(sql),
+				 "SELECT %s_ts - %s_ts AS x FROM skb_lifecycles" SKB_WHERE
+				 " AND NOT lossy AND %s_ts IS NOT NULL AND %s_ts IS NOT NULL ORDER "
+				 "BY x",
+				 stages[a + 1], stages[a], stages[a], stages[a + 1]);
+			st = skb_query(db, sql, f);
+			while (st && sqlite3_step(st) == SQLITE_ROW) {
+				if (n == cap) {
+					double *x = realloc(v, (cap = cap ? cap * 2 : 256) *
+								       sizeof(*x));
+					if (!x)
+						break;
+					v = x;
+				}
+				v[n++] = sqlite3_column_double(st, 0) / 1e3;
+			}
+			sqlite3_finalize(st);
+			if (n) { /* nearest rank */
+				nt_table_row(t);
+				nt_table_text(t, stages[a]);
+				nt_table_text(t, stages[a + 1]);
+				nt_table_num(t, (double)n);
+				nt_table_num(t, v[0]);
+				nt_table_num(t, v[(size_t)((n * 50 + 99) / 100) - 1]);
+				nt_table_num(t, v[(size_t)((n * 90 + 99) / 100) - 1]);
+				nt_table_num(t, v[(size_t)((n * 99 + 99) / 100) - 1]);
+				nt_table_num(t, v[n - 1]);
+			}
+			free(v);
+		}
+	}
+	if (skb_fill(nt_section_table(s, "skb_drops", "Drops by reason and location", dcols), db,
+		     "SELECT coalesce(drop_reason, '(no reason in the trace)'), coalesce(location, "
+		     "'?'), "
+		     "count(*) FROM skb_lifecycles" SKB_WHERE
+		     " AND outcome = 'dropped' GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
+		     f, err) ||
+	    skb_fill(nt_section_table(s, "skb_frees", "Normal ends (not drops)", fcols), db,
+		     "SELECT outcome, end_by, coalesce(location, '?'), count(*) FROM "
+		     "skb_lifecycles" SKB_WHERE
+		     " AND outcome <> 'dropped' GROUP BY 1, 2, 3 ORDER BY 4 DESC",
+		     f, err))
+		return -1;
+	nt_section_plot(s, skb_cdf(db, f));
+	nt_section_plot(s, skb_waterfall(db, f));
+	return 0;
+}
+
+/* ---- allocations ---- */
+
+static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
+		 struct nt_err **err)
+{
+	static const char *const scols[] = {"call_site",       "net",	      "allocs",
+					    "frees",	       "bytes_req",   "bytes_alloc",
+					    "waste",	       "frag_pct",    "lifetime_avg_us",
+					    "cross_cpu_frees", "outstanding", NULL};
+	static const char *const ccols[] = {"cache",	"net",	       "allocs",
+					    "frees",	"bytes_alloc", "waste",
+					    "frag_pct", "outstanding", NULL};
+	static const char *const pcols[] = {"order", "allocs",	    "pages",
+					    "frees", "outstanding", NULL};
+	struct nt_section *s;
+	struct nt_plot *p;
+	sqlite3_stmt *st;
+
+	if (!nt_report_table_exists(db, "alloc_sites"))
+		return 0;
+	s = nt_doc_section(d, "Allocation hotspots");
+	if (!s)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	nt_section_note(
+		s, false,
+		"kmalloc and kmem_cache allocations by call site (from the trace's kallsyms) and "
+		"by cache; 'net' marks the network stack. Waste = allocated − requested bytes. "
+		"Only --trace applies to this section.");
+	if (fill(nt_section_table(s, "alloc_sites", "Call sites (top 40 by bytes allocated)",
+				  scols),
+		 db,
+		 "SELECT call_site, net, sum(allocs), sum(frees), sum(bytes_req), "
+		 "sum(bytes_alloc), "
+		 "sum(waste), round(100.0 * sum(waste) / max(sum(bytes_alloc), 1), 1), "
+		 "round(sum(lifetime_avg_ns * lifetimes) / max(sum(lifetimes), 1) / 1e3, 3), "
+		 "sum(cross_cpu_frees), sum(outstanding) FROM alloc_sites WHERE (?1 = 0 OR "
+		 "trace_id = ?1) "
+		 "GROUP BY call_site, net ORDER BY 6 DESC, 3 DESC LIMIT 40",
+		 f, err) ||
+	    fill(nt_section_table(s, "alloc_caches", "Caches", ccols), db,
+		 "SELECT cache, net, sum(allocs), sum(frees), sum(bytes_alloc), sum(waste), "
+		 "round(100.0 * sum(waste) / max(sum(bytes_alloc), 1), 1), sum(outstanding) FROM "
+		 "alloc_caches WHERE (?1 = 0 OR trace_id = ?1) GROUP BY cache, net ORDER BY 3 DESC",
+		 f, err) ||
+	    fill(nt_section_table(s, "page_allocs", "Page allocations by order", pcols), db,
+		 "SELECT page_order, sum(allocs), sum(pages), sum(frees), sum(outstanding) FROM "
+		 "page_allocs WHERE (?1 = 0 OR trace_id = ?1) GROUP BY page_order ORDER BY "
+		 "page_order",
+		 f, err))
+		return -1;
+	p = nt_plot_new(NT_PLOT_BARS, "alloc-sites", "Top call sites by bytes allocated",
+			"bytes allocated", "");
+	st = query(
+		db,
+		"SELECT call_site, sum(bytes_alloc) FROM alloc_sites WHERE ?1 = 0 OR trace_id = ?1 "
+		"GROUP BY call_site ORDER BY 2 DESC LIMIT 20",
+		f);
+	while (p && st && sqlite3_step(st) == SQLITE_ROW)
+		nt_plot_bar(p, (const char *)sqlite3_column_text(st, 0),
+			    sqlite3_column_double(st, 1));
+	sqlite3_finalize(st);
+	nt_section_plot(s, p);
+	p = nt_plot_new(NT_PLOT_BARS, "alloc-waste", "Top call sites by wasted bytes",
+			"bytes wasted", "");
+	st = query(db,
+		   "SELECT call_site, sum(waste) FROM alloc_sites WHERE (?1 = 0 OR trace_id = ?1) "
+		   "GROUP BY call_site HAVING sum(waste) > 0 ORDER BY 2 DESC LIMIT 20",
+		   f);
+	while (p && st && sqlite3_step(st) == SQLITE_ROW)
+		nt_plot_bar(p, (const char *)sqlite3_column_text(st, 0),
+			    sqlite3_column_double(st, 1));
+	sqlite3_finalize(st);
+	nt_section_plot(s, p);
+	return 0;
+}
+
+/* ---- functions ---- */
+
+/* An icicle/flame graph from the collapsed paths: depth = row, width = total time. */
+static struct nt_plot *flame(sqlite3 *db, const struct nt_report_filter *f)
+{
+	struct nt_plot *p =
+		nt_plot_new(NT_PLOT_FLAME, "flame-graph",
+			    "Flame graph (function_graph call paths, width = total time)",
+			    "share of traced time (%)", "");
+	sqlite3_stmt *st =
+		query(db,
+		      "SELECT path, depth, function, total_ns FROM func_paths WHERE (?1 = 0 "
+		      "OR trace_id = ?1) AND entry IS NULL AND total_ns > 0 ORDER BY path",
+		      f);
+	/* paths sorted: a child follows its parent; x advances per depth */
+	double *next = calloc(64, sizeof(double)), total = 0;
+
+	if (!p || !next) {
+		free(next);
+		sqlite3_finalize(st);
+		return p;
+	}
+	{
+		sqlite3_stmt *t = query(db,
+					"SELECT sum(total_ns) FROM func_paths WHERE (?1 = 0 OR "
+					"trace_id = ?1) AND entry IS NULL AND depth = 0",
+					f);
+		if (t && sqlite3_step(t) == SQLITE_ROW)
+			total = sqlite3_column_double(t, 0);
+		sqlite3_finalize(t);
+	}
+	while (st && total > 0 && sqlite3_step(st) == SQLITE_ROW) {
+		int depth = sqlite3_column_int(st, 1);
+		double w = sqlite3_column_double(st, 3) / total * 100, x;
+		char row[16];
+		int c;
+
+		if (depth < 0 || depth >= 63)
+			continue;
+		x = next[depth];
+		next[depth] = x + w;
+		for (int k = depth + 1; k < 64; k++) /* children start under their parent */
+			next[k] = x;
+		snprintf(row, sizeof(row), "%d", depth);
+		c = nt_plot_cat(p, (const char *)sqlite3_column_text(st, 2));
+		if (c >= 0)
+			nt_plot_span(p, nt_plot_row(p, row), c, x, x + w);
+	}
+	sqlite3_finalize(st);
+	free(next);
+	return p;
+}
+
+static int funcs(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
+		 struct nt_err **err)
+{
+	static const char *const fcols[] = {"function", "calls",  "unfinished", "total_us",
+					    "self_us",	"avg_us", "max_us",	NULL};
+	static const char *const pcols[] = {"cpu",    "function", "hit",    "time_us",
+					    "avg_us", "s2_us2",	  "source", NULL};
+	struct nt_section *s;
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (!nt_report_table_exists(db, "func_stats"))
+		return 0;
+	st = query(db, "SELECT count(*) FROM func_stats WHERE ?1 = 0 OR trace_id = ?1", f);
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = query(db, "SELECT count(*) FROM func_profile WHERE ?1 = 0 OR trace_id = ?1", f);
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		n += sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (!n)
+		return 0; /* no function data in these traces */
+	s = nt_doc_section(d, "Functions");
+	if (!s)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	if (fill(nt_section_table(s, "functions", "Functions (top 40 by total time)", fcols), db,
+		 "SELECT function, sum(calls), sum(unfinished), round(sum(total_ns) / 1e3, 3), "
+		 "round(sum(self_ns) / 1e3, 3), round(sum(total_ns) / 1e3 / max(sum(calls) - "
+		 "sum(unfinished), 1), 3), round(max(max_ns) / 1e3, 3) FROM func_stats WHERE (?1 = "
+		 "0 OR "
+		 "trace_id = ?1) GROUP BY function ORDER BY 4 DESC LIMIT 40",
+		 f, err) ||
+	    fill(nt_section_table(s, "func_profile", "Function profile (Hit, Time, Avg, s^2)",
+				  pcols),
+		 db,
+		 "SELECT cpu, function, hit, round(time_ns / 1e3, 3), round(avg_ns / 1e3, 3), "
+		 "round(s2_ns2 / 1e6, 3), source FROM func_profile WHERE (?1 = 0 OR trace_id = ?1) "
+		 "ORDER "
+		 "BY cpu, time_ns DESC LIMIT 200",
+		 f, err))
+		return -1;
+	nt_section_plot(s, flame(db, f));
+	return 0;
+}
+
 int nt_doc_build(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		 struct nt_err **err)
 {
 	memset(d, 0, sizeof(*d));
-	if (capture(db, f, d, err) || interrupts(db, f, d, err)) {
+	if (capture(db, f, d, err) || skb(db, f, d, err) || interrupts(db, f, d, err) ||
+	    alloc(db, f, d, err) || funcs(db, f, d, err)) {
 		nt_doc_free(d);
 		return -1;
 	}
