@@ -879,7 +879,7 @@ const struct nt_analysis nt_skb_analysis = {
 		  "CREATE TABLE IF NOT EXISTS skb_hops(trace_id INTEGER NOT NULL, skb_id INTEGER "
 		  "NOT NULL, event_rowid INTEGER, event TEXT, stage TEXT, ts INTEGER, cpu INTEGER, "
 		  "pid INTEGER, device TEXT, len INTEGER);"
-		  "CREATE INDEX IF NOT EXISTS skb_hops_skb ON skb_hops(trace_id, skb_id);"
+		  /* no index while loading: see nt_analysis.finish */
 		  "CREATE TABLE IF NOT EXISTS skb_latency(trace_id INTEGER NOT NULL, from_stage "
 		  "TEXT, to_stage TEXT, count INTEGER, min_ns INTEGER, p50_ns INTEGER, p90_ns "
 		  "INTEGER, p99_ns INTEGER, max_ns INTEGER, avg_ns REAL);"

@@ -17,6 +17,8 @@ const struct cli_opt import_opts[] = {
 	{"format", 'f', "NAME", "read the files as this format instead of detecting it"},
 	{"replace", OPT_REPLACE, NULL, "replace traces already imported from the same files"},
 	{"quiet", 'q', NULL, "no progress or summary lines"},
+	{"no-analyze", OPT_NOANALYZE, NULL,
+	 "store the events only; run the analyses later with 'nettrail analyze'"},
 	{"timeout", OPT_TIMEOUT, "S",
 	 "give up on a reader that makes no progress for S seconds (default 120, 0: never)"},
 	{"in-process", OPT_INPROC, NULL,

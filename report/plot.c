@@ -336,8 +336,20 @@ static void axes(FILE *o, const struct frame *f, const struct nt_plot *p, bool y
 
 static void legend(FILE *o, const struct frame *f, char *const *names, int n)
 {
-	for (int i = 0; i < n && i < 12; i++) {
-		double y = f->y0 + 8 + 16 * i;
+	int shown = 0;
+
+	for (int i = 0; i < n && i < 12; i++)
+		shown += names[i] != NULL;
+	if (shown)
+		fprintf(o,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"146\" height=\"%d\" fill=\"#fff\" "
+			"fill-opacity=\"0.85\" stroke=\"#ccc\"/>",
+			f->x1 - 154, f->y0 + 2, 16 * shown + 4);
+	for (int i = 0, k = 0; i < n && i < 12; i++) {
+		double y = f->y0 + 15 + 16 * k;
+		if (!names[i])
+			continue; /* a series without data */
+		k++;
 		fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>",
 			f->x1 - 150, y - 9, palette[i % NPAL]);
 		svg_text(o, f->x1 - 136, y, "start", 11, names[i]);
@@ -431,7 +443,7 @@ static void svg_cdf(FILE *o, const struct nt_plot *p)
 		size_t stepn = se->n > CDF_POINTS ? se->n / CDF_POINTS : 1;
 
 		if (names)
-			names[s] = se->name;
+			names[s] = se->n ? se->name : NULL;
 		if (!v || !se->n) {
 			free(v);
 			continue;

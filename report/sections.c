@@ -332,7 +332,10 @@ static struct nt_plot *skb_cdf(sqlite3 *db, const struct nt_report_filter *f)
 	return p;
 }
 
-/* A waterfall: the hops of the first few complete lifecycles, as spans between stages. */
+/*
+ * A waterfall: the hops of the first few complete lifecycles, as spans between stages. One
+ * scan of skb_hops for all of them (the table has no index: it is written in bulk).
+ */
 static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter *f)
 {
 	struct nt_plot *p =
@@ -344,40 +347,59 @@ static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter 
 			  "skb_lifecycles" SKB_WHERE " AND hops >= 3 AND NOT lossy ORDER BY "
 			  "start_ts LIMIT 8",
 			  f);
+	int64_t trace[8], id[8];
+	int row[8], n = 0;
+	char sql[512];
+	size_t at;
+	sqlite3_stmt *h;
+	int64_t cur = -1;
+	double t0 = 0, prev_t = 0;
+	char prev[32] = "";
 
-	while (p && st && sqlite3_step(st) == SQLITE_ROW) {
-		sqlite3_stmt *h;
-		char row[96];
-		double t0 = -1, prev_t = 0;
-		char prev[32] = "";
-		int r;
-
-		snprintf(row, sizeof(row), "skb %lld (%s, %lld B)", sqlite3_column_int64(st, 1),
+	while (p && st && n < 8 && sqlite3_step(st) == SQLITE_ROW) {
+		char name[96];
+		trace[n] = sqlite3_column_int64(st, 0);
+		id[n] = sqlite3_column_int64(st, 1);
+		snprintf(name, sizeof(name), "skb %lld (%s, %lld B)", (long long)id[n],
 			 sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3));
-		r = nt_plot_row(p, row);
-		if (sqlite3_prepare_v2(
-			    db,
-			    "SELECT ts, coalesce(stage, event) FROM skb_hops WHERE trace_id=? "
-			    "AND skb_id=? ORDER BY ts, event_rowid",
-			    -1, &h, NULL) != SQLITE_OK)
-			break;
-		sqlite3_bind_int64(h, 1, sqlite3_column_int64(st, 0));
-		sqlite3_bind_int64(h, 2, sqlite3_column_int64(st, 1));
-		while (sqlite3_step(h) == SQLITE_ROW) {
-			double t = sqlite3_column_double(h, 0);
-			if (t0 < 0)
-				t0 = t;
-			if (*prev && r >= 0) {
-				int c = nt_plot_cat(p, prev);
-				if (c >= 0)
-					nt_plot_span(p, r, c, (prev_t - t0) / 1e3, (t - t0) / 1e3);
-			}
-			snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(h, 1));
-			prev_t = t;
-		}
-		sqlite3_finalize(h);
+		row[n++] = nt_plot_row(p, name);
 	}
 	sqlite3_finalize(st);
+	if (!p || !n)
+		return p;
+	at = (size_t)snprintf(sql, sizeof(sql),
+			      "SELECT trace_id, skb_id, ts, coalesce(stage, event) "
+			      "FROM skb_hops WHERE skb_id IN (");
+	for (int i = 0; i < n; i++)
+		at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s%lld", i ? "," : "",
+				       (long long)id[i]);
+	snprintf(sql + at, sizeof(sql) - at, ") ORDER BY trace_id, skb_id, ts, event_rowid");
+	if (sqlite3_prepare_v2(db, sql, -1, &h, NULL) != SQLITE_OK)
+		return p;
+	while (sqlite3_step(h) == SQLITE_ROW) {
+		int64_t tr = sqlite3_column_int64(h, 0), sk = sqlite3_column_int64(h, 1);
+		double t = sqlite3_column_double(h, 2);
+		int r = -1;
+
+		for (int i = 0; i < n; i++)
+			if (trace[i] == tr && id[i] == sk)
+				r = row[i];
+		if (r < 0)
+			continue;
+		if (sk != cur) {
+			cur = sk;
+			t0 = t;
+			*prev = '\0';
+		}
+		if (*prev) {
+			int c = nt_plot_cat(p, prev);
+			if (c >= 0)
+				nt_plot_span(p, r, c, (prev_t - t0) / 1e3, (t - t0) / 1e3);
+		}
+		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(h, 3));
+		prev_t = t;
+	}
+	sqlite3_finalize(h);
 	return p;
 }
 
