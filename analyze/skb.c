@@ -509,7 +509,8 @@ static int on_kfree(void *ctx, const struct nt_ev *e)
 	return ended(x, l);
 }
 
-static const char *const f_net[] = {"skbaddr", "len", "name", "protocol", NULL};
+/* "dev" is how the text of these events names the device ("name" in their binary format) */
+static const char *const f_net[] = {"skbaddr", "len", "name", "protocol", "dev", NULL};
 
 /* The kinds of net events: where the skb is on its way. */
 enum net_kind { N_QUEUE, N_XMIT, N_RX_ENTRY, N_RX_CORE };
@@ -557,7 +558,7 @@ static bool reappears(const struct life *l, enum net_kind k, const char *dev)
 static int on_net(struct skb_ctx *x, const struct nt_ev *e, enum net_kind k)
 {
 	int64_t addr = nt_ev_int(e, 0), len = nt_ev_int(e, 1);
-	const char *dev = nt_ev_text(e, 2);
+	const char *dev = nt_ev_has(e, 2) ? nt_ev_text(e, 2) : nt_ev_text(e, 4);
 	bool has_len = nt_ev_has(e, 1), tx = k == N_QUEUE || k == N_XMIT;
 	struct life *l = addr ? map_get(x, addr) : NULL;
 

@@ -50,6 +50,7 @@ static int capture(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc 
 	static const char *const tcols[] = {"trace_id",	  "path",   "format",	   "kernel", "cpus",
 					    "duration_s", "events", "lost_events", NULL};
 	static const char *const ccols[] = {"trace_id", "event", "events", NULL};
+	static const char *const kcols[] = {"trace_id", "comm", "pid", "events", NULL};
 	sqlite3_stmt *st;
 	struct nt_plot *p;
 
@@ -80,6 +81,11 @@ static int capture(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc 
 	sqlite3_finalize(st);
 	if (!s->note)
 		nt_section_note(s, false, "No events were lost.");
+	if (fill(nt_section_table(s, "tasks", "Busiest tasks (events)", kcols), db,
+		 "SELECT trace_id, comm, pid, count(*) FROM events WHERE ?1 = 0 OR trace_id = ?1 "
+		 "GROUP BY trace_id, pid, comm ORDER BY 4 DESC LIMIT 15",
+		 f, err))
+		return -1;
 	if (fill(nt_section_table(s, "event_counts", "Events per class", ccols), db,
 		 "SELECT trace_id, name, events FROM event_counts WHERE ?1 = 0 OR trace_id = ?1 "
 		 "ORDER BY trace_id, events DESC, name",
