@@ -34,6 +34,9 @@ static const struct cli_cmd commands[] = {
 	 "text tables or JSON: IRQ/softirq timing, NAPI, skb lifecycles, drops, allocations, "
 	 "functions",
 	 report_opts, NULL},
+	{"compare", cmd_compare, "[-t A,B] [--html FILE] DB_A [DB_B]",
+	 "two runs side by side: stage latencies, drops, softirqs, IRQs, allocations", compare_opts,
+	 compare_details},
 	{"info", cmd_info, "[--json] DB", "list the traces in a database", info_opts, NULL},
 	{"help", cmd_help, "[COMMAND]", "show help for nettrail or one command", NULL, NULL},
 	{"version", cmd_version, "", "print the version", NULL, NULL},

@@ -168,6 +168,12 @@ void nt_table_null(struct nt_table *t)
 	cell(t);
 }
 
+void nt_table_mark(struct nt_table *t)
+{
+	if (t->nrows && t->cur > 0)
+		t->cells[(t->nrows - 1) * t->ncols + t->cur - 1].mark = true;
+}
+
 int nt_table_query(struct nt_table *t, sqlite3 *db, sqlite3_stmt *st)
 {
 	int r;
@@ -214,7 +220,7 @@ static const char css[] =
 	"1em;font-weight:bold}"
 	".note{background:#f6f6f6;padding:.5em 1em}svg.plot{display:block;margin:.5em 0 "
 	"1.5em;max-width:100%;height:auto}"
-	"nav a{margin-right:1em}";
+	"nav a{margin-right:1em}td.hi{background:#ffe08a;font-weight:bold}";
 
 static void html_table(const struct nt_table *t, FILE *o)
 {
@@ -239,10 +245,10 @@ static void html_table(const struct nt_table *t, FILE *o)
 		for (int c = 0; c < t->ncols; c++) {
 			const struct nt_cell *x = &t->cells[r * t->ncols + c];
 			if (x->is_num) {
-				fputs("<td class=\"n\">", o);
+				fputs(x->mark ? "<td class=\"n hi\">" : "<td class=\"n\">", o);
 				num_text(o, x->num);
 			} else {
-				fputs("<td>", o);
+				fputs(x->mark ? "<td class=\"hi\">" : "<td>", o);
 				if (x->text)
 					nt_xml_escape(o, x->text);
 				else
@@ -440,6 +446,8 @@ int nt_doc_text(const struct nt_doc *d, FILE *o, struct nt_err **err)
 				for (int c = 0; c < tb->ncols && c < 64; c++) {
 					const struct nt_cell *x = &tb->cells[r * tb->ncols + c];
 					cell_text(x, buf, sizeof(buf));
+					if (x->mark) /* a notable change */
+						strncat(buf, "*", sizeof(buf) - strlen(buf) - 1);
 					if (x->is_num)
 						fprintf(o, " %*s", w[c], buf);
 					else

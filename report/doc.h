@@ -19,6 +19,7 @@
 
 struct nt_cell {
 	bool is_num, is_null;
+	bool mark; /* highlighted (a notable change) */
 	double num;
 	char *text; /* owned, when !is_num */
 };
@@ -62,6 +63,8 @@ void nt_table_row(struct nt_table *t);
 void nt_table_num(struct nt_table *t, double v);
 void nt_table_text(struct nt_table *t, const char *s);
 void nt_table_null(struct nt_table *t);
+/* Highlight the cell just added. */
+void nt_table_mark(struct nt_table *t);
 
 /* Build the document for @db under the filters. */
 int nt_doc_build(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
