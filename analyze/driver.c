@@ -4,6 +4,7 @@
  * merged by rowid, dispatched to every subscriber.
  */
 #include "analyze.h"
+#include "../core/progress.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -385,12 +386,38 @@ static int open_cursors(struct nt_actx *ax, struct cursor **out, int *n, struct 
 	return rc;
 }
 
+/* How many events of the trace some analysis reads (for progress). */
+static uint64_t subscribed_events(struct nt_actx *ax)
+{
+	sqlite3_stmt *st;
+	uint64_t n = 0;
+
+	if (sqlite3_prepare_v2(ax->db,
+			       "SELECT c.name, tc.events FROM trace_classes tc JOIN "
+			       "event_classes c ON c.id = tc.class_id WHERE tc.trace_id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, ax->trace);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *cls = (const char *)sqlite3_column_text(st, 0);
+		bool wanted = false;
+		for (int a = 0; analyses[a] && !wanted; a++)
+			for (const struct nt_sub *s = analyses[a]->subs; s->event && !wanted; s++)
+				wanted = !strcmp(s->event, cls);
+		if (wanted)
+			n += (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
 int nt_analyze_trace(sqlite3 *db, int64_t trace_id, struct nt_err **err)
 {
 	struct nt_actx ax = {.db = db, .trace = trace_id};
 	struct cursor *cs = NULL;
 	void *ctx[16] = {0};
 	int nc = 0, na = 0, rc = -1;
+	uint64_t done = 0, total = 0;
 
 	for (na = 0; analyses[na]; na++)
 		;
@@ -401,6 +428,7 @@ int nt_analyze_trace(sqlite3 *db, int64_t trace_id, struct nt_err **err)
 			goto out;
 	if (open_cursors(&ax, &cs, &nc, err))
 		goto out;
+	total = subscribed_events(&ax);
 	for (;;) {
 		struct cursor *c = NULL;
 		struct nt_ev e;
@@ -424,7 +452,10 @@ int nt_analyze_trace(sqlite3 *db, int64_t trace_id, struct nt_err **err)
 		}
 		if (step(&ax, c, err))
 			goto out;
+		if (!(++done & 0xffff))
+			nt_progress("analyzing", done, total, 0);
 	}
+	nt_progress("analyzing", done, total, 1);
 	for (int a = 0; a < na; a++)
 		if (analyses[a]->end(ctx[a], &ax, err))
 			goto out;

@@ -55,6 +55,9 @@ int cli_help_exit(const char *name);
 /* Print @err and map its kind to an exit code. Frees @err. */
 int cli_fail(struct nt_err *err);
 
+/* Draw progress bars on stderr when it is a terminal (and not @quiet). */
+void cli_progress_init(bool quiet);
+
 /* Install SIGINT/SIGTERM handlers that set nt_interrupted. */
 void cli_catch_signals(void);
 

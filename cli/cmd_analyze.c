@@ -38,6 +38,7 @@ int cmd_analyze(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage("analyze", "give exactly one database");
 	cli_catch_signals();
+	cli_progress_init(false);
 	if (nt_store_open(argv[optind], false, &s, &err))
 		return cli_fail(err);
 	db = nt_store_db(s);

@@ -185,6 +185,7 @@ int cmd_capture(int argc, char **argv)
 	nt_record_result_release(&rr);
 	nt_interrupted = 0; /* a Ctrl-C that ended the capture does not stop the rest */
 	io.progress = !quiet && isatty(2);
+	cli_progress_init(quiet);
 	if (nt_store_open(db, true, &st, &err))
 		goto fail;
 	if (nt_store_import(st, dat, &io, &ir, &err)) {

@@ -95,6 +95,7 @@ int cmd_import(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage("import", "no trace files given");
 	o.progress = !quiet && isatty(2);
+	cli_progress_init(quiet);
 	cli_catch_signals();
 	if (nt_store_open(out, true, &st, &err))
 		return cli_fail(nt_err_wrap(err, "cannot import"));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../core/progress.h"
 #include "../parse/reader.h"
 
 #ifndef NT_VERSION
@@ -45,6 +46,26 @@ static const struct cli_cmd commands[] = {
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 volatile int cli_signal;
+
+static void draw_progress(void *ctx, const char *stage, uint64_t done, uint64_t total, int final)
+{
+	(void)ctx;
+	if (total) {
+		int pct = (int)(done * 100 / total), bar = pct * 30 / 100;
+		fprintf(stderr, "\r\033[K%s [%.*s%*s] %3d%%", stage, bar,
+			"##############################", 30 - bar, "", pct > 100 ? 100 : pct);
+	} else {
+		fprintf(stderr, "\r\033[K%s: %.2f M events", stage, (double)done / 1e6);
+	}
+	if (final)
+		fputc('\n', stderr);
+}
+
+void cli_progress_init(bool quiet)
+{
+	if (!quiet && isatty(2))
+		nt_progress_set(draw_progress, NULL);
+}
 
 static void on_signal(int sig)
 {

@@ -5,6 +5,7 @@
  */
 #include "store_int.h"
 #include "../analyze/analyze.h"
+#include "../core/progress.h"
 #include "../parse/reader.h"
 
 #include <dirent.h>
@@ -54,7 +55,7 @@ struct imp {
 	struct taskmap tasks;
 	sqlite3_stmt *task_ins, *lost_ins, *warn_ins, *meta_ins;
 	uint64_t events, first_ts, last_ts;
-	int64_t seq; /* rowid of the last event stored (global across the database) */
+	int64_t seq;	    /* rowid of the last event stored (global across the database) */
 	int64_t lost_nocpu; /* lost events the trace gives no cpu for */
 	bool lost_unknown, ended, new_classes;
 	unsigned warnings;
@@ -654,13 +655,13 @@ static int on_error(struct imp *im, const struct nt_msg *m)
 static void show_progress(struct imp *im, bool final)
 {
 	double t = now_s();
+	char what[300];
 
-	if (!im->progress || (!final && t - im->last_shown < 0.25))
+	if (!im->progress || (!final && t - im->last_shown < 0.2))
 		return;
 	im->last_shown = t;
-	fprintf(stderr, "\r\033[Kimporting '%s': %" PRIu64 " events (%.2f M/s)%s", im->path,
-		im->events, (double)im->events / 1e6 / (t - im->t0 > 0 ? t - im->t0 : 1),
-		final ? "\n" : "");
+	snprintf(what, sizeof(what), "importing '%s'", im->path);
+	nt_progress(what, im->events, 0, final);
 }
 
 static int consume(struct imp *im, const unsigned char *data, size_t len)
@@ -723,7 +724,8 @@ static uint64_t hash_file(FILE *f, off_t size, uint64_t h)
 
 		if (fseeko(f, at, SEEK_SET))
 			break;
-		while (left && (n = fread(buf, 1, left < sizeof(buf) ? left : sizeof(buf), f)) > 0) {
+		while (left &&
+		       (n = fread(buf, 1, left < sizeof(buf) ? left : sizeof(buf), f)) > 0) {
 			for (size_t i = 0; i < n; i++)
 				h = (h ^ buf[i]) * 1099511628211ull;
 			left -= n;
@@ -1203,7 +1205,7 @@ int nt_store_import(struct nt_store *s, const char *path, const struct nt_import
 	ret = 0;
 out:
 	if (im.progress && ret)
-		fputc('\n', stderr);
+		nt_progress("importing", im.events, 0, 1);
 	nt_source_close(src);
 	imp_release(&im);
 	if (in_txn)

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Progress of long work. Libraries report (stage, done, total); only the CLI draws, on a
+ * terminal, through the hook it installs. Without a hook, reporting costs a branch.
+ */
+#ifndef NT_PROGRESS_H
+#define NT_PROGRESS_H
+
+#include <stdint.h>
+
+/* @total 0: unknown. @done == @total (or a final call with @final) ends the stage. */
+typedef void (*nt_progress_fn)(void *ctx, const char *stage, uint64_t done, uint64_t total,
+			       int final);
+
+/* Install the process-wide hook (NULL: none). */
+void nt_progress_set(nt_progress_fn fn, void *ctx);
+
+/* Report progress of @stage (a short phrase, e.g. "importing 'x.dat'"). */
+void nt_progress(const char *stage, uint64_t done, uint64_t total, int final);
+
+#endif
