@@ -13,12 +13,16 @@ extern const struct nt_reader_ops nt_tracedat_reader;
 extern const struct nt_reader_ops nt_ftrace_text_reader;
 extern const struct nt_reader_ops nt_funcgraph_reader;
 extern const struct nt_reader_ops nt_trace_stat_reader;
+extern const struct nt_reader_ops nt_ctf_reader;
+extern const struct nt_reader_ops nt_perf_reader;
 
 static const struct nt_reader_ops *const readers[] = {
 	&nt_tracedat_reader,
 	&nt_ftrace_text_reader,
 	&nt_funcgraph_reader,
 	&nt_trace_stat_reader,
+	&nt_ctf_reader,
+	&nt_perf_reader,
 	NULL,
 };
 
