@@ -5,7 +5,8 @@
 #   trace-cmd report FILE > /dev/null        (the reference)
 #   nettrail import FILE -o DB               (fresh database)
 # printing wall time, ratio, events/s and peak RSS. Usage: bench/run.sh [BUILD_DIR] [OUT_DIR]
-# Environment: BENCH_DATAGRAMS (default 300000: about 5.5 M events).
+# Environment: BENCH_DATAGRAMS (default 300000: about 5.9 M events), BENCH_SKIP_PERF=1 to leave
+# out the perf.data and CTF rows (recording with perf and converting takes a few minutes).
 set -euo pipefail
 B=$(realpath "${1:-build}")
 OUT=$(realpath -m "${2:-bench/out}")
@@ -36,12 +37,45 @@ printf '%-34s %9s %12s %12s %10s\n' "file / tool" "seconds" "events/s" "peak RSS
 for f in "$v7" "$v6"; do
 	rm -f "$OUT/bench.db"
 	read -r ts trss < <(run report trace-cmd report "$f")
-	read -r ns nrss < <(NETTRAIL_RUSAGE=1 run import "$B/nettrail" import -q "$f" -o "$OUT/bench.db")
+	read -r ns nrss < <(NETTRAIL_RUSAGE=1 run import "$B/nettrail" import -q --no-analyze "$f" -o "$OUT/bench.db")
 	# the importer and its reader worker are two processes: add their peaks
 	both=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
+	read -r as arss < <(run analyze "$B/nettrail" analyze "$OUT/bench.db")
 	ev=$(sqlite3 "$OUT/bench.db" 'select events from traces')
 	name=$(basename "$f")
 	printf '%-34s %9.2f %12.0f %12.1f %10s\n' "$name  trace-cmd report" "$ts" "$(echo "$ev / $ts" | bc -l)" "$(echo "$trss / 1024" | bc -l)" "1.00"
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail import" "$ns" "$(echo "$ev / $ns" | bc -l)" "$(echo "${both:-$nrss} / 1024" | bc -l)" "$(echo "$ns / $ts" | bc -l)"
-	echo "  ($ev events; nettrail peak RSS = importer + reader worker)"
+	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail analyze" "$as" "$(echo "$ev / $as" | bc -l)" "$(echo "$arss / 1024" | bc -l)" "$(echo "$as / $ts" | bc -l)"
+	echo "  ($ev events; import peak RSS = importer + reader worker; analyze = all analyses, no import)"
+done
+
+# ---- the other formats: the same workload recorded by perf, and that perf.data as CTF ----
+# (issue: import faster than `babeltrace2 DIR > /dev/null` and `perf script > /dev/null`)
+[ "${BENCH_SKIP_PERF:-0}" = 1 ] && exit 0
+command -v perf > /dev/null || { echo "bench: no perf; skipping the perf.data and CTF rows"; exit 0; }
+pd=$OUT/udp-$N.perf.data
+ctf=$OUT/udp-$N-ctf
+if [ ! -s "$pd" ]; then
+	[ "$(id -u)" = 0 ] || { echo "bench: recording with perf needs root"; exit 0; }
+	echo "bench: recording the same workload with perf record ..."
+	perf record -q -a -m 16M -e 'net:*' -e 'skb:*' -e 'napi:*' -e 'irq:*' -e 'sock:*' \
+		-e 'kmem:kmalloc' -e 'kmem:kfree' -e 'kmem:kmem_cache_alloc' -e 'kmem:kmem_cache_free' \
+		-e 'kmem:mm_page_alloc' -e 'kmem:mm_page_free' -o "$pd" -- "$B/nt-traffic" udp "$N" 64 > /dev/null 2>&1
+fi
+if [ ! -d "$ctf" ]; then
+	echo "bench: converting to CTF (perf data convert --to-ctf) ..."
+	perf data convert --to-ctf "$ctf" -i "$pd" > /dev/null 2>&1 || { echo "bench: conversion failed"; exit 1; }
+fi
+for pair in "babeltrace2|$ctf" "perf script -i|$pd"; do
+	tool=${pair%%|*}; f=${pair#*|}
+	rm -f "$OUT/bench.db"
+	# shellcheck disable=SC2086
+	read -r ts trss < <(run "$tool" $tool "$f")
+	read -r ns nrss < <(NETTRAIL_RUSAGE=1 run import "$B/nettrail" import -q --no-analyze "$f" -o "$OUT/bench.db")
+	both=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
+	ev=$(sqlite3 "$OUT/bench.db" 'select events from traces')
+	name=$(basename "$f")
+	printf '%-34s %9.2f %12.0f %12.1f %10s\n' "$name  ${tool%% *}" "$ts" "$(echo "$ev / $ts" | bc -l)" "$(echo "$trss / 1024" | bc -l)" "1.00"
+	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail import" "$ns" "$(echo "$ev / $ns" | bc -l)" "$(echo "${both:-$nrss} / 1024" | bc -l)" "$(echo "$ns / $ts" | bc -l)"
+	echo "  ($ev events)"
 done

@@ -10,6 +10,9 @@
 
 const struct cli_opt analyze_opts[] = {
 	{"trace", 't', "ID", "only this trace (default: every trace)"},
+	{"entry", 'e', "FUNC",
+	 "also build call trees under FUNC (repeatable; remembered in the database's "
+	 "func_entries)"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -20,6 +23,8 @@ int cmd_analyze(int argc, char **argv)
 	sqlite3_stmt *st;
 	sqlite3 *db;
 	int64_t only = 0, *ids = NULL;
+	const char **entries = NULL;
+	int nentries = 0;
 	int n = 0, c, code = NT_EXIT_OK;
 	char *arg, *end;
 
@@ -29,7 +34,14 @@ int cmd_analyze(int argc, char **argv)
 			if (*end || only <= 0)
 				return cli_usage("analyze", "--trace wants a trace id, not '%s'",
 						 arg);
+		} else if (c == 'e') {
+			const char **x = realloc(entries, (size_t)(nentries + 1) * sizeof(*x));
+			if (!x)
+				return NT_EXIT_FAIL;
+			entries = x;
+			entries[nentries++] = arg;
 		} else if (c == 'h') {
+			free(entries);
 			return cli_help_exit("analyze");
 		} else {
 			return NT_EXIT_USAGE;
@@ -42,6 +54,28 @@ int cmd_analyze(int argc, char **argv)
 	if (nt_store_open(argv[optind], false, &s, &err))
 		return cli_fail(err);
 	db = nt_store_db(s);
+	if (nentries) { /* the function analysis reads its entry functions from the database */
+		sqlite3_stmt *ins = NULL;
+		if (sqlite3_exec(
+			    db,
+			    "CREATE TABLE IF NOT EXISTS func_entries(function TEXT PRIMARY KEY)",
+			    NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO func_entries VALUES(?)", -1, &ins,
+				       NULL) != SQLITE_OK) {
+			err = nt_err_new(NT_E_FAIL, "cannot store the entry functions: %s",
+					 sqlite3_errmsg(db));
+			free(entries);
+			nt_store_close(s, false, NULL);
+			return cli_fail(err);
+		}
+		for (int i = 0; i < nentries; i++) {
+			sqlite3_bind_text(ins, 1, entries[i], -1, SQLITE_STATIC);
+			sqlite3_step(ins);
+			sqlite3_reset(ins);
+		}
+		sqlite3_finalize(ins);
+	}
+	free(entries);
 	if (sqlite3_prepare_v2(db, "SELECT id FROM traces WHERE ?1 = 0 OR id = ?1 ORDER BY id", -1,
 			       &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, only);
