@@ -16,6 +16,11 @@ fuzz_import() {
 		timeout -k 5 60 "$NETTRAIL_ASAN" import -q --timeout 20 "$1" -o "$work/db" > /dev/null 2> "$work/err"
 		rc=$?
 		n=$((n + 1))
+		# UBSan in the reader's worker reports on stderr, which the importer shows as a hint
+		if grep -q "UndefinedBehaviorSanitizer" "$work/err" && grep -q "$NT_SRC/" "$work/err"; then
+			echo "FAIL: $2: undefined behaviour in nettrail code"; sed 's/^/    /' "$work/err" | head -5
+			bad=$((bad + 1))
+		fi
 		case $rc in
 		0|5) ;;
 		3) [ -e "$work/db" ] && { echo "FAIL: $2: failed import left a database"; bad=$((bad + 1)); }
