@@ -10,8 +10,9 @@ PACKAGES=(
 	libtracefs-dev libtraceevent-dev libtracecmd-dev libsqlite3-dev
 	libbabeltrace2-dev babeltrace2 libzstd-dev zlib1g-dev
 	sqlite3 trace-cmd linux-perf
-	xz-utils python3 python3-lttnganalyses util-linux iproute2 procps time bc
+	xz-utils python3 python3-lttnganalyses util-linux iproute2 nftables procps time bc
 	gnuplot-nox chromium
+	qemu-system-x86 busybox-static
 )
 APT_OPTS=(-o DPkg::Lock::Timeout=600)
 $SUDO apt-get "${APT_OPTS[@]}" update
@@ -20,3 +21,6 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" install -y --n
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"
 echo "built: build/nettrail"
+# the lab VM's kernel (Debian's linux-image-amd64, unpacked in the cache, never installed), so
+# the vm tests need no download; they fetch it themselves when the cache is empty
+build/nettrail vm fetch > /dev/null || echo "setup: could not fetch the lab VM's kernel now"

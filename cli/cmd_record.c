@@ -10,7 +10,7 @@
 #include "../collect/ftrace.h"
 #include "../parse/reader.h"
 
-enum { OPT_CLOCK = 256 };
+enum { OPT_CLOCK = 256, OPT_GRAPH, OPT_NOTRACE, OPT_DEPTH, OPT_PROFILE };
 
 const struct cli_opt record_opts[] = {
 	{"event", 'e', "SYS[:EV]",
@@ -20,19 +20,67 @@ const struct cli_opt record_opts[] = {
 	{"duration", 'd', "S", "stop after S seconds"},
 	{"clock", OPT_CLOCK, "NAME",
 	 "trace clock (default: local; see /sys/kernel/tracing/trace_clock)"},
+	{"graph", OPT_GRAPH, "FUNC[,FUNC...]",
+	 "function_graph: every call made under these functions (globs allowed; repeatable)"},
+	{"notrace", OPT_NOTRACE, "FUNC[,FUNC...]",
+	 "with --graph: leave out these functions and what they call (set_graph_notrace)"},
+	{"graph-depth", OPT_DEPTH, "N",
+	 "with --graph: at most N levels of calls (max_graph_depth)"},
+	{"profile", OPT_PROFILE, "FUNC[,FUNC...]",
+	 "the function profiler over these functions ('*': all); table in FILE.trace_stat"},
 	{"quiet", 'q', NULL, "no progress or summary lines"},
 	{NULL, 0, NULL, NULL},
 };
 
 const char record_details[] =
 	"The capture runs until COMMAND exits, --duration passes, or Ctrl-C. It uses a tracefs\n"
-	"instance of its own (the top-level buffer and other tools' instances are never touched)\n"
-	"and removes it afterwards, whatever happens. The trace.dat opens with trace-cmd report\n"
-	"and KernelShark. Needs root.\n"
+	"instance of its own (other tools' instances, and without --graph the top-level buffer,\n"
+	"are never touched) and removes it afterwards, whatever happens. The trace.dat opens\n"
+	"with trace-cmd report and KernelShark. Needs root.\n"
 	"\nthe default preset: skb, net, napi, irq, sock, tcp, udp and the kmem allocation and "
 	"free\n"
 	"events (kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc, "
-	"mm_page_free).\n";
+	"mm_page_free).\n"
+	"\nfunction tracers: --graph records function_graph entries and exits (trace.dat events\n"
+	"ftrace:funcgraph_entry/funcgraph_exit; the import pairs them into calls). With --graph\n"
+	"or --profile and no -e, no tracepoint is enabled. Every function pattern is checked\n"
+	"against available_filter_functions first. Where this kernel's instances lack\n"
+	"function_graph (older kernels, e.g. Debian 12's 6.1) the top-level buffer is used if\n"
+	"it is idle. Global files (max_graph_depth, tracing_thresh, tracer options, and at the\n"
+	"top level every file touched) are saved and put back afterwards, also by the next run\n"
+	"after a kill -9. --profile needs CONFIG_FUNCTION_PROFILER, which Debian's kernels lack:\n"
+	"there, --graph gives the same table. Kernels without function_graph: use\n"
+	"'nettrail vm record'.\n";
+
+struct strv {
+	const char **v;
+	int n;
+};
+
+/* Add the comma-separated items of @arg to @sv (pointers into @arg, which stays alive). */
+static int strv_split(struct strv *sv, char *arg)
+{
+	char *save = NULL;
+
+	for (char *t = strtok_r(arg, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const char **x = realloc(sv->v, (size_t)(sv->n + 1) * sizeof(*x));
+		if (!x)
+			return -1;
+		sv->v = x;
+		sv->v[sv->n++] = t;
+	}
+	return 0;
+}
+
+static int record_free(const char **events, struct strv *g, struct strv *n, struct strv *p,
+		       int code)
+{
+	free(events);
+	free(g->v);
+	free(n->v);
+	free(p->v);
+	return code;
+}
 
 int cmd_record(int argc, char **argv)
 {
@@ -40,6 +88,7 @@ int cmd_record(int argc, char **argv)
 	struct nt_record_result r;
 	struct nt_err *err = NULL;
 	const char **events = NULL;
+	struct strv graph = {0}, notrace = {0}, prof = {0};
 	bool quiet = false;
 	char *arg, *end;
 	int c, code;
@@ -80,18 +129,48 @@ int cmd_record(int argc, char **argv)
 		case OPT_CLOCK:
 			o.clock = arg;
 			break;
+		case OPT_GRAPH:
+		case OPT_NOTRACE:
+		case OPT_PROFILE:
+			if (strv_split(c == OPT_GRAPH	  ? &graph
+				       : c == OPT_NOTRACE ? &notrace
+							  : &prof,
+				       arg))
+				return record_free(events, &graph, &notrace, &prof, NT_EXIT_FAIL);
+			break;
+		case OPT_DEPTH: {
+			long v = strtol(arg, &end, 10);
+			if (*end || v < 1 || v > 10000) {
+				record_free(events, &graph, &notrace, &prof, 0);
+				return cli_usage("record",
+						 "--graph-depth wants a number of levels (1 to "
+						 "10000), not '%s'",
+						 arg);
+			}
+			o.graph_depth = (int)v;
+			break;
+		}
 		case 'q':
 			quiet = true;
 			break;
 		case 'h':
-			free(events);
+			record_free(events, &graph, &notrace, &prof, 0);
 			return cli_help_exit("record");
 		default:
-			free(events);
-			return NT_EXIT_USAGE;
+			return record_free(events, &graph, &notrace, &prof, NT_EXIT_USAGE);
 		}
 	}
+	if ((notrace.n || o.graph_depth) && !graph.n) {
+		record_free(events, &graph, &notrace, &prof, 0);
+		return cli_usage("record", "--notrace and --graph-depth go with --graph FUNC");
+	}
 	o.events = events;
+	o.graph = graph.v;
+	o.ngraph = graph.n;
+	o.notrace = notrace.v;
+	o.nnotrace = notrace.n;
+	o.profile_funcs = prof.v;
+	o.nprofile_funcs = prof.n;
 	if (optind < argc)
 		o.argv = argv + optind;
 	o.progress = !quiet && isatty(2);
@@ -99,15 +178,21 @@ int cmd_record(int argc, char **argv)
 	if (!quiet && !o.argv && o.duration <= 0)
 		fprintf(stderr, "recording; press Ctrl-C to stop\n");
 	if (nt_ftrace_record(&o, &r, &err)) {
-		free(events);
+		record_free(events, &graph, &notrace, &prof, 0);
 		return cli_fail(err);
 	}
-	free(events);
+	record_free(events, &graph, &notrace, &prof, 0);
 	code = NT_EXIT_OK;
 	if (!quiet) {
 		fprintf(stderr,
 			"saved '%s': %.1f MB of events from %d cpus (%d event types enabled)\n",
 			o.output, (double)r.bytes / 1e6, r.ncpus, r.nevents);
+		if (r.toplevel)
+			fprintf(stderr,
+				"note: this kernel has function_graph only at the top level: "
+				"it was used there and restored afterwards\n");
+		if (r.profile_path)
+			fprintf(stderr, "saved the function profile in '%s'\n", r.profile_path);
 		if (r.cmd_status != -1 && WIFEXITED(r.cmd_status) && WEXITSTATUS(r.cmd_status))
 			fprintf(stderr, "note: '%s' exited with status %d\n", o.argv[0],
 				WEXITSTATUS(r.cmd_status));

@@ -39,6 +39,9 @@ static const struct cli_cmd commands[] = {
 	 "two runs side by side: stage latencies, drops, softirqs, IRQs, allocations", compare_opts,
 	 compare_details},
 	{"info", cmd_info, "[--json] DB", "list the traces in a database", info_opts, NULL},
+	{"vm", cmd_vm, "record [options] -- TRAFFIC... | fetch",
+	 "record in the lab VM: Debian's stock kernel under QEMU (function_graph, ...)", vm_opts,
+	 vm_details},
 	{"help", cmd_help, "[COMMAND]", "show help for nettrail or one command", NULL, NULL},
 	{"version", cmd_version, "", "print the version", NULL, NULL},
 };

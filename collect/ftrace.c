@@ -4,6 +4,7 @@
  * per CPU while tracing (no decoding on that path), a trace.dat assembled at the end.
  */
 #include "ftrace.h"
+#include "funcgraph_rec.h"
 #include "tracedat_write.h"
 #include "../parse/reader.h"
 
@@ -56,8 +57,11 @@ struct rec {
 	const struct nt_record_opts *o;
 	const char *dir; /* the tracefs mount (= dir_owned) */
 	char *dir_owned;
-	struct tracefs_instance *inst;
+	struct tracefs_instance *inst; /* NULL in top-level mode */
 	char inst_name[64];
+	char *target;		  /* owned: the directory we trace in (instance, or the top) */
+	bool top;		  /* top-level mode: function_graph, which instances lack here */
+	struct nt_tfs_journal *j; /* every file changed outside our instance */
 	struct sysev *sys;
 	int nsys, nevents;
 	int ncpus, page_size;
@@ -78,6 +82,8 @@ void nt_record_result_release(struct nt_record_result *r)
 {
 	free(r->lost);
 	r->lost = NULL;
+	free(r->profile_path);
+	r->profile_path = NULL;
 }
 
 /* ---- checks before anything changes ---- */
@@ -221,6 +227,8 @@ static int resolve_events(struct rec *r)
 	const char *const *list = r->o->events ? r->o->events : nt_record_preset;
 	int n = r->o->events ? r->o->nevents : -1;
 
+	if (!r->o->events && (r->o->ngraph || r->o->nprofile_funcs))
+		return 0; /* function tracers alone: tracepoints only when asked for */
 	for (int i = 0; n < 0 ? list[i] != NULL : i < n; i++) {
 		int got = add_spec(r, list[i]);
 		if (got < 0) {
@@ -269,6 +277,52 @@ static int stale_cb(const char *name, void *ctx)
 
 /* ---- the instance ---- */
 
+/*
+ * Write @value (NULL: only save) to @name in the directory we trace in: directly in our own
+ * instance, through the journal at the top level. The top-level "trace" file is only cleared.
+ */
+static int set_file(struct rec *r, const char *name, const char *value)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", r->target, name);
+	if (r->top && !strcmp(name, "trace")) {
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		return fd < 0 ? -1 : close(fd);
+	}
+	if (r->top)
+		return nt_tfs_journal_write(r->j, path, value);
+	if (!value)
+		return 0;
+	return tracefs_instance_file_write(r->inst, name, value) < 0 ? -1 : 0;
+}
+
+/*
+ * This kernel's instances have no function_graph (on older kernels, e.g. Debian 12's 6.1, it
+ * exists only at the top level): trace in the top-level buffer if nobody else uses it, and journal every change.
+ */
+static int use_toplevel(struct rec *r)
+{
+	if (nt_fgrec_toplevel_free(r->dir, &r->err))
+		return -1;
+	tracefs_instance_destroy(r->inst);
+	tracefs_instance_free(r->inst);
+	r->inst = NULL;
+	free(r->target);
+	r->target = strdup(r->dir);
+	r->top = true;
+	if (!r->target) {
+		r->err = nt_err_new(NT_E_FAIL, "out of memory");
+		return -1;
+	}
+	if (set_file(r, "tracing_on", "0") < 0) {
+		r->err = nt_err_errno(NT_E_FAIL, errno, "cannot stop the top-level buffer");
+		return -1;
+	}
+	return 0;
+}
+
 static int setup_instance(struct rec *r)
 {
 	unsigned rnd;
@@ -294,10 +348,16 @@ static int setup_instance(struct rec *r)
 		return -1;
 	}
 	tracefs_trace_off(r->inst);
+	r->target = tracefs_instance_get_dir(r->inst);
+	if (!r->target) {
+		r->err = nt_err_new(NT_E_FAIL, "out of memory");
+		return -1;
+	}
+	if (r->o->ngraph && !nt_fgrec_instance_capable(r->target) && use_toplevel(r))
+		return -1;
 	/* the clock */
 	avail = tracefs_instance_file_read(r->inst, "trace_clock", NULL);
-	if (!avail || !strstr(avail, clock) ||
-	    tracefs_instance_file_write(r->inst, "trace_clock", clock) < 0) {
+	if (!avail || !strstr(avail, clock) || set_file(r, "trace_clock", clock) < 0) {
 		r->err = nt_err_new(NT_E_INPUT,
 				    "trace clock '%s' is not available (this kernel offers: %s)",
 				    clock, avail ? avail : "?");
@@ -305,6 +365,18 @@ static int setup_instance(struct rec *r)
 		return -1;
 	}
 	free(avail);
+	if (r->top) {
+		char kb[32];
+		snprintf(kb, sizeof(kb), "%u",
+			 r->o->buffer_kb ? r->o->buffer_kb : DEFAULT_BUFFER_KB);
+		/* saved first, so the journal puts it back */
+		if (set_file(r, "buffer_size_kb", NULL) < 0 || set_file(r, "trace", "") < 0 ||
+		    set_file(r, "events/enable", NULL) < 0) {
+			r->err = nt_err_errno(NT_E_FAIL, errno,
+					      "cannot prepare the top-level buffer");
+			return -1;
+		}
+	}
 	if (tracefs_instance_set_buffer_size(
 		    r->inst, r->o->buffer_kb ? r->o->buffer_kb : DEFAULT_BUFFER_KB, -1) < 0) {
 		r->err = nt_err_errno(NT_E_FAIL, errno,
@@ -320,6 +392,10 @@ static int setup_instance(struct rec *r)
 						      r->sys[i].name, r->sys[i].events[j]);
 				return -1;
 			}
+	if (r->o->ngraph && nt_fgrec_graph_setup(r->dir, r->target, r->o, r->j, &r->err))
+		return -1;
+	if (r->o->nprofile_funcs && nt_fgrec_profile_start(r->dir, r->o, r->j, &r->err))
+		return -1;
 	return 0;
 }
 
@@ -353,8 +429,7 @@ static int open_cpus(struct rec *r)
 	for (int c = 0; c < r->ncpus; c++) {
 		char path[4096];
 
-		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/trace_pipe_raw",
-			 tracefs_instance_get_dir(r->inst), c);
+		snprintf(path, sizeof(path), "%s/per_cpu/cpu%d/trace_pipe_raw", r->target, c);
 		r->rawfd[c] = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (r->rawfd[c] < 0) {
 			if (errno == ENOENT)
@@ -597,6 +672,22 @@ static void close_cpus(struct rec *r)
 
 static void destroy_instance(struct rec *r)
 {
+	struct nt_err *e = NULL;
+
+	if (r->top) {
+		tracefs_trace_off(NULL);
+		close_cpus(r);
+		set_file(r, "trace", ""); /* our function calls are of no use to anyone else */
+	}
+	if (r->j && nt_tfs_journal_restore(r->j, &e) < 0) {
+		if (!r->err)
+			r->err = e;
+		else
+			nt_err_free(e);
+	}
+	nt_tfs_journal_free(r->j);
+	r->j = NULL;
+	r->top = false;
 	if (!r->inst)
 		return;
 	tracefs_trace_off(r->inst);
@@ -635,6 +726,7 @@ static void release(struct rec *r)
 	free(r->tcpu);
 	free(r->stats);
 	free(r->clock);
+	free(r->target);
 	free(r->dir_owned);
 }
 
@@ -672,7 +764,18 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 	res->cmd_status = -1;
 	r.page_size = (int)sysconf(_SC_PAGESIZE);
 	r.ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
-	if (check_access(&r) || resolve_events(&r) || setup_instance(&r) || open_cpus(&r))
+	if (check_access(&r))
+		goto out;
+	nt_tfs_journal_recover(); /* what killed nettrail processes left changed */
+	if (resolve_events(&r) ||
+	    ((o->ngraph || o->nprofile_funcs) && nt_fgrec_check(r.dir, o, &r.err)))
+		goto out;
+	r.j = nt_tfs_journal_new();
+	if (!r.j) {
+		r.err = nt_err_new(NT_E_FAIL, "out of memory");
+		goto out;
+	}
+	if (setup_instance(&r) || open_cpus(&r))
 		goto out;
 	if (o->argv && start_child(&r, gate, status))
 		goto out;
@@ -725,6 +828,13 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 	r.clock = tracefs_instance_file_read(r.inst, "trace_clock", NULL);
 	if (r.clock)
 		r.clock[strcspn(r.clock, "\n")] = '\0';
+	res->toplevel = r.top;
+	if (o->nprofile_funcs) {
+		if (asprintf(&res->profile_path, "%s.trace_stat", o->output) < 0)
+			res->profile_path = NULL;
+		if (!res->profile_path || nt_fgrec_profile_save(r.dir, res->profile_path, &r.err))
+			goto out;
+	}
 	/* the kernel's part is over: give tracefs back before the slow part */
 	if (r.child > 0 && !r.child_done) {
 		kill(r.child, SIGTERM);
@@ -765,6 +875,11 @@ out:
 	destroy_instance(&r);
 	release(&r);
 	free(cmdl);
+	if (ret && res->profile_path) {
+		unlink(res->profile_path);
+		free(res->profile_path);
+		res->profile_path = NULL;
+	}
 	if (ret)
 		nt_err_set(err, r.err ? r.err : nt_err_new(NT_E_FAIL, "recording failed"));
 	else

@@ -21,6 +21,16 @@ struct nt_record_opts {
 	char *const *argv;  /* command to run and trace until it exits; NULL: none */
 	const char *clock;  /* trace clock; NULL: "local" */
 	bool progress;	    /* show progress on stderr */
+	/* function_graph (--graph): function patterns (globs) for set_graph_function, or NULL.
+	 * With graph functions and no events, no tracepoint is enabled. */
+	const char *const *graph;
+	int ngraph;
+	const char *const *notrace; /* set_graph_notrace patterns, or NULL */
+	int nnotrace;
+	int graph_depth; /* max_graph_depth; 0: no limit */
+	/* the function profiler (--profile): patterns for its filter ("*": every function) */
+	const char *const *profile_funcs;
+	int nprofile_funcs;
 };
 
 struct nt_record_result {
@@ -32,6 +42,9 @@ struct nt_record_result {
 	int nevents;		/* events enabled */
 	int cmd_status;		/* wait status of the command, or -1 when there was none */
 	bool stopped_by_signal; /* Ctrl-C/SIGTERM ended the capture */
+	bool toplevel;		/* function_graph ran in the top-level buffer: this kernel has
+				 * none in instances (restored afterwards) */
+	char *profile_path;	/* owned: where the profiler's table was saved, or NULL */
 };
 
 void nt_record_result_release(struct nt_record_result *r);
@@ -40,7 +53,8 @@ void nt_record_result_release(struct nt_record_result *r);
 extern const char *const nt_record_preset[];
 
 /*
- * Record. Checks privilege, tracefs and every event name before changing anything. On
+ * Record. Checks privilege, tracefs, every event name and function pattern before changing
+ * anything. On
  * success the trace.dat is complete (also when a signal ended the capture early: see
  * r->stopped_by_signal). On failure no file is left at o->output and *err says why.
  */
