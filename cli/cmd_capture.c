@@ -51,48 +51,13 @@ static int write_reports(const char *dir, const char *dbpath, struct nt_err **er
 {
 	struct nt_store *s = NULL;
 	struct nt_report_filter f;
-	struct nt_doc d;
-	char *txt = path_in(dir, "report.txt"), *html = path_in(dir, "report.html");
-	char *gp = path_in(dir, "gnuplot"), *csv = path_in(dir, "csv");
-	FILE *o;
-	int r = -1;
+	int r;
 
 	nt_report_filter_init(&f);
-	if (!txt || !html || !gp || !csv) {
-		nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-		goto out;
-	}
-	if (nt_store_open(dbpath, false, &s, err) || nt_doc_build(nt_store_db(s), &f, &d, err))
-		goto out;
-	o = fopen(txt, "w");
-	if (!o) {
-		nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", txt));
-		nt_doc_free(&d);
-		goto out;
-	}
-	r = nt_report_text(nt_store_db(s), &f, o, err);
-	if (fclose(o) && !r)
-		r = nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", txt));
-	o = r ? NULL : fopen(html, "w");
-	if (!r && !o)
-		r = nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", html));
-	if (o) {
-		r = nt_doc_html(&d, o, err);
-		if (fclose(o) && !r)
-			r = nt_err_set(err,
-				       nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", html));
-	}
-	if (!r)
-		r = nt_doc_gnuplot(&d, gp, err);
-	if (!r)
-		r = nt_doc_csv(&d, csv, err);
-	nt_doc_free(&d);
-out:
+	if (nt_store_open(dbpath, false, &s, err))
+		return -1;
+	r = nt_report_write_dir(nt_store_db(s), &f, dir, err);
 	nt_store_close(s, false, NULL);
-	free(txt);
-	free(html);
-	free(gp);
-	free(csv);
 	return r;
 }
 

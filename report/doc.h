@@ -76,4 +76,11 @@ int nt_doc_text(const struct nt_doc *d, FILE *out, struct nt_err **err);
 int nt_doc_csv(const struct nt_doc *d, const char *dir, struct nt_err **err);
 int nt_doc_gnuplot(const struct nt_doc *d, const char *dir, struct nt_err **err);
 
+/*
+ * Every report of @db (under @f) into @dir: report.txt, report.html (each written under a
+ * temporary name first), gnuplot/ and csv/. Used by capture and lab.
+ */
+int nt_report_write_dir(sqlite3 *db, const struct nt_report_filter *f, const char *dir,
+			struct nt_err **err);
+
 #endif

@@ -242,8 +242,10 @@ static double *sorted(const struct nt_plot_series *s)
 
 	if (!v)
 		return NULL;
-	memcpy(v, s->v, s->n * sizeof(*v));
-	qsort(v, s->n, sizeof(*v), cmp_double);
+	if (s->n) { /* an empty series may have no array at all */
+		memcpy(v, s->v, s->n * sizeof(*v));
+		qsort(v, s->n, sizeof(*v), cmp_double);
+	}
 	return v;
 }
 

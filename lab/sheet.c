@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The lab sheet: each scenario's claims checked against the imported trace (SQL over the
+ * event tables and the skb analysis), written as lab-sheet.txt and lab-sheet.html.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lab_int.h"
+
+#define MAX_CLAIMS 24
+#define MAX_NOTES  12
+#define MAX_KV	   24
+
+struct claim {
+	char *text; /* owned */
+	long expected, observed;
+	bool ge, ok;
+	char *error; /* owned: the query failed */
+};
+
+struct lab_sheet {
+	sqlite3 *db; /* weak */
+	char keys[MAX_KV][32], vals[MAX_KV][64];
+	int nkv;
+	struct claim claims[MAX_CLAIMS];
+	int nclaims;
+	char *notes[MAX_NOTES]; /* owned: "label: text" */
+	int nnotes;
+	char *sample_title; /* owned */
+	char *sample;	    /* owned: the hops, one per line */
+};
+
+long lab_kv(struct lab_sheet *s, const char *key)
+{
+	const char *v = lab_kvs(s, key);
+	return v ? strtol(v, NULL, 10) : -1;
+}
+
+const char *lab_kvs(struct lab_sheet *s, const char *key)
+{
+	for (int i = 0; i < s->nkv; i++)
+		if (!strcmp(s->keys[i], key))
+			return s->vals[i];
+	return NULL;
+}
+
+/* The integer in the first column of the first row (NULL: 0). */
+static long query_long(struct lab_sheet *s, const char *sql, char **error)
+{
+	sqlite3_stmt *st = NULL;
+	long v = 0;
+
+	*error = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		if (asprintf(error, "%s", sqlite3_errmsg(s->db)) < 0)
+			*error = NULL;
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void add_claim(struct lab_sheet *s, long expected, bool ge, const char *text,
+		      const char *fmt, va_list ap)
+{
+	struct claim *c;
+	char *sql;
+
+	if (s->nclaims >= MAX_CLAIMS)
+		return;
+	c = &s->claims[s->nclaims++];
+	c->text = strdup(text);
+	c->expected = expected;
+	c->ge = ge;
+	sql = sqlite3_vmprintf(fmt, ap);
+	c->observed = sql ? query_long(s, sql, &c->error) : -1;
+	sqlite3_free(sql);
+	c->ok = !c->error && (ge ? c->observed >= expected : c->observed == expected);
+}
+
+void lab_claim(struct lab_sheet *s, long expected, const char *text, const char *sqlfmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, sqlfmt);
+	add_claim(s, expected, false, text, sqlfmt, ap);
+	va_end(ap);
+}
+
+void lab_claim_ge(struct lab_sheet *s, long expected, const char *text, const char *sqlfmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, sqlfmt);
+	add_claim(s, expected, true, text, sqlfmt, ap);
+	va_end(ap);
+}
+
+void lab_claim_value(struct lab_sheet *s, long expected, long observed, const char *text)
+{
+	struct claim *c;
+
+	if (s->nclaims >= MAX_CLAIMS)
+		return;
+	c = &s->claims[s->nclaims++];
+	c->text = strdup(text);
+	c->expected = expected;
+	c->observed = observed;
+	c->ok = expected == observed;
+}
+
+void lab_note(struct lab_sheet *s, const char *label, const char *sqlfmt, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	char *sql, *n = NULL;
+	const char *v = NULL;
+
+	if (s->nnotes >= MAX_NOTES)
+		return;
+	va_start(ap, sqlfmt);
+	sql = sqlite3_vmprintf(sqlfmt, ap);
+	va_end(ap);
+	if (sql && sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = (const char *)sqlite3_column_text(st, 0);
+	if (asprintf(&n, "%s: %s", label, v ? v : "(none)") >= 0)
+		s->notes[s->nnotes++] = n;
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+}
+
+void lab_sample(struct lab_sheet *s, const char *title, const char *sqlfmt, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	char *sql, *buf = NULL;
+	size_t len = 0;
+	long id;
+	FILE *m;
+
+	va_start(ap, sqlfmt);
+	sql = sqlite3_vmprintf(sqlfmt, ap);
+	va_end(ap);
+	{
+		char *e = NULL;
+		id = sql ? query_long(s, sql, &e) : -1;
+		free(e);
+	}
+	sqlite3_free(sql);
+	free(s->sample_title);
+	free(s->sample);
+	s->sample = NULL;
+	if (asprintf(&s->sample_title, "%s (skb_id %ld)", title, id) < 0)
+		s->sample_title = NULL;
+	if (id <= 0 || !(m = open_memstream(&buf, &len)))
+		return;
+	sql = sqlite3_mprintf(
+		"SELECT h.ts - (SELECT min(ts) FROM skb_hops WHERE trace_id = 1 AND skb_id = %ld), "
+		"h.cpu, coalesce(t.comm, '?') || '/' || h.pid, h.event, h.stage, "
+		"coalesce(h.device, ''), coalesce(h.len, ''), "
+		"CASE WHEN h.event IN ('skb:kfree_skb', 'skb:consume_skb') THEN "
+		"coalesce(l.drop_reason || ' at ', '') || "
+		"coalesce(l.location, '') ELSE '' END "
+		"FROM skb_hops h JOIN skb_lifecycles l ON l.trace_id = h.trace_id AND "
+		"l.skb_id = h.skb_id LEFT JOIN tasks t ON t.trace_id = h.trace_id AND t.pid = "
+		"h.pid "
+		"WHERE h.trace_id = 1 AND h.skb_id = %ld GROUP BY h.event_rowid "
+		"ORDER BY h.event_rowid",
+		id, id);
+	if (sql && sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW)
+			fprintf(m, "%+10lld ns  cpu %-3d %-20s %-32s %-8s %-10s %5s  %s\n",
+				(long long)sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+				(const char *)sqlite3_column_text(st, 2),
+				(const char *)sqlite3_column_text(st, 3),
+				(const char *)sqlite3_column_text(st, 4),
+				(const char *)sqlite3_column_text(st, 5),
+				(const char *)sqlite3_column_text(st, 6),
+				(const char *)sqlite3_column_text(st, 7));
+	}
+	sqlite3_finalize(st);
+	sqlite3_free(sql);
+	fclose(m);
+	s->sample = buf;
+}
+
+static void read_kv(struct lab_sheet *s, const char *dir)
+{
+	char path[4096], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/traffic.txt", dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f) && s->nkv < MAX_KV) {
+		char *eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		eq[strcspn(eq + 1, "\n") + 1] = '\0';
+		snprintf(s->keys[s->nkv], sizeof(s->keys[0]), "%.31s", line);
+		snprintf(s->vals[s->nkv], sizeof(s->vals[0]), "%.63s", eq + 1);
+		s->nkv++;
+	}
+	if (f)
+		fclose(f);
+}
+
+static void html_text(FILE *f, const char *t)
+{
+	for (; t && *t; t++) {
+		switch (*t) {
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		default:
+			fputc(*t, f);
+		}
+	}
+}
+
+static void list_figures(const char *dir, FILE *txt, FILE *html)
+{
+	char path[4096];
+	struct dirent **names = NULL;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/gnuplot", dir);
+	n = scandir(path, &names, NULL, alphasort);
+	fprintf(txt, "\nFigures: %s/report.html; gnuplot scripts in %s (run 'gnuplot FILE.gp'):\n",
+		dir, path);
+	fputs("<h2>Figures</h2><p><a href=\"report.html\">report.html</a>; gnuplot scripts in "
+	      "<code>gnuplot/</code>:</p><ul>",
+	      html);
+	for (int i = 0; i < n; i++) {
+		const char *e = strrchr(names[i]->d_name, '.');
+		if (e && !strcmp(e, ".gp")) {
+			fprintf(txt, "  gnuplot/%s\n", names[i]->d_name);
+			fputs("<li>gnuplot/", html);
+			html_text(html, names[i]->d_name);
+			fputs("</li>", html);
+		}
+		free(names[i]);
+	}
+	free(names);
+	fputs("</ul>\n", html);
+}
+
+static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char *dir, FILE *t,
+			FILE *h, int failed)
+{
+	fprintf(t, "nettrail lab sheet: %s\n\n%s\n\n", l->name, l->summary);
+	fprintf(h,
+		"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>lab sheet: %s</title>"
+		"<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}"
+		"td,th{padding:2px 8px;text-align:left}.PASS{color:#070}.FAIL{color:#b00;"
+		"font-weight:bold}pre{background:#f4f4f4;padding:8px}</style></head><body>"
+		"<h1>Lab sheet: %s</h1><p>",
+		l->name, l->name);
+	html_text(h, l->summary);
+	fputs("</p>\n<h2>What was sent (the traffic's own record)</h2><p>", h);
+	fputs("What was sent (the traffic's own record):", t);
+	for (int i = 0; i < s->nkv; i++) {
+		fprintf(t, " %s=%s", s->keys[i], s->vals[i]);
+		fprintf(h, "%s=", s->keys[i]);
+		html_text(h, s->vals[i]);
+		fputs(" ", h);
+	}
+	fputs("\nRecorded with tracepoints only (function tracers do not work on this kernel):", t);
+	fputs("</p><p>Recorded with tracepoints only (function tracers do not work on this "
+	      "kernel):",
+	      h);
+	for (const char *const *e = l->events; *e; e++) {
+		fprintf(t, " %s", *e);
+		fprintf(h, " %s", *e);
+	}
+	fputs("\n\nWhat the trace shows:\n", t);
+	fputs("</p>\n<h2>What the trace shows</h2><ul>", h);
+	for (int i = 0; i < s->nnotes; i++) {
+		fprintf(t, "  %s\n", s->notes[i]);
+		fputs("<li>", h);
+		html_text(h, s->notes[i]);
+		fputs("</li>", h);
+	}
+	fprintf(t, "\nClaims (expected vs observed):\n");
+	fputs("</ul>\n<h2>Claims</h2><table><tr><th></th><th>claim</th><th>expected</th>"
+	      "<th>observed</th></tr>",
+	      h);
+	for (int i = 0; i < s->nclaims; i++) {
+		struct claim *c = &s->claims[i];
+		const char *v = c->ok ? "PASS" : "FAIL";
+		fprintf(t, "  %s  %-78s expected %s%ld, observed %ld%s%s\n", v, c->text,
+			c->ge ? ">= " : "", c->expected, c->observed, c->error ? ": " : "",
+			c->error ? c->error : "");
+		fprintf(h, "<tr><td class=\"%s\">%s</td><td>", v, v);
+		html_text(h, c->text);
+		fprintf(h, "</td><td>%s%ld</td><td>%ld", c->ge ? "&ge; " : "", c->expected,
+			c->observed);
+		if (c->error) {
+			fputs(" (", h);
+			html_text(h, c->error);
+			fputs(")", h);
+		}
+		fputs("</td></tr>", h);
+	}
+	fputs("</table>\n", h);
+	if (s->sample_title) {
+		fprintf(t, "\nPath of one packet through the stack: %s\n%s", s->sample_title,
+			s->sample ? s->sample : "  (no lifecycle found)\n");
+		fputs("<h2>Path of one packet through the stack</h2><p>", h);
+		html_text(h, s->sample_title);
+		fputs("</p><pre>", h);
+		html_text(h, s->sample ? s->sample : "(no lifecycle found)");
+		fputs("</pre>\n", h);
+	}
+	list_figures(dir, t, h);
+	fprintf(t, "\nResult: %d of %d claims hold%s\n", s->nclaims - failed, s->nclaims,
+		failed ? " (FAIL)" : "");
+	fprintf(h, "<h2>Result</h2><p class=\"%s\">%d of %d claims hold</p></body></html>\n",
+		failed ? "FAIL" : "PASS", s->nclaims - failed, s->nclaims);
+}
+
+int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long count, int *failed,
+		 struct nt_err **err)
+{
+	struct lab_sheet s;
+	char path[4096];
+	FILE *t = NULL, *h = NULL;
+	int r = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.db = db;
+	*failed = 0;
+	read_kv(&s, dir);
+	l->check(&s, count);
+	for (int i = 0; i < s.nclaims; i++)
+		*failed += !s.claims[i].ok;
+	snprintf(path, sizeof(path), "%s/lab-sheet.txt", dir);
+	t = fopen(path, "w");
+	if (t) {
+		snprintf(path, sizeof(path), "%s/lab-sheet.html", dir);
+		h = fopen(path, "w");
+	}
+	if (!t || !h) {
+		r = nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", path));
+	} else {
+		write_sheet(&s, l, dir, t, h, *failed);
+		if (ferror(t) || ferror(h))
+			r = nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot write the lab sheet"));
+	}
+	if (t && fclose(t) && !r)
+		r = nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write the lab sheet"));
+	if (h && fclose(h) && !r)
+		r = nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write the lab sheet"));
+	for (int i = 0; i < s.nclaims; i++) {
+		free(s.claims[i].text);
+		free(s.claims[i].error);
+	}
+	for (int i = 0; i < s.nnotes; i++)
+		free(s.notes[i]);
+	free(s.sample_title);
+	free(s.sample);
+	return r;
+}
