@@ -6,6 +6,7 @@
  * docs/analyses/alloc.md gives the tables, the network-stack rule and the lost-window rule.
  */
 #include "analyze.h"
+#include "hmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,73 +87,6 @@ struct obj {
 	int32_t group; /* detail index (pages: unused) */
 };
 
-struct omap {
-	struct obj *v;
-	size_t n, cap;
-};
-
-static size_t slot_of(uint64_t k, size_t cap)
-{
-	return (size_t)((k * 0x9E3779B97F4A7C15ULL) >> 17) & (cap - 1);
-}
-
-static struct obj *omap_find(struct omap *m, uint64_t k)
-{
-	if (!m->n)
-		return NULL;
-	for (size_t i = slot_of(k, m->cap); m->v[i].key; i = (i + 1) & (m->cap - 1))
-		if (m->v[i].key == k)
-			return &m->v[i];
-	return NULL;
-}
-
-/* Insert (the key must be absent). Returns the slot or NULL when out of memory. */
-static struct obj *omap_add(struct omap *m, uint64_t k)
-{
-	size_t i;
-
-	if (2 * (m->n + 1) > m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 1024;
-		struct obj *v = calloc(cap, sizeof(*v));
-		if (!v)
-			return NULL;
-		for (size_t j = 0; j < m->cap; j++) {
-			if (!m->v[j].key)
-				continue;
-			for (i = slot_of(m->v[j].key, cap); v[i].key; i = (i + 1) & (cap - 1))
-				;
-			v[i] = m->v[j];
-		}
-		free(m->v);
-		m->v = v;
-		m->cap = cap;
-	}
-	for (i = slot_of(k, m->cap); m->v[i].key; i = (i + 1) & (m->cap - 1))
-		;
-	m->n++;
-	m->v[i].key = k;
-	return &m->v[i];
-}
-
-static void omap_del(struct omap *m, struct obj *o)
-{
-	size_t i = (size_t)(o - m->v), j = i, h;
-
-	for (;;) {
-		j = (j + 1) & (m->cap - 1);
-		if (!m->v[j].key)
-			break;
-		h = slot_of(m->v[j].key, m->cap);
-		/* move j back to i unless its home lies cyclically in (i, j] */
-		if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
-			m->v[i] = m->v[j];
-			i = j;
-		}
-	}
-	m->v[i].key = 0;
-	m->n--;
-}
-
 /* ---- aggregates ---- */
 
 struct agg {
@@ -180,7 +114,7 @@ struct alloc_ctx {
 	struct detail *det; /* by keys index */
 	struct agg *site_agg, *cache_agg;
 	size_t ndet, nsite, ncache;
-	struct omap objs, pgs;
+	struct nt_hmap objs, pgs; /* of struct obj */
 	struct pages pg[MAX_ORDER + 1];
 	struct window *lost;
 	size_t nlost;
@@ -520,11 +454,11 @@ static int on_alloc(void *ctx, const struct nt_ev *e, bool cache)
 		x->failed++;
 		return 0;
 	}
-	if ((o = omap_find(&x->objs, ptr))) { /* its free was not seen */
+	if ((o = nt_hmap_find(&x->objs, ptr))) { /* its free was not seen */
 		x->over_live++;
-		omap_del(&x->objs, o);
+		nt_hmap_del(&x->objs, o);
 	}
-	if (!(o = omap_add(&x->objs, ptr)))
+	if (!(o = nt_hmap_add(&x->objs, ptr)))
 		goto oom;
 	o->ts = e->ts;
 	o->cpu = e->cpu;
@@ -558,7 +492,7 @@ static int on_free(void *ctx, const struct nt_ev *e)
 		x->null_frees++;
 		return 0;
 	}
-	if (!(o = omap_find(&x->objs, ptr))) {
+	if (!(o = nt_hmap_find(&x->objs, ptr))) {
 		x->unmatched_frees++;
 		return 0;
 	}
@@ -567,7 +501,7 @@ static int on_free(void *ctx, const struct nt_ev *e)
 	arg.lossy = lossy(x, o->ts, e->ts);
 	x->lossy += arg.lossy;
 	each_agg(x, &x->det[o->group], add_free, &arg);
-	omap_del(&x->objs, o);
+	nt_hmap_del(&x->objs, o);
 	return 0;
 }
 
@@ -589,11 +523,11 @@ static int on_page_alloc(void *ctx, const struct nt_ev *e)
 	x->pg[order].allocs++;
 	if (k == 1)
 		return 0; /* no page: a failed allocation */
-	if ((o = omap_find(&x->pgs, k))) {
+	if ((o = nt_hmap_find(&x->pgs, k))) {
 		x->pg_over_live++;
-		omap_del(&x->pgs, o);
+		nt_hmap_del(&x->pgs, o);
 	}
-	if (!(o = omap_add(&x->pgs, k))) {
+	if (!(o = nt_hmap_add(&x->pgs, k))) {
 		x->oom = true;
 		return -1;
 	}
@@ -606,7 +540,7 @@ static int on_page_free(void *ctx, const struct nt_ev *e)
 {
 	struct alloc_ctx *x = ctx;
 	int64_t order = nt_ev_int(e, P_ORDER);
-	struct obj *o = omap_find(&x->pgs, page_key(e));
+	struct obj *o = nt_hmap_find(&x->pgs, page_key(e));
 
 	x->last_ts = e->ts;
 	if (order < 0 || order > MAX_ORDER)
@@ -617,7 +551,7 @@ static int on_page_free(void *ctx, const struct nt_ev *e)
 		return 0;
 	}
 	x->pg[o->bytes].matched++;
-	omap_del(&x->pgs, o);
+	nt_hmap_del(&x->pgs, o);
 	return 0;
 }
 
@@ -631,6 +565,8 @@ static int alloc_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 	if (!x)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	x->ax = ax;
+	nt_hmap_init(&x->objs, sizeof(struct obj));
+	nt_hmap_init(&x->pgs, sizeof(struct obj));
 	return load_lost(x, err);
 }
 
@@ -749,14 +685,11 @@ static int alloc_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 
 	if (x->oom)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-	for (size_t i = 0; i < x->objs.cap; i++) {
-		const struct obj *o = &x->objs.v[i];
+	for (const struct obj *o = NULL; (o = nt_hmap_next(&x->objs, o));) {
 		const struct detail *d = &x->det[o->group];
 		struct agg *a[3] = {(struct agg *)&d->a, &x->site_agg[d->site],
 				    d->cache >= 0 ? &x->cache_agg[d->cache] : NULL};
 
-		if (!o->key)
-			continue;
 		for (int k = 0; k < 3; k++)
 			if (a[k]) {
 				a[k]->out++;
@@ -764,9 +697,8 @@ static int alloc_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 			}
 		out_lossy += lossy(x, o->ts, x->last_ts);
 	}
-	for (size_t i = 0; i < x->pgs.cap; i++)
-		if (x->pgs.v[i].key)
-			x->pg[x->pgs.v[i].bytes].out++;
+	for (const struct obj *o = NULL; (o = nt_hmap_next(&x->pgs, o));)
+		x->pg[o->bytes].out++;
 	if (write_slabs(x, ax, err))
 		return -1;
 	st = nt_actx_prepare(ax, "INSERT INTO page_allocs VALUES(?,?,?,?,?,?,?)", err);
@@ -809,8 +741,8 @@ static void alloc_free(void *ctx)
 	free(x->det);
 	free(x->site_agg);
 	free(x->cache_agg);
-	free(x->objs.v);
-	free(x->pgs.v);
+	nt_hmap_release(&x->objs);
+	nt_hmap_release(&x->pgs);
 	free(x->lost);
 	free(x);
 }

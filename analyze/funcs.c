@@ -9,6 +9,7 @@
  * closed callees keeps their subtree, aggregated by relative path, until it closes itself.
  */
 #include "analyze.h"
+#include "hmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,73 +167,12 @@ struct pend {
 	struct node *kids;
 };
 
-struct pmap {
-	struct pend *v;
-	size_t n, cap;
-};
-
-static size_t slot_of(int64_t k, size_t cap)
+/* The pending subtree of call @id, made on first use (NULL when out of memory). */
+static struct pend *pend_get(struct nt_hmap *m, int64_t id)
 {
-	return (size_t)(((uint64_t)k * 0x9E3779B97F4A7C15ULL) >> 17) & (cap - 1);
-}
+	struct pend *p = nt_hmap_find(m, (uint64_t)id);
 
-static struct pend *pmap_find(struct pmap *m, int64_t id)
-{
-	if (!m->n)
-		return NULL;
-	for (size_t i = slot_of(id, m->cap); m->v[i].id; i = (i + 1) & (m->cap - 1))
-		if (m->v[i].id == id)
-			return &m->v[i];
-	return NULL;
-}
-
-static struct pend *pmap_get(struct pmap *m, int64_t id)
-{
-	struct pend *p = pmap_find(m, id);
-	size_t i;
-
-	if (p)
-		return p;
-	if (2 * (m->n + 1) > m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 256;
-		struct pend *v = calloc(cap, sizeof(*v));
-		if (!v)
-			return NULL;
-		for (size_t j = 0; j < m->cap; j++) {
-			if (!m->v[j].id)
-				continue;
-			for (i = slot_of(m->v[j].id, cap); v[i].id; i = (i + 1) & (cap - 1))
-				;
-			v[i] = m->v[j];
-		}
-		free(m->v);
-		m->v = v;
-		m->cap = cap;
-	}
-	for (i = slot_of(id, m->cap); m->v[i].id; i = (i + 1) & (m->cap - 1))
-		;
-	m->n++;
-	m->v[i].id = id;
-	return &m->v[i];
-}
-
-/* Remove @p (backward-shift deletion). */
-static void pmap_del(struct pmap *m, struct pend *p)
-{
-	size_t i = (size_t)(p - m->v), j = i, h;
-
-	for (;;) {
-		j = (j + 1) & (m->cap - 1);
-		if (!m->v[j].id)
-			break;
-		h = slot_of(m->v[j].id, m->cap);
-		if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
-			m->v[i] = m->v[j];
-			i = j;
-		}
-	}
-	memset(&m->v[i], 0, sizeof(m->v[i]));
-	m->n--;
+	return p ? p : nt_hmap_add(m, (uint64_t)id);
 }
 
 /* ---- per function, and per cpu x function for the profile ---- */
@@ -256,12 +196,17 @@ struct funcs_ctx {
 	size_t nprof, capprof;
 	uint32_t *pix; /* open addressing over prof: index + 1 */
 	size_t pcap;
-	struct pmap pend;
+	struct nt_hmap pend; /* of struct pend */
 	struct node *roots;
 	sqlite3_stmt *ins_prof;
 	int64_t profiler_rows, no_exit, negative_self, orphans, no_id;
 	bool oom;
 };
+
+static size_t slot_of(int64_t k, size_t cap)
+{
+	return (size_t)(((uint64_t)k * 0x9E3779B97F4A7C15ULL) >> 17) & (cap - 1);
+}
 
 static struct prof *prof_get(struct funcs_ctx *x, int cpu, int fn)
 {
@@ -335,10 +280,10 @@ static int on_call(void *ctx, const struct nt_ev *e)
 
 	if (fn < 0 || grow_fs(x, fn))
 		goto oom;
-	if (nt_ev_has(e, F_ID) && id && (p = pmap_find(&x->pend, id))) {
+	if (nt_ev_has(e, F_ID) && id && (p = nt_hmap_find(&x->pend, (uint64_t)id))) {
 		kids = p->kids;
 		kids_total = p->kids_total;
-		pmap_del(&x->pend, p);
+		nt_hmap_del(&x->pend, p);
 	} else if (!nt_ev_has(e, F_ID) || !id) {
 		x->no_id++;
 	}
@@ -369,7 +314,7 @@ static int on_call(void *ctx, const struct nt_ev *e)
 		x->no_exit++;
 	}
 	if (nt_ev_has(e, F_PARENT)) {
-		if (!(p = pmap_get(&x->pend, nt_ev_int(e, F_PARENT))))
+		if (!(p = pend_get(&x->pend, nt_ev_int(e, F_PARENT))))
 			goto oom_kids;
 		p->kids_total += known ? dur : 0;
 		list = &p->kids;
@@ -422,6 +367,7 @@ static int funcs_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 	if (!x)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	x->ax = ax;
+	nt_hmap_init(&x->pend, sizeof(struct pend));
 	x->ins_prof = nt_actx_prepare(ax, "INSERT INTO func_profile VALUES(?,?,?,?,?,?,?,?)", err);
 	if (!x->ins_prof)
 		return -1;
@@ -601,12 +547,11 @@ static int funcs_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 	if (x->oom)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	/* callees whose caller never came: their trees start at the top */
-	for (size_t i = 0; i < x->pend.cap; i++)
-		if (x->pend.v[i].id) {
-			x->orphans++;
-			tree_merge(&x->roots, x->pend.v[i].kids);
-			x->pend.v[i].kids = NULL;
-		}
+	for (struct pend *p = NULL; (p = nt_hmap_next(&x->pend, p));) {
+		x->orphans++;
+		tree_merge(&x->roots, p->kids);
+		p->kids = NULL;
+	}
 	if (write_stats(x, ax, err) || write_all_paths(x, ax, err))
 		return -1;
 	if (!x->profiler_rows && write_profile(x, ax, err))
@@ -627,9 +572,9 @@ static void funcs_free(void *ctx)
 		free(x->fns.s[i]);
 	free(x->fns.s);
 	free(x->fns.ix);
-	for (size_t i = 0; i < x->pend.cap; i++)
-		tree_free(x->pend.v[i].kids);
-	free(x->pend.v);
+	for (struct pend *p = NULL; (p = nt_hmap_next(&x->pend, p));)
+		tree_free(p->kids);
+	nt_hmap_release(&x->pend);
 	tree_free(x->roots);
 	free(x->fs);
 	free(x->prof);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Unit test of the allocation analysis' pieces (its static functions, through #include): the
- * live-object map against a plain array under random inserts and deletes, the lost-window
+ * live-object map (analyze/hmap.c) against a plain array under random inserts and deletes, the lost-window
  * test, the offset stripping and the network-stack rule.
  */
 #include "analyze/alloc.c"
@@ -16,29 +16,30 @@ static int failures;
 		}                                                                       \
 	} while (0)
 
-static void test_omap(void)
+static void test_hmap(void)
 {
 	enum { KEYS = 3000, OPS = 200000 };
 	static int64_t ref[KEYS]; /* 0: absent, else the stored ts */
-	struct omap m = {0};
+	struct nt_hmap m;
 	unsigned seed = 1;
 	size_t live = 0;
 
+	nt_hmap_init(&m, sizeof(struct obj));
 	for (int op = 0; op < OPS; op++) {
 		/* keys that collide in the low bits, to exercise the probing and the shifts */
 		int k = (int)((seed = seed * 1103515245u + 12345u) >> 8) % KEYS;
 		uint64_t key = 0xffff888100000000ULL + (uint64_t)k * 4096;
-		struct obj *o = omap_find(&m, key);
+		struct obj *o = nt_hmap_find(&m, key);
 
 		CHECK(!o == !ref[k]);
 		if (o && ref[k])
 			CHECK(o->ts == ref[k]);
 		if (o) {
-			omap_del(&m, o);
+			nt_hmap_del(&m, o);
 			ref[k] = 0;
 			live--;
 		} else {
-			o = omap_add(&m, key);
+			o = nt_hmap_add(&m, key);
 			CHECK(o != NULL);
 			if (!o)
 				break;
@@ -49,10 +50,10 @@ static void test_omap(void)
 		CHECK(m.n == live);
 	}
 	for (int k = 0; k < KEYS; k++) {
-		struct obj *o = omap_find(&m, 0xffff888100000000ULL + (uint64_t)k * 4096);
+		struct obj *o = nt_hmap_find(&m, 0xffff888100000000ULL + (uint64_t)k * 4096);
 		CHECK(!o == !ref[k]);
 	}
-	free(m.v);
+	nt_hmap_release(&m);
 }
 
 static void test_lossy(void)
@@ -109,7 +110,7 @@ static void test_names(void)
 
 int main(void)
 {
-	test_omap();
+	test_hmap();
 	test_lossy();
 	test_names();
 	if (failures) {
