@@ -41,6 +41,17 @@ static int fill(struct nt_table *t, sqlite3 *db, const char *sql, const struct n
 	return 0;
 }
 
+/* A bar chart's bars from @sql: (label, value) rows. */
+static void bars(sqlite3 *db, const struct nt_report_filter *f, struct nt_plot *p, const char *sql)
+{
+	sqlite3_stmt *st = query(db, sql, f);
+
+	while (p && st && sqlite3_step(st) == SQLITE_ROW)
+		nt_plot_bar(p, (const char *)sqlite3_column_text(st, 0),
+			    sqlite3_column_double(st, 1));
+	sqlite3_finalize(st);
+}
+
 /* ---- capture summary ---- */
 
 static int capture(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
@@ -92,14 +103,9 @@ static int capture(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc 
 		 f, err))
 		return -1;
 	p = nt_plot_new(NT_PLOT_BARS, "event-classes", "Events per class (top 20)", "events", "");
-	st = query(db,
-		   "SELECT name, sum(events) FROM event_counts WHERE ?1 = 0 OR trace_id = ?1 "
-		   "GROUP BY name ORDER BY 2 DESC LIMIT 20",
-		   f);
-	while (p && st && sqlite3_step(st) == SQLITE_ROW)
-		nt_plot_bar(p, (const char *)sqlite3_column_text(st, 0),
-			    sqlite3_column_double(st, 1));
-	sqlite3_finalize(st);
+	bars(db, f, p,
+	     "SELECT name, sum(events) FROM event_counts WHERE ?1 = 0 OR trace_id = ?1 "
+	     "GROUP BY name ORDER BY 2 DESC LIMIT 20");
 	nt_section_plot(s, p);
 	return 0;
 }
@@ -507,7 +513,6 @@ static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 					    "frees", "outstanding", NULL};
 	struct nt_section *s;
 	struct nt_plot *p;
-	sqlite3_stmt *st;
 
 	if (!nt_report_table_exists(db, "alloc_sites"))
 		return 0;
@@ -543,26 +548,15 @@ static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 		return -1;
 	p = nt_plot_new(NT_PLOT_BARS, "alloc-sites", "Top call sites by bytes allocated",
 			"bytes allocated", "");
-	st = query(
-		db,
-		"SELECT call_site, sum(bytes_alloc) FROM alloc_sites WHERE ?1 = 0 OR trace_id = ?1 "
-		"GROUP BY call_site ORDER BY 2 DESC LIMIT 20",
-		f);
-	while (p && st && sqlite3_step(st) == SQLITE_ROW)
-		nt_plot_bar(p, (const char *)sqlite3_column_text(st, 0),
-			    sqlite3_column_double(st, 1));
-	sqlite3_finalize(st);
+	bars(db, f, p,
+	     "SELECT call_site, sum(bytes_alloc) FROM alloc_sites WHERE ?1 = 0 OR trace_id = ?1 "
+	     "GROUP BY call_site ORDER BY 2 DESC LIMIT 20");
 	nt_section_plot(s, p);
 	p = nt_plot_new(NT_PLOT_BARS, "alloc-waste", "Top call sites by wasted bytes",
 			"bytes wasted", "");
-	st = query(db,
-		   "SELECT call_site, sum(waste) FROM alloc_sites WHERE (?1 = 0 OR trace_id = ?1) "
-		   "GROUP BY call_site HAVING sum(waste) > 0 ORDER BY 2 DESC LIMIT 20",
-		   f);
-	while (p && st && sqlite3_step(st) == SQLITE_ROW)
-		nt_plot_bar(p, (const char *)sqlite3_column_text(st, 0),
-			    sqlite3_column_double(st, 1));
-	sqlite3_finalize(st);
+	bars(db, f, p,
+	     "SELECT call_site, sum(waste) FROM alloc_sites WHERE (?1 = 0 OR trace_id = ?1) "
+	     "GROUP BY call_site HAVING sum(waste) > 0 ORDER BY 2 DESC LIMIT 20");
 	nt_section_plot(s, p);
 	return 0;
 }
