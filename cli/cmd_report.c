@@ -29,6 +29,7 @@ const struct cli_opt report_opts[] = {
 	{"gnuplot", OPT_GNUPLOT, "DIR",
 	 "write a gnuplot script and data file per plot (gnuplot X.gp makes png, svg, pdf)"},
 	{"csv", OPT_CSV, "DIR", "write every report table as DIR/TABLE.csv"},
+	{"quiet", 'q', NULL, "no progress bar"},
 	{"trace", 't', "ID", "only this trace"},
 	{"cpu", OPT_CPU, "N", "only events on this cpu"},
 	{"pid", OPT_PID, "PID", "only this task (sections about tasks)"},
@@ -96,7 +97,7 @@ int cmd_report(int argc, char **argv)
 	struct nt_report_filter f;
 	struct nt_store *s = NULL;
 	struct nt_err *err = NULL;
-	bool json = false;
+	bool json = false, quiet = false;
 	const char *html = NULL, *gp = NULL, *csv = NULL;
 	char *arg, *end;
 	int c, r;
@@ -106,6 +107,9 @@ int cmd_report(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 'q':
+			quiet = true;
 			break;
 		case OPT_HTML:
 			html = arg;
@@ -154,6 +158,7 @@ int cmd_report(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage("report", "give exactly one database");
+	cli_progress_init(quiet);
 	if (nt_store_open(argv[optind], false, &s, &err))
 		return cli_fail(err);
 	if (html || gp || csv)

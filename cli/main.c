@@ -32,8 +32,8 @@ static const struct cli_cmd commands[] = {
 	 "rebuild what happened (IRQ/softirq timing, skb lifecycles, ...) from stored events",
 	 analyze_opts, NULL},
 	{"report", cmd_report, "[options] DB",
-	 "text tables or JSON: IRQ/softirq timing, NAPI, skb lifecycles, drops, allocations, "
-	 "functions",
+	 "text, JSON, HTML, gnuplot or CSV: skb lifecycles and drops, IRQ/softirq timing, NAPI, "
+	 "allocations, functions",
 	 report_opts, NULL},
 	{"compare", cmd_compare, "[-t A,B] [--html FILE] DB_A [DB_B]",
 	 "two runs side by side: stage latencies, drops, softirqs, IRQs, allocations", compare_opts,

@@ -2,6 +2,7 @@
 /* Building the report document: one function per section, each reading only the database. */
 #include "doc.h"
 #include "report_int.h"
+#include "../core/progress.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -663,11 +664,19 @@ static int funcs(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 int nt_doc_build(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		 struct nt_err **err)
 {
+	static int (*const section[])(sqlite3 *, const struct nt_report_filter *, struct nt_doc *,
+				      struct nt_err **) = {capture, skb, interrupts, alloc, funcs};
+	const size_t n = sizeof(section) / sizeof(section[0]);
+
 	memset(d, 0, sizeof(*d));
-	if (capture(db, f, d, err) || skb(db, f, d, err) || interrupts(db, f, d, err) ||
-	    alloc(db, f, d, err) || funcs(db, f, d, err)) {
-		nt_doc_free(d);
-		return -1;
+	for (size_t i = 0; i < n; i++) {
+		nt_progress("reporting", i, n, 0);
+		if (section[i](db, f, d, err)) {
+			nt_progress("reporting", i, n, 1);
+			nt_doc_free(d);
+			return -1;
+		}
 	}
+	nt_progress("reporting", n, n, 1);
 	return 0;
 }
