@@ -8,14 +8,15 @@
 
 #include "cli.h"
 #include "../collect/ftrace.h"
+#include "../collect/perf_rec.h"
 #include "../parse/reader.h"
 
-enum { OPT_CLOCK = 256, OPT_GRAPH, OPT_NOTRACE, OPT_DEPTH, OPT_PROFILE };
+enum { OPT_CLOCK = 256, OPT_GRAPH, OPT_NOTRACE, OPT_DEPTH, OPT_PROFILE, OPT_BACKEND, OPT_PROFCPU };
 
 const struct cli_opt record_opts[] = {
 	{"event", 'e', "SYS[:EV]",
 	 "trace these events (repeatable; globs allowed); default: the network preset"},
-	{"output", 'o', "FILE", "the trace.dat to write (default: trace.dat)"},
+	{"output", 'o', "FILE", "the trace.dat to write (default: trace.dat; perf.data with perf)"},
 	{"buffer", 'b', "KB", "ring buffer per cpu in KB (default 8192)"},
 	{"duration", 'd', "S", "stop after S seconds"},
 	{"clock", OPT_CLOCK, "NAME",
@@ -28,6 +29,10 @@ const struct cli_opt record_opts[] = {
 	 "with --graph: at most N levels of calls (max_graph_depth)"},
 	{"profile", OPT_PROFILE, "FUNC[,FUNC...]",
 	 "the function profiler over these functions ('*': all); table in FILE.trace_stat"},
+	{"backend", OPT_BACKEND, "ftrace|perf",
+	 "ftrace (default: trace.dat) or perf (perf record -a: perf.data; docs/PERF.md)"},
+	{"profile-cpu", OPT_PROFCPU, "HZ",
+	 "with --backend perf: also sample cpu-clock at HZ with kernel call stacks"},
 	{"quiet", 'q', NULL, "no progress or summary lines"},
 	{NULL, 0, NULL, NULL},
 };
@@ -50,7 +55,10 @@ const char record_details[] =
 	"top level every file touched) are saved and put back afterwards, also by the next run\n"
 	"after a kill -9. --profile needs CONFIG_FUNCTION_PROFILER, which Debian's kernels lack:\n"
 	"there, --graph gives the same table. Kernels without function_graph: use\n"
-	"'nettrail vm record'.\n";
+	"'nettrail vm record'.\n"
+	"\n--backend perf: perf record -a (Debian's perf in PATH) over the same events, writing a\n"
+	"perf.data; -b sets perf's per-cpu buffer (default 16384 KB), --clock mono (default),\n"
+	"mono_raw, boot, tai or local; lost samples are counted from the file (exit code 5).\n";
 
 struct strv {
 	const char **v;
@@ -89,7 +97,8 @@ int cmd_record(int argc, char **argv)
 	struct nt_err *err = NULL;
 	const char **events = NULL;
 	struct strv graph = {0}, notrace = {0}, prof = {0};
-	bool quiet = false;
+	bool quiet = false, perf = false, output_set = false;
+	unsigned profile_hz = 0;
 	char *arg, *end;
 	int c, code;
 
@@ -105,6 +114,7 @@ int cmd_record(int argc, char **argv)
 		}
 		case 'o':
 			o.output = arg;
+			output_set = true;
 			break;
 		case 'b': {
 			long v = strtol(arg, &end, 10);
@@ -150,6 +160,27 @@ int cmd_record(int argc, char **argv)
 			o.graph_depth = (int)v;
 			break;
 		}
+		case OPT_BACKEND:
+			if (strcmp(arg, "ftrace") && strcmp(arg, "perf")) {
+				record_free(events, &graph, &notrace, &prof, 0);
+				return cli_usage("record",
+						 "--backend wants ftrace or perf, not '%s'", arg);
+			}
+			perf = !strcmp(arg, "perf");
+			break;
+		case OPT_PROFCPU: {
+			long v = strtol(arg, &end, 10);
+			if (*end || v < 1 || v > 100000) {
+				record_free(events, &graph, &notrace, &prof, 0);
+				return cli_usage(
+					"record",
+					"--profile-cpu wants a frequency in Hz (1 to 100000), "
+					"not '%s'",
+					arg);
+			}
+			profile_hz = (unsigned)v;
+			break;
+		}
 		case 'q':
 			quiet = true;
 			break;
@@ -164,6 +195,12 @@ int cmd_record(int argc, char **argv)
 		record_free(events, &graph, &notrace, &prof, 0);
 		return cli_usage("record", "--notrace and --graph-depth go with --graph FUNC");
 	}
+	if (profile_hz && !perf) {
+		record_free(events, &graph, &notrace, &prof, 0);
+		return cli_usage("record", "--profile-cpu goes with --backend perf");
+	}
+	if (perf && !output_set)
+		o.output = "perf.data";
 	o.events = events;
 	o.graph = graph.v;
 	o.ngraph = graph.n;
@@ -177,7 +214,7 @@ int cmd_record(int argc, char **argv)
 	cli_catch_signals();
 	if (!quiet && !o.argv && o.duration <= 0)
 		fprintf(stderr, "recording; press Ctrl-C to stop\n");
-	if (nt_ftrace_record(&o, &r, &err)) {
+	if (perf ? nt_perf_record(&o, profile_hz, &r, &err) : nt_ftrace_record(&o, &r, &err)) {
 		record_free(events, &graph, &notrace, &prof, 0);
 		return cli_fail(err);
 	}
@@ -206,7 +243,8 @@ int cmd_record(int argc, char **argv)
 		for (int i = 0; i < r.ncpus; i++)
 			if (r.lost[i])
 				fprintf(stderr, " cpu%d %llu", i, (unsigned long long)r.lost[i]);
-		fprintf(stderr, "\nhint: use a bigger buffer (-b KB) or fewer events (-e)\n");
+		fprintf(stderr, "%s\nhint: use a bigger buffer (-b KB) or fewer events (-e)\n",
+			perf ? " (perf lost samples; counted from the perf.data)" : "");
 		code = NT_EXIT_LOST;
 	} else if (!quiet) {
 		fprintf(stderr, "no events lost\n");

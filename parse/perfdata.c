@@ -70,9 +70,12 @@ struct perf {
 	/* what the file itself says */
 	bool swap, trailer, cpu_known, cpu_mixed, compressed, truncated;
 	uint64_t sample_type, nattrs, records;
-	struct lost *lost;
+	struct lost *lost; /* owned: PERF_RECORD_LOST windows (after settle_lost(): all) */
 	size_t nlost;
 	uint64_t lost_total;
+	struct lost *lost_samples; /* owned: PERF_RECORD_LOST_SAMPLES windows, until settled */
+	size_t nlost_samples;
+	uint64_t lost_samples_total;
 	bool lost_sent;
 };
 
@@ -184,23 +187,54 @@ static void trailer_time(const struct perf *p, const unsigned char *r, uint32_t 
 		*cpu = (int32_t)rd32(p, r + at);
 }
 
-static int add_lost(struct perf *p, int32_t cpu, uint64_t count, uint64_t from, uint64_t to)
+static int add_window(struct lost **list, size_t *n, uint64_t *total, int32_t cpu, uint64_t count,
+		      uint64_t from, uint64_t to)
 {
 	struct lost *l;
 
-	p->lost_total += count;
-	if (p->nlost >= MAX_LOST) { /* fold the rest into the last window */
-		l = &p->lost[p->nlost - 1];
+	*total += count;
+	if (*n >= MAX_LOST) { /* fold the rest into the last window */
+		l = &(*list)[*n - 1];
 		l->count += (int64_t)count;
 		l->to = to > l->to ? to : l->to;
 		return 0;
 	}
-	l = realloc(p->lost, (p->nlost + 1) * sizeof(*l));
+	l = realloc(*list, (*n + 1) * sizeof(*l));
 	if (!l)
 		return -1;
-	p->lost = l;
-	l[p->nlost++] = (struct lost){.cpu = cpu, .count = (int64_t)count, .from = from, .to = to};
+	*list = l;
+	l[(*n)++] = (struct lost){.cpu = cpu, .count = (int64_t)count, .from = from, .to = to};
 	return 0;
+}
+
+/*
+ * Lost samples: perf writes PERF_RECORD_LOST when its ring buffer overflowed and, at the end,
+ * PERF_RECORD_LOST_SAMPLES per event repeating the same loss (perf 6.1). Count the latter
+ * only in files that have no PERF_RECORD_LOST at all.
+ */
+static int add_lost(struct perf *p, uint32_t type, int32_t cpu, uint64_t count, uint64_t from,
+		    uint64_t to)
+{
+	if (type == PERF_RECORD_LOST)
+		return add_window(&p->lost, &p->nlost, &p->lost_total, cpu, count, from, to);
+	return add_window(&p->lost_samples, &p->nlost_samples, &p->lost_samples_total, cpu, count,
+			  from, to);
+}
+
+/* After the walk: the LOST_SAMPLES windows stand in only where no LOST record was seen. */
+static void settle_lost(struct perf *p)
+{
+	if (p->nlost || !p->nlost_samples) {
+		free(p->lost_samples);
+	} else {
+		free(p->lost);
+		p->lost = p->lost_samples;
+		p->nlost = p->nlost_samples;
+		p->lost_total = p->lost_samples_total;
+	}
+	p->lost_samples = NULL;
+	p->nlost_samples = 0;
+	p->lost_samples_total = 0;
 }
 
 /* Walk the records of [at, end): attributes (pipe mode), samples' times, lost records. */
@@ -233,7 +267,7 @@ static int walk(struct perf *p, const unsigned char *m, uint64_t at, uint64_t en
 			if (size < off + 8)
 				break;
 			trailer_time(p, r, size, &ts, &cpu);
-			if (add_lost(p, p->cpu_known ? cpu : -1, rd64(p, r + off),
+			if (add_lost(p, type, p->cpu_known ? cpu : -1, rd64(p, r + off),
 				     ts ? (last_ts < ts ? last_ts : ts) : last_ts,
 				     ts ? ts : last_ts))
 				return -1;
@@ -292,6 +326,7 @@ static int scan(struct perf *p, struct nt_err **err)
 	hsize = rd64(p, m + 8);
 	if (hsize == PIPE_HEADER_SIZE) {
 		ret = walk(p, m, PIPE_HEADER_SIZE, size);
+		settle_lost(p);
 	} else if (size < HEADER_SIZE) {
 		ret = nt_err_set(
 			err,
@@ -322,6 +357,7 @@ static int scan(struct perf *p, struct nt_err **err)
 				dsize = size - doff;
 			}
 			ret = walk(p, m, doff, doff + dsize);
+			settle_lost(p);
 		}
 	}
 	munmap(m, size);
@@ -591,6 +627,7 @@ static void pd_close(void *state)
 			;
 	}
 	free(p->lost);
+	free(p->lost_samples);
 	free(p->path);
 	free(p);
 }

@@ -1,0 +1,755 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nettrail record, perf backend: `perf record -a` started with events disabled, enabled through
+ * its --control pipe before the command is let go, stopped with SIGINT (perf writes its header
+ * only on a clean exit), lost samples counted from the finished file.
+ */
+#include "perf_rec.h"
+#include "../parse/reader.h"
+
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PERF_RECORD_LOST	 2
+#define PERF_RECORD_LOST_SAMPLES 13
+#define S_TID			 (1ull << 1)
+#define S_TIME			 (1ull << 2)
+#define S_ID			 (1ull << 6)
+#define S_CPU			 (1ull << 7)
+#define S_STREAM_ID		 (1ull << 9)
+#define S_IDENTIFIER		 (1ull << 16)
+#define ATTR_SAMPLE_ID_ALL	 (1ull << 18)
+#define STOP_TIMEOUT_S		 60.0
+#define START_TIMEOUT_S		 120.0
+
+struct prec {
+	const struct nt_record_opts *o;
+	unsigned hz;
+	char **ev; /* owned: "system:event" */
+	int nev;
+	char *tmp;  /* owned: perf's output until it is complete */
+	char *log;  /* owned: perf's stdout and stderr */
+	pid_t perf; /* -1 once reaped */
+	int perf_status;
+	pid_t child; /* the command */
+	int child_status;
+	bool child_done;
+	int ctl[2], ack[2];
+	struct nt_err *err;
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ---- events: the ftrace backend's vocabulary, expanded against tracefs ---- */
+
+static int is_dir(const struct dirent *d)
+{
+	return d->d_name[0] != '.' && d->d_type == DT_DIR;
+}
+
+static int ev_add(struct prec *p, const char *sys, const char *ev)
+{
+	char **x, *s;
+
+	for (int i = 0; i < p->nev; i++) {
+		size_t n = strlen(sys);
+		if (!strncmp(p->ev[i], sys, n) && p->ev[i][n] == ':' &&
+		    !strcmp(p->ev[i] + n + 1, ev))
+			return 0;
+	}
+	if (asprintf(&s, "%s:%s", sys, ev) < 0)
+		return -1;
+	x = realloc(p->ev, (size_t)(p->nev + 1) * sizeof(*x));
+	if (!x) {
+		free(s);
+		return -1;
+	}
+	p->ev = x;
+	p->ev[p->nev++] = s;
+	return 0;
+}
+
+/* Add every tracepoint matching "system[:event]" (globs); returns how many, -1 on OOM. */
+static int add_spec(struct prec *p, const char *dir, const char *spec)
+{
+	char sys[256], ev[256], path[4096];
+	const char *colon = strchr(spec, ':');
+	struct dirent **sl = NULL, **el;
+	int ns, added = 0;
+
+	snprintf(sys, sizeof(sys), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
+	snprintf(ev, sizeof(ev), "%s", colon && colon[1] ? colon + 1 : "*");
+	snprintf(path, sizeof(path), "%s/events", dir);
+	ns = scandir(path, &sl, is_dir, alphasort);
+	for (int i = 0; i < ns; i++) {
+		int ne;
+
+		if (strcmp(sl[i]->d_name, "ftrace") && !fnmatch(sys, sl[i]->d_name, 0)) {
+			snprintf(path, sizeof(path), "%s/events/%s", dir, sl[i]->d_name);
+			el = NULL;
+			ne = scandir(path, &el, is_dir, alphasort);
+			for (int j = 0; j < ne; j++) {
+				if (added >= 0 && !fnmatch(ev, el[j]->d_name, 0))
+					added = ev_add(p, sl[i]->d_name, el[j]->d_name) ? -1
+											: added + 1;
+				free(el[j]);
+			}
+			free(el);
+		}
+		free(sl[i]);
+	}
+	free(sl);
+	return added;
+}
+
+static const char *tracefs_dir(void)
+{
+	if (!access("/sys/kernel/tracing/events", R_OK))
+		return "/sys/kernel/tracing";
+	if (!access("/sys/kernel/debug/tracing/events", R_OK))
+		return "/sys/kernel/debug/tracing";
+	return NULL;
+}
+
+static int resolve_events(struct prec *p)
+{
+	const char *dir = tracefs_dir();
+	const char *const *list = p->o->events ? p->o->events : nt_record_preset;
+	int n = p->o->events ? p->o->nevents : -1;
+
+	if (!dir) {
+		p->err = nt_err_new(NT_E_FAIL, "tracefs is not mounted");
+		nt_err_hint(p->err, "mount it with: mount -t tracefs nodev /sys/kernel/tracing");
+		return -1;
+	}
+	for (int i = 0; n < 0 ? list[i] != NULL : i < n; i++) {
+		int got = add_spec(p, dir, list[i]);
+		if (got < 0) {
+			p->err = nt_err_new(NT_E_FAIL, "out of memory");
+			return -1;
+		}
+		if (!got && p->o->events) {
+			p->err = nt_err_new(
+				NT_E_INPUT,
+				"unknown event '%s': this kernel has no such tracepoint", list[i]);
+			nt_err_hint(p->err,
+				    "the events are listed under %s/events (SYSTEM or "
+				    "SYSTEM:EVENT; globs allowed)",
+				    dir);
+			return -1;
+		}
+	}
+	if (!p->nev) {
+		p->err = nt_err_new(NT_E_INPUT, "none of the preset events exists on this kernel");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- perf itself ---- */
+
+/* "perf version 6.1.192" → 0 when at least the version we need. */
+static int check_perf(struct prec *p)
+{
+	FILE *f = popen("perf version 2>&1", "re");
+	char line[512] = "";
+	int maj = 0, min = 0, st;
+
+	if (f && !fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	st = f ? pclose(f) : -1;
+	line[strcspn(line, "\n")] = '\0';
+	if (st != 0 || sscanf(line, "perf version %d.%d", &maj, &min) != 2) {
+		p->err = nt_err_new(NT_E_FAIL, "cannot run perf%s%s%s", *line ? " ('" : "", line,
+				    *line ? "')" : "");
+		nt_err_hint(p->err, "install linux-perf (Debian's perf, for the running kernel)");
+		return -1;
+	}
+	if (maj < NT_PERF_MIN_MAJOR || (maj == NT_PERF_MIN_MAJOR && min < NT_PERF_MIN_MINOR)) {
+		p->err = nt_err_new(
+			NT_E_FAIL,
+			"perf %d.%d is too old: --backend perf needs perf %d.%d or newer "
+			"(--control, -D -1)",
+			maj, min, NT_PERF_MIN_MAJOR, NT_PERF_MIN_MINOR);
+		nt_err_hint(p->err, "install a newer linux-perf, or use --backend ftrace");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *clock_id(const char *clock, struct nt_err **err)
+{
+	static const char *const map[][2] = {
+		{"mono", "CLOCK_MONOTONIC"},
+		{"mono_raw", "CLOCK_MONOTONIC_RAW"},
+		{"boot", "CLOCK_BOOTTIME"},
+		{"tai", "CLOCK_TAI"},
+		{"local", ""},
+	};
+
+	if (!clock)
+		clock = "mono";
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(clock, map[i][0]))
+			return map[i][1];
+	*err = nt_err_new(NT_E_INPUT, "clock '%s' cannot be used with --backend perf", clock);
+	nt_err_hint(*err, "use mono (default), mono_raw, boot, tai or local (perf's own clock)");
+	return NULL;
+}
+
+/* perf's -m: pages per cpu, a power of two. */
+static unsigned mmap_pages(unsigned kb)
+{
+	unsigned long want = (unsigned long)(kb ? kb : NT_PERF_DEFAULT_BUFFER_KB) * 1024 /
+			     (unsigned long)sysconf(_SC_PAGESIZE);
+	unsigned pages = 1;
+
+	while (pages < want && pages < (1u << 30))
+		pages <<= 1;
+	return pages;
+}
+
+/* The perf command line (owned array of owned strings, NULL-terminated). */
+static char **perf_argv(struct prec *p, const char *clk)
+{
+	char **a = calloc((size_t)p->nev * 2 + 32, sizeof(*a));
+	int n = 0;
+
+	if (!a)
+		return NULL;
+	a[n++] = strdup("perf");
+	a[n++] = strdup("record");
+	a[n++] = strdup("-a");
+	a[n++] = strdup("-o");
+	a[n++] = strdup(p->tmp);
+	a[n++] = strdup("-m");
+	if (asprintf(&a[n++], "%u", mmap_pages(p->o->buffer_kb)) < 0)
+		a[n - 1] = NULL;
+	if (*clk) {
+		a[n++] = strdup("-k");
+		a[n++] = strdup(clk);
+	}
+	a[n++] = strdup("-D");
+	a[n++] = strdup("-1");
+	if (asprintf(&a[n++], "--control=fd:%d,%d", p->ctl[0], p->ack[1]) < 0)
+		a[n - 1] = NULL;
+	for (int i = 0; i < p->nev; i++) {
+		a[n++] = strdup("-e");
+		a[n++] = strdup(p->ev[i]);
+	}
+	if (p->hz) {
+		a[n++] = strdup("-e");
+		if (asprintf(&a[n++], "cpu-clock/freq=%u,call-graph=fp,name=cpu-clock/k", p->hz) <
+		    0)
+			a[n - 1] = NULL;
+		a[n++] = strdup("--kernel-callchains");
+	}
+	for (int i = 0; i < n; i++)
+		if (!a[i]) {
+			for (int j = 0; j < n; j++)
+				free(a[j]);
+			free(a);
+			return NULL;
+		}
+	return a;
+}
+
+static void argv_free(char **a)
+{
+	for (int i = 0; a && a[i]; i++)
+		free(a[i]);
+	free(a);
+}
+
+/* perf's last non-empty log line, for error messages (static buffer). */
+static const char *log_tail(const struct prec *p)
+{
+	static char last[512];
+	char line[512];
+	FILE *f = fopen(p->log, "re");
+
+	last[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (*line)
+			snprintf(last, sizeof(last), "%s", line);
+	}
+	if (f)
+		fclose(f);
+	return *last ? last : "no message";
+}
+
+static int start_perf(struct prec *p, const char *clk)
+{
+	char **a;
+	int st[2];
+	int e = 0;
+
+	if (pipe2(p->ctl, O_CLOEXEC) || pipe2(p->ack, O_CLOEXEC) || pipe2(st, O_CLOEXEC)) {
+		p->err = nt_err_errno(NT_E_FAIL, errno, "cannot start perf");
+		return -1;
+	}
+	a = perf_argv(p, clk);
+	if (!a) {
+		close(st[0]);
+		close(st[1]);
+		p->err = nt_err_new(NT_E_FAIL, "out of memory");
+		return -1;
+	}
+	fflush(NULL);
+	p->perf = fork();
+	if (p->perf == 0) {
+		int fd = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		pid_t parent = getppid();
+
+		setpgid(0, 0); /* the terminal's Ctrl-C is ours to pass on, after the command */
+		prctl(PR_SET_PDEATHSIG, SIGINT);
+		if (getppid() != parent)
+			_exit(126);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		/* the control pipe ends perf uses survive exec */
+		fcntl(p->ctl[0], F_SETFD, 0);
+		fcntl(p->ack[1], F_SETFD, 0);
+		execvp(a[0], a);
+		e = errno;
+		if (write(st[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	argv_free(a);
+	close(st[1]);
+	if (p->perf < 0) {
+		close(st[0]);
+		p->err = nt_err_errno(NT_E_FAIL, errno, "cannot start perf");
+		return -1;
+	}
+	close(p->ctl[0]);
+	close(p->ack[1]);
+	p->ctl[0] = p->ack[1] = -1;
+	if (read(st[0], &e, sizeof(e)) == sizeof(e)) {
+		close(st[0]);
+		waitpid(p->perf, NULL, 0);
+		p->perf = -1;
+		p->err = nt_err_errno(NT_E_FAIL, e, "cannot run perf");
+		nt_err_hint(p->err, "install linux-perf");
+		return -1;
+	}
+	close(st[0]);
+	return 0;
+}
+
+/* Wait for perf to exit (@timeout seconds); true when it did. */
+static bool perf_wait(struct prec *p, double timeout)
+{
+	double t0 = now_s();
+
+	while (p->perf > 0) {
+		pid_t r = waitpid(p->perf, &p->perf_status, WNOHANG);
+		if (r == p->perf || (r < 0 && errno == ECHILD)) {
+			p->perf = -1;
+			return true;
+		}
+		if (now_s() - t0 > timeout)
+			return false;
+		poll(NULL, 0, 20);
+	}
+	return true;
+}
+
+/* Enable the events and wait for perf's "ack": from then on, everything is recorded. */
+static int enable_perf(struct prec *p)
+{
+	double t0 = now_s();
+	char buf[64];
+	size_t got = 0;
+
+	if (write(p->ctl[1], "enable\n", 7) != 7) {
+		p->err = nt_err_errno(NT_E_FAIL, errno, "cannot enable perf's events");
+		return -1;
+	}
+	while (got < 4 || memcmp(buf, "ack\n", 4)) {
+		struct pollfd pfd = {.fd = p->ack[0], .events = POLLIN};
+		ssize_t n;
+
+		if (nt_interrupted) {
+			p->err = nt_err_new(NT_E_INTR, "interrupted while perf was starting");
+			return -1;
+		}
+		if (now_s() - t0 > START_TIMEOUT_S) {
+			p->err = nt_err_new(NT_E_FAIL, "perf did not start within %.0f s: %s",
+					    START_TIMEOUT_S, log_tail(p));
+			return -1;
+		}
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		n = read(p->ack[0], buf + got, sizeof(buf) - got);
+		if (n <= 0) {
+			perf_wait(p, 5);
+			p->err = nt_err_new(NT_E_FAIL, "perf record failed: %s", log_tail(p));
+			return -1;
+		}
+		got += (size_t)n;
+		if (got >= sizeof(buf))
+			got = 0;
+	}
+	return 0;
+}
+
+/* SIGINT, as Ctrl-C would: perf writes its header and exits. */
+static int stop_perf(struct prec *p)
+{
+	if (p->perf <= 0)
+		return 0;
+	kill(p->perf, SIGINT);
+	if (perf_wait(p, STOP_TIMEOUT_S))
+		return 0;
+	kill(p->perf, SIGKILL);
+	perf_wait(p, 10);
+	if (!p->err)
+		p->err = nt_err_new(NT_E_FAIL, "perf did not stop within %.0f s after SIGINT",
+				    STOP_TIMEOUT_S);
+	return -1;
+}
+
+/* ---- the command (as in the ftrace backend: behind a gate) ---- */
+
+static int start_child(struct prec *p, int gate[2], int status[2])
+{
+	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0) {
+		p->err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", p->o->argv[0]);
+		return -1;
+	}
+	fflush(NULL);
+	p->child = fork();
+	if (p->child < 0) {
+		p->err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", p->o->argv[0]);
+		return -1;
+	}
+	if (p->child == 0) {
+		char go;
+		int e;
+
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		close(gate[1]);
+		close(status[0]);
+		if (read(gate[0], &go, 1) != 1)
+			_exit(126);
+		execvp(p->o->argv[0], p->o->argv);
+		e = errno;
+		if (write(status[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(gate[0]);
+	close(status[1]);
+	gate[0] = status[1] = -1;
+	return 0;
+}
+
+static void reap(struct prec *p, bool wait)
+{
+	if (p->child > 0 && !p->child_done &&
+	    waitpid(p->child, &p->child_status, wait ? 0 : WNOHANG) == p->child)
+		p->child_done = true;
+}
+
+static int release_child(struct prec *p, int gate[2], int status[2])
+{
+	int e = 0;
+
+	if (write(gate[1], "g", 1) != 1) {
+		p->err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", p->o->argv[0]);
+		return -1;
+	}
+	close(gate[1]);
+	gate[1] = -1;
+	if (read(status[0], &e, sizeof(e)) == sizeof(e)) {
+		reap(p, true);
+		p->err = nt_err_errno(NT_E_INPUT, e, "cannot run '%s'", p->o->argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- lost samples, from the file ---- */
+
+struct lost_acc {
+	uint64_t total[2]; /* [0] PERF_RECORD_LOST, [1] PERF_RECORD_LOST_SAMPLES */
+	uint64_t *cpu[2];  /* per cpu, each ncpus long */
+	int ncpus;
+};
+
+/* The cpu in a non-sample record's sample_id trailer, or -1. */
+static int trailer_cpu(const unsigned char *r, uint32_t size, uint64_t st)
+{
+	unsigned before = !!(st & S_TID) + !!(st & S_TIME) + !!(st & S_ID) + !!(st & S_STREAM_ID);
+	unsigned k = before + 1 + !!(st & S_IDENTIFIER);
+	uint32_t c;
+
+	if (!(st & S_CPU) || k * 8u + 8u > size)
+		return -1;
+	memcpy(&c, r + size - k * 8u + before * 8u, 4);
+	return (int)c;
+}
+
+static int lost_scan(const unsigned char *m, uint64_t off, uint64_t size, uint64_t st, bool trailer,
+		     struct lost_acc *acc)
+{
+	uint64_t at = off, end = off + size;
+
+	while (at + 8 <= end) {
+		const unsigned char *r = m + at;
+		uint32_t type;
+		uint16_t len;
+		uint64_t n = 0;
+		int t, cpu;
+
+		memcpy(&type, r, 4);
+		memcpy(&len, r + 6, 2);
+		if (len < 8 || at + len > end)
+			return -1;
+		at += len;
+		if (type != PERF_RECORD_LOST && type != PERF_RECORD_LOST_SAMPLES)
+			continue;
+		t = type == PERF_RECORD_LOST_SAMPLES;
+		if (len < (t ? 16 : 24))
+			continue;
+		memcpy(&n, r + (t ? 8 : 16), 8);
+		cpu = trailer ? trailer_cpu(r, len, st) : -1;
+		acc->total[t] += n;
+		if (cpu >= 0 && cpu < acc->ncpus)
+			acc->cpu[t][cpu] += n;
+	}
+	return 0;
+}
+
+int nt_perf_count_lost(const char *path, uint64_t *lost, int ncpus, uint64_t *lost_total,
+		       struct nt_err **err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct lost_acc acc = {.ncpus = ncpus > 0 ? ncpus : 0};
+	unsigned char *m = MAP_FAILED;
+	uint64_t attr_off, data_off, data_size, st = 0, fl = 0;
+	struct stat sb;
+	int ret = -1, t;
+
+	if (fd < 0 || fstat(fd, &sb))
+		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot open '%s'", path));
+	if (sb.st_size >= 104)
+		m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED || memcmp(m, "PERFILE2", 8)) {
+		nt_err_set(err, nt_err_new(NT_E_INPUT, "'%s' is not a complete perf.data", path));
+		goto out;
+	}
+	memcpy(&attr_off, m + 24, 8);
+	memcpy(&data_off, m + 40, 8);
+	memcpy(&data_size, m + 48, 8);
+	if (!data_size || !data_off || data_off > (uint64_t)sb.st_size ||
+	    data_size > (uint64_t)sb.st_size - data_off) {
+		nt_err_set(err, nt_err_new(NT_E_INPUT,
+					   "'%s': perf did not finish the file (no data section)",
+					   path));
+		goto out;
+	}
+	if (attr_off + 48 <= (uint64_t)sb.st_size) {
+		memcpy(&st, m + attr_off + 24, 8);
+		memcpy(&fl, m + attr_off + 40, 8);
+	}
+	acc.cpu[0] = calloc((size_t)acc.ncpus + 1, sizeof(uint64_t));
+	acc.cpu[1] = calloc((size_t)acc.ncpus + 1, sizeof(uint64_t));
+	if (!acc.cpu[0] || !acc.cpu[1]) {
+		nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+		goto out;
+	}
+	if (lost_scan(m, data_off, data_size, st, fl & ATTR_SAMPLE_ID_ALL, &acc)) {
+		nt_err_set(err,
+			   nt_err_new(NT_E_INPUT, "'%s': the data section is truncated", path));
+		goto out;
+	}
+	/* perf appends LOST_SAMPLES per event at the end, repeating the LOST records' loss
+	 * (read_format LOST): use them only when there are no LOST records */
+	t = acc.total[0] ? 0 : 1;
+	*lost_total += acc.total[t];
+	for (int c = 0; lost && c < acc.ncpus; c++)
+		lost[c] += acc.cpu[t][c];
+	ret = 0;
+out:
+	free(acc.cpu[0]);
+	free(acc.cpu[1]);
+	if (m != MAP_FAILED)
+		munmap(m, (size_t)sb.st_size);
+	return ret;
+}
+
+/* ---- the whole capture ---- */
+
+static void progress(const struct prec *p, double t0, bool final)
+{
+	struct stat s;
+
+	fprintf(stderr, "\r\033[Krecording with perf: %.1f s, %.1f MB written%s", now_s() - t0,
+		stat(p->tmp, &s) ? 0.0 : (double)s.st_size / 1e6, final ? "\n" : "");
+}
+
+static int check_opts(struct prec *p)
+{
+	if (geteuid() != 0) {
+		p->err = nt_err_new(NT_E_FAIL, "recording needs root: system-wide perf tracepoints "
+					       "can only be recorded by root");
+		nt_err_hint(p->err, "run it as root, e.g. sudo nettrail record ...");
+		return -1;
+	}
+	if (p->o->ngraph || p->o->nprofile_funcs) {
+		p->err = nt_err_new(NT_E_USAGE,
+				    "--graph and --profile need the ftrace backend, not perf");
+		return -1;
+	}
+	return 0;
+}
+
+static int capture(struct prec *p, struct nt_record_result *res, int gate[2], int status[2])
+{
+	const struct nt_record_opts *o = p->o;
+	const char *clk;
+	double t0, last = 0;
+
+	if (check_opts(p) || resolve_events(p) || check_perf(p))
+		return -1;
+	if (!(clk = clock_id(o->clock, &p->err)))
+		return -1;
+	if (asprintf(&p->tmp, "%s.nettrail-tmp", o->output) < 0 ||
+	    asprintf(&p->log, "%s.perf-log.nettrail-tmp", o->output) < 0) {
+		p->err = nt_err_new(NT_E_FAIL, "out of memory");
+		return -1;
+	}
+	if (start_perf(p, clk) || (o->argv && start_child(p, gate, status)) || enable_perf(p))
+		return -1;
+	t0 = now_s();
+	if (o->argv && release_child(p, gate, status))
+		return -1;
+	for (;;) {
+		reap(p, false);
+		if (p->child_done || nt_interrupted ||
+		    (o->duration > 0 && now_s() - t0 >= o->duration))
+			break;
+		if (p->perf > 0 && waitpid(p->perf, &p->perf_status, WNOHANG) == p->perf) {
+			p->perf = -1;
+			p->err =
+				nt_err_new(NT_E_FAIL, "perf record stopped early: %s", log_tail(p));
+			return -1;
+		}
+		if (o->progress && now_s() - last > 0.5) {
+			progress(p, t0, false);
+			last = now_s();
+		}
+		poll(NULL, 0, 50);
+	}
+	res->stopped_by_signal = nt_interrupted;
+	if (stop_perf(p))
+		return -1;
+	if (o->progress)
+		progress(p, t0, true);
+	if (!(WIFEXITED(p->perf_status) && !WEXITSTATUS(p->perf_status)) &&
+	    !(WIFSIGNALED(p->perf_status) && WTERMSIG(p->perf_status) == SIGINT)) {
+		p->err = nt_err_new(NT_E_FAIL, "perf record failed: %s", log_tail(p));
+		return -1;
+	}
+	return 0;
+}
+
+int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
+		   struct nt_record_result *res, struct nt_err **err)
+{
+	struct prec p = {.o = o, .hz = profile_hz, .perf = -1, .child = -1};
+	int gate[2] = {-1, -1}, status[2] = {-1, -1};
+	struct stat s;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	res->cmd_status = -1;
+	p.ctl[0] = p.ctl[1] = p.ack[0] = p.ack[1] = -1;
+	if (capture(&p, res, gate, status))
+		goto out;
+	if (p.child > 0 && !p.child_done) {
+		kill(p.child, SIGTERM);
+		reap(&p, true);
+	}
+	res->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	res->lost = calloc((size_t)res->ncpus, sizeof(*res->lost));
+	if (!res->lost) {
+		p.err = nt_err_new(NT_E_FAIL, "out of memory");
+		goto out;
+	}
+	if (nt_perf_count_lost(p.tmp, res->lost, res->ncpus, &res->lost_total, &p.err) ||
+	    rename(p.tmp, o->output)) {
+		if (!p.err)
+			p.err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", o->output);
+		goto out;
+	}
+	res->bytes = stat(o->output, &s) ? 0 : (uint64_t)s.st_size;
+	res->nevents = p.nev + (profile_hz ? 1 : 0);
+	res->cmd_status = p.child > 0 ? p.child_status : -1;
+	ret = 0;
+out:
+	if (p.perf > 0)
+		stop_perf(&p);
+	if (p.child > 0 && !p.child_done) {
+		if (gate[1] >= 0) {
+			close(gate[1]);
+			gate[1] = -1;
+		} else {
+			kill(p.child, SIGTERM);
+		}
+		reap(&p, true);
+	}
+	for (int i = 0; i < 2; i++) {
+		int *fds[] = {&gate[i], &status[i], &p.ctl[i], &p.ack[i]};
+		for (int k = 0; k < 4; k++)
+			if (*fds[k] >= 0)
+				close(*fds[k]);
+	}
+	if (p.tmp)
+		unlink(p.tmp);
+	if (p.log)
+		unlink(p.log);
+	free(p.tmp);
+	free(p.log);
+	for (int i = 0; i < p.nev; i++)
+		free(p.ev[i]);
+	free(p.ev);
+	if (ret) {
+		nt_record_result_release(res);
+		nt_err_set(err, p.err ? p.err : nt_err_new(NT_E_FAIL, "recording failed"));
+	} else {
+		nt_err_free(p.err);
+	}
+	return ret;
+}
