@@ -685,6 +685,59 @@ static int capture(struct prec *p, struct nt_record_result *res, int gate[2], in
 	return 0;
 }
 
+/*
+ * Copy /proc/kallsyms to @out.kallsyms (through a temporary file) so the stacks of the
+ * --profile-cpu samples can be symbolised later, on another machine or kernel
+ * (analyze/profile.c). Run as root while the capture's kernel runs, so addresses are real.
+ */
+static int save_kallsyms(const char *out, struct nt_err **err)
+{
+	char *dst = NULL, *tmp = NULL, buf[65536];
+	FILE *in = NULL, *o = NULL;
+	size_t n;
+	int rc = -1;
+
+	if (asprintf(&dst, "%s.kallsyms", out) < 0 ||
+	    asprintf(&tmp, "%s.kallsyms.nettrail-tmp", out) < 0) {
+		nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+		goto out;
+	}
+	in = fopen("/proc/kallsyms", "r");
+	if (!in) {
+		nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot read /proc/kallsyms"));
+		goto out;
+	}
+	o = fopen(tmp, "w");
+	if (!o) {
+		nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", tmp));
+		goto out;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, o) != n)
+			break;
+	if (ferror(in) || fclose(o)) {
+		o = NULL;
+		nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", tmp));
+		goto out;
+	}
+	o = NULL;
+	if (rename(tmp, dst)) {
+		nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", dst));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (o)
+		fclose(o);
+	if (in)
+		fclose(in);
+	if (rc && tmp)
+		unlink(tmp);
+	free(dst);
+	free(tmp);
+	return rc;
+}
+
 int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
 		   struct nt_record_result *res, struct nt_err **err)
 {
@@ -714,6 +767,8 @@ int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
 			p.err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", o->output);
 		goto out;
 	}
+	if (profile_hz && save_kallsyms(o->output, &p.err))
+		goto out;
 	res->bytes = stat(o->output, &s) ? 0 : (uint64_t)s.st_size;
 	res->nevents = p.nev + (profile_hz ? 1 : 0);
 	res->cmd_status = p.child > 0 ? p.child_status : -1;

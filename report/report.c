@@ -375,6 +375,35 @@ static void json_functions(sqlite3 *db, const struct nt_report_filter *f, struct
 	nt_json_end(j);
 }
 
+static void json_profile(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
+{
+	sqlite3_stmt *st =
+		nt_report_table_exists(db, "prof_funcs")
+			? prep1(db,
+				"SELECT function, sum(self), sum(total), max(net) FROM prof_funcs "
+				"WHERE ?1 = 0 OR trace_id = ?1 GROUP BY function ORDER BY 2 DESC, "
+				"3 DESC, 1",
+				f)
+			: NULL;
+
+	nt_json_key(j, "profile");
+	nt_json_array(j);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		nt_json_object(j);
+		nt_json_key_str(j, "function", (const char *)sqlite3_column_text(st, 0));
+		nt_json_key_int(j, "self", sqlite3_column_int64(st, 1));
+		nt_json_key_int(j, "total", sqlite3_column_int64(st, 2));
+		nt_json_key(j, "net");
+		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+			nt_json_str(j, NULL);
+		else
+			nt_json_bool(j, sqlite3_column_int(st, 3) != 0);
+		nt_json_end(j);
+	}
+	sqlite3_finalize(st);
+	nt_json_end(j);
+}
+
 int nt_report_text(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struct nt_err **err)
 {
 	struct nt_doc d;
@@ -449,6 +478,7 @@ int nt_report_json(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struc
 	json_skb(db, f, &j);
 	json_alloc(db, f, &j);
 	json_functions(db, f, &j);
+	json_profile(db, f, &j);
 	nt_json_end(&j);
 	fputc('\n', o);
 	return 0;

@@ -661,11 +661,158 @@ static int funcs(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 	return 0;
 }
 
+/* ---- CPU profile (perf's sampled kernel stacks) ---- */
+
+struct ppath {
+	char **fr; /* frames, outermost first (into buf) */
+	int n;
+	char *buf; /* owned */
+	double samples;
+};
+
+static int ppath_cmp(const void *a, const void *b)
+{
+	const struct ppath *x = a, *y = b;
+
+	for (int i = 0; i < x->n && i < y->n; i++) {
+		int c = strcmp(x->fr[i], y->fr[i]);
+		if (c)
+			return c;
+	}
+	return x->n - y->n;
+}
+
+/* A flame graph from prof_paths: the paths sorted frame by frame are a depth-first walk of the
+ * call tree; a frame's span covers the samples of the paths under it (width = share). */
+static struct nt_plot *prof_flame(sqlite3 *db, const struct nt_report_filter *f)
+{
+	enum { MAXD = 64 };
+	struct nt_plot *p = nt_plot_new(NT_PLOT_FLAME, "cpu-flame-graph",
+					"CPU flame graph (perf samples, width = share of samples)",
+					"share of samples (%)", "");
+	sqlite3_stmt *st = query(db,
+				 "SELECT path, sum(samples) FROM prof_paths WHERE (?1 = 0 OR "
+				 "trace_id = ?1) GROUP BY path",
+				 f);
+	struct ppath *v = NULL;
+	size_t n = 0, cap = 0;
+	double total = 0, x = 0, start[MAXD];
+	const char *open[MAXD];
+	int depth = 0;
+
+	while (p && st && sqlite3_step(st) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		struct ppath *q;
+
+		if (!t)
+			continue;
+		if (n == cap) {
+			q = realloc(v, (cap = cap ? 2 * cap : 256) * sizeof(*v));
+			if (!q)
+				break;
+			v = q;
+		}
+		q = &v[n];
+		q->buf = strdup(t);
+		q->fr = calloc(MAXD, sizeof(char *));
+		if (!q->buf || !q->fr) {
+			free(q->buf);
+			free(q->fr);
+			break;
+		}
+		q->n = 0;
+		for (char *c = q->buf, *save = NULL; (c = strtok_r(c, ";", &save)); c = NULL)
+			if (q->n < MAXD)
+				q->fr[q->n++] = c;
+		q->samples = sqlite3_column_double(st, 1);
+		total += q->samples;
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (n)
+		qsort(v, n, sizeof(*v), ppath_cmp);
+	for (size_t i = 0; i < n; i++) /* rows in depth order: spans are added leaf first */
+		for (int k = depth; k < v[i].n; k++, depth++) {
+			char row[16];
+			snprintf(row, sizeof(row), "%d", k);
+			nt_plot_row(p, row);
+		}
+	depth = 0;
+	for (size_t i = 0; i <= n && total > 0; i++) {
+		int common = 0;
+		char row[16];
+
+		if (i < n)
+			while (common < depth && common < v[i].n &&
+			       !strcmp(open[common], v[i].fr[common]))
+				common++;
+		while (depth > common) { /* close the frames this path leaves */
+			depth--;
+			snprintf(row, sizeof(row), "%d", depth);
+			int c = nt_plot_cat(p, open[depth]);
+			if (c >= 0)
+				nt_plot_span(p, nt_plot_row(p, row), c, start[depth] / total * 100,
+					     x / total * 100);
+		}
+		if (i == n)
+			break;
+		for (; depth < v[i].n; depth++) {
+			open[depth] = v[i].fr[depth];
+			start[depth] = x;
+		}
+		x += v[i].samples;
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].buf);
+		free(v[i].fr);
+	}
+	free(v);
+	return p;
+}
+
+static int profile(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
+		   struct nt_err **err)
+{
+	static const char *const cols[] = {"function",	"self", "self_pct", "total",
+					   "total_pct", "net",	NULL};
+	struct nt_section *s;
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (!nt_report_table_exists(db, "prof_funcs"))
+		return 0;
+	st = query(db, "SELECT count(*) FROM prof_funcs WHERE ?1 = 0 OR trace_id = ?1", f);
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (!n)
+		return 0;
+	s = nt_doc_section(d, "CPU profile");
+	if (!s)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+#define PROF_SQL(where)                                                                            \
+	"WITH s AS (SELECT max(sum(self), 1) AS n FROM prof_funcs WHERE ?1 = 0 OR trace_id = ?1) " \
+	"SELECT function, sum(self), round(100.0 * sum(self) / (SELECT n FROM s), 2), "            \
+	"sum(total), round(100.0 * sum(total) / (SELECT n FROM s), 2), max(net) FROM prof_funcs "  \
+	"WHERE (?1 = 0 OR trace_id = ?1) " where " GROUP BY function ORDER BY 2 DESC, 4 DESC, 1 "  \
+	"LIMIT 40"
+	if (fill(nt_section_table(s, "profile", "CPU profile: top functions by self samples", cols),
+		 db, PROF_SQL(""), f, err) ||
+	    fill(nt_section_table(s, "profile_net",
+				  "CPU profile: network-stack functions by self samples", cols),
+		 db, PROF_SQL("AND net = 1"), f, err))
+		return -1;
+#undef PROF_SQL
+	nt_section_plot(s, prof_flame(db, f));
+	return 0;
+}
+
 int nt_doc_build(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		 struct nt_err **err)
 {
 	static int (*const section[])(sqlite3 *, const struct nt_report_filter *, struct nt_doc *,
-				      struct nt_err **) = {capture, skb, interrupts, alloc, funcs};
+				      struct nt_err **) = {capture, skb,   interrupts,
+							   alloc,   funcs, profile};
 	const size_t n = sizeof(section) / sizeof(section[0]);
 
 	memset(d, 0, sizeof(*d));

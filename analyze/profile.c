@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * CPU profile from perf's sampled kernel call stacks (perf:cpu-clock with perf_callchain, from
+ * `nettrail record --backend perf --profile-cpu HZ`): per function self samples (the innermost
+ * frame) and total samples (the function anywhere in the stack, once per sample), and the
+ * collapsed call paths root;...;leaf (flamegraph.pl's input) with their sample counts.
+ *
+ * Symbols: the kallsyms saved next to the capture (traces.path + ".kallsyms", written by the
+ * perf backend) or, when missing and the trace's kernel is the running one, /proc/kallsyms.
+ * The source is recorded in analysis_notes. A frame no symbol covers stays "0x...".
+ */
+#include "analyze.h"
+#include "netsym.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+/* ---- kallsyms ---- */
+
+struct ksym {
+	uint64_t addr;
+	char *name; /* owned */
+};
+
+struct ksyms {
+	struct ksym *v;
+	size_t n;
+};
+
+static int ksym_cmp(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Text symbols of @path (kallsyms format: ADDR TYPE NAME [MODULE]); -1 when unreadable. */
+static int ksyms_load(struct ksyms *k, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[512], name[256], type;
+	unsigned long long addr;
+	size_t cap = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || !addr)
+			continue; /* zero addresses: kallsyms read without the privilege */
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (k->n == cap) {
+			struct ksym *v = realloc(k->v, (cap = cap ? 2 * cap : 65536) * sizeof(*v));
+			if (!v)
+				break;
+			k->v = v;
+		}
+		k->v[k->n].addr = addr;
+		k->v[k->n].name = strdup(name);
+		if (k->v[k->n].name)
+			k->n++;
+	}
+	fclose(f);
+	qsort(k->v, k->n, sizeof(*k->v), ksym_cmp);
+	return 0;
+}
+
+static void ksyms_free(struct ksyms *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->v[i].name);
+	free(k->v);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The symbol covering @a (the last one at or below it, not past the last symbol), or NULL. */
+static const char *ksyms_find(const struct ksyms *k, uint64_t a)
+{
+	size_t lo = 0, hi = k->n;
+
+	if (!k->n || a < k->v[0].addr || a >= k->v[k->n - 1].addr)
+		return NULL;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (k->v[mid].addr <= a)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return k->v[lo].name;
+}
+
+/* ---- counters keyed by string ---- */
+
+struct cnt {
+	char *key; /* owned */
+	int64_t a, b, seen;
+};
+
+struct smap {
+	struct cnt *v;
+	size_t n, cap;
+};
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static struct cnt *smap_get(struct smap *m, const char *key)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 1024;
+		struct cnt *v = calloc(cap, sizeof(*v));
+		if (!v)
+			return NULL;
+		for (size_t j = 0; j < m->cap; j++)
+			if (m->v[j].key) {
+				for (i = hash_str(m->v[j].key) & (cap - 1); v[i].key;
+				     i = (i + 1) & (cap - 1))
+					;
+				v[i] = m->v[j];
+			}
+		free(m->v);
+		m->v = v;
+		m->cap = cap;
+	}
+	for (i = hash_str(key) & (m->cap - 1); m->v[i].key; i = (i + 1) & (m->cap - 1))
+		if (!strcmp(m->v[i].key, key))
+			return &m->v[i];
+	m->v[i].key = strdup(key);
+	if (!m->v[i].key)
+		return NULL;
+	m->n++;
+	return &m->v[i];
+}
+
+static void smap_free(struct smap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->v[i].key);
+	free(m->v);
+}
+
+/* ---- the analysis ---- */
+
+struct prof_ctx {
+	struct nt_actx *ax;
+	struct ksyms ks;
+	struct smap funcs, paths;
+	int64_t samples, frames, unresolved, empty;
+	uint64_t *pc; /* the current sample's frames */
+	size_t npc, cap;
+	char *path;
+	size_t pathcap;
+	bool loaded; /* symbols, at the first sample */
+};
+
+enum { F_CHAIN, F_IP };
+static const char *const f_sample[] = {"perf_callchain", "perf_ip", NULL};
+
+/* perf's context markers (PERF_CONTEXT_KERNEL ...) are the top 4095 values */
+#define PERF_CONTEXT_MAX ((uint64_t)-4095)
+
+static int parse_chain(struct prof_ctx *x, const char *s)
+{
+	x->npc = 0;
+	while (s && *s) {
+		char *end;
+		uint64_t a;
+
+		while (*s && (*s < '0' || *s > '9') && *s != '-')
+			s++;
+		if (!*s)
+			break;
+		a = *s == '-' ? (uint64_t)strtoll(s, &end, 0) : strtoull(s, &end, 0);
+		if (end == s)
+			break;
+		s = end;
+		if (a >= PERF_CONTEXT_MAX)
+			continue;
+		if (x->npc == x->cap) {
+			uint64_t *v =
+				realloc(x->pc, (x->cap = x->cap ? 2 * x->cap : 64) * sizeof(*v));
+			if (!v)
+				return -1;
+			x->pc = v;
+		}
+		x->pc[x->npc++] = a;
+	}
+	return 0;
+}
+
+static const char *frame_name(struct prof_ctx *x, uint64_t a, char *buf, size_t n)
+{
+	const char *s = ksyms_find(&x->ks, a);
+
+	x->frames++;
+	if (s)
+		return s;
+	x->unresolved++;
+	snprintf(buf, n, "0x%" PRIx64, a);
+	return buf;
+}
+
+static void load_symbols(struct prof_ctx *x);
+
+static int on_sample(void *ctx, const struct nt_ev *e)
+{
+	struct prof_ctx *x = ctx;
+	char buf[32];
+	size_t len = 0;
+
+	if (!nt_ev_has(e, F_CHAIN) && !nt_ev_has(e, F_IP))
+		return 0;
+	if (parse_chain(x, nt_ev_text(e, F_CHAIN)))
+		return -1;
+	if (!x->npc && nt_ev_has(e, F_IP)) { /* no stack: the sampled ip alone */
+		x->pc = x->cap ? x->pc : malloc(64 * sizeof(*x->pc));
+		if (!x->pc)
+			return -1;
+		x->cap = x->cap ? x->cap : 64;
+		x->pc[x->npc++] = (uint64_t)nt_ev_int(e, F_IP);
+	}
+	if (!x->npc) {
+		x->empty++;
+		return 0;
+	}
+	if (!x->loaded) {
+		x->loaded = true;
+		load_symbols(x);
+	}
+	x->samples++;
+	/* frames innermost first: the path is built from the outermost */
+	for (size_t i = x->npc; i-- > 0;) {
+		const char *name = frame_name(x, x->pc[i], buf, sizeof(buf));
+		size_t l = strlen(name);
+		struct cnt *c = smap_get(&x->funcs, name);
+
+		if (!c)
+			return -1;
+		if (c->seen != x->samples) { /* total: once per sample */
+			c->seen = x->samples;
+			c->b++;
+		}
+		if (i == 0)
+			c->a++; /* self: the innermost frame */
+		if (len + l + 2 > x->pathcap) {
+			char *p = realloc(x->path, x->pathcap = 2 * (len + l + 2) + 256);
+			if (!p)
+				return -1;
+			x->path = p;
+		}
+		if (len)
+			x->path[len++] = ';';
+		memcpy(x->path + len, name, l + 1);
+		len += l;
+	}
+	{
+		struct cnt *p = smap_get(&x->paths, x->path);
+		if (!p)
+			return -1;
+		p->a++;
+	}
+	return 0;
+}
+
+static const struct nt_sub prof_subs[] = {
+	{"perf:cpu-clock", f_sample, on_sample},
+	{"perf:task-clock", f_sample, on_sample},
+	{"perf:cpu-cycles", f_sample, on_sample},
+	{"perf:cycles", f_sample, on_sample},
+	{NULL, NULL, NULL},
+};
+
+/* Load the symbols: the capture's saved kallsyms, else this machine's when it is that kernel. */
+static void load_symbols(struct prof_ctx *x)
+{
+	sqlite3_stmt *st = NULL;
+	char *saved = NULL;
+	char *kernel = NULL;
+	struct utsname u;
+
+	if (sqlite3_prepare_v2(nt_actx_db(x->ax), "SELECT path, kernel FROM traces WHERE id=?", -1,
+			       &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, nt_actx_trace(x->ax));
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const char *p = (const char *)sqlite3_column_text(st, 0);
+			const char *k = (const char *)sqlite3_column_text(st, 1);
+			if (p && asprintf(&saved, "%s.kallsyms", p) < 0)
+				saved = NULL;
+			kernel = k ? strdup(k) : NULL;
+		}
+	}
+	sqlite3_finalize(st);
+	if (saved && ksyms_load(&x->ks, saved) == 0 && x->ks.n)
+		nt_actx_note(x->ax, "profile", "symbols_from_saved_kallsyms", (int64_t)x->ks.n);
+	else if (kernel && uname(&u) == 0 && !strcmp(kernel, u.release)) {
+		ksyms_free(&x->ks);
+		if (ksyms_load(&x->ks, "/proc/kallsyms") == 0 && x->ks.n)
+			nt_actx_note(x->ax, "profile", "symbols_from_proc_kallsyms",
+				     (int64_t)x->ks.n);
+		else
+			nt_actx_note(x->ax, "profile", "symbols_none", 0);
+	} else {
+		ksyms_free(&x->ks);
+		nt_actx_note(x->ax, "profile", "symbols_none", 0);
+	}
+	free(saved);
+	free(kernel);
+}
+
+static int prof_begin(struct nt_actx *ax, void **out, struct nt_err **err)
+{
+	struct prof_ctx *x = calloc(1, sizeof(*x));
+
+	*out = x;
+	if (!x)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	x->ax = ax;
+	return 0;
+}
+
+static int put(struct nt_actx *ax, sqlite3_stmt *st, const char *table, struct nt_err **err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store %s: %s", table,
+					  sqlite3_errmsg(nt_actx_db(ax))));
+}
+
+static int prof_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
+{
+	struct prof_ctx *x = ctx;
+	sqlite3_stmt *f = NULL, *p = NULL;
+	int rc = -1;
+
+	(void)ax;
+	if (!x->samples)
+		return 0;
+	f = nt_actx_prepare(ax, "INSERT INTO prof_funcs VALUES(?,?,?,?,?)", err);
+	p = f ? nt_actx_prepare(ax, "INSERT INTO prof_paths VALUES(?,?,?)", err) : NULL;
+	if (!p)
+		goto out;
+	sqlite3_bind_int64(f, 1, nt_actx_trace(ax));
+	sqlite3_bind_int64(p, 1, nt_actx_trace(ax));
+	for (size_t i = 0; i < x->funcs.cap; i++) {
+		const struct cnt *c = &x->funcs.v[i];
+		int net;
+
+		if (!c->key)
+			continue;
+		net = nt_net_symbol(c->key);
+		sqlite3_bind_text(f, 2, c->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(f, 3, c->a);
+		sqlite3_bind_int64(f, 4, c->b);
+		if (net < 0)
+			sqlite3_bind_null(f, 5);
+		else
+			sqlite3_bind_int(f, 5, net);
+		if (put(ax, f, "prof_funcs", err))
+			goto out;
+	}
+	for (size_t i = 0; i < x->paths.cap; i++) {
+		const struct cnt *c = &x->paths.v[i];
+
+		if (!c->key)
+			continue;
+		sqlite3_bind_text(p, 2, c->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(p, 3, c->a);
+		if (put(ax, p, "prof_paths", err))
+			goto out;
+	}
+	nt_actx_note(ax, "profile", "samples", x->samples);
+	nt_actx_note(ax, "profile", "frames", x->frames);
+	nt_actx_note(ax, "profile", "unresolved_frames", x->unresolved);
+	if (x->empty)
+		nt_actx_note(ax, "profile", "empty_samples", x->empty);
+	rc = 0;
+out:
+	sqlite3_finalize(f);
+	sqlite3_finalize(p);
+	return rc;
+}
+
+static void prof_free(void *ctx)
+{
+	struct prof_ctx *x = ctx;
+
+	ksyms_free(&x->ks);
+	smap_free(&x->funcs);
+	smap_free(&x->paths);
+	free(x->pc);
+	free(x->path);
+	free(x);
+}
+
+static const char *const prof_tables[] = {"prof_funcs", "prof_paths", NULL};
+
+const struct nt_analysis nt_profile_analysis = {
+	.name = "profile",
+	.help = "CPU profile from perf's sampled kernel stacks: per-function self/total samples, "
+		"collapsed call paths",
+	.schema = "CREATE TABLE IF NOT EXISTS prof_funcs(trace_id INTEGER NOT NULL, function TEXT, "
+		  "self INTEGER, total INTEGER, net INTEGER);"
+		  "CREATE TABLE IF NOT EXISTS prof_paths(trace_id INTEGER NOT NULL, path TEXT, "
+		  "samples INTEGER);",
+	.tables = prof_tables,
+	.subs = prof_subs,
+	.begin = prof_begin,
+	.end = prof_end,
+	.free = prof_free,
+};
