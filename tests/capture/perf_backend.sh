@@ -35,4 +35,8 @@ diff -u "$T/expected" "$T/actual" || fail "per-event counts differ from perf scr
 echo "ok: $(wc -l < "$T/expected") event names with perf script's counts"
 assert_eq 200 "$(sql "$T/udp.db" "select count(*) from \"net:net_dev_xmit\" where name='lo' and len=1276")" "net_dev_xmit of the 200 datagrams"
 assert_eq 0 "$(sql "$T/udp.db" 'select lost_events from traces')" "lost events in the database"
+# the skb analysis works on perf's events too: one lifecycle per datagram, none dropped (UDP
+# receive frees have no tracepoint on 6.x: a lifecycle ends when its address is reused)
+assert_eq 200 "$(sql "$T/udp.db" "select count(*) from skb_lifecycles where device='lo' and len=1276")" "skb lifecycles of the 200 datagrams"
+assert_eq 0 "$(sql "$T/udp.db" "select count(*) from skb_lifecycles where device='lo' and len=1276 and outcome='dropped'")" "none of them dropped"
 echo "perf_backend: ok"
