@@ -8,75 +8,13 @@
 #include "analyze.h"
 #include "netsym.h"
 #include "hmap.h"
+#include "names.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_ORDER 64
-
-/* ---- interned names: string -> index ---- */
-
-struct names {
-	char **s;     /* owned */
-	uint32_t *ix; /* open addressing: index + 1, 0 empty */
-	size_t n, cap;
-};
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
-/* Index of @s, added when new; -1 when out of memory. *@added says whether it was new. */
-static int names_get(struct names *t, const char *s, bool *added)
-{
-	size_t m;
-
-	*added = false;
-	if (2 * (t->n + 1) > t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 64;
-		uint32_t *ix = calloc(cap, sizeof(*ix));
-		char **v = realloc(t->s, cap / 2 * sizeof(*v));
-		if (!ix || !v) {
-			free(ix);
-			if (v)
-				t->s = v;
-			return -1;
-		}
-		t->s = v;
-		for (size_t i = 0; i < t->n; i++) {
-			m = hash_str(t->s[i]) & (cap - 1);
-			while (ix[m])
-				m = (m + 1) & (cap - 1);
-			ix[m] = (uint32_t)i + 1;
-		}
-		free(t->ix);
-		t->ix = ix;
-		t->cap = cap;
-	}
-	m = hash_str(s) & (t->cap - 1);
-	for (; t->ix[m]; m = (m + 1) & (t->cap - 1))
-		if (!strcmp(t->s[t->ix[m] - 1], s))
-			return (int)t->ix[m] - 1;
-	if (!(t->s[t->n] = strdup(s)))
-		return -1;
-	t->ix[m] = (uint32_t)++t->n;
-	*added = true;
-	return (int)t->n - 1;
-}
-
-static void names_release(struct names *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
-	free(t->ix);
-}
 
 /* ---- live objects and pages: key -> object (linear probing, backward-shift delete) ---- */
 
@@ -111,7 +49,7 @@ struct window {
 
 struct alloc_ctx {
 	struct nt_actx *ax;
-	struct names keys, sites, caches;
+	struct nt_names keys, sites, caches;
 	struct detail *det; /* by keys index */
 	struct agg *site_agg, *cache_agg;
 	size_t ndet, nsite, ncache;
@@ -271,16 +209,16 @@ static struct detail *detail_of(struct alloc_ctx *x, const char *site, const cha
 	int k, s, c = -1;
 
 	snprintf(key, sizeof(key), "%s\x1f%s", site, cache ? cache : "\x1e");
-	if ((k = names_get(&x->keys, key, &added)) < 0 ||
+	if ((k = nt_names_get(&x->keys, key, &added)) < 0 ||
 	    grow(&x->det, &x->ndet, (size_t)k, sizeof(*x->det)))
 		return NULL;
 	if (!added)
 		return &x->det[k];
 	strip_offset(site, base, sizeof(base));
-	if ((s = names_get(&x->sites, base, &added)) < 0 ||
+	if ((s = nt_names_get(&x->sites, base, &added)) < 0 ||
 	    grow(&x->site_agg, &x->nsite, (size_t)s, sizeof(*x->site_agg)))
 		return NULL;
-	if (cache && ((c = names_get(&x->caches, cache, &added)) < 0 ||
+	if (cache && ((c = nt_names_get(&x->caches, cache, &added)) < 0 ||
 		      grow(&x->cache_agg, &x->ncache, (size_t)c, sizeof(*x->cache_agg))))
 		return NULL;
 	x->det[k].site = s;
@@ -630,9 +568,9 @@ static void alloc_free(void *ctx)
 {
 	struct alloc_ctx *x = ctx;
 
-	names_release(&x->keys);
-	names_release(&x->sites);
-	names_release(&x->caches);
+	nt_names_release(&x->keys);
+	nt_names_release(&x->sites);
+	nt_names_release(&x->caches);
 	free(x->det);
 	free(x->site_agg);
 	free(x->cache_agg);

@@ -10,74 +10,11 @@
  */
 #include "analyze.h"
 #include "hmap.h"
+#include "names.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- interned function names ---- */
-
-struct names {
-	char **s;     /* owned */
-	uint32_t *ix; /* open addressing: index + 1, 0 empty */
-	size_t n, cap;
-};
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
-/* Index of @s (added when new), or -1 when out of memory. */
-static int names_get(struct names *t, const char *s)
-{
-	size_t m;
-
-	if (2 * (t->n + 1) > t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 256;
-		uint32_t *ix = calloc(cap, sizeof(*ix));
-		char **v = realloc(t->s, cap / 2 * sizeof(*v));
-		if (!ix || !v) {
-			free(ix);
-			if (v)
-				t->s = v;
-			return -1;
-		}
-		t->s = v;
-		for (size_t i = 0; i < t->n; i++) {
-			m = hash_str(t->s[i]) & (cap - 1);
-			while (ix[m])
-				m = (m + 1) & (cap - 1);
-			ix[m] = (uint32_t)i + 1;
-		}
-		free(t->ix);
-		t->ix = ix;
-		t->cap = cap;
-	}
-	m = hash_str(s) & (t->cap - 1);
-	for (; t->ix[m]; m = (m + 1) & (t->cap - 1))
-		if (!strcmp(t->s[t->ix[m] - 1], s))
-			return (int)t->ix[m] - 1;
-	if (!(t->s[t->n] = strdup(s)))
-		return -1;
-	t->ix[m] = (uint32_t)++t->n;
-	return (int)t->n - 1;
-}
-
-/* Index of @s when known, else -1. */
-static int names_find(const struct names *t, const char *s)
-{
-	if (!t->cap)
-		return -1;
-	for (size_t m = hash_str(s) & (t->cap - 1); t->ix[m]; m = (m + 1) & (t->cap - 1))
-		if (!strcmp(t->s[t->ix[m] - 1], s))
-			return (int)t->ix[m] - 1;
-	return -1;
-}
 
 /* ---- call trees: a node per distinct path, children as a sibling list ---- */
 
@@ -189,7 +126,7 @@ struct prof {
 
 struct funcs_ctx {
 	struct nt_actx *ax;
-	struct names fns;
+	struct nt_names fns;
 	struct fstat *fs;
 	size_t nfs;
 	struct prof *prof;
@@ -276,7 +213,7 @@ static int on_call(void *ctx, const struct nt_ev *e)
 	struct node *kids = NULL, **list = &x->roots, *n;
 	struct pend *p;
 	struct fstat *f;
-	int fn = names_get(&x->fns, name && *name ? name : "[unknown]");
+	int fn = nt_names_get(&x->fns, name && *name ? name : "[unknown]", NULL);
 
 	if (fn < 0 || grow_fs(x, fn))
 		goto oom;
@@ -451,7 +388,7 @@ static int write_all_paths(struct funcs_ctx *x, struct nt_actx *ax, struct nt_er
 		goto out;
 	while (sqlite3_step(ent) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(ent, 0);
-		int fn = name ? names_find(&x->fns, name) : -1;
+		int fn = name ? nt_names_find(&x->fns, name) : -1;
 		struct node *sub = NULL;
 
 		if (fn < 0)
@@ -568,10 +505,7 @@ static void funcs_free(void *ctx)
 {
 	struct funcs_ctx *x = ctx;
 
-	for (size_t i = 0; i < x->fns.n; i++)
-		free(x->fns.s[i]);
-	free(x->fns.s);
-	free(x->fns.ix);
+	nt_names_release(&x->fns);
 	for (struct pend *p = NULL; (p = nt_hmap_next(&x->pend, p));)
 		tree_free(p->kids);
 	nt_hmap_release(&x->pend);

@@ -10,6 +10,7 @@
  * The source is recorded in analysis_notes. A frame no symbol covers stays "0x...".
  */
 #include "analyze.h"
+#include "names.h"
 #include "netsym.h"
 
 #include <inttypes.h>
@@ -105,15 +106,6 @@ struct smap {
 	size_t n, cap;
 };
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 static struct cnt *smap_get(struct smap *m, const char *key)
 {
 	size_t i;
@@ -125,7 +117,7 @@ static struct cnt *smap_get(struct smap *m, const char *key)
 			return NULL;
 		for (size_t j = 0; j < m->cap; j++)
 			if (m->v[j].key) {
-				for (i = hash_str(m->v[j].key) & (cap - 1); v[i].key;
+				for (i = nt_names_hash(m->v[j].key) & (cap - 1); v[i].key;
 				     i = (i + 1) & (cap - 1))
 					;
 				v[i] = m->v[j];
@@ -134,7 +126,7 @@ static struct cnt *smap_get(struct smap *m, const char *key)
 		m->v = v;
 		m->cap = cap;
 	}
-	for (i = hash_str(key) & (m->cap - 1); m->v[i].key; i = (i + 1) & (m->cap - 1))
+	for (i = nt_names_hash(key) & (m->cap - 1); m->v[i].key; i = (i + 1) & (m->cap - 1))
 		if (!strcmp(m->v[i].key, key))
 			return &m->v[i];
 	m->v[i].key = strdup(key);
