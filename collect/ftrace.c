@@ -6,6 +6,7 @@
 #include "ftrace.h"
 #include "funcgraph_rec.h"
 #include "tracedat_write.h"
+#include "child.h"
 #include "../parse/reader.h"
 
 #include <ctype.h>
@@ -483,37 +484,7 @@ static int drain(struct rec *r, bool flush)
 
 static int start_child(struct rec *r, int gate[2], int status[2])
 {
-	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0) {
-		r->err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", r->o->argv[0]);
-		return -1;
-	}
-	fflush(NULL);
-	r->child = fork();
-	if (r->child < 0) {
-		r->err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", r->o->argv[0]);
-		return -1;
-	}
-	if (r->child == 0) {
-		char go;
-		int e;
-
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		close(gate[1]);
-		close(status[0]);
-		if (read(gate[0], &go, 1) != 1)
-			_exit(126); /* the capture was abandoned */
-		execvp(r->o->argv[0], r->o->argv);
-		e = errno;
-		if (write(status[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(gate[0]);
-	close(status[1]);
-	gate[0] = status[1] = -1;
-	return 0;
+	return nt_child_start(r->o->argv, gate, status, &r->child, &r->err);
 }
 
 static void reap(struct rec *r, bool wait)

@@ -5,6 +5,7 @@
  * only on a clean exit), lost samples counted from the finished file.
  */
 #include "perf_rec.h"
+#include "child.h"
 #include "../parse/reader.h"
 
 #include <errno.h>
@@ -440,37 +441,7 @@ static int stop_perf(struct prec *p)
 
 static int start_child(struct prec *p, int gate[2], int status[2])
 {
-	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0) {
-		p->err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", p->o->argv[0]);
-		return -1;
-	}
-	fflush(NULL);
-	p->child = fork();
-	if (p->child < 0) {
-		p->err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", p->o->argv[0]);
-		return -1;
-	}
-	if (p->child == 0) {
-		char go;
-		int e;
-
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		close(gate[1]);
-		close(status[0]);
-		if (read(gate[0], &go, 1) != 1)
-			_exit(126);
-		execvp(p->o->argv[0], p->o->argv);
-		e = errno;
-		if (write(status[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(gate[0]);
-	close(status[1]);
-	gate[0] = status[1] = -1;
-	return 0;
+	return nt_child_start(p->o->argv, gate, status, &p->child, &p->err);
 }
 
 static void reap(struct prec *p, bool wait)
