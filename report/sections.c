@@ -94,8 +94,9 @@ static int capture(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc 
 	if (!s->note)
 		nt_section_note(s, false, "No events were lost.");
 	if (fill(nt_section_table(s, "tasks", "Busiest tasks (events)", kcols), db,
-		 "SELECT trace_id, comm, pid, count(*) FROM events WHERE ?1 = 0 OR trace_id = ?1 "
-		 "GROUP BY trace_id, pid, comm ORDER BY 4 DESC LIMIT 15",
+		 "SELECT trace_id, comm, pid, events FROM tasks WHERE (?1 = 0 OR trace_id = ?1) "
+		 "AND "
+		 "events > 0 ORDER BY events DESC LIMIT 15",
 		 f, err))
 		return -1;
 	if (fill(nt_section_table(s, "event_counts", "Events per class", ccols), db,

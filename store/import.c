@@ -55,8 +55,11 @@ struct imp {
 	struct taskmap tasks;
 	sqlite3_stmt *task_ins, *lost_ins, *warn_ins, *meta_ins;
 	uint64_t events, first_ts, last_ts;
-	int64_t seq;	    /* rowid of the last event stored (global across the database) */
-	int64_t lost_nocpu; /* lost events the trace gives no cpu for */
+	int64_t seq;	      /* rowid of the last event stored (global across the database) */
+	int64_t lost_nocpu;   /* lost events the trace gives no cpu for */
+	int64_t task_base;    /* tasks.id of the trace's first task */
+	int64_t *task_events; /* events per task, by tasks.id - task_base */
+	size_t ntask_events;
 	bool lost_unknown, ended, new_classes;
 	unsigned warnings;
 	char *info_kernel, *info_host, *info_arch, *info_clock, *info_format;
@@ -468,10 +471,13 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	sqlite3_bind_int64(st, 2, (int64_t)ts);
 	sqlite3_bind_int(st, 3, cpu);
 	sqlite3_bind_int(st, 4, pid);
-	if (taskmap_get(&im->tasks, pid, &task))
+	if (taskmap_get(&im->tasks, pid, &task)) {
 		sqlite3_bind_int64(st, 5, task);
-	else
+		if (task >= im->task_base && task - im->task_base < (int64_t)im->ntask_events)
+			im->task_events[task - im->task_base]++;
+	} else {
 		sqlite3_bind_null(st, 5);
+	}
 	for (unsigned i = 0; i < ic->nfields; i++) {
 		struct nt_val v;
 		int p = (int)i + 7;
@@ -526,6 +532,28 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	return 0;
 }
 
+/* Make room to count the events of task @id (ids of one import are consecutive). */
+static int count_task(struct imp *im, int64_t id)
+{
+	size_t need;
+	int64_t *x;
+
+	if (!im->ntask_events)
+		im->task_base = id;
+	if (id < im->task_base)
+		return 0;
+	need = (size_t)(id - im->task_base) + 1;
+	if (need <= im->ntask_events)
+		return 0;
+	x = realloc(im->task_events, need * sizeof(*x));
+	if (!x)
+		return -1;
+	memset(x + im->ntask_events, 0, (need - im->ntask_events) * sizeof(*x));
+	im->task_events = x;
+	im->ntask_events = need;
+	return 0;
+}
+
 static int on_task(struct imp *im, const struct nt_msg *m)
 {
 	struct nt_cursor c;
@@ -546,7 +574,8 @@ static int on_task(struct imp *im, const struct nt_msg *m)
 		return fail_sql(im, "cannot store a task");
 	}
 	sqlite3_reset(im->task_ins);
-	if (taskmap_put(&im->tasks, pid, sqlite3_last_insert_rowid(im->s->db)))
+	if (count_task(im, sqlite3_last_insert_rowid(im->s->db)) ||
+	    taskmap_put(&im->tasks, pid, sqlite3_last_insert_rowid(im->s->db)))
 		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
 	return 0;
 }
@@ -1043,6 +1072,18 @@ static int finish(struct imp *im)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	st = prep(im, "UPDATE tasks SET events=? WHERE id=?");
+	if (!st)
+		return -1;
+	for (size_t i = 0; i < im->ntask_events; i++) {
+		if (!im->task_events[i])
+			continue;
+		sqlite3_bind_int64(st, 1, im->task_events[i]);
+		sqlite3_bind_int64(st, 2, im->task_base + (int64_t)i);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
 	st = prep(im, "UPDATE traces SET format=?, kernel=?, hostname=?, arch=?, ncpus=?, clock=?, "
 		      "first_ts=?, last_ts=?, events=?, lost_events=?, lost_unknown=?, warnings=? "
 		      "WHERE id=?");
@@ -1085,6 +1126,7 @@ static void imp_release(struct imp *im)
 	free(im->cls);
 	free(im->cpus);
 	free(im->tasks.pid);
+	free(im->task_events);
 	free(im->tasks.id);
 	sqlite3_finalize(im->task_ins);
 	sqlite3_finalize(im->lost_ins);

@@ -46,7 +46,7 @@ static const char schema_sql[] =
 	"  orig_name TEXT NOT NULL, events INTEGER NOT NULL, first_rowid INTEGER,\n"
 	"  last_rowid INTEGER, format TEXT, PRIMARY KEY(trace_id, class_id)) WITHOUT ROWID;\n"
 	"CREATE TABLE tasks(id INTEGER PRIMARY KEY, trace_id INTEGER NOT NULL,\n"
-	"  pid INTEGER NOT NULL, comm TEXT NOT NULL);\n"
+	"  pid INTEGER NOT NULL, comm TEXT NOT NULL, events INTEGER NOT NULL DEFAULT 0);\n"
 	"CREATE VIEW event_counts AS SELECT tc.trace_id, c.name, tc.orig_name, tc.events\n"
 	"  FROM trace_classes tc JOIN event_classes c ON c.id = tc.class_id;\n";
 
