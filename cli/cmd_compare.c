@@ -87,18 +87,8 @@ int cmd_compare(int argc, char **argv)
 	r = nt_compare_doc(&a, &b, na, nb, &cmp, &err);
 	if (!r)
 		r = nt_doc_text(&cmp, stdout, &err);
-	if (!r && html) {
-		FILE *o = fopen(html, "w");
-		if (!o) {
-			r = nt_err_set(&err,
-				       nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", html));
-		} else {
-			r = nt_doc_html(&cmp, o, &err);
-			if (fclose(o) && !r)
-				r = nt_err_set(&err, nt_err_errno(NT_E_FAIL, errno,
-								  "cannot write '%s'", html));
-		}
-	}
+	if (!r && html)
+		r = nt_doc_write_file(&cmp, html, true, &err);
 	nt_doc_free(&a);
 	nt_doc_free(&b);
 	nt_doc_free(&cmp);

@@ -64,26 +64,8 @@ static int write_files(sqlite3 *db, const struct nt_report_filter *f, const char
 
 	if (nt_doc_build(db, f, &d, err))
 		return -1;
-	if (html) {
-		char *tmp = NULL;
-		FILE *o;
-
-		if (asprintf(&tmp, "%s.nettrail-tmp", html) < 0 || !(o = fopen(tmp, "w"))) {
-			r = nt_err_set(err,
-				       nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", html));
-		} else {
-			r = nt_doc_html(&d, o, err);
-			if (fclose(o) && !r)
-				r = nt_err_set(err, nt_err_errno(NT_E_FAIL, errno,
-								 "cannot write '%s'", html));
-			if (!r && rename(tmp, html))
-				r = nt_err_set(err, nt_err_errno(NT_E_FAIL, errno,
-								 "cannot write '%s'", html));
-			if (r)
-				unlink(tmp);
-		}
-		free(tmp);
-	}
+	if (html)
+		r = nt_doc_write_file(&d, html, true, err);
 	if (!r && gp)
 		r = nt_doc_gnuplot(&d, gp, err);
 	if (!r && csv)

@@ -77,6 +77,12 @@ int nt_doc_csv(const struct nt_doc *d, const char *dir, struct nt_err **err);
 int nt_doc_gnuplot(const struct nt_doc *d, const char *dir, struct nt_err **err);
 
 /*
+ * Write @d to the file @path as HTML (@html) or text, through a temporary name renamed into
+ * place: never half a report at @path, nothing left behind on failure.
+ */
+int nt_doc_write_file(const struct nt_doc *d, const char *path, bool html, struct nt_err **err);
+
+/*
  * Every report of @db (under @f) into @dir: report.txt, report.html (each written under a
  * temporary name first), gnuplot/ and csv/. Used by capture and lab.
  */

@@ -15,8 +15,7 @@ static char *path_in(const char *dir, const char *name)
 	return p;
 }
 
-/* Write @path through a temporary name: never half a file at @path. */
-static int write_file(const char *path, const struct nt_doc *d, bool html, struct nt_err **err)
+int nt_doc_write_file(const struct nt_doc *d, const char *path, bool html, struct nt_err **err)
 {
 	char *tmp = NULL;
 	FILE *o;
@@ -52,9 +51,9 @@ int nt_report_write_dir(sqlite3 *db, const struct nt_report_filter *f, const cha
 	}
 	if (nt_doc_build(db, f, &d, err))
 		goto out;
-	r = write_file(txt, &d, false, err);
+	r = nt_doc_write_file(&d, txt, false, err);
 	if (!r)
-		r = write_file(html, &d, true, err);
+		r = nt_doc_write_file(&d, html, true, err);
 	if (!r)
 		r = nt_doc_gnuplot(&d, gp, err);
 	if (!r)

@@ -193,7 +193,6 @@ static sqlite3_stmt *prep1(sqlite3 *db, const char *sql, const struct nt_report_
 
 static void json_skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
 {
-	static const char *const stage[] = {"alloc", "queue", "xmit", "receive", "copy", "free"};
 	bool have = nt_report_table_exists(db, "skb_lifecycles");
 	sqlite3_stmt *st;
 
@@ -216,35 +215,19 @@ static void json_skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_js
 	sqlite3_finalize(st);
 	nt_json_key(j, "stages");
 	nt_json_array(j);
-	for (int a = 0; have && a + 1 < 6; a++) {
-		char sql[1024];
-		double *v = NULL;
-		size_t n = 0, cap = 0;
+	for (int a = 0; have && a + 1 < NT_SKB_STAGES; a++) {
+		double *v;
+		size_t n = nt_report_skb_stage(db, f, a, &v);
 
-		snprintf(sql, sizeof(sql),
-			 "SELECT %s_ts - %s_ts AS x FROM skb_lifecycles" SKB_F
-			 " AND NOT lossy AND %s_ts IS NOT NULL AND %s_ts IS NOT NULL ORDER BY x",
-			 stage[a + 1], stage[a], stage[a], stage[a + 1]);
-		st = prep1(db, sql, f);
-		while (st && sqlite3_step(st) == SQLITE_ROW) {
-			if (n == cap) {
-				double *x = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*x));
-				if (!x)
-					break;
-				v = x;
-			}
-			v[n++] = sqlite3_column_double(st, 0) / 1e3;
-		}
-		sqlite3_finalize(st);
 		if (n) {
 			nt_json_object(j);
-			nt_json_key_str(j, "from", stage[a]);
-			nt_json_key_str(j, "to", stage[a + 1]);
+			nt_json_key_str(j, "from", nt_skb_stages[a]);
+			nt_json_key_str(j, "to", nt_skb_stages[a + 1]);
 			nt_json_key_int(j, "count", (int64_t)n);
 			nt_json_key_num(j, "min_us", v[0]);
-			nt_json_key_num(j, "p50_us", v[(n * 50 + 99) / 100 - 1]);
-			nt_json_key_num(j, "p90_us", v[(n * 90 + 99) / 100 - 1]);
-			nt_json_key_num(j, "p99_us", v[(n * 99 + 99) / 100 - 1]);
+			nt_json_key_num(j, "p50_us", nt_rank(v, n, 50));
+			nt_json_key_num(j, "p90_us", nt_rank(v, n, 90));
+			nt_json_key_num(j, "p99_us", nt_rank(v, n, 99));
 			nt_json_key_num(j, "max_us", v[n - 1]);
 			nt_json_end(j);
 		}

@@ -23,4 +23,20 @@ bool nt_report_table_exists(sqlite3 *db, const char *name);
 int nt_report_gather_irq(sqlite3 *db, const struct nt_report_filter *f, bool soft,
 			 struct irq_rows *rs);
 
+/* The skb stages in their order, and how many there are. */
+#define NT_SKB_STAGES 6
+extern const char *const nt_skb_stages[NT_SKB_STAGES];
+
+/*
+ * The latencies (µs, sorted) from stage @a to stage @a + 1 of the skb lifecycles passing @f,
+ * lossy ones left out. Returns how many; *@v (free() it) is NULL when none.
+ */
+size_t nt_report_skb_stage(sqlite3 *db, const struct nt_report_filter *f, int a, double **v);
+
+/* The nearest-rank @p-th percentile of @n sorted values. */
+static inline double nt_rank(const double *v, size_t n, int p)
+{
+	return v[(n * (size_t)p + 99) / 100 - 1];
+}
+
 #endif

@@ -314,7 +314,37 @@ static int skb_fill(struct nt_table *t, sqlite3 *db, const char *sql,
 	return 0;
 }
 
-static const char *const stages[] = {"alloc", "queue", "xmit", "receive", "copy", "free"};
+const char *const nt_skb_stages[NT_SKB_STAGES] = {"alloc",   "queue", "xmit",
+						  "receive", "copy",  "free"};
+
+size_t nt_report_skb_stage(sqlite3 *db, const struct nt_report_filter *f, int a, double **out)
+{
+	char sql[1024];
+	sqlite3_stmt *st;
+	double *v = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (a < 0 || a + 1 >= NT_SKB_STAGES || !nt_report_table_exists(db, "skb_lifecycles"))
+		return 0;
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s_ts - %s_ts AS x FROM skb_lifecycles" SKB_WHERE
+		 " AND NOT lossy AND %s_ts IS NOT NULL AND %s_ts IS NOT NULL ORDER BY x",
+		 nt_skb_stages[a + 1], nt_skb_stages[a], nt_skb_stages[a], nt_skb_stages[a + 1]);
+	st = skb_query(db, sql, f);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			double *x = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*x));
+			if (!x)
+				break;
+			v = x;
+		}
+		v[n++] = sqlite3_column_double(st, 0) / 1e3;
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	return n;
+}
 
 /* Stage-to-stage latency samples (µs), one CDF line per consecutive pair. */
 static struct nt_plot *skb_cdf(sqlite3 *db, const struct nt_report_filter *f)
@@ -322,26 +352,21 @@ static struct nt_plot *skb_cdf(sqlite3 *db, const struct nt_report_filter *f)
 	struct nt_plot *p =
 		nt_plot_new(NT_PLOT_CDF, "skb-stage-latency", "skb stage-to-stage latency",
 			    "latency (µs)", "fraction of skbs");
-	char sql[1024];
 
 	if (!p)
 		return NULL;
 	p->logx = true;
-	for (int a = 0; a + 1 < 6; a++) {
+	for (int a = 0; a + 1 < NT_SKB_STAGES; a++) {
 		char name[64];
-		sqlite3_stmt *st;
+		double *v;
+		size_t n = nt_report_skb_stage(db, f, a, &v);
 		int series;
 
-		snprintf(name, sizeof(name), "%s → %s", stages[a], stages[a + 1]);
+		snprintf(name, sizeof(name), "%s → %s", nt_skb_stages[a], nt_skb_stages[a + 1]);
 		series = nt_plot_series(p, name);
-		snprintf(sql, sizeof(sql),
-			 "SELECT %s_ts - %s_ts FROM skb_lifecycles" SKB_WHERE
-			 " AND NOT lossy AND %s_ts IS NOT NULL AND %s_ts IS NOT NULL",
-			 stages[a + 1], stages[a], stages[a], stages[a + 1]);
-		st = skb_query(db, sql, f);
-		while (st && sqlite3_step(st) == SQLITE_ROW)
-			nt_plot_add(p, series, sqlite3_column_double(st, 0) / 1e3);
-		sqlite3_finalize(st);
+		for (size_t i = 0; i < n; i++)
+			nt_plot_add(p, series, v[i]);
+		free(v);
 	}
 	return p;
 }
@@ -445,38 +470,19 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 	{
 		struct nt_table *t = nt_section_table(
 			s, "skb_stages", "Stage-to-stage latency (µs, exact percentiles)", lcols);
-		for (int a = 0; t && a + 1 < 6; a++) {
-			char sql[1024];
-			sqlite3_stmt *st;
-			double *v = NULL;
-			size_t n = 0, cap = 0;
+		for (int a = 0; t && a + 1 < NT_SKB_STAGES; a++) {
+			double *v;
+			size_t n = nt_report_skb_stage(db, f, a, &v);
 
-			snprintf(sql, sizeof(sql),
-				 "SELECT %s_ts - %s_ts AS x FROM skb_lifecycles" SKB_WHERE
-				 " AND NOT lossy AND %s_ts IS NOT NULL AND %s_ts IS NOT NULL ORDER "
-				 "BY x",
-				 stages[a + 1], stages[a], stages[a], stages[a + 1]);
-			st = skb_query(db, sql, f);
-			while (st && sqlite3_step(st) == SQLITE_ROW) {
-				if (n == cap) {
-					double *x = realloc(v, (cap = cap ? cap * 2 : 256) *
-								       sizeof(*x));
-					if (!x)
-						break;
-					v = x;
-				}
-				v[n++] = sqlite3_column_double(st, 0) / 1e3;
-			}
-			sqlite3_finalize(st);
-			if (n) { /* nearest rank */
+			if (n) {
 				nt_table_row(t);
-				nt_table_text(t, stages[a]);
-				nt_table_text(t, stages[a + 1]);
+				nt_table_text(t, nt_skb_stages[a]);
+				nt_table_text(t, nt_skb_stages[a + 1]);
 				nt_table_num(t, (double)n);
 				nt_table_num(t, v[0]);
-				nt_table_num(t, v[(size_t)((n * 50 + 99) / 100) - 1]);
-				nt_table_num(t, v[(size_t)((n * 90 + 99) / 100) - 1]);
-				nt_table_num(t, v[(size_t)((n * 99 + 99) / 100) - 1]);
+				nt_table_num(t, nt_rank(v, n, 50));
+				nt_table_num(t, nt_rank(v, n, 90));
+				nt_table_num(t, nt_rank(v, n, 99));
 				nt_table_num(t, v[n - 1]);
 			}
 			free(v);

@@ -6,15 +6,7 @@
  */
 #include "analyze/alloc.c"
 
-static int failures;
-
-#define CHECK(cond)                                                                     \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                     \
-		}                                                                       \
-	} while (0)
+#include "tests/lib/check.h"
 
 static void test_hmap(void)
 {

@@ -13,18 +13,10 @@
 #include "analyze/analyze.h"
 #include "core/error.h"
 #include "store/store.h"
+#include "tests/lib/check.h"
 
-static int failures;
 static sqlite3 *db;
 static int64_t rowid;
-
-#define CHECK(cond)                                                                     \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                     \
-		}                                                                       \
-	} while (0)
 
 static void exec(const char *fmt, ...)
 {

@@ -12,15 +12,7 @@
 #include "core/event.h"
 #include "parse/funcgraph.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                     \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                     \
-		}                                                                       \
-	} while (0)
+#include "tests/lib/check.h"
 
 #define NUL (-999) /* a NULL value in struct call */
 

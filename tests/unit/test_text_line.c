@@ -9,15 +9,7 @@
 
 #include "parse/ftrace_text.h"
 
-static int failures;
-
-#define CHECK(cond)                                                                     \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                     \
-		}                                                                       \
-	} while (0)
+#include "tests/lib/check.h"
 
 #define S(lit) lit, strlen(lit)
 
