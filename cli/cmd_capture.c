@@ -72,7 +72,7 @@ int cmd_capture(int argc, char **argv)
 	const char **events = NULL;
 	char defdir[64], *dat = NULL, *db = NULL, *arg, *end;
 	const char *dir = NULL;
-	bool quiet = false;
+	bool quiet = false, made_dir = false;
 	int c, code = NT_EXIT_OK;
 
 	while ((c = cli_getopt(argc, argv, capture_opts, true, &arg)) != -1) {
@@ -121,7 +121,9 @@ int cmd_capture(int argc, char **argv)
 		strftime(defdir, sizeof(defdir), "nettrail-%Y%m%d-%H%M%S", localtime(&t));
 		dir = defdir;
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(dir, 0755) == 0) {
+		made_dir = true;
+	} else if (errno != EEXIST) {
 		free(events);
 		return cli_fail(nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", dir));
 	}
@@ -180,6 +182,8 @@ int cmd_capture(int argc, char **argv)
 oom:
 	err = nt_err_new(NT_E_FAIL, "out of memory");
 fail:
+	if (made_dir)
+		rmdir(dir); /* a directory we made is not left behind empty (it fails if not) */
 	free(events);
 	free(dat);
 	free(db);
