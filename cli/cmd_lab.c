@@ -16,13 +16,30 @@
 
 #include "cli.h"
 #include "../collect/ftrace.h"
+#include "../collect/vm.h"
+#include "../collect/vm_int.h"
 #include "../lab/lab.h"
 #include "../parse/reader.h"
 #include "../report/doc.h"
 #include "../report/report.h"
 #include "../store/store.h"
 
-enum { OPT_TRAFFIC = 256, OPT_TAG };
+enum {
+	OPT_TRAFFIC = 256,
+	OPT_TAG,
+	OPT_VM,
+	OPT_VM_KEEP,
+	OPT_RECORD_ONLY,
+	OPT_ANALYZE_ONLY,
+	OPT_CLOCK
+};
+
+/* What the guest needs for the worlds (nettrail lab --vm): ip, nft and their modules. */
+static const char *const vm_programs[] = {"ip", "nft"};
+/* (crc32c_generic: libcrc32c, which nf_tables needs, finds crc32c through the crypto API) */
+static const char *const vm_modules[] = {"veth", "tun", "crc32c_generic", "nf_tables"};
+
+#define MAX_FUNCS 16
 
 const struct cli_opt lab_opts[] = {
 	{"list", 'l', NULL, "list the scenarios"},
@@ -30,7 +47,16 @@ const struct cli_opt lab_opts[] = {
 	{"output", 'o', "DIR", "where to put everything (default: nettrail-lab-NAME-DATE-TIME)"},
 	{"quiet", 'q', NULL, "only print the result line and where the sheet is"},
 	{"traffic", OPT_TRAFFIC, "NAME", "(internal) run the scenario's traffic in its world"},
+	{"clock", OPT_CLOCK, "NAME",
+	 "trace clock (default: local; global with --vm, as for 'nettrail vm record')"},
+	{"vm", OPT_VM, NULL,
+	 "run it in the lab VM (Debian's kernel under QEMU: function_graph claims too)"},
+	{"vm-keep", OPT_VM_KEEP, "DIR", "with --vm: keep the VM's work files (console log) in DIR"},
 	{"tag", OPT_TAG, "T", "(internal) the world's tag, with --traffic"},
+	{"record-only", OPT_RECORD_ONLY, NULL,
+	 "build the world and record into DIR, no analysis (what --vm runs in the VM)"},
+	{"analyze-only", OPT_ANALYZE_ONLY, NULL,
+	 "import, analyze and check the claims of a --record-only DIR (what --vm does here)"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -41,8 +67,12 @@ const char lab_details[] =
 	"'nettrail capture' writes (trace.dat, nettrail.db, report.txt, report.html, gnuplot/,\n"
 	"csv/) plus traffic.txt (what was sent) and the lab sheet, lab-sheet.txt and\n"
 	"lab-sheet.html: expected vs observed for each claim, PASS/FAIL, the path of one packet.\n"
+	"Where the kernel has the function_graph tracer, the scenario's functions are traced\n"
+	"too and their calls are claims of the sheet; where it has not (this is said on the\n"
+	"sheet), --vm runs the world and the recording in the lab VM (Debian's stock kernel\n"
+	"under QEMU, see 'nettrail vm'), and the analysis on this machine.\n"
 	"Exit code 1 when a claim fails. Scenarios: 'nettrail lab --list'; docs/LABS.md.\n"
-	"Needs root. Example: sudo nettrail lab syn-closed-port -c 20 -o syn\n";
+	"Needs root (not with --vm). Example: sudo nettrail lab syn-closed-port -c 20 -o syn\n";
 
 static char *path_in(const char *dir, const char *name)
 {
@@ -72,9 +102,10 @@ static int run_traffic(const char *name, long tag, long count, const char *dir)
 
 /* Record the traffic child (this program, --traffic) in the world tagged @tag. */
 static int record(const struct nt_lab *l, long tag, long count, const char *dir, const char *dat,
-		  struct nt_record_result *rr, struct nt_err **err)
+		  bool graph, const char *clock, struct nt_record_result *rr, struct nt_err **err)
 {
 	struct nt_record_opts o = {0};
+	const char *fns[MAX_FUNCS];
 	char self[4096], stag[32], scount[32];
 	char *argv[12];
 	const char *const *ev = nt_lab_events(l);
@@ -101,11 +132,16 @@ static int record(const struct nt_lab *l, long tag, long count, const char *dir,
 	while (ev[o.nevents])
 		o.nevents++;
 	o.argv = argv;
+	o.clock = clock;
+	if (graph) {
+		o.ngraph = nt_lab_functions(l, fns, MAX_FUNCS);
+		o.graph = fns;
+	}
 	return nt_ftrace_record(&o, rr, err);
 }
 
 static int analyze(const struct nt_lab *l, long count, const char *dir, const char *db,
-		   const char *dat, int *failed, struct nt_err **err)
+		   const char *dat, bool graph, int *failed, struct nt_err **err)
 {
 	struct nt_import_opts io = {.timeout_s = 120};
 	struct nt_import_result ir;
@@ -122,7 +158,7 @@ static int analyze(const struct nt_lab *l, long count, const char *dir, const ch
 		return -1;
 	nt_report_filter_init(&rf);
 	if (nt_report_write_dir(nt_store_db(st), &rf, dir, err) ||
-	    nt_lab_sheet(l, nt_store_db(st), dir, count, failed, err)) {
+	    nt_lab_sheet(l, nt_store_db(st), dir, count, graph, failed, err)) {
 		nt_store_close(st, false, NULL);
 		return -1;
 	}
@@ -142,67 +178,208 @@ static void show_sheet(const char *dir, bool quiet)
 	free(p);
 }
 
-static int run_lab(const struct nt_lab *l, long count, const char *dir, bool quiet)
+struct lab_run {
+	const struct nt_lab *l;
+	long count;
+	const char *dir;
+	bool quiet, vm, record_only, analyze_only;
+	const char *vm_keep, *clock;
+};
+
+/* World, traffic and recording here. *@graph: function_graph recorded the functions. */
+static int capture_here(const struct lab_run *a, const char *dat, bool *graph, int *code,
+			struct nt_err **err)
 {
 	struct nt_record_result rr = {0};
 	struct nt_lab_world *w = NULL;
-	struct nt_err *err = NULL;
-	char *dat = path_in(dir, "trace.dat"), *db = path_in(dir, "nettrail.db");
-	int failed = 0, code = NT_EXIT_OK, rec;
 	long tag = (long)getpid();
+	int rec;
 
-	if (!dat || !db) {
+	*graph = nt_ftrace_graph_available();
+	nt_lab_world_reap_stale();
+	if (!a->quiet)
+		fprintf(stderr, "lab %s: building the world, recording %ld (%s) ...\n",
+			nt_lab_name(a->l), a->count,
+			*graph ? "tracepoints and function_graph"
+			       : "tracepoints only: this kernel has no function_graph tracer");
+	if (nt_lab_world_create(a->l, tag, &w, err))
+		return -1;
+	rec = record(a->l, tag, a->count, a->dir, dat, *graph, a->clock, &rr, err);
+	nt_lab_world_destroy(w); /* the world is gone before anything else happens */
+	if (rec)
+		return -1;
+	if (rr.stopped_by_signal || nt_interrupted) {
+		nt_record_result_release(&rr);
+		return nt_err_set(
+			err, nt_err_new(NT_E_INTR, "interrupted: the lab's world was removed"));
+	}
+	if (rr.lost_total)
+		*code = NT_EXIT_LOST;
+	if (rr.cmd_status != 0 && !a->quiet)
+		fprintf(stderr, "lab %s: the traffic did not go as planned (see traffic.txt)\n",
+			nt_lab_name(a->l));
+	nt_record_result_release(&rr);
+	return 0;
+}
+
+/* The full path of @prog in PATH, symlinks resolved (what the guest gets), or NULL. */
+static char *which(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char *copy = strdup(path && *path ? path : "/usr/sbin:/usr/bin:/sbin:/bin"), *save = NULL;
+	char *found = NULL, p[4200];
+
+	for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d && !found;
+	     d = strtok_r(NULL, ":", &save)) {
+		snprintf(p, sizeof(p), "%s/%s", d, prog);
+		if (!access(p, X_OK))
+			found = realpath(p, NULL);
+	}
+	free(copy);
+	return found;
+}
+
+/* The same in the lab VM: the guest runs `nettrail lab NAME --record-only`. */
+static int capture_vm(const struct lab_run *a, bool *graph, int *code, struct nt_err **err)
+{
+	const char *fetch[] = {"trace.dat", "traffic.txt", "record.txt"};
+	const char *bins[2];
+	char scount[32], *rec = NULL, *g;
+	struct nt_vm_result r;
+	int ret = -1, nbins = 0;
+
+	snprintf(scount, sizeof(scount), "%ld", a->count);
+	/* under emulation the guest's TSC is unstable: global, as nettrail vm record uses */
+	const char *args[] = {"lab",	       nt_lab_name(a->l),
+			      "--record-only", "-c",
+			      scount,	       "-o",
+			      "/out",	       "-q",
+			      "--clock",       a->clock ? a->clock : "global"};
+	for (size_t i = 0; i < sizeof(vm_programs) / sizeof(vm_programs[0]); i++) {
+		char *p = which(vm_programs[i]);
+		if (!p) {
+			struct nt_err *e = nt_err_new(NT_E_FAIL,
+						      "'%s' is not installed: the lab "
+						      "VM's worlds need it",
+						      vm_programs[i]);
+			nt_err_hint(e, "apt-get install iproute2 nftables (setup.sh does)");
+			nt_err_set(err, e);
+			goto out;
+		}
+		bins[nbins++] = p;
+	}
+	struct nt_vm_opts o = {
+		.run_args = args,
+		.nrun_args = sizeof(args) / sizeof(args[0]),
+		.fetch = fetch,
+		.nfetch = sizeof(fetch) / sizeof(fetch[0]),
+		.fetch_dir = a->dir,
+		.bins = bins,
+		.nbins = nbins,
+		.modules = vm_modules,
+		.nmodules = sizeof(vm_modules) / sizeof(vm_modules[0]),
+		.keep = a->vm_keep,
+		.timeout = 600,
+		.progress = !a->quiet,
+	};
+	if (!a->quiet)
+		fprintf(stderr, "lab %s: in the lab VM: building the world, recording %ld ...\n",
+			nt_lab_name(a->l), a->count);
+	if (nt_vm_record(&o, &r, err)) {
+		if (r.record_err && *r.record_err)
+			fprintf(stderr, "%s", nt_vm_tail(r.record_err, 20));
+		if (r.console_log)
+			fprintf(stderr, "lab: the guest's console log: %s\n", r.console_log);
+		nt_vm_result_release(&r);
+		goto out;
+	}
+	if (!a->quiet)
+		fprintf(stderr, "lab %s: recorded in the VM (Linux %s, %.1f s)\n",
+			nt_lab_name(a->l), r.release, r.wall_s);
+	if (r.record_rc == NT_EXIT_LOST)
+		*code = NT_EXIT_LOST;
+	nt_vm_result_release(&r);
+	rec = path_in(a->dir, "record.txt");
+	g = rec ? nt_vm_slurp(rec, NULL) : NULL;
+	*graph = g && strstr(g, "graph=1");
+	free(g);
+	ret = 0;
+out:
+	free(rec);
+	for (int i = 0; i < nbins; i++)
+		free((char *)bins[i]);
+	return ret;
+}
+
+static int run_lab(const struct lab_run *a)
+{
+	struct nt_err *err = NULL;
+	char *dat = path_in(a->dir, "trace.dat"), *db = path_in(a->dir, "nettrail.db");
+	char *rec = path_in(a->dir, "record.txt");
+	int failed = 0, code = NT_EXIT_OK;
+	bool graph = false;
+
+	if (!dat || !db || !rec) {
 		err = nt_err_new(NT_E_FAIL, "out of memory");
 		goto fail;
 	}
 	if (!access(db, F_OK)) {
-		err = nt_err_new(NT_E_USAGE, "'%s' already holds a capture", dir);
+		err = nt_err_new(NT_E_USAGE, "'%s' already holds a capture", a->dir);
 		nt_err_hint(err, "choose another directory with -o");
 		goto fail;
 	}
 	cli_catch_signals();
-	nt_lab_world_reap_stale();
-	if (!quiet)
-		fprintf(stderr, "lab %s: building the world, recording %ld ...\n", nt_lab_name(l),
-			count);
-	if (nt_lab_world_create(l, tag, &w, &err))
-		goto fail;
-	rec = record(l, tag, count, dir, dat, &rr, &err);
-	nt_lab_world_destroy(w); /* the world is gone before anything else happens */
-	if (rec)
-		goto fail;
-	if (rr.stopped_by_signal || nt_interrupted) {
-		nt_record_result_release(&rr);
-		err = nt_err_new(NT_E_INTR, "interrupted: the lab's world was removed");
+	if (a->analyze_only) {
+		char *tt = path_in(a->dir, "traffic.txt"), *g;
+		bool missing = access(dat, R_OK) || !tt || access(tt, R_OK);
+		free(tt);
+		if (missing) {
+			err = nt_err_new(NT_E_INPUT,
+					 "'%s' holds no recorded lab (trace.dat and "
+					 "traffic.txt)",
+					 a->dir);
+			nt_err_hint(err, "record one with: nettrail lab NAME --record-only -o DIR");
+			goto fail;
+		}
+		g = nt_vm_slurp(rec, NULL);
+		graph = g && strstr(g, "graph=1");
+		free(g);
+	} else if (a->vm ? capture_vm(a, &graph, &code, &err)
+			 : capture_here(a, dat, &graph, &code, &err)) {
 		goto fail;
 	}
-	if (rr.lost_total)
-		code = NT_EXIT_LOST;
-	if (rr.cmd_status != 0 && !quiet)
-		fprintf(stderr, "lab %s: the traffic did not go as planned (see traffic.txt)\n",
-			nt_lab_name(l));
-	nt_record_result_release(&rr);
-	if (analyze(l, count, dir, db, dat, &failed, &err))
+	if (a->record_only) {
+		/* for the host, which analyzes: what was recorded */
+		FILE *f = fopen(rec, "w");
+		if (!f || fprintf(f, "graph=%d\n", graph) < 0 || fclose(f)) {
+			err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", rec);
+			goto fail;
+		}
+		goto out;
+	}
+	if (analyze(a->l, a->count, a->dir, db, dat, graph, &failed, &err))
 		goto fail;
-	show_sheet(dir, quiet);
+	show_sheet(a->dir, a->quiet);
 	printf("lab sheet: %s/lab-sheet.txt (HTML: %s/lab-sheet.html, report: %s/report.html)\n",
-	       dir, dir, dir);
+	       a->dir, a->dir, a->dir);
+out:
 	free(dat);
 	free(db);
+	free(rec);
 	return failed ? NT_EXIT_FAIL : code;
 fail:
 	free(dat);
 	free(db);
+	free(rec);
 	return cli_fail(err);
 }
 
 int cmd_lab(int argc, char **argv)
 {
 	const char *dir = NULL, *traffic = NULL;
-	const struct nt_lab *l;
+	struct lab_run a = {0};
 	char defdir[96], *arg, *end;
 	long count = 0, tag = 0;
-	bool quiet = false;
 	int c;
 
 	while ((c = cli_getopt(argc, argv, lab_opts, false, &arg)) != -1) {
@@ -220,7 +397,22 @@ int cmd_lab(int argc, char **argv)
 			dir = arg;
 			break;
 		case 'q':
-			quiet = true;
+			a.quiet = true;
+			break;
+		case OPT_VM:
+			a.vm = true;
+			break;
+		case OPT_VM_KEEP:
+			a.vm_keep = arg;
+			break;
+		case OPT_CLOCK:
+			a.clock = arg;
+			break;
+		case OPT_RECORD_ONLY:
+			a.record_only = true;
+			break;
+		case OPT_ANALYZE_ONLY:
+			a.analyze_only = true;
 			break;
 		case OPT_TRAFFIC:
 			traffic = arg;
@@ -238,29 +430,36 @@ int cmd_lab(int argc, char **argv)
 		return run_traffic(traffic, tag, count, dir);
 	if (optind >= argc)
 		return cli_usage("lab", "which scenario? 'nettrail lab --list' lists them");
-	l = nt_lab_find(argv[optind]);
-	if (!l)
+	a.l = nt_lab_find(argv[optind]);
+	if (!a.l)
 		return cli_usage("lab", "no scenario called '%s'; 'nettrail lab --list' lists them",
 				 argv[optind]);
 	if (optind + 1 < argc)
 		return cli_usage("lab", "one scenario at a time, not '%s'", argv[optind + 1]);
-	if (geteuid() != 0) {
+	if (a.vm_keep && !a.vm)
+		return cli_usage("lab", "--vm-keep goes with --vm");
+	if (a.vm + a.record_only + a.analyze_only > 1)
+		return cli_usage("lab", "one of --vm, --record-only and --analyze-only");
+	if (a.analyze_only && !dir)
+		return cli_usage("lab", "--analyze-only wants the recorded directory (-o DIR)");
+	if (geteuid() != 0 && !a.vm && !a.analyze_only) {
 		struct nt_err *e = nt_err_new(NT_E_FAIL, "'nettrail lab' needs root");
-		nt_err_hint(
-			e,
-			"it builds network namespaces and records tracepoints: run it with sudo");
+		nt_err_hint(e, "it builds network namespaces and records tracepoints: run it with "
+			       "sudo (or run it in the lab VM with --vm)");
 		return cli_fail(e);
 	}
 	if (!count)
-		count = nt_lab_default_count(l);
+		count = nt_lab_default_count(a.l);
 	if (!dir) {
 		time_t t = time(NULL);
 		char stamp[32];
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
-		snprintf(defdir, sizeof(defdir), "nettrail-lab-%s-%s", nt_lab_name(l), stamp);
+		snprintf(defdir, sizeof(defdir), "nettrail-lab-%s-%s", nt_lab_name(a.l), stamp);
 		dir = defdir;
 	}
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return cli_fail(nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", dir));
-	return run_lab(l, count, dir, quiet);
+	a.count = count;
+	a.dir = dir;
+	return run_lab(&a);
 }

@@ -110,6 +110,25 @@ static char *find_tracefs(void)
 	return found;
 }
 
+bool nt_ftrace_graph_available(void)
+{
+	char *top = find_tracefs(), path[4200], buf[4096];
+	FILE *f;
+	bool ok = false;
+
+	if (!top)
+		return false;
+	snprintf(path, sizeof(path), "%s/available_tracers", top);
+	free(top);
+	f = fopen(path, "re");
+	if (f && fgets(buf, sizeof(buf), f))
+		for (char *t = strtok(buf, " \n"); t && !ok; t = strtok(NULL, " \n"))
+			ok = !strcmp(t, "function_graph");
+	if (f)
+		fclose(f);
+	return ok;
+}
+
 static int check_access(struct rec *r)
 {
 	if (geteuid() != 0) {

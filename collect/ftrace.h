@@ -61,4 +61,8 @@ extern const char *const nt_record_preset[];
 int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *r,
 		     struct nt_err **err);
 
+/* Does this kernel offer the function_graph tracer (tracefs mounted, top-level
+ * available_tracers)? */
+bool nt_ftrace_graph_available(void);
+
 #endif

@@ -36,7 +36,17 @@ static const char *const kernel_members[] = {
 	"./boot/config-*",
 	"./lib/modules/*/kernel/drivers/virtio/*",
 	"./lib/modules/*/kernel/drivers/block/virtio_blk.ko*",
+	/* for the lab's worlds (nettrail lab --vm) */
+	"./lib/modules/*/kernel/drivers/net/veth.ko*",
+	"./lib/modules/*/kernel/drivers/net/tun.ko*",
+	"./lib/modules/*/kernel/net/netfilter/*",
+	"./lib/modules/*/kernel/net/ipv4/netfilter/*",
+	"./lib/modules/*/kernel/lib/*",
+	"./lib/modules/*/kernel/crypto/*",
 };
+
+/* The cache's stamp: names the member list above, so a cache of an older list is redone. */
+#define CACHE_STAMP ".complete-3"
 
 void nt_vm_result_release(struct nt_vm_result *r)
 {
@@ -489,7 +499,7 @@ int nt_vm_kernel(const char *cache, const char *deb_in, bool progress, char **kd
 		nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 		goto out;
 	}
-	snprintf(stamp, sizeof(stamp), "%s/.complete", dir);
+	snprintf(stamp, sizeof(stamp), "%s/" CACHE_STAMP, dir);
 	if (!access(stamp, F_OK)) {
 		ret = 0;
 		goto out;
@@ -503,10 +513,10 @@ int nt_vm_kernel(const char *cache, const char *deb_in, bool progress, char **kd
 		goto out;
 	}
 	{
-		char *a[16] = {"sh",
+		char *a[32] = {"sh",
 			       "-c",
 			       "f=$1 d=$2; shift 2; dpkg-deb --fsys-tarfile \"$f\" | "
-			       "tar -x -C \"$d\" --wildcards \"$@\"",
+			       "tar -x -C \"$d\" --wildcards \"$@\"; true",
 			       "sh",
 			       deb,
 			       tmp};
@@ -527,7 +537,11 @@ int nt_vm_kernel(const char *cache, const char *deb_in, bool progress, char **kd
 	}
 	snprintf(vmlinuz, sizeof(vmlinuz), "%s/boot/vmlinuz-%s", tmp, rel);
 	extract_vmlinux(vmlinuz, tmp);
-	snprintf(stamp, sizeof(stamp), "%s/.complete", tmp);
+	snprintf(stamp, sizeof(stamp), "%s/" CACHE_STAMP, tmp);
+	snprintf(log, sizeof(log), "%s/" CACHE_STAMP, dir);
+	if (access(log, F_OK))
+		rm_rf(dir); /* extracted with an older member list */
+	snprintf(log, sizeof(log), "%s.log", tmp);
 	if (close(open(stamp, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0 ||
 	    (rename(tmp, dir) < 0 && errno != ENOTEMPTY && errno != EEXIST)) {
 		nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot fill the cache '%s'", dir));
@@ -554,11 +568,12 @@ out:
 static const char guest_init[] =
 	"#!/bin/busybox sh\n"
 	"/bin/busybox --install -s /bin\n"
-	"export PATH=/bin\n"
+	"export PATH=/usr/sbin:/usr/bin:/bin\n"
 	"mount -t proc proc /proc\n"
 	"mount -t sysfs sysfs /sys\n"
 	"mount -t devtmpfs devtmpfs /dev 2>/dev/null\n"
 	"mount -t tmpfs tmpfs /run\n"
+	"mkdir -p /var && ln -s /run /var/run\n"
 	"mount -t tracefs tracefs /sys/kernel/tracing\n"
 	"up() { cut -d' ' -f1 /proc/uptime; }\n"
 	/* what record may change, before and after, for tests (tracefs.before/after) */
@@ -573,12 +588,11 @@ static const char guest_init[] =
 	"ip link set lo up\n"
 	"i=0; while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n"
 	"set --\n"
-	"while IFS= read -r a; do set -- \"$@\" \"$a\"; done < /job/record.args\n"
+	"while IFS= read -r a; do set -- \"$@\" \"$a\"; done < /job/run.args\n"
 	"echo \"nettrail-vm: ready $(up)\"\n"
 	"cd /out\n"
 	"snap > /out/tracefs.before\n"
-	"nettrail record -o /out/trace.dat \"$@\" -- /bin/sh /job/traffic.sh "
-	"> /out/traffic.out 2> /out/record.err\n"
+	"nettrail \"$@\" > /out/traffic.out 2> /out/record.err\n"
 	"echo $? > /out/record.rc\n"
 	"snap > /out/tracefs.after\n"
 	"echo \"nettrail-vm: recorded $(up) (exit code $(cat /out/record.rc))\"\n"
@@ -600,8 +614,15 @@ static int job_files(const struct nt_vm_opts *o, char **args, char **traffic)
 			fclose(t);
 		return -1;
 	}
-	for (int i = 0; i < o->nrecord_args; i++)
-		fprintf(a, "%s\n", o->record_args[i]);
+	if (o->nrun_args) {
+		for (int i = 0; i < o->nrun_args; i++)
+			fprintf(a, "%s\n", o->run_args[i]);
+	} else {
+		fprintf(a, "record\n-o\n/out/trace.dat\n");
+		for (int i = 0; i < o->nrecord_args; i++)
+			fprintf(a, "%s\n", o->record_args[i]);
+		fprintf(a, "--\n/bin/sh\n/job/traffic.sh\n");
+	}
 	fprintf(t, "set -e\n");
 	for (int i = 0; i < o->ntraffic; i++)
 		fprintf(t, "nt-traffic %s\n", o->traffic[i]);
@@ -636,6 +657,21 @@ static uint64_t octal(const unsigned char *p, size_t n)
 	return v;
 }
 
+/* A relative path of the archive without "." or ".." parts (nothing outside @outdir). */
+static bool safe_name(const char *b)
+{
+	if (!*b || *b == '/')
+		return false;
+	for (const char *p = b; *p;) {
+		size_t n = strcspn(p, "/");
+		if (!n || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += n;
+		p += *p == '/';
+	}
+	return true;
+}
+
 static int untar(const char *img, const char *outdir, struct nt_err **err)
 {
 	int fd = open(img, O_RDONLY | O_CLOEXEC), files = 0;
@@ -646,7 +682,7 @@ static int untar(const char *img, const char *outdir, struct nt_err **err)
 	if (fd < 0)
 		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot read '%s'", img));
 	while (pread(fd, h, 512, off) == 512) {
-		char name[101], path[4600];
+		char name[260], path[4700];
 		const char *b;
 		uint64_t size = octal(h + 124, 12), left;
 		int out = -1;
@@ -657,10 +693,20 @@ static int untar(const char *img, const char *outdir, struct nt_err **err)
 		if (zero || memcmp(h + 257, "ustar", 5))
 			break;
 		off += 512;
-		snprintf(name, sizeof(name), "%.100s", (const char *)h);
+		if (h[345])
+			snprintf(name, sizeof(name), "%.155s/%.100s", (const char *)h + 345,
+				 (const char *)h);
+		else
+			snprintf(name, sizeof(name), "%.100s", (const char *)h);
 		b = !strncmp(name, "./", 2) ? name + 2 : name;
-		if ((h[156] == '0' || h[156] == '\0') && *b && *b != '.' && !strchr(b, '/')) {
-			snprintf(path, sizeof(path), "%s/%s", outdir, b);
+		snprintf(path, sizeof(path), "%s/%s", outdir, b);
+		if (h[156] == '5' && safe_name(b)) {
+			mkdir_p(path);
+		} else if ((h[156] == '0' || h[156] == '\0') && safe_name(b)) {
+			char *slash = strrchr(path, '/');
+			*slash = '\0';
+			mkdir_p(path);
+			*slash = '/';
 			out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 			if (out < 0) {
 				close(fd);
@@ -737,7 +783,8 @@ static int make_work(struct run *r, struct nt_err **err)
 static int build_initrd(struct run *r, struct nt_err **err)
 {
 	char self[4096], traffic[4200], *args = NULL, *script = NULL;
-	const char *files[4];
+	const char *files[4], *mods[64];
+	int nmods = 0;
 	ssize_t n;
 	int ret;
 
@@ -759,7 +806,11 @@ static int build_initrd(struct run *r, struct nt_err **err)
 	}
 	if (job_files(r->o, &args, &script))
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-	files[0] = "job/record.args";
+	for (size_t i = 0; i < sizeof(guest_modules) / sizeof(guest_modules[0]); i++)
+		mods[nmods++] = guest_modules[i];
+	for (int i = 0; i < r->o->nmodules && nmods < 64; i++)
+		mods[nmods++] = r->o->modules[i];
+	files[0] = "job/run.args";
 	files[1] = args;
 	files[2] = "job/traffic.sh";
 	files[3] = script;
@@ -770,8 +821,10 @@ static int build_initrd(struct run *r, struct nt_err **err)
 					 .busybox = "/bin/busybox",
 					 .nettrail = self,
 					 .traffic = traffic,
-					 .modules = guest_modules,
-					 .nmodules = 2,
+					 .modules = mods,
+					 .nmodules = nmods,
+					 .bins = r->o->bins,
+					 .nbins = r->o->nbins,
 					 .init = guest_init,
 					 .files = files,
 					 .nfiles = 2,
@@ -929,13 +982,12 @@ static int collect(struct run *r, struct nt_err **err)
 		char line[512];
 		int rcv = r->res->record_rc;
 		last_line(r->res->record_err, line, sizeof(line));
-		return nt_err_set(err,
-				  nt_err_new(rcv == 3	? NT_E_INPUT
-					     : rcv == 2 ? NT_E_USAGE
-							: NT_E_FAIL,
-					     "nettrail record failed in the VM (exit code %d): "
-					     "%s",
-					     rcv, *line ? line : "no message"));
+		return nt_err_set(err, nt_err_new(rcv == 3   ? NT_E_INPUT
+						  : rcv == 2 ? NT_E_USAGE
+							     : NT_E_FAIL,
+						  "nettrail %s failed in the VM (exit code %d): %s",
+						  r->o->nrun_args ? r->o->run_args[0] : "record",
+						  rcv, *line ? line : "no message"));
 	}
 	return 0;
 }
@@ -960,6 +1012,18 @@ static int deliver(struct run *r, struct nt_err **err)
 {
 	char from[4600], prof[4600], *to = NULL;
 
+	for (int i = 0; i < r->o->nfetch; i++) {
+		char *a[] = {"cp", "-R", "--", from, (char *)r->o->fetch_dir, NULL};
+		snprintf(from, sizeof(from), "%s/%s", r->path[P_OUT], r->o->fetch[i]);
+		if (access(from, R_OK))
+			return nt_err_set(err, nt_err_new(NT_E_FAIL, "the VM handed back no '%s'",
+							  r->o->fetch[i]));
+		if (mkdir_p(r->o->fetch_dir) < 0 || nt_vm_spawn(a, NULL, NULL, NULL, 600) != 0)
+			return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot copy '%s' into '%s'",
+							  r->o->fetch[i], r->o->fetch_dir));
+	}
+	if (!r->o->dat)
+		return 0;
 	snprintf(from, sizeof(from), "%s/trace.dat", r->path[P_OUT]);
 	if (access(from, R_OK))
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "the VM handed back no trace.dat"));

@@ -23,7 +23,20 @@ struct nt_vm_opts {
 	int nrecord_args;
 	const char *const *traffic; /* "udp 100 64", "tcp-closed 5": one nt-traffic run each */
 	int ntraffic;
-	const char *dat;    /* where the trace.dat goes on the host */
+	/* Instead of `nettrail record`: `nettrail RUN_ARGS` in the guest (in /out); its stdout
+	 * and stderr and exit code are kept as record's are (r->traffic_out, r->record_err,
+	 * r->record_rc). */
+	const char *const *run_args;
+	int nrun_args;
+	/* Files or directories of the guest's /out to move into @fetch_dir afterwards. */
+	const char *const *fetch;
+	int nfetch;
+	const char *fetch_dir;
+	const char *const *bins; /* more host programs for the guest, with their libraries */
+	int nbins;
+	const char *const *modules; /* more kernel modules to load (their dependencies too) */
+	int nmodules;
+	const char *dat;    /* where the trace.dat goes on the host (NULL: nowhere) */
 	const char *append; /* more kernel command line (after ours), or NULL */
 	const char *keep;   /* keep the work files (initramfs, console log) here; NULL: a
 			     * temporary directory, kept only when the run fails */
@@ -59,8 +72,9 @@ int nt_vm_kernel(const char *cache, const char *deb, bool progress, char **kdir,
 		 struct nt_err **err);
 
 /*
- * Run `nettrail record` in the VM. On success the trace.dat is at o->dat. On failure *err
- * says why and r->console_log (when set) names the guest's console log, kept for reading.
+ * Run `nettrail record` (or o->run_args) in the VM. On success the trace.dat is at o->dat and
+ * the o->fetch files are in o->fetch_dir. On failure *err says why and r->console_log (when
+ * set) names the guest's console log, kept for reading.
  */
 int nt_vm_record(const struct nt_vm_opts *o, struct nt_vm_result *r, struct nt_err **err);
 

@@ -328,6 +328,8 @@ int nt_vm_initrd_build(const char *path, const struct nt_initrd_src *s, struct n
 	add_binary(&c, "bin/busybox", s->busybox, "busybox", tmpdir);
 	add_binary(&c, "bin/nettrail", s->nettrail, "nettrail", tmpdir);
 	add_binary(&c, "bin/nt-traffic", s->traffic, "nt-traffic", tmpdir);
+	for (int i = 0; i < s->nbins && !c.err; i++)
+		add_binary(&c, s->bins[i], s->bins[i], "program", tmpdir);
 	for (int i = 0; i < s->nfiles && !c.err; i++)
 		cpio_data(&c, s->files[2 * i], 0644, s->files[2 * i + 1],
 			  strlen(s->files[2 * i + 1]));

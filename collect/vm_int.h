@@ -31,6 +31,8 @@ struct nt_initrd_src {
 	const char *traffic;	    /* nt-traffic */
 	const char *const *modules; /* modules to load, by name (dependencies are added) */
 	int nmodules;
+	const char *const *bins; /* more host programs (absolute paths), with their libraries */
+	int nbins;
 	const char *init;	  /* the /init script */
 	const char *const *files; /* more files: guest path, content, guest path, content ... */
 	int nfiles;		  /* number of pairs */

@@ -29,6 +29,12 @@ const char *nt_lab_summary(const struct nt_lab *l);
 /* The events to record (NULL-terminated, "system" or "system:event"; static). */
 const char *const *nt_lab_events(const struct nt_lab *l);
 
+/*
+ * The functions its function_graph claims are about (where the kernel has that tracer), into
+ * @out (at most @max). Returns how many.
+ */
+int nt_lab_functions(const struct nt_lab *l, const char **out, int max);
+
 /* The default packet count. */
 long nt_lab_default_count(const struct nt_lab *l);
 
@@ -56,10 +62,11 @@ int nt_lab_traffic(const struct nt_lab *l, long tag, long count, const char *dir
 
 /*
  * Check the claims of @l against the imported trace (trace 1 of @db) and the traffic's own
- * record (@dir/traffic.txt); write @dir/lab-sheet.txt and @dir/lab-sheet.html. *@failed
+ * record (@dir/traffic.txt); with @graph (function_graph recorded the scenario's functions)
+ * also its function claims. Write @dir/lab-sheet.txt and @dir/lab-sheet.html. *@failed
  * receives the number of claims that do not hold.
  */
-int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long count, int *failed,
-		 struct nt_err **err);
+int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long count, bool graph,
+		 int *failed, struct nt_err **err);
 
 #endif

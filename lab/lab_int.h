@@ -3,6 +3,7 @@
 #ifndef NT_LAB_INT_H
 #define NT_LAB_INT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -23,6 +24,15 @@ struct lab_out {
 
 struct lab_sheet; /* sheet.c */
 
+/* A function_graph claim: calls of @function == @factor x the traffic's count @key (a NULL
+ * @key: == @factor). */
+struct lab_fn {
+	const char *function;
+	long factor;
+	const char *key;
+	const char *why; /* what the calls are */
+};
+
 struct nt_lab {
 	const char *name;
 	const char *summary;
@@ -32,6 +42,7 @@ struct nt_lab {
 	int (*build)(struct nt_lab_world *w, struct nt_err **err);
 	int (*traffic)(long tag, long count, struct lab_out *o, struct nt_err **err);
 	void (*check)(struct lab_sheet *s, long count);
+	const struct lab_fn *fns; /* function_graph claims (ends with a NULL function) */
 };
 
 extern const struct nt_lab lab_scenarios[];
@@ -74,6 +85,11 @@ void lab_claim(struct lab_sheet *s, long expected, const char *text, const char 
 void lab_claim_ge(struct lab_sheet *s, long expected, const char *text, const char *sqlfmt, ...);
 /* A claim on the traffic's own counts (no trace involved). */
 void lab_claim_value(struct lab_sheet *s, long expected, long observed, const char *text);
+/* A claim this trace's kernel cannot show: listed with @why, neither holding nor failing. */
+void lab_claim_na(struct lab_sheet *s, const char *text, const char *why);
+/* The traced kernel's release is older than @major.@minor (trace_meta "kernel"; false when
+ * unknown). */
+bool lab_kernel_before(struct lab_sheet *s, int major, int minor);
 /* A line of what the trace shows (the text of the first row of the query). */
 void lab_note(struct lab_sheet *s, const char *label, const char *sqlfmt, ...);
 /* The path of one sample packet: the skb_id the query returns, with its hops. */

@@ -21,6 +21,7 @@ struct claim {
 	long expected, observed;
 	bool ge, ok;
 	char *error; /* owned: the query failed */
+	char *na;    /* owned: not checkable on this kernel, and why */
 };
 
 struct lab_sheet {
@@ -33,6 +34,7 @@ struct lab_sheet {
 	int nnotes;
 	char *sample_title; /* owned */
 	char *sample;	    /* owned: the hops, one per line */
+	bool graph;	    /* function_graph recorded the scenario's functions */
 };
 
 long lab_kv(struct lab_sheet *s, const char *key)
@@ -114,6 +116,32 @@ void lab_claim_value(struct lab_sheet *s, long expected, long observed, const ch
 	c->expected = expected;
 	c->observed = observed;
 	c->ok = expected == observed;
+}
+
+void lab_claim_na(struct lab_sheet *s, const char *text, const char *why)
+{
+	struct claim *c;
+
+	if (s->nclaims >= MAX_CLAIMS)
+		return;
+	c = &s->claims[s->nclaims++];
+	c->text = strdup(text);
+	c->na = strdup(why);
+	c->ok = true;
+}
+
+bool lab_kernel_before(struct lab_sheet *s, int major, int minor)
+{
+	char *e = NULL;
+	long v =
+		query_long(s,
+			   "SELECT CAST(value AS INTEGER) * 1000 + CAST(substr(value, instr(value, "
+			   "'.') + 1) AS INTEGER) FROM trace_meta WHERE trace_id = 1 AND key = "
+			   "'kernel'",
+			   &e);
+
+	free(e);
+	return v > 0 && v < major * 1000 + minor;
 }
 
 void lab_note(struct lab_sheet *s, const char *label, const char *sqlfmt, ...)
@@ -262,6 +290,30 @@ static void list_figures(const char *dir, FILE *txt, FILE *html)
 	fputs("</ul>\n", html);
 }
 
+/* Calls per function (func_stats of the function analysis) against the traffic's counts. */
+static void function_claims(struct lab_sheet *s, const struct nt_lab *l)
+{
+	char t[256];
+
+	for (const struct lab_fn *f = l->fns; f && f->function; f++) {
+		long exp = f->key ? f->factor * lab_kv(s, f->key) : f->factor;
+		if (f->key && f->factor > 1)
+			snprintf(t, sizeof(t), "%ld calls of %s(): %s (%ld x %s)", exp, f->function,
+				 f->why, f->factor, f->key);
+		else
+			snprintf(t, sizeof(t), "%ld calls of %s(): %s", exp, f->function, f->why);
+		lab_claim(s, exp, t,
+			  "SELECT coalesce(sum(calls), 0) FROM func_stats WHERE trace_id = 1 AND "
+			  "function = %Q",
+			  f->function);
+	}
+	if (l->fns && l->fns->function)
+		lab_note(s, "function_graph: the busiest call path under the traced functions",
+			 "SELECT path || ' (' || calls || ' calls)' FROM func_paths WHERE trace_id "
+			 "= "
+			 "1 ORDER BY calls DESC, depth DESC LIMIT 1");
+}
+
 static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char *dir, FILE *t,
 			FILE *h, int failed)
 {
@@ -270,7 +322,8 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 		"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>lab sheet: %s</title>"
 		"<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}"
 		"td,th{padding:2px 8px;text-align:left}.PASS{color:#070}.FAIL{color:#b00;"
-		"font-weight:bold}pre{background:#f4f4f4;padding:8px}</style></head><body>"
+		"font-weight:bold}.NA{color:#777}pre{background:#f4f4f4;padding:8px}</style></"
+		"head><body>"
 		"<h1>Lab sheet: %s</h1><p>",
 		l->name, l->name);
 	html_text(h, l->summary);
@@ -282,10 +335,24 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 		html_text(h, s->vals[i]);
 		fputs(" ", h);
 	}
-	fputs("\nRecorded with tracepoints only (function tracers do not work on this kernel):", t);
-	fputs("</p><p>Recorded with tracepoints only (function tracers do not work on this "
-	      "kernel):",
-	      h);
+	if (s->graph) {
+		fputs("\nRecorded with function_graph on:", t);
+		fputs("</p><p>Recorded with function_graph on:", h);
+		for (const struct lab_fn *f = l->fns; f && f->function; f++) {
+			fprintf(t, " %s()", f->function);
+			fprintf(h, " %s()", f->function);
+		}
+		fputs("\nand the tracepoints:", t);
+		fputs("<br>and the tracepoints:", h);
+	} else {
+		fputs("\nRecorded with tracepoints only (this kernel has no function_graph tracer; "
+		      "'nettrail lab --vm' runs the lab in the lab VM, whose kernel has it):",
+		      t);
+		fputs("</p><p>Recorded with tracepoints only (this kernel has no function_graph "
+		      "tracer; <code>nettrail lab --vm</code> runs the lab in the lab VM, whose "
+		      "kernel has it):",
+		      h);
+	}
 	for (const char *const *e = l->events; *e; e++) {
 		fprintf(t, " %s", *e);
 		fprintf(h, " %s", *e);
@@ -304,7 +371,16 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 	      h);
 	for (int i = 0; i < s->nclaims; i++) {
 		struct claim *c = &s->claims[i];
-		const char *v = c->ok ? "PASS" : "FAIL";
+		const char *v = c->na ? "N/A" : c->ok ? "PASS" : "FAIL";
+		if (c->na) {
+			fprintf(t, "  %-4s  %-78s not checked: %s\n", v, c->text, c->na);
+			fputs("<tr><td class=\"NA\">N/A</td><td>", h);
+			html_text(h, c->text);
+			fputs("</td><td colspan=\"2\">not checked: ", h);
+			html_text(h, c->na);
+			fputs("</td></tr>", h);
+			continue;
+		}
 		fprintf(t, "  %s  %-78s expected %s%ld, observed %ld%s%s\n", v, c->text,
 			c->ge ? ">= " : "", c->expected, c->observed, c->error ? ": " : "",
 			c->error ? c->error : "");
@@ -330,14 +406,23 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 		fputs("</pre>\n", h);
 	}
 	list_figures(dir, t, h);
-	fprintf(t, "\nResult: %d of %d claims hold%s\n", s->nclaims - failed, s->nclaims,
+	int na = 0;
+	for (int i = 0; i < s->nclaims; i++)
+		na += s->claims[i].na != NULL;
+	fprintf(t, "\nResult: %d of %d claims hold%s", s->nclaims - na - failed, s->nclaims - na,
 		failed ? " (FAIL)" : "");
-	fprintf(h, "<h2>Result</h2><p class=\"%s\">%d of %d claims hold</p></body></html>\n",
-		failed ? "FAIL" : "PASS", s->nclaims - failed, s->nclaims);
+	if (na)
+		fprintf(t, "; %d not checkable on this kernel", na);
+	fputs("\n", t);
+	fprintf(h, "<h2>Result</h2><p class=\"%s\">%d of %d claims hold", failed ? "FAIL" : "PASS",
+		s->nclaims - na - failed, s->nclaims - na);
+	if (na)
+		fprintf(h, "; %d not checkable on this kernel", na);
+	fputs("</p></body></html>\n", h);
 }
 
-int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long count, int *failed,
-		 struct nt_err **err)
+int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long count, bool graph,
+		 int *failed, struct nt_err **err)
 {
 	struct lab_sheet s;
 	char path[4096];
@@ -346,9 +431,12 @@ int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long coun
 
 	memset(&s, 0, sizeof(s));
 	s.db = db;
+	s.graph = graph;
 	*failed = 0;
 	read_kv(&s, dir);
 	l->check(&s, count);
+	if (graph)
+		function_claims(&s, l);
 	for (int i = 0; i < s.nclaims; i++)
 		*failed += !s.claims[i].ok;
 	snprintf(path, sizeof(path), "%s/lab-sheet.txt", dir);
@@ -371,6 +459,7 @@ int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long coun
 	for (int i = 0; i < s.nclaims; i++) {
 		free(s.claims[i].text);
 		free(s.claims[i].error);
+		free(s.claims[i].na);
 	}
 	for (int i = 0; i < s.nnotes; i++)
 		free(s.notes[i]);

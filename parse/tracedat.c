@@ -369,6 +369,14 @@ static struct cls *cls_new(struct tracedat *t, struct tep_event *ev, struct nt_b
 	}
 	scan_symbolic(c, ev->print_fmt.args);
 	scan_ksyms(c, &ev->print_fmt);
+	/* code addresses that some kernels print with a bare %p (6.1's kfree_skb location):
+	 * resolved all the same, as trace-cmd's kmem plugin resolves call_site */
+	for (i = 0; i < c->ncols; i++) {
+		struct col *col = &c->cols[i];
+		if (col->kind == C_INT && (col->f->flags & TEP_FIELD_IS_POINTER) &&
+		    (!strcmp(col->f->name, "location") || !strcmp(col->f->name, "call_site")))
+			col->ksym = true;
+	}
 
 	defs = calloc(c->ncols * 2 + 1, sizeof(*defs));
 	names = calloc(c->ncols + 1, sizeof(*names));
