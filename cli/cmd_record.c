@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* nettrail record: capture with ftrace into a trace.dat. */
+/* nettrail record: capture with ftrace into a trace.dat (or with perf, or LTTng). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "../collect/ftrace.h"
+#include "../collect/lttng_rec.h"
 #include "../collect/perf_rec.h"
 #include "../parse/reader.h"
 
@@ -16,7 +17,9 @@ enum { OPT_CLOCK = 256, OPT_GRAPH, OPT_NOTRACE, OPT_DEPTH, OPT_PROFILE, OPT_BACK
 const struct cli_opt record_opts[] = {
 	{"event", 'e', "SYS[:EV]",
 	 "trace these events (repeatable; globs allowed); default: the network preset"},
-	{"output", 'o', "FILE", "the trace.dat to write (default: trace.dat; perf.data with perf)"},
+	{"output", 'o', "FILE",
+	 "the trace.dat to write (default: trace.dat; perf.data with perf; the directory "
+	 "lttng-trace with lttng)"},
 	{"buffer", 'b', "KB", "ring buffer per cpu in KB (default 8192)"},
 	{"duration", 'd', "S", "stop after S seconds"},
 	{"clock", OPT_CLOCK, "NAME",
@@ -29,8 +32,9 @@ const struct cli_opt record_opts[] = {
 	 "with --graph: at most N levels of calls (max_graph_depth)"},
 	{"profile", OPT_PROFILE, "FUNC[,FUNC...]",
 	 "the function profiler over these functions ('*': all); table in FILE.trace_stat"},
-	{"backend", OPT_BACKEND, "ftrace|perf",
-	 "ftrace (default: trace.dat) or perf (perf record -a: perf.data; docs/PERF.md)"},
+	{"backend", OPT_BACKEND, "ftrace|perf|lttng",
+	 "ftrace (default: trace.dat), perf (perf record -a: perf.data; docs/PERF.md) or lttng "
+	 "(LTTng's kernel tracer: a CTF directory; docs/LTTNG.md)"},
 	{"profile-cpu", OPT_PROFCPU, "HZ",
 	 "with --backend perf: also sample cpu-clock at HZ with kernel call stacks"},
 	{"quiet", 'q', NULL, "no progress or summary lines"},
@@ -58,7 +62,13 @@ const char record_details[] =
 	"'nettrail vm record'.\n"
 	"\n--backend perf: perf record -a (Debian's perf in PATH) over the same events, writing a\n"
 	"perf.data; -b sets perf's per-cpu buffer (default 16384 KB), --clock mono (default),\n"
-	"mono_raw, boot, tai or local; lost samples are counted from the file (exit code 5).\n";
+	"mono_raw, boot, tai or local; lost samples are counted from the file (exit code 5).\n"
+	"\n--backend lttng: a kernel session of LTTng's (liblttng-ctl; lttng-sessiond is started\n"
+	"and stopped again when none runs) over the same event names, mapped to LTTng's (events\n"
+	"LTTng lacks, e.g. tcp, are left out of the preset and refused with -e); -o names a new\n"
+	"or empty directory (CTF, default lttng-trace); -b sets the channel's size per cpu\n"
+	"(default 8192 KB); the clock is CLOCK_MONOTONIC; discarded events are counted per\n"
+	"channel (exit code 5). Needs the lttng-modules of the running kernel.\n";
 
 struct strv {
 	const char **v;
@@ -97,7 +107,8 @@ int cmd_record(int argc, char **argv)
 	struct nt_err *err = NULL;
 	const char **events = NULL;
 	struct strv graph = {0}, notrace = {0}, prof = {0};
-	bool quiet = false, perf = false, output_set = false;
+	enum { FTRACE, PERF, LTTNG } backend = FTRACE;
+	bool quiet = false, output_set = false;
 	unsigned profile_hz = 0;
 	char *arg, *end;
 	int c, code;
@@ -161,12 +172,15 @@ int cmd_record(int argc, char **argv)
 			break;
 		}
 		case OPT_BACKEND:
-			if (strcmp(arg, "ftrace") && strcmp(arg, "perf")) {
+			if (strcmp(arg, "ftrace") && strcmp(arg, "perf") && strcmp(arg, "lttng")) {
 				record_free(events, &graph, &notrace, &prof, 0);
 				return cli_usage("record",
-						 "--backend wants ftrace or perf, not '%s'", arg);
+						 "--backend wants ftrace, perf or lttng, not '%s'",
+						 arg);
 			}
-			perf = !strcmp(arg, "perf");
+			backend = !strcmp(arg, "perf")	  ? PERF
+				  : !strcmp(arg, "lttng") ? LTTNG
+							  : FTRACE;
 			break;
 		case OPT_PROFCPU: {
 			long v = strtol(arg, &end, 10);
@@ -195,12 +209,12 @@ int cmd_record(int argc, char **argv)
 		record_free(events, &graph, &notrace, &prof, 0);
 		return cli_usage("record", "--notrace and --graph-depth go with --graph FUNC");
 	}
-	if (profile_hz && !perf) {
+	if (profile_hz && backend != PERF) {
 		record_free(events, &graph, &notrace, &prof, 0);
 		return cli_usage("record", "--profile-cpu goes with --backend perf");
 	}
-	if (perf && !output_set)
-		o.output = "perf.data";
+	if (backend != FTRACE && !output_set)
+		o.output = backend == PERF ? "perf.data" : NT_LTTNG_DEFAULT_OUTPUT;
 	o.events = events;
 	o.graph = graph.v;
 	o.ngraph = graph.n;
@@ -214,7 +228,9 @@ int cmd_record(int argc, char **argv)
 	cli_catch_signals();
 	if (!quiet && !o.argv && o.duration <= 0)
 		fprintf(stderr, "recording; press Ctrl-C to stop\n");
-	if (perf ? nt_perf_record(&o, profile_hz, &r, &err) : nt_ftrace_record(&o, &r, &err)) {
+	if (backend == PERF    ? nt_perf_record(&o, profile_hz, &r, &err)
+	    : backend == LTTNG ? nt_lttng_record(&o, &r, &err)
+			       : nt_ftrace_record(&o, &r, &err)) {
 		record_free(events, &graph, &notrace, &prof, 0);
 		return cli_fail(err);
 	}
@@ -244,7 +260,9 @@ int cmd_record(int argc, char **argv)
 			if (r.lost[i])
 				fprintf(stderr, " cpu%d %llu", i, (unsigned long long)r.lost[i]);
 		fprintf(stderr, "%s\nhint: use a bigger buffer (-b KB) or fewer events (-e)\n",
-			perf ? " (perf lost samples; counted from the perf.data)" : "");
+			backend == PERF	   ? " (perf lost samples; counted from the perf.data)"
+			: backend == LTTNG ? " (LTTng's discarded events; not counted per cpu)"
+					   : "");
 		code = NT_EXIT_LOST;
 	} else if (!quiet) {
 		fprintf(stderr, "no events lost\n");

@@ -44,4 +44,16 @@ void nt_ctf_close(struct nt_ctf *c);
 void nt_ctf_canonical(const char *orig, bool perf, char *sys, size_t nsys, char *name,
 		      size_t nname);
 
+/*
+ * The same table read backwards, for recording with LTTng: calls @fn with each LTTng kernel
+ * event name that nt_ctf_canonical() maps to @system:@event (no globs; one name per spelling
+ * the table knows, as lttng-modules generations differ; system "lttng" gives @event itself).
+ * Stops when @fn returns nonzero and returns that value; else returns how many names.
+ */
+int nt_ctf_lttng_names(const char *system, const char *event,
+		       int (*fn)(const char *lttng, void *arg), void *arg);
+
+/* Whether some LTTng kernel event maps to a system matching the glob @pattern. */
+bool nt_ctf_lttng_system(const char *pattern);
+
 #endif

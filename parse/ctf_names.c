@@ -6,6 +6,7 @@
  */
 #include "ctf.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -153,4 +154,61 @@ void nt_ctf_canonical(const char *orig, bool perf, char *sys, size_t nsys, char 
 		copy(name, nname, best->repl, strlen(best->repl), orig + strlen(best->match));
 		break;
 	}
+}
+
+static bool maps_to(const char *lttng, const char *system, const char *event)
+{
+	char s[256], e[256];
+
+	nt_ctf_canonical(lttng, false, s, sizeof(s), e, sizeof(e));
+	return !strcmp(s, system) && !strcmp(e, event);
+}
+
+int nt_ctf_lttng_names(const char *system, const char *event,
+		       int (*fn)(const char *lttng, void *arg), void *arg)
+{
+	char cand[sizeof(rules) / sizeof(rules[0]) + 1][256];
+	int n = 0;
+
+	for (size_t i = 0; i <= sizeof(rules) / sizeof(rules[0]); i++) {
+		const struct rule *r = i < sizeof(rules) / sizeof(rules[0]) ? &rules[i] : NULL;
+		size_t l = r && r->repl ? strlen(r->repl) : 0;
+		bool dup = false;
+
+		if (!r) /* what no rule claims keeps its name under "lttng" */
+			snprintf(cand[n], sizeof(cand[n]), "%s",
+				 !strcmp(system, "lttng") ? event : "");
+		else if (strcmp(r->system, system))
+			continue;
+		else if (r->kind == EXACT)
+			snprintf(cand[n], sizeof(cand[n]), "%s",
+				 strcmp(event, r->repl) ? "" : r->match);
+		else if (r->kind == KEEP)
+			snprintf(cand[n], sizeof(cand[n]), "%s", event);
+		else
+			snprintf(cand[n], sizeof(cand[n]), "%s%s",
+				 strncmp(event, r->repl, l) ? "" : r->match,
+				 strncmp(event, r->repl, l) ? "" : event + l);
+		if (!cand[n][0] || strchr(cand[n], ':') || !maps_to(cand[n], system, event))
+			continue;
+		for (int j = 0; j < n; j++)
+			dup = dup || !strcmp(cand[j], cand[n]);
+		if (!dup) {
+			int rc = fn(cand[n], arg);
+			if (rc)
+				return rc;
+			n++;
+		}
+	}
+	return n;
+}
+
+bool nt_ctf_lttng_system(const char *pattern)
+{
+	if (!fnmatch(pattern, "lttng", 0))
+		return true;
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (!fnmatch(pattern, rules[i].system, 0))
+			return true;
+	return false;
 }
