@@ -21,11 +21,14 @@ enum {
 	OPT_MEM,
 	OPT_CPUS,
 	OPT_KEEP,
+	OPT_LTTNG_DIR,
 };
 
 const struct cli_opt vm_opts[] = {
 	{"output", 'o', "DB", "import the trace into this database"},
-	{"dat", OPT_DAT, "FILE", "where the trace.dat goes (default: trace.dat)"},
+	{"dat", OPT_DAT, "FILE",
+	 "where the trace.dat goes (default: trace.dat; with --backend lttng the CTF directory, "
+	 "default lttng-trace)"},
 	{"timeout", OPT_TIMEOUT, "S", "give up after S seconds: boot, capture, power-off (300)"},
 	{"kernel-deb", OPT_KERNEL_DEB, "FILE",
 	 "a linux-image .deb to boot (default: Debian's linux-image-amd64, cached)"},
@@ -35,6 +38,8 @@ const struct cli_opt vm_opts[] = {
 	{"mem", OPT_MEM, "MB", "guest memory (default 1024)"},
 	{"cpus", OPT_CPUS, "N", "guest cpus (default 2)"},
 	{"keep", OPT_KEEP, "DIR", "keep the work files (initramfs, console log) in DIR"},
+	{"lttng-dir", OPT_LTTNG_DIR, "DIR",
+	 "with --backend lttng: the build of vm/lttng-modules.sh (default: the newest cached)"},
 	{"quiet", 'q', NULL, "only errors"},
 	{NULL, 0, NULL, NULL},
 };
@@ -47,6 +52,11 @@ const char vm_details[] =
 	"  udp N [SIZE]    N datagrams      tcp N [SIZE]    one connection, N writes\n"
 	"  tcp-closed N    N connects to a closed port (each answered by a reset)\n"
 	"e.g. nettrail vm record --graph udp_sendmsg,ip_rcv -o lab.db -- udp 20 tcp-closed 5\n"
+	"\n--backend lttng records with LTTng's kernel tracer instead (liblttng-ctl in the "
+	"guest),\n"
+	"booting the kernel vm/lttng-modules.sh built lttng-modules for (Debian's 6.1.0-47; "
+	"setup.sh\n"
+	"runs it once); the CTF directory comes back (--dat, default lttng-trace). docs/LTTNG.md.\n"
 	"\n'nettrail vm fetch' puts the kernel in the cache (apt-get download; setup.sh runs it).\n"
 	"The kernel package is unpacked in the cache, never installed. A panic, a hung boot or a\n"
 	"failed capture ends with the guest's console log. See docs/VM.md.\n";
@@ -196,7 +206,7 @@ static void vm_args_release(struct vm_args *a)
 static int vm_parse(int argc, char **argv, struct vm_args *a)
 {
 	struct cli_opt all[64];
-	bool clock = false;
+	bool clock = false, dat_set = false;
 	int n = 0, c;
 	char *arg;
 
@@ -219,6 +229,7 @@ static int vm_parse(int argc, char **argv, struct vm_args *a)
 			break;
 		case OPT_DAT:
 			a->o.dat = arg;
+			dat_set = true;
 			break;
 		case OPT_TIMEOUT:
 			a->o.timeout = strtod(arg, NULL);
@@ -248,6 +259,9 @@ static int vm_parse(int argc, char **argv, struct vm_args *a)
 		case OPT_KEEP:
 			a->o.keep = arg;
 			break;
+		case OPT_LTTNG_DIR:
+			a->o.lttng_dir = arg;
+			break;
 		case 'h':
 			cli_help_exit("vm");
 			return -1;
@@ -257,6 +271,12 @@ static int vm_parse(int argc, char **argv, struct vm_args *a)
 				return NT_EXIT_USAGE;
 			if (!strcmp(name, "clock"))
 				clock = true;
+			if (!strcmp(name, "backend") && !strcmp(arg, "perf"))
+				return cli_usage("vm",
+						 "the lab VM has no perf: --backend ftrace or "
+						 "lttng");
+			if (!strcmp(name, "backend"))
+				a->o.lttng = !strcmp(arg, "lttng");
 			/* "--name" then its argument, for the guest's nettrail record */
 			if (asprintf((char **)&a->rec[a->nrec], "--%s", name) < 0)
 				return NT_EXIT_FAIL;
@@ -269,8 +289,13 @@ static int vm_parse(int argc, char **argv, struct vm_args *a)
 	if (optind >= argc)
 		return cli_usage("vm",
 				 "no traffic given after '--' (e.g. -- udp 100 tcp-closed 5)");
-	if (!clock) {
-		/* under emulation the guest's TSC is unstable: the local clock drifts per cpu */
+	if (a->o.lttng && !dat_set)
+		a->o.dat = "lttng-trace";
+	if (a->o.lttng_dir && !a->o.lttng)
+		return cli_usage("vm", "--lttng-dir goes with --backend lttng");
+	if (!clock && !a->o.lttng) {
+		/* under emulation the guest's TSC is unstable: the local clock drifts per cpu
+		 * (LTTng has one clock, CLOCK_MONOTONIC) */
 		a->rec[a->nrec++] = "--clock";
 		a->rec[a->nrec++] = "global";
 	}

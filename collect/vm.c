@@ -262,6 +262,66 @@ char *nt_vm_cache_dir(const char *override)
 	return s;
 }
 
+/* ---- LTTng: the kernel and modules of vm/lttng-modules.sh ---- */
+
+static char *cached_deb(const char *cache);
+
+#define LTTNG_SESSIOND	"/usr/bin/lttng-sessiond"
+#define LTTNG_CONSUMERD "/usr/lib/x86_64-linux-gnu/lttng/libexec/lttng-consumerd"
+#define LTTNG_XSD	"/usr/share/xml/lttng/session.xsd"
+#define LTTNG_OUT	"lttng-trace" /* in the guest's /out */
+
+static int stamped(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+/* The newest complete build (a directory with a "stamp") of vm/lttng-modules.sh, or NULL. */
+static char *lttng_build(const char *override, struct nt_err **err)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *root = NULL, *found = NULL, p[4600];
+	struct dirent **list = NULL;
+	int n;
+
+	if (override) {
+		snprintf(p, sizeof(p), "%s/stamp", override);
+		if (!access(p, F_OK))
+			return strdup(override);
+	} else {
+		if (x && *x ? asprintf(&root, "%s/nettrail/lttng-vm", x) < 0
+			    : asprintf(&root, "%s/.cache/nettrail/lttng-vm",
+				       home && *home ? home : "/tmp") < 0)
+			root = NULL;
+		n = root ? scandir(root, &list, stamped, alphasort) : -1;
+		for (int i = 0; i < n; i++) {
+			snprintf(p, sizeof(p), "%s/%s/stamp", root, list[i]->d_name);
+			if (!access(p, F_OK)) {
+				free(found);
+				snprintf(p, sizeof(p), "%s/%s", root, list[i]->d_name);
+				found = strdup(p);
+			}
+			free(list[i]);
+		}
+		free(list);
+		free(root);
+		if (found)
+			return found;
+	}
+	struct nt_err *e = nt_err_new(NT_E_FAIL, "the lab VM has no LTTng kernel tracer built%s%s",
+				      override ? " in " : "", override ? override : "");
+	nt_err_hint(e, "build it once with vm/lttng-modules.sh (setup.sh does; 6-9 minutes): "
+		       "lttng-modules 2.13.9 for Debian's kernel 6.1.0-47");
+	nt_err_set(err, e);
+	return NULL;
+}
+
+/* The linux-image .deb in the LTTng build @dir. */
+static char *lttng_deb(const char *dir)
+{
+	return cached_deb(dir);
+}
+
 static int deb_filter(const struct dirent *d)
 {
 	size_t n = strlen(d->d_name);
@@ -618,7 +678,7 @@ static int job_files(const struct nt_vm_opts *o, char **args, char **traffic)
 		for (int i = 0; i < o->nrun_args; i++)
 			fprintf(a, "%s\n", o->run_args[i]);
 	} else {
-		fprintf(a, "record\n-o\n/out/trace.dat\n");
+		fprintf(a, "record\n-o\n%s\n", o->lttng ? "/out/" LTTNG_OUT : "/out/trace.dat");
 		for (int i = 0; i < o->nrecord_args; i++)
 			fprintf(a, "%s\n", o->record_args[i]);
 		fprintf(a, "--\n/bin/sh\n/job/traffic.sh\n");
@@ -746,7 +806,8 @@ struct run {
 	struct nt_vm_result *res;
 	char *work; /* owned */
 	bool temp_work;
-	char *kdir; /* owned */
+	char *kdir;  /* owned */
+	char *lttng; /* owned: the LTTng build (o->lttng) */
 	char release[256];
 	char path[8][4400]; /* initrd, disk, console, qemu log, out dir, kernel */
 };
@@ -782,9 +843,9 @@ static int make_work(struct run *r, struct nt_err **err)
 
 static int build_initrd(struct run *r, struct nt_err **err)
 {
-	char self[4096], traffic[4200], *args = NULL, *script = NULL;
-	const char *files[4], *mods[64];
-	int nmods = 0;
+	char self[4096], traffic[4200], tree[4200], *args = NULL, *script = NULL, *xsd = NULL;
+	const char *files[10], *mods[64], *bins[16], *trees[2];
+	int nmods = 0, nbins = 0, nfiles = 2;
 	ssize_t n;
 	int ret;
 
@@ -810,6 +871,30 @@ static int build_initrd(struct run *r, struct nt_err **err)
 		mods[nmods++] = guest_modules[i];
 	for (int i = 0; i < r->o->nmodules && nmods < 64; i++)
 		mods[nmods++] = r->o->modules[i];
+	if (r->o->lttng) {
+		bins[nbins++] = LTTNG_SESSIOND;
+		bins[nbins++] = LTTNG_CONSUMERD;
+		snprintf(tree, sizeof(tree), "%s/lib", r->lttng);
+		trees[0] = tree;
+		trees[1] = "/lib";
+		/* sessiond refuses to start without its session schema; a tracing group spares
+		 * its warnings */
+		if (!(xsd = nt_vm_slurp(LTTNG_XSD, NULL)))
+			return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno,
+							    "cannot read '%s' (liblttng-ctl0)",
+							    LTTNG_XSD));
+		files[nfiles * 2] = LTTNG_XSD + 1;
+		files[nfiles * 2 + 1] = xsd;
+		nfiles++;
+		files[nfiles * 2] = "etc/group";
+		files[nfiles * 2 + 1] = "root:x:0:\ntracing:x:999:\n";
+		nfiles++;
+		files[nfiles * 2] = "etc/passwd";
+		files[nfiles * 2 + 1] = "root:x:0:0:root:/root:/bin/sh\n";
+		nfiles++;
+	}
+	for (int i = 0; i < r->o->nbins && nbins < 16; i++)
+		bins[nbins++] = r->o->bins[i];
 	files[0] = "job/run.args";
 	files[1] = args;
 	files[2] = "job/traffic.sh";
@@ -823,15 +908,18 @@ static int build_initrd(struct run *r, struct nt_err **err)
 					 .traffic = traffic,
 					 .modules = mods,
 					 .nmodules = nmods,
-					 .bins = r->o->bins,
-					 .nbins = r->o->nbins,
+					 .bins = bins,
+					 .nbins = nbins,
+					 .trees = trees,
+					 .ntrees = r->o->lttng ? 1 : 0,
 					 .init = guest_init,
 					 .files = files,
-					 .nfiles = 2,
+					 .nfiles = nfiles,
 				 },
 				 err);
 	free(args);
 	free(script);
+	free(xsd);
 	return ret;
 }
 
@@ -882,6 +970,11 @@ static int run_qemu(struct run *r, struct nt_err **err)
 	if (r->res->kvm) {
 		argv[n++] = "-cpu";
 		argv[n++] = "host";
+	} else if (r->o->lttng) {
+		/* a random source from the first instant: without it the guest's crng is ready
+		 * only 5-10 s after boot and lttng-sessiond waits for it */
+		argv[n++] = "-cpu";
+		argv[n++] = "qemu64,+rdrand";
 	}
 	argv[n++] = "-m";
 	argv[n++] = mem;
@@ -1024,6 +1117,18 @@ static int deliver(struct run *r, struct nt_err **err)
 	}
 	if (!r->o->dat)
 		return 0;
+	if (r->o->lttng) {
+		char *a[] = {"cp", "-R", "--", from, (char *)r->o->dat, NULL};
+		snprintf(from, sizeof(from), "%s/" LTTNG_OUT, r->path[P_OUT]);
+		if (access(from, R_OK))
+			return nt_err_set(
+				err, nt_err_new(NT_E_FAIL, "the VM handed back no LTTng trace"));
+		rmdir(r->o->dat); /* empty, checked before the run */
+		if (rename(from, r->o->dat) && nt_vm_spawn(a, NULL, NULL, NULL, 600) != 0)
+			return nt_err_set(err,
+					  nt_err_new(NT_E_FAIL, "cannot write '%s'", r->o->dat));
+		return 0;
+	}
 	snprintf(from, sizeof(from), "%s/trace.dat", r->path[P_OUT]);
 	if (access(from, R_OK))
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "the VM handed back no trace.dat"));
@@ -1040,6 +1145,21 @@ static int deliver(struct run *r, struct nt_err **err)
 		r->res->profile_path = to;
 	}
 	return 0;
+}
+
+/* @path does not exist or is an empty directory. */
+static bool dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	bool empty = true;
+
+	if (!d)
+		return errno == ENOENT;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
 }
 
 static int check_tools(struct nt_err **err)
@@ -1072,8 +1192,31 @@ int nt_vm_record(const struct nt_vm_opts *o, struct nt_vm_result *res, struct nt
 		nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 		goto out;
 	}
-	if (nt_vm_kernel(cache, o->kernel_deb, o->progress, &r.kdir, err))
+	if (o->lttng) {
+		char *deb;
+		if (o->dat && !dir_empty(o->dat)) {
+			nt_err_set(err,
+				   nt_err_new(NT_E_USAGE,
+					      "'%s' exists and is not an empty directory", o->dat));
+			goto out;
+		}
+		if (!(r.lttng = lttng_build(o->lttng_dir, err)))
+			goto out;
+		deb = o->kernel_deb ? NULL : lttng_deb(r.lttng);
+		if (!o->kernel_deb && !deb) {
+			nt_err_set(err, nt_err_new(NT_E_FAIL, "no linux-image package in '%s'",
+						   r.lttng));
+			goto out;
+		}
+		ret = nt_vm_kernel(cache, o->kernel_deb ? o->kernel_deb : deb, o->progress, &r.kdir,
+				   err);
+		free(deb);
+		if (ret)
+			goto out;
+		ret = -1;
+	} else if (nt_vm_kernel(cache, o->kernel_deb, o->progress, &r.kdir, err)) {
 		goto out;
+	}
 	if (kernel_release(r.kdir, r.release, sizeof(r.release))) {
 		nt_err_set(err, nt_err_new(NT_E_FAIL, "no kernel in '%s'", r.kdir));
 		goto out;
@@ -1100,6 +1243,7 @@ out:
 	}
 	free(r.work);
 	free(r.kdir);
+	free(r.lttng);
 	free(cache);
 	return ret;
 }

@@ -36,6 +36,12 @@ struct nt_vm_opts {
 	int nbins;
 	const char *const *modules; /* more kernel modules to load (their dependencies too) */
 	int nmodules;
+	/* record --backend lttng in the guest: the kernel and lttng-modules built by
+	 * vm/lttng-modules.sh (in @lttng_dir, NULL: the newest complete build in
+	 * ${XDG_CACHE_HOME:-~/.cache}/nettrail/lttng-vm), lttng-sessiond and its consumerd; the
+	 * CTF directory comes back at @dat */
+	bool lttng;
+	const char *lttng_dir;
 	const char *dat;    /* where the trace.dat goes on the host (NULL: nowhere) */
 	const char *append; /* more kernel command line (after ours), or NULL */
 	const char *keep;   /* keep the work files (initramfs, console log) here; NULL: a

@@ -306,6 +306,34 @@ static int add_modules(struct cpio *c, const struct nt_initrd_src *s)
 	return c->err ? -1 : 0;
 }
 
+/* ---- whole directories ---- */
+
+static struct cpio *g_tree_cpio; /* for the nftw() callback only */
+static const char *g_tree_host, *g_tree_guest;
+
+static int tree_cb(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	char dst[4096];
+
+	(void)st;
+	(void)f;
+	if (type != FTW_F)
+		return 0;
+	snprintf(dst, sizeof(dst), "%s%s", g_tree_guest, path + strlen(g_tree_host));
+	return cpio_file(g_tree_cpio, dst, path, "file") ? -1 : 0;
+}
+
+static int add_tree(struct cpio *c, const char *host, const char *guest)
+{
+	g_tree_cpio = c;
+	g_tree_host = host;
+	g_tree_guest = guest;
+	if (nftw(host, tree_cb, 16, FTW_PHYS) < 0 && !c->err)
+		c->err = nt_err_errno(NT_E_FAIL, errno, "cannot read '%s'", host);
+	g_tree_cpio = NULL;
+	return c->err ? -1 : 0;
+}
+
 int nt_vm_initrd_build(const char *path, const struct nt_initrd_src *s, struct nt_err **err)
 {
 	static const char *const dirs[] = {"bin",  "sbin", "usr", "usr/bin", "usr/sbin",
@@ -330,6 +358,8 @@ int nt_vm_initrd_build(const char *path, const struct nt_initrd_src *s, struct n
 	add_binary(&c, "bin/nt-traffic", s->traffic, "nt-traffic", tmpdir);
 	for (int i = 0; i < s->nbins && !c.err; i++)
 		add_binary(&c, s->bins[i], s->bins[i], "program", tmpdir);
+	for (int i = 0; i < s->ntrees && !c.err; i++)
+		add_tree(&c, s->trees[2 * i], s->trees[2 * i + 1]);
 	for (int i = 0; i < s->nfiles && !c.err; i++)
 		cpio_data(&c, s->files[2 * i], 0644, s->files[2 * i + 1],
 			  strlen(s->files[2 * i + 1]));

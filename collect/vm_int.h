@@ -33,6 +33,8 @@ struct nt_initrd_src {
 	int nmodules;
 	const char *const *bins; /* more host programs (absolute paths), with their libraries */
 	int nbins;
+	const char *const *trees; /* pairs: a host directory, copied whole to a guest path */
+	int ntrees;		  /* number of pairs */
 	const char *init;	  /* the /init script */
 	const char *const *files; /* more files: guest path, content, guest path, content ... */
 	int nfiles;		  /* number of pairs */
