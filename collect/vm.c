@@ -655,6 +655,7 @@ static const char guest_init[] =
 	"nettrail \"$@\" > /out/traffic.out 2> /out/record.err\n"
 	"echo $? > /out/record.rc\n"
 	"snap > /out/tracefs.after\n"
+	"ps -o pid,comm > /out/ps.after 2>&1\n"
 	"echo \"nettrail-vm: recorded $(up) (exit code $(cat /out/record.rc))\"\n"
 	"cat /out/record.err /out/traffic.out\n"
 	"uname -r > /out/uname\n"

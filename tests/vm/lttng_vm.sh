@@ -27,6 +27,10 @@ cat "$T/vm.err"
 assert_eq 0 "$rc" "vm record --backend lttng exit code"
 assert_eq "udp sent=$N received=$N" "$(grep -o 'udp sent=[0-9]* received=[0-9]*' "$T/work/out/traffic.out")" "the datagrams (the traffic's own count)"
 assert_eq "tcp-closed connects=$M refused=$M" "$(grep -o 'tcp-closed connects=[0-9]* refused=[0-9]*' "$T/work/out/traffic.out")" "the refused connects"
+# the collector stops the lttng-sessiond it started (none ran before it in the guest)
+[ -s "$T/work/out/ps.after" ] || fail "no process list from the guest"
+grep -qE 'lttng-(sessiond|consumerd)' "$T/work/out/ps.after" && fail "an LTTng daemon outlived the capture: $(grep lttng "$T/work/out/ps.after")"
+echo "ok: no lttng-sessiond or consumerd left in the guest"
 [ -s "$T/ctf/kernel/metadata" ] || fail "no CTF metadata in $T/ctf/kernel"
 grep -q 'kernel_release = "6.1.0-47-amd64"' <(babeltrace2 --output-format=ctf-metadata "$T/ctf/kernel" 2>/dev/null) ||
 	echo "note: kernel release not found in the metadata's env"
