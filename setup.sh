@@ -13,6 +13,7 @@ PACKAGES=(
 	xz-utils python3 python3-lttnganalyses util-linux iproute2 nftables procps time bc
 	gnuplot-nox chromium
 	qemu-system-x86 busybox-static
+	lttng-tools liblttng-ctl-dev kmod libelf1
 )
 APT_OPTS=(-o DPkg::Lock::Timeout=600)
 $SUDO apt-get "${APT_OPTS[@]}" update
@@ -24,3 +25,7 @@ echo "built: build/nettrail"
 # the lab VM's kernel (Debian's linux-image-amd64, unpacked in the cache, never installed), so
 # the vm tests need no download; they fetch it themselves when the cache is empty
 build/nettrail vm fetch > /dev/null || echo "setup: could not fetch the lab VM's kernel now"
+# LTTng's kernel modules for the lab VM's LTTng kernel (linux-image-6.1.0-47-amd64, downloaded
+# and built in the cache, never installed; several minutes the first time, then reused)
+vm/lttng-modules.sh > /dev/null ||
+	echo "setup: could not build LTTng's kernel modules for the lab VM (see the log it names)"
