@@ -9,7 +9,7 @@ PACKAGES=(
 	build-essential cmake pkg-config clang-format
 	libtracefs-dev libtraceevent-dev libtracecmd-dev libsqlite3-dev
 	libbabeltrace2-dev babeltrace2 libzstd-dev zlib1g-dev
-	sqlite3 trace-cmd linux-perf lttng-tools liblttng-ctl-dev
+	sqlite3 trace-cmd linux-perf
 	xz-utils python3 python3-lttnganalyses util-linux iproute2 nftables procps time bc
 	gnuplot-nox chromium
 	qemu-system-x86 busybox-static
