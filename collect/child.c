@@ -1,42 +1,89 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The gated child of record (ftrace and perf backends). */
+/* The gated child of record (ftrace, perf and LTTng backends). */
 #include "child.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-int nt_child_start(char *const *argv, int gate[2], int status[2], pid_t *pid, struct nt_err **err)
+int nt_child_start(struct nt_child *c, char *const *argv, struct nt_err **err)
 {
-	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0)
+	if (pipe2(c->gate, O_CLOEXEC) < 0 || pipe2(c->st, O_CLOEXEC) < 0)
 		return nt_err_set(err,
 				  nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", argv[0]));
 	fflush(NULL);
-	*pid = fork();
-	if (*pid < 0)
+	c->pid = fork();
+	if (c->pid < 0)
 		return nt_err_set(err,
 				  nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", argv[0]));
-	if (*pid == 0) {
+	if (c->pid == 0) {
 		char go;
 		int e;
 
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
-		close(gate[1]);
-		close(status[0]);
-		if (read(gate[0], &go, 1) != 1)
+		close(c->gate[1]);
+		close(c->st[0]);
+		if (read(c->gate[0], &go, 1) != 1)
 			_exit(126); /* the capture was abandoned */
 		execvp(argv[0], argv);
 		e = errno;
-		if (write(status[1], &e, sizeof(e)) < 0)
+		if (write(c->st[1], &e, sizeof(e)) < 0)
 			_exit(127);
 		_exit(127);
 	}
-	close(gate[0]);
-	close(status[1]);
-	gate[0] = status[1] = -1;
+	close(c->gate[0]);
+	close(c->st[1]);
+	c->gate[0] = c->st[1] = -1;
 	return 0;
+}
+
+int nt_child_release(struct nt_child *c, const char *name, struct nt_err **err)
+{
+	int e = 0;
+
+	if (write(c->gate[1], "g", 1) != 1)
+		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", name));
+	close(c->gate[1]);
+	c->gate[1] = -1;
+	if (read(c->st[0], &e, sizeof(e)) == sizeof(e)) { /* EOF: exec succeeded */
+		nt_child_reap(c, true);
+		return nt_err_set(err, nt_err_errno(NT_E_INPUT, e, "cannot run '%s'", name));
+	}
+	return 0;
+}
+
+void nt_child_reap(struct nt_child *c, bool wait)
+{
+	if (c->pid > 0 && !c->done && waitpid(c->pid, &c->status, wait ? 0 : WNOHANG) == c->pid)
+		c->done = true;
+}
+
+void nt_child_stop(struct nt_child *c)
+{
+	if (c->pid > 0 && !c->done) {
+		if (c->gate[1] >= 0) { /* never released: it exits on EOF */
+			close(c->gate[1]);
+			c->gate[1] = -1;
+		} else {
+			kill(c->pid, SIGTERM);
+		}
+		nt_child_reap(c, true);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (c->gate[i] >= 0)
+			close(c->gate[i]);
+		if (c->st[i] >= 0)
+			close(c->st[i]);
+		c->gate[i] = c->st[i] = -1;
+	}
+}
+
+int nt_child_status(const struct nt_child *c)
+{
+	return c->pid > 0 ? c->status : -1;
 }

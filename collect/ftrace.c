@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,9 +71,7 @@ struct rec {
 	char **outpath;
 	char **stats;
 	char *clock;
-	pid_t child;
-	int child_status;
-	bool child_done;
+	struct nt_child child; /* the command */
 	uint64_t bytes;
 	struct nt_err *err;
 };
@@ -499,21 +496,7 @@ static int drain(struct rec *r, bool flush)
 	return 0;
 }
 
-/* ---- the command ---- */
-
-static int start_child(struct rec *r, int gate[2], int status[2])
-{
-	return nt_child_start(r->o->argv, gate, status, &r->child, &r->err);
-}
-
-static void reap(struct rec *r, bool wait)
-{
-	if (r->child > 0 && !r->child_done) {
-		pid_t p = waitpid(r->child, &r->child_status, wait ? 0 : WNOHANG);
-		if (p == r->child)
-			r->child_done = true;
-	}
-}
+/* ---- time ---- */
 
 static double now_s(void)
 {
@@ -592,9 +575,9 @@ static char *cmdlines(struct rec *r)
 	}
 	if (d)
 		closedir(d);
-	if (r->child > 0 && r->o->argv) {
+	if (r->child.pid > 0 && r->o->argv) {
 		const char *b = strrchr(r->o->argv[0], '/');
-		fprintf(m, "%ld %.15s\n", (long)r->child, b ? b + 1 : r->o->argv[0]);
+		fprintf(m, "%ld %.15s\n", (long)r->child.pid, b ? b + 1 : r->o->argv[0]);
 	}
 	fclose(m);
 	return buf;
@@ -744,8 +727,7 @@ static void progress(struct rec *r, double t0, bool final)
 int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *res,
 		     struct nt_err **err)
 {
-	struct rec r = {.o = o, .child = -1};
-	int gate[2] = {-1, -1}, status[2] = {-1, -1};
+	struct rec r = {.o = o, .child = NT_CHILD_NONE};
 	double t0, last_progress = 0;
 	char *cmdl = NULL;
 	int ret = -1;
@@ -767,34 +749,20 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 	}
 	if (setup_instance(&r) || open_cpus(&r))
 		goto out;
-	if (o->argv && start_child(&r, gate, status))
+	if (o->argv && nt_child_start(&r.child, o->argv, &r.err))
 		goto out;
 	if (tracefs_trace_on(r.inst) < 0) {
 		r.err = nt_err_errno(NT_E_FAIL, errno, "cannot start tracing");
 		goto out;
 	}
 	t0 = now_s();
-	if (o->argv) {
-		int e = 0;
-		ssize_t n;
-		if (write(gate[1], "g", 1) != 1) {
-			r.err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", o->argv[0]);
-			goto out;
-		}
-		close(gate[1]);
-		gate[1] = -1;
-		n = read(status[0], &e, sizeof(e)); /* EOF: exec succeeded */
-		if (n == sizeof(e)) {
-			reap(&r, true);
-			r.err = nt_err_errno(NT_E_INPUT, e, "cannot run '%s'", o->argv[0]);
-			goto out;
-		}
-	}
+	if (o->argv && nt_child_release(&r.child, o->argv[0], &r.err))
+		goto out;
 	for (;;) {
 		if (drain(&r, false))
 			goto out;
-		reap(&r, false);
-		if (r.child_done || nt_interrupted ||
+		nt_child_reap(&r.child, false);
+		if (r.child.done || nt_interrupted ||
 		    (o->duration > 0 && now_s() - t0 >= o->duration))
 			break;
 		if (o->progress && now_s() - last_progress > 0.5) {
@@ -826,10 +794,7 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 			goto out;
 	}
 	/* the kernel's part is over: give tracefs back before the slow part */
-	if (r.child > 0 && !r.child_done) {
-		kill(r.child, SIGTERM);
-		reap(&r, true);
-	}
+	nt_child_stop(&r.child);
 	destroy_instance(&r);
 	if (r.err)
 		goto out;
@@ -844,24 +809,10 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 	}
 	res->bytes = r.bytes;
 	res->nevents = r.nevents;
-	res->cmd_status = r.child > 0 ? r.child_status : -1;
+	res->cmd_status = nt_child_status(&r.child);
 	ret = 0;
 out:
-	if (r.child > 0 && !r.child_done) {
-		if (gate[1] >= 0) { /* never released: it exits on EOF */
-			close(gate[1]);
-			gate[1] = -1;
-		} else {
-			kill(r.child, SIGTERM);
-		}
-		reap(&r, true);
-	}
-	for (int i = 0; i < 2; i++) {
-		if (gate[i] >= 0)
-			close(gate[i]);
-		if (status[i] >= 0)
-			close(status[i]);
-	}
+	nt_child_stop(&r.child);
 	destroy_instance(&r);
 	release(&r);
 	free(cmdl);

@@ -47,9 +47,7 @@ struct lrec {
 	pid_t sessiond; /* the lttng-sessiond we started, or -1 */
 	struct lttng_domain dom;
 	struct lttng_handle *h; /* owned: our session, kernel domain */
-	pid_t child;		/* the command */
-	int child_status;
-	bool child_done;
+	struct nt_child child;	/* the command */
 	struct nt_err *err;
 };
 
@@ -700,33 +698,6 @@ static int destroy_session(struct lrec *p)
 	return 0;
 }
 
-/* ---- the command (as in the other backends: behind a gate) ---- */
-
-static void reap(struct lrec *p, bool wait)
-{
-	if (p->child > 0 && !p->child_done &&
-	    waitpid(p->child, &p->child_status, wait ? 0 : WNOHANG) == p->child)
-		p->child_done = true;
-}
-
-static int release_child(struct lrec *p, int gate[2], int status[2])
-{
-	int e = 0;
-
-	if (write(gate[1], "g", 1) != 1) {
-		p->err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", p->o->argv[0]);
-		return -1;
-	}
-	close(gate[1]);
-	gate[1] = -1;
-	if (read(status[0], &e, sizeof(e)) == sizeof(e)) {
-		reap(p, true);
-		p->err = nt_err_errno(NT_E_INPUT, e, "cannot run '%s'", p->o->argv[0]);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- the whole capture ---- */
 
 static int check_opts(struct lrec *p)
@@ -775,13 +746,13 @@ static int setup(struct lrec *p)
 	return 0;
 }
 
-static int run(struct lrec *p, struct nt_record_result *res, int gate[2], int status[2])
+static int run(struct lrec *p, struct nt_record_result *res)
 {
 	const struct nt_record_opts *o = p->o;
 	double t0, last = 0, checked;
 	int rc, st;
 
-	if (o->argv && nt_child_start(o->argv, gate, status, &p->child, &p->err))
+	if (o->argv && nt_child_start(&p->child, o->argv, &p->err))
 		return -1;
 	if (nt_interrupted)
 		return intr(p, "before the capture started");
@@ -789,11 +760,11 @@ static int run(struct lrec *p, struct nt_record_result *res, int gate[2], int st
 	if (rc < 0)
 		return kernel_failed(p, "start the LTTng session", rc);
 	t0 = checked = now_s();
-	if (o->argv && release_child(p, gate, status))
+	if (o->argv && nt_child_release(&p->child, o->argv[0], &p->err))
 		return -1;
 	for (;;) {
-		reap(p, false);
-		if (p->child_done || nt_interrupted ||
+		nt_child_reap(&p->child, false);
+		if (p->child.done || nt_interrupted ||
 		    (o->duration > 0 && now_s() - t0 >= o->duration))
 			break;
 		if (now_s() - checked > 1.0) {
@@ -834,8 +805,7 @@ static void noop(int sig)
 int nt_lttng_record(const struct nt_record_opts *o, struct nt_record_result *res,
 		    struct nt_err **err)
 {
-	struct lrec p = {.o = o, .sessiond = -1, .child = -1, .log = -1};
-	int gate[2] = {-1, -1}, status[2] = {-1, -1};
+	struct lrec p = {.o = o, .sessiond = -1, .child = NT_CHILD_NONE, .log = -1};
 	struct sigaction pipe_sa = {.sa_handler = noop}, old_pipe;
 	int ret = -1;
 
@@ -847,12 +817,9 @@ int nt_lttng_record(const struct nt_record_opts *o, struct nt_record_result *res
 	 * (not SIG_IGN) so that the command and lttng-sessiond get the default back at exec */
 	sigemptyset(&pipe_sa.sa_mask);
 	sigaction(SIGPIPE, &pipe_sa, &old_pipe);
-	if (setup(&p) || run(&p, res, gate, status))
+	if (setup(&p) || run(&p, res))
 		goto out;
-	if (p.child > 0 && !p.child_done) {
-		kill(p.child, SIGTERM);
-		reap(&p, true);
-	}
+	nt_child_stop(&p.child);
 	if (destroy_session(&p))
 		goto out;
 	res->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
@@ -867,28 +834,14 @@ int nt_lttng_record(const struct nt_record_opts *o, struct nt_record_result *res
 	}
 	res->bytes = du(p.out);
 	res->nevents = p.nev;
-	res->cmd_status = p.child > 0 ? p.child_status : -1;
+	res->cmd_status = nt_child_status(&p.child);
 	ret = 0;
 out:
-	if (p.child > 0 && !p.child_done) {
-		if (gate[1] >= 0) {
-			close(gate[1]);
-			gate[1] = -1;
-		} else {
-			kill(p.child, SIGTERM);
-		}
-		reap(&p, true);
-	}
+	nt_child_stop(&p.child);
 	destroy_session(&p);
 	if (p.h)
 		lttng_destroy_handle(p.h);
 	stop_sessiond(&p);
-	for (int i = 0; i < 2; i++) {
-		if (gate[i] >= 0)
-			close(gate[i]);
-		if (status[i] >= 0)
-			close(status[i]);
-	}
 	if (ret && p.tmp)
 		rm_tree(p.tmp);
 	if (p.log >= 0)

@@ -45,9 +45,7 @@ struct prec {
 	char *log;  /* owned: perf's stdout and stderr */
 	pid_t perf; /* -1 once reaped */
 	int perf_status;
-	pid_t child; /* the command */
-	int child_status;
-	bool child_done;
+	struct nt_child child; /* the command */
 	int ctl[2], ack[2];
 	struct nt_err *err;
 };
@@ -437,38 +435,6 @@ static int stop_perf(struct prec *p)
 	return -1;
 }
 
-/* ---- the command (as in the ftrace backend: behind a gate) ---- */
-
-static int start_child(struct prec *p, int gate[2], int status[2])
-{
-	return nt_child_start(p->o->argv, gate, status, &p->child, &p->err);
-}
-
-static void reap(struct prec *p, bool wait)
-{
-	if (p->child > 0 && !p->child_done &&
-	    waitpid(p->child, &p->child_status, wait ? 0 : WNOHANG) == p->child)
-		p->child_done = true;
-}
-
-static int release_child(struct prec *p, int gate[2], int status[2])
-{
-	int e = 0;
-
-	if (write(gate[1], "g", 1) != 1) {
-		p->err = nt_err_errno(NT_E_FAIL, errno, "cannot start '%s'", p->o->argv[0]);
-		return -1;
-	}
-	close(gate[1]);
-	gate[1] = -1;
-	if (read(status[0], &e, sizeof(e)) == sizeof(e)) {
-		reap(p, true);
-		p->err = nt_err_errno(NT_E_INPUT, e, "cannot run '%s'", p->o->argv[0]);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---- lost samples, from the file ---- */
 
 struct lost_acc {
@@ -606,7 +572,7 @@ static int check_opts(struct prec *p)
 	return 0;
 }
 
-static int capture(struct prec *p, struct nt_record_result *res, int gate[2], int status[2])
+static int capture(struct prec *p, struct nt_record_result *res)
 {
 	const struct nt_record_opts *o = p->o;
 	const char *clk;
@@ -621,14 +587,15 @@ static int capture(struct prec *p, struct nt_record_result *res, int gate[2], in
 		p->err = nt_err_new(NT_E_FAIL, "out of memory");
 		return -1;
 	}
-	if (start_perf(p, clk) || (o->argv && start_child(p, gate, status)) || enable_perf(p))
+	if (start_perf(p, clk) || (o->argv && nt_child_start(&p->child, o->argv, &p->err)) ||
+	    enable_perf(p))
 		return -1;
 	t0 = now_s();
-	if (o->argv && release_child(p, gate, status))
+	if (o->argv && nt_child_release(&p->child, o->argv[0], &p->err))
 		return -1;
 	for (;;) {
-		reap(p, false);
-		if (p->child_done || nt_interrupted ||
+		nt_child_reap(&p->child, false);
+		if (p->child.done || nt_interrupted ||
 		    (o->duration > 0 && now_s() - t0 >= o->duration))
 			break;
 		if (p->perf > 0 && waitpid(p->perf, &p->perf_status, WNOHANG) == p->perf) {
@@ -712,20 +679,16 @@ out:
 int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
 		   struct nt_record_result *res, struct nt_err **err)
 {
-	struct prec p = {.o = o, .hz = profile_hz, .perf = -1, .child = -1};
-	int gate[2] = {-1, -1}, status[2] = {-1, -1};
+	struct prec p = {.o = o, .hz = profile_hz, .perf = -1, .child = NT_CHILD_NONE};
 	struct stat s;
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
 	res->cmd_status = -1;
 	p.ctl[0] = p.ctl[1] = p.ack[0] = p.ack[1] = -1;
-	if (capture(&p, res, gate, status))
+	if (capture(&p, res))
 		goto out;
-	if (p.child > 0 && !p.child_done) {
-		kill(p.child, SIGTERM);
-		reap(&p, true);
-	}
+	nt_child_stop(&p.child);
 	res->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	res->lost = calloc((size_t)res->ncpus, sizeof(*res->lost));
 	if (!res->lost) {
@@ -742,25 +705,17 @@ int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
 		goto out;
 	res->bytes = stat(o->output, &s) ? 0 : (uint64_t)s.st_size;
 	res->nevents = p.nev + (profile_hz ? 1 : 0);
-	res->cmd_status = p.child > 0 ? p.child_status : -1;
+	res->cmd_status = nt_child_status(&p.child);
 	ret = 0;
 out:
 	if (p.perf > 0)
 		stop_perf(&p);
-	if (p.child > 0 && !p.child_done) {
-		if (gate[1] >= 0) {
-			close(gate[1]);
-			gate[1] = -1;
-		} else {
-			kill(p.child, SIGTERM);
-		}
-		reap(&p, true);
-	}
+	nt_child_stop(&p.child);
 	for (int i = 0; i < 2; i++) {
-		int *fds[] = {&gate[i], &status[i], &p.ctl[i], &p.ack[i]};
-		for (int k = 0; k < 4; k++)
-			if (*fds[k] >= 0)
-				close(*fds[k]);
+		if (p.ctl[i] >= 0)
+			close(p.ctl[i]);
+		if (p.ack[i] >= 0)
+			close(p.ack[i]);
 	}
 	if (p.tmp)
 		unlink(p.tmp);

@@ -42,7 +42,7 @@ PATH="$T/bin:$PATH" "$NETTRAIL" record --backend perf -o "$T/bad.data" -- true 2
 assert_eq 1 "$rc" "exit code without a working perf"
 assert_match "cannot run perf" "$(cat "$T/noperf.err")" "message without a working perf"
 
-"$NETTRAIL" record --backend lttng -o "$T/x" -- true 2> /dev/null; rc=$?
+"$NETTRAIL" record --backend systemtap -o "$T/x" -- true 2> /dev/null; rc=$?
 assert_eq 2 "$rc" "bad --backend"
 "$NETTRAIL" record --profile-cpu 99 -o "$T/x" -- true 2> /dev/null; rc=$?
 assert_eq 2 "$rc" "--profile-cpu without --backend perf"
