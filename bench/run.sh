@@ -6,7 +6,9 @@
 #   nettrail import FILE -o DB               (fresh database)
 # printing wall time, ratio, events/s and peak RSS. Usage: bench/run.sh [BUILD_DIR] [OUT_DIR]
 # Environment: BENCH_DATAGRAMS (default 300000: about 5.9 M events), BENCH_SKIP_PERF=1 to leave
-# out the perf.data and CTF rows (recording with perf and converting takes a few minutes).
+# out the perf.data and CTF rows (recording with perf and converting takes a few minutes),
+# BENCH_SKIP_TRACEDAT=1 to leave out the trace.dat rows, BENCH_PERF_CTF=1 to add a row for the
+# old perf.data route (NETTRAIL_PERFDATA_CTF=1: perf data convert --to-ctf, about a minute).
 set -euo pipefail
 B=$(realpath "${1:-build}")
 OUT=$(realpath -m "${2:-bench/out}")
@@ -17,13 +19,13 @@ TIME=/usr/bin/time
 
 v6=$OUT/udp-$N-v6.dat
 v7=$OUT/udp-$N-v7.dat
-if [ ! -s "$v6" ]; then
+if [ "${BENCH_SKIP_TRACEDAT:-0}" != 1 ] && [ ! -s "$v6" ]; then
 	[ "$(id -u)" = 0 ] || { echo "bench: capturing needs root"; exit 2; }
 	echo "bench: capturing $N UDP datagrams (net, skb, napi, irq, sock, kmem) ..."
 	"$B/nettrail" record -q -b 262144 -e net -e skb -e napi -e irq -e sock -e kmem \
 		-o "$v6" -- "$B/nt-traffic" udp "$N" 64 > /dev/null || [ $? = 5 ]
 fi
-[ -s "$v7" ] || trace-cmd convert --file-version 7 --compression any -i "$v6" -o "$v7" > /dev/null
+[ "${BENCH_SKIP_TRACEDAT:-0}" = 1 ] || [ -s "$v7" ] || trace-cmd convert --file-version 7 --compression any -i "$v6" -o "$v7" > /dev/null
 
 run() { # LABEL COMMAND... -> "seconds maxrss_kb"
 	local label=$1; shift
@@ -37,6 +39,7 @@ run() { # LABEL COMMAND... -> "seconds maxrss_kb"
 
 printf '%-34s %9s %12s %12s %10s\n' "file / tool" "seconds" "events/s" "peak RSS MB" "vs report"
 for f in "$v7" "$v6"; do
+	[ "${BENCH_SKIP_TRACEDAT:-0}" = 1 ] && break
 	rm -f "$OUT/bench.db"
 	read -r ts trss < <(run report trace-cmd report "$f")
 	read -r ns nrss < <(NETTRAIL_RUSAGE=1 run import "$B/nettrail" import -q --no-analyze "$f" -o "$OUT/bench.db")
@@ -79,5 +82,11 @@ for pair in "babeltrace2|$ctf" "perf script -i|$pd"; do
 	name=$(basename "$f")
 	printf '%-34s %9.2f %12.0f %12.1f %10s\n' "$name  ${tool%% *}" "$ts" "$(echo "$ev / $ts" | bc -l)" "$(echo "$trss / 1024" | bc -l)" "1.00"
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail import" "$ns" "$(echo "$ev / $ns" | bc -l)" "$(echo "${both:-$nrss} / 1024" | bc -l)" "$(echo "$ns / $ts" | bc -l)"
+	if [ "$tool" = "perf script -i" ] && [ "${BENCH_PERF_CTF:-0}" = 1 ]; then
+		rm -f "$OUT/bench.db"
+		read -r cs crss < <(NETTRAIL_PERFDATA_CTF=1 NETTRAIL_RUSAGE=1 run import-ctf "$B/nettrail" import -q --no-analyze "$f" -o "$OUT/bench.db")
+		both=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
+		printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  import via CTF" "$cs" "$(echo "$ev / $cs" | bc -l)" "$(echo "${both:-$crss} / 1024" | bc -l)" "$(echo "$cs / $ts" | bc -l)"
+	fi
 	echo "  ($ev events)"
 done
