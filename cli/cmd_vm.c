@@ -206,7 +206,8 @@ static void vm_args_release(struct vm_args *a)
 static int vm_parse(int argc, char **argv, struct vm_args *a)
 {
 	struct cli_opt all[64];
-	bool clock = false, dat_set = false;
+	const char *clock_arg = NULL;
+	bool dat_set = false;
 	int n = 0, c;
 	char *arg;
 
@@ -270,7 +271,7 @@ static int vm_parse(int argc, char **argv, struct vm_args *a)
 			if (!name || c == '?')
 				return NT_EXIT_USAGE;
 			if (!strcmp(name, "clock"))
-				clock = true;
+				clock_arg = arg;
 			if (!strcmp(name, "backend") && !strcmp(arg, "perf"))
 				return cli_usage("vm",
 						 "the lab VM has no perf: --backend ftrace or "
@@ -293,7 +294,12 @@ static int vm_parse(int argc, char **argv, struct vm_args *a)
 		a->o.dat = "lttng-trace";
 	if (a->o.lttng_dir && !a->o.lttng)
 		return cli_usage("vm", "--lttng-dir goes with --backend lttng");
-	if (!clock && !a->o.lttng) {
+	if (a->o.lttng && clock_arg && strcmp(clock_arg, "mono"))
+		return cli_usage("vm",
+				 "LTTng's kernel tracer has one clock, CLOCK_MONOTONIC: "
+				 "--clock mono or none, not '%s'",
+				 clock_arg);
+	if (!clock_arg && !a->o.lttng) {
 		/* under emulation the guest's TSC is unstable: the local clock drifts per cpu
 		 * (LTTng has one clock, CLOCK_MONOTONIC) */
 		a->rec[a->nrec++] = "--clock";
