@@ -38,7 +38,7 @@ static const struct cli_cmd commands[] = {
 	{"compare", cmd_compare, "[-t A,B] [--html FILE] DB_A [DB_B]",
 	 "two runs side by side: stage latencies, drops, softirqs, IRQs, allocations", compare_opts,
 	 compare_details},
-	{"lab", cmd_lab, "NAME [-c N] [-o DIR] | --list",
+	{"lab", cmd_lab, "NAME [-c N] [-o DIR] [--vm] | --list",
 	 "a built-in network-stack exercise: its own namespaces and traffic, a lab sheet of claims",
 	 lab_opts, lab_details},
 	{"info", cmd_info, "[--json] DB", "list the traces in a database", info_opts, NULL},
