@@ -11,19 +11,24 @@
 
 #include "cli.h"
 #include "../collect/ftrace.h"
+#include "../collect/lttng_rec.h"
+#include "../collect/perf_rec.h"
 #include "../parse/reader.h"
 #include "../report/doc.h"
 #include "../report/report.h"
 #include "../store/store.h"
 
-enum { OPT_CLOCK = 256 };
+enum { OPT_CLOCK = 256, OPT_BACKEND };
 
 const struct cli_opt capture_opts[] = {
 	{"output", 'o', "DIR", "where to put everything (default: nettrail-DATE-TIME)"},
 	{"event", 'e', "SYS[:EV]", "trace these events (repeatable); default: the network preset"},
 	{"buffer", 'b', "KB", "ring buffer per cpu in KB (default 8192)"},
 	{"duration", 'd', "S", "stop after S seconds"},
-	{"clock", OPT_CLOCK, "NAME", "trace clock (default: local)"},
+	{"clock", OPT_CLOCK, "NAME", "trace clock (default: local; mono with perf and lttng)"},
+	{"backend", OPT_BACKEND, "ftrace|perf|lttng",
+	 "record with ftrace (default: trace.dat), perf (perf.data) or LTTng (lttng-trace/), as "
+	 "'nettrail record --backend'"},
 	{"quiet", 'q', NULL, "only print where the report is"},
 	{NULL, 0, NULL, NULL},
 };
@@ -31,7 +36,9 @@ const struct cli_opt capture_opts[] = {
 const char capture_details[] =
 	"Runs 'nettrail record' around COMMAND (or for --duration, or until Ctrl-C), then imports\n"
 	"and analyzes the trace and writes into DIR:\n"
-	"  trace.dat      the capture (trace-cmd report and KernelShark open it)\n"
+	"  trace.dat      the capture (trace-cmd report and KernelShark open it); with\n"
+	"                 --backend perf perf.data (perf report), with lttng the CTF\n"
+	"                 directory lttng-trace/ (babeltrace2, Trace Compass)\n"
 	"  nettrail.db    the database (nettrail report/info/analyze, sqlite3)\n"
 	"  report.txt     the text report\n"
 	"  report.html    the HTML report with plots\n"
@@ -73,6 +80,7 @@ int cmd_capture(int argc, char **argv)
 	char defdir[64], *dat = NULL, *db = NULL, *arg, *end;
 	const char *dir = NULL;
 	bool quiet = false, made_dir = false;
+	enum { FTRACE, PERF, LTTNG } backend = FTRACE;
 	int c, code = NT_EXIT_OK;
 
 	while ((c = cli_getopt(argc, argv, capture_opts, true, &arg)) != -1) {
@@ -105,6 +113,17 @@ int cmd_capture(int argc, char **argv)
 		case OPT_CLOCK:
 			o.clock = arg;
 			break;
+		case OPT_BACKEND:
+			if (strcmp(arg, "ftrace") && strcmp(arg, "perf") && strcmp(arg, "lttng")) {
+				free(events);
+				return cli_usage("capture",
+						 "--backend wants ftrace, perf or lttng, not '%s'",
+						 arg);
+			}
+			backend = !strcmp(arg, "perf")	  ? PERF
+				  : !strcmp(arg, "lttng") ? LTTNG
+							  : FTRACE;
+			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -127,7 +146,9 @@ int cmd_capture(int argc, char **argv)
 		free(events);
 		return cli_fail(nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", dir));
 	}
-	dat = path_in(dir, "trace.dat");
+	dat = path_in(dir, backend == PERF    ? "perf.data"
+			   : backend == LTTNG ? "lttng-trace"
+					      : "trace.dat");
 	db = path_in(dir, "nettrail.db");
 	if (!dat || !db)
 		goto oom;
@@ -143,7 +164,9 @@ int cmd_capture(int argc, char **argv)
 	cli_catch_signals();
 	if (!quiet && !o.argv && o.duration <= 0)
 		fprintf(stderr, "recording; press Ctrl-C to stop\n");
-	if (nt_ftrace_record(&o, &rr, &err))
+	if (backend == PERF    ? nt_perf_record(&o, 0, &rr, &err)
+	    : backend == LTTNG ? nt_lttng_record(&o, &rr, &err)
+			       : nt_ftrace_record(&o, &rr, &err))
 		goto fail;
 	if (rr.lost_total)
 		code = NT_EXIT_LOST;
