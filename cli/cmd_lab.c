@@ -56,7 +56,8 @@ const struct cli_opt lab_opts[] = {
 	{"record-only", OPT_RECORD_ONLY, NULL,
 	 "build the world and record into DIR, no analysis (what --vm runs in the VM)"},
 	{"analyze-only", OPT_ANALYZE_ONLY, NULL,
-	 "import, analyze and check the claims of a --record-only DIR (what --vm does here)"},
+	 "import, analyze and check the claims of a --record-only DIR (what --vm does here; N: "
+	 "the recorded one unless -c)"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -182,7 +183,7 @@ struct lab_run {
 	const struct nt_lab *l;
 	long count;
 	const char *dir;
-	bool quiet, vm, record_only, analyze_only;
+	bool quiet, vm, record_only, analyze_only, count_set;
 	const char *vm_keep, *clock;
 };
 
@@ -311,7 +312,7 @@ out:
 	return ret;
 }
 
-static int run_lab(const struct lab_run *a)
+static int run_lab(struct lab_run *a)
 {
 	struct nt_err *err = NULL;
 	char *dat = path_in(a->dir, "trace.dat"), *db = path_in(a->dir, "nettrail.db");
@@ -344,6 +345,15 @@ static int run_lab(const struct lab_run *a)
 		g = nt_vm_slurp(rec, NULL);
 		graph = g && strstr(g, "graph=1");
 		free(g);
+		if (!a->count_set) { /* the count the lab was recorded with */
+			char *t = path_in(a->dir, "traffic.txt"),
+			     *txt = t ? nt_vm_slurp(t, NULL) : NULL;
+			const char *c = txt ? strstr(txt, "\ncount=") : NULL;
+			if (c)
+				a->count = strtol(c + 7, NULL, 10);
+			free(t);
+			free(txt);
+		}
 	} else if (a->vm ? capture_vm(a, &graph, &code, &err)
 			 : capture_here(a, dat, &graph, &code, &err)) {
 		goto fail;
@@ -351,7 +361,10 @@ static int run_lab(const struct lab_run *a)
 	if (a->record_only) {
 		/* for the host, which analyzes: what was recorded */
 		FILE *f = fopen(rec, "w");
-		if (!f || fprintf(f, "graph=%d\n", graph) < 0 || fclose(f)) {
+		bool bad = !f || fprintf(f, "graph=%d\n", graph) < 0;
+		if (f && fclose(f))
+			bad = true;
+		if (bad) {
 			err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", rec);
 			goto fail;
 		}
@@ -448,6 +461,7 @@ int cmd_lab(int argc, char **argv)
 			       "sudo (or run it in the lab VM with --vm)");
 		return cli_fail(e);
 	}
+	a.count_set = count > 0;
 	if (!count)
 		count = nt_lab_default_count(a.l);
 	if (!dir) {

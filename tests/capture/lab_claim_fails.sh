@@ -16,6 +16,12 @@ cp -r "$T/rec" "$T/bad"
 assert_eq 0 $? "analyze-only with the count sent ($(tail -2 "$T/good.out"))"
 assert_match "^Result: ([0-9]+) of \\1 claims hold$" "$(grep '^Result:' "$T/good/lab-sheet.txt")" "every claim holds"
 
+# without -c: the count it was recorded with (traffic.txt's count=10)
+cp -r "$T/rec" "$T/again"
+"$NETTRAIL" lab udp-loopback --analyze-only -o "$T/again" > "$T/again.out" 2>&1
+assert_eq 0 $? "analyze-only without -c ($(tail -2 "$T/again.out"))"
+grep -q '^  PASS  the traffic sent 10 ' "$T/again/lab-sheet.txt" || fail "analyze-only without -c did not expect 10"
+
 "$NETTRAIL" lab udp-loopback --analyze-only -c 11 -o "$T/bad" > "$T/bad.out" 2>&1
 assert_eq 1 $? "analyze-only with one datagram more than was sent"
 # the count claims: traffic sent/received, xmit, receive, lifecycles -- 5 claims expect 11
