@@ -25,7 +25,8 @@ const struct cli_opt record_opts[] = {
 	{"clock", OPT_CLOCK, "NAME",
 	 "trace clock (default: local; see /sys/kernel/tracing/trace_clock)"},
 	{"graph", OPT_GRAPH, "FUNC[,FUNC...]",
-	 "function_graph: every call made under these functions (globs allowed; repeatable)"},
+	 "function_graph: every call made under these functions (globs allowed; repeatable); "
+	 "with lttng: kretprobes on these functions only (no globs)"},
 	{"notrace", OPT_NOTRACE, "FUNC[,FUNC...]",
 	 "with --graph: leave out these functions and what they call (set_graph_notrace)"},
 	{"graph-depth", OPT_DEPTH, "N",
@@ -68,7 +69,10 @@ const char record_details[] =
 	"LTTng lacks, e.g. tcp, are left out of the preset and refused with -e); -o names a new\n"
 	"or empty directory (CTF, default lttng-trace); -b sets the channel's size per cpu\n"
 	"(default 8192 KB); the clock is CLOCK_MONOTONIC; discarded events are counted per\n"
-	"channel (exit code 5). Needs the lttng-modules of the running kernel.\n";
+	"channel (exit code 5). Needs the lttng-modules of the running kernel. --graph FUNC,...\n"
+	"places one kretprobe per function (no globs; each must be in /proc/kallsyms, else exit\n"
+	"code 3): events FUNC_entry and FUNC_exit, paired per thread into calls by the import;\n"
+	"no call tree under the functions (--notrace, --graph-depth and --profile: ftrace only).\n";
 
 struct strv {
 	const char **v;

@@ -332,6 +332,8 @@ static int resolve_events(struct lrec *p)
 		p->err = nt_err_new(NT_E_FAIL, "cannot list LTTng's kernel events: %s", lerr(ntp));
 		return -1;
 	}
+	if (!p->o->events && p->o->ngraph)
+		n = 0; /* --graph without -e: the functions only, as with ftrace */
 	for (int i = 0; n < 0 ? list[i] != NULL : i < n; i++) {
 		char sys[256], ev[256], s[256], e[256];
 		int got = 0;
@@ -362,7 +364,7 @@ static int resolve_events(struct lrec *p)
 		}
 	}
 	free(tp);
-	if (!p->nev) {
+	if (!p->nev && !p->o->ngraph) {
 		p->err =
 			nt_err_new(NT_E_INPUT,
 				   "none of the preset events exists in the running lttng-modules");
@@ -698,19 +700,144 @@ static int destroy_session(struct lrec *p)
 	return 0;
 }
 
+/* ---- --graph: one kretprobe per function (LTTNG_EVENT_FUNCTION) ---- */
+
+/* The longest function name: lttng-modules names the events NAME_entry and NAME_exit. */
+#define MAX_FUNC_LEN (LTTNG_SYMBOL_NAME_LEN - 1 - (int)sizeof("_entry"))
+
+/*
+ * --graph names functions one by one: a kretprobe is placed on one symbol, so globs cannot be
+ * expanded by the kernel (as set_graph_function does for ftrace). Usage errors (exit 2).
+ */
+static int check_graph(struct lrec *p)
+{
+	for (int i = 0; p->o->graph && i < p->o->ngraph; i++) {
+		const char *f = p->o->graph[i];
+
+		if (strpbrk(f, "*?[")) {
+			p->err = nt_err_new(NT_E_USAGE,
+					    "--graph '%s': --backend lttng traces functions "
+					    "with kretprobes, one per function: no globs",
+					    f);
+			nt_err_hint(p->err, "name each function (--graph udp_sendmsg,udp_recvmsg), "
+					    "or use --backend ftrace for patterns");
+			return -1;
+		}
+		if (!*f || strlen(f) > MAX_FUNC_LEN ||
+		    strspn(f, "abcdefghijklmnopqrstuvwxyz"
+			      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			      "0123456789_.") != strlen(f)) {
+			p->err = nt_err_new(NT_E_USAGE, "--graph '%s' is not a function name", f);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Every --graph function must be a text symbol of /proc/kallsyms (the kernel's or a loaded
+ * module's): lttng-sessiond only says "enable kernel event failed" for a missing one. When
+ * kallsyms cannot be read, the kernel's refusal is reported instead (enable_functions).
+ */
+static int check_functions(struct lrec *p)
+{
+	FILE *f;
+	char line[512], type, name[512];
+	bool *found;
+	int ret = 0;
+
+	if (!p->o->ngraph || !(f = fopen("/proc/kallsyms", "re")))
+		return 0;
+	found = calloc((size_t)p->o->ngraph, sizeof(*found));
+	if (!found) {
+		fclose(f);
+		return oom(p);
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %c %511s", &type, name) != 2 || (type != 't' && type != 'T'))
+			continue;
+		for (int i = 0; i < p->o->ngraph; i++)
+			found[i] = found[i] || !strcmp(name, p->o->graph[i]);
+	}
+	fclose(f);
+	for (int i = 0; i < p->o->ngraph; i++) {
+		if (found[i])
+			continue;
+		p->err = nt_err_new(NT_E_INPUT,
+				    "unknown function '%s': the running kernel has no such "
+				    "function (not a text symbol of /proc/kallsyms)",
+				    p->o->graph[i]);
+		nt_err_hint(p->err,
+			    "grep ' %s$' /proc/kallsyms; an inlined function has no "
+			    "symbol and cannot be probed",
+			    p->o->graph[i]);
+		ret = -1;
+		break;
+	}
+	free(found);
+	return ret;
+}
+
+/* One LTTng kretprobe event per --graph function, named after it: lttng-modules records
+ * NAME_entry and NAME_exit events (payload ip, parent_ip) that the importer pairs. */
+static int enable_functions(struct lrec *p)
+{
+	for (int i = 0; p->o->graph && i < p->o->ngraph; i++) {
+		const char *fn = p->o->graph[i];
+		struct lttng_event *e;
+		bool dup = false;
+		int rc;
+
+		for (int j = 0; j < i; j++)
+			dup = dup || !strcmp(p->o->graph[j], fn);
+		if (dup)
+			continue; /* named twice: one kretprobe */
+		if (!(e = lttng_event_create()))
+			return oom(p);
+		e->type = LTTNG_EVENT_FUNCTION;
+		e->loglevel_type = LTTNG_EVENT_LOGLEVEL_ALL;
+		snprintf(e->name, sizeof(e->name), "%s", fn);
+		snprintf(e->attr.probe.symbol_name, sizeof(e->attr.probe.symbol_name), "%s", fn);
+		rc = lttng_enable_event_with_exclusions(p->h, e, NT_LTTNG_CHANNEL, NULL, 0, NULL);
+		lttng_event_destroy(e);
+		if (rc < 0 &&
+		    (-rc == LTTNG_ERR_KERN_ENABLE_FAIL || -rc == LTTNG_ERR_KERN_EVENT_EXIST ||
+		     -rc == LTTNG_ERR_KERN_EVENT_ENOSYS)) {
+			p->err = nt_err_new(NT_E_INPUT, "cannot place a kretprobe on '%s': %s", fn,
+					    lerr(rc));
+			nt_err_hint(p->err,
+				    "the function must exist and be probe-able: not inlined, not "
+				    "notrace, not on the kprobe blacklist "
+				    "(/sys/kernel/debug/kprobes/blacklist)");
+			return -1;
+		}
+		if (rc < 0) {
+			char what[LTTNG_SYMBOL_NAME_LEN + 48];
+
+			snprintf(what, sizeof(what), "enable the LTTng kretprobe on '%s'", fn);
+			return kernel_failed(p, what, rc);
+		}
+		if (nt_interrupted)
+			return intr(p, "before the capture started");
+	}
+	return 0;
+}
+
 /* ---- the whole capture ---- */
 
 static int check_opts(struct lrec *p)
 {
+	if (check_graph(p))
+		return -1;
 	if (geteuid() != 0) {
 		p->err = nt_err_new(NT_E_FAIL, "recording needs root: LTTng's kernel tracer "
 					       "is only available to a root lttng-sessiond");
 		nt_err_hint(p->err, "run it as root, e.g. sudo nettrail record ...");
 		return -1;
 	}
-	if (p->o->ngraph || p->o->nprofile_funcs) {
-		p->err = nt_err_new(NT_E_USAGE,
-				    "--graph and --profile need the ftrace backend, not lttng");
+	if (p->o->nnotrace || p->o->graph_depth || p->o->nprofile_funcs) {
+		p->err = nt_err_new(NT_E_USAGE, "--notrace, --graph-depth and --profile need the "
+						"ftrace backend, not lttng");
 		return -1;
 	}
 	if (p->o->clock && strcmp(p->o->clock, "mono")) {
@@ -731,7 +858,7 @@ static void progress(const struct lrec *p, double t0, bool final)
 /* Everything before the command runs; checks nt_interrupted between the steps. */
 static int setup(struct lrec *p)
 {
-	if (check_opts(p) || check_specs(p) || prepare_output(p))
+	if (check_opts(p) || check_specs(p) || check_functions(p) || prepare_output(p))
 		return -1;
 	if (ensure_sessiond(p))
 		return -1;
@@ -741,7 +868,8 @@ static int setup(struct lrec *p)
 		return -1;
 	if (nt_interrupted)
 		return intr(p, "before the capture started");
-	if (create_session(p) || make_channel(p) || add_contexts(p) || enable_events(p))
+	if (create_session(p) || make_channel(p) || add_contexts(p) || enable_events(p) ||
+	    enable_functions(p))
 		return -1;
 	return 0;
 }
@@ -833,7 +961,7 @@ int nt_lttng_record(const struct nt_record_opts *o, struct nt_record_result *res
 		goto out;
 	}
 	res->bytes = du(p.out);
-	res->nevents = p.nev;
+	res->nevents = p.nev + 2 * o->ngraph; /* a kretprobe is two events */
 	res->cmd_status = nt_child_status(&p.child);
 	ret = 0;
 out:

@@ -6,6 +6,7 @@
  * babeltrace2's muxer refuses). What the messages become is in ctf_class.c and ctf_msg.c.
  */
 #include "ctf_int.h"
+#include "funcgraph.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -449,7 +450,8 @@ void nt_ctf_close(struct nt_ctf *x)
 	bt_component_class_sink_put_ref(x->sink_cls);
 	bt_plugin_put_ref(x->plugin);
 	for (unsigned i = 0; i < x->ccap; i++)
-		free(x->ctab[i]);
+		nt_ctf_class_free(x->ctab[i]);
+	nt_fgraph_free(x->fg);
 	free(x->ctab);
 	for (unsigned i = 0; i < x->nports; i++)
 		free(x->ports[i].name);
@@ -735,6 +737,7 @@ static void finish(struct nt_ctf *x)
 	}
 	snprintf(num, sizeof(num), "%u", x->nports);
 	nt_batch_info(x->b, "streams", num);
+	nt_ctf_finish_calls(x);
 	if (x->backwards)
 		nt_batch_warn(x->b,
 			      "%" PRIu64 " events are earlier than the event before them (first: "

@@ -536,6 +536,70 @@ static void find_roles(struct cls *c, const char *canon, bool perf)
 		c->npairs++;
 }
 
+static bool env_str_is(const bt_trace *tr, const char *name, const char *want, size_t n)
+{
+	const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(tr, name);
+
+	return v && bt_value_is_string(v) && !strncmp(bt_value_string_get(v), want, n);
+}
+
+/*
+ * An LTTng kretprobe event, by its shape: in an LTTng kernel trace, a class called NAME_entry
+ * or NAME_exit (lttng-modules 2.13; NAME_return is accepted too) whose payload is exactly
+ * { ip; parent_ip; } (unsigned integers), as lttng-modules' probes/lttng-kretprobes.c makes
+ * them. Sets c->kret and c->kfunc (NAME).
+ * Returns -1 when out of memory.
+ */
+static int find_kret(struct cls *c, const bt_trace *tr, const char *orig)
+{
+	static const char *const names[] = {"ip", "parent_ip"};
+	const bt_field_class *fc = scope_class(c->ec, S_PAYLOAD);
+	size_t l = strlen(orig), sl;
+	enum kret k;
+
+	if (!env_str_is(tr, "tracer_name", "lttng-modules", 14) ||
+	    !env_str_is(tr, "domain", "kernel", 7) || !fc ||
+	    bt_field_class_get_type(fc) != BT_FIELD_CLASS_TYPE_STRUCTURE ||
+	    bt_field_class_structure_get_member_count(fc) != 2)
+		return 0;
+	for (uint64_t i = 0; i < 2; i++) {
+		const bt_field_class_structure_member *m =
+			bt_field_class_structure_borrow_member_by_index_const(fc, i);
+
+		if (strcmp(bt_field_class_structure_member_get_name(m), names[i]) ||
+		    !bt_field_class_type_is(
+			    bt_field_class_get_type(
+				    bt_field_class_structure_member_borrow_field_class_const(m)),
+			    BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER))
+			return 0;
+	}
+	if (l > 6 && !strcmp(orig + l - 6, "_entry")) {
+		k = KRET_ENTRY;
+		sl = 6;
+	} else if (l > 5 && !strcmp(orig + l - 5, "_exit")) {
+		k = KRET_RETURN;
+		sl = 5;
+	} else if (l > 7 && !strcmp(orig + l - 7, "_return")) {
+		k = KRET_RETURN;
+		sl = 7;
+	} else {
+		return 0;
+	}
+	c->kfunc = strndup(orig, l - sl);
+	if (!c->kfunc)
+		return -1;
+	c->kret = k;
+	return 0;
+}
+
+void nt_ctf_class_free(struct cls *c)
+{
+	if (!c)
+		return;
+	free(c->kfunc);
+	free(c);
+}
+
 bool nt_ctf_trace_is_perf(const bt_trace *tr)
 {
 	const bt_value *v =
@@ -553,8 +617,8 @@ static struct cls *cls_new(struct nt_ctf *x, const bt_event *ev)
 	char sys[128], name[256], canon[400], idbuf[64];
 	char *fmt = NULL;
 	size_t fmtlen = 0;
-	bool perf = nt_ctf_trace_is_perf(
-		bt_stream_borrow_trace_const(bt_event_borrow_stream_const(ev)));
+	const bt_trace *tr = bt_stream_borrow_trace_const(bt_event_borrow_stream_const(ev));
+	bool perf = nt_ctf_trace_is_perf(tr);
 	static const enum scope order[] = {S_PAYLOAD, S_SPEC_CTX, S_COMMON_CTX};
 	static const char *const scope_names[] = {"", "payload", "context", "common context"};
 
@@ -566,7 +630,14 @@ static struct cls *cls_new(struct nt_ctf *x, const bt_event *ev)
 		snprintf(idbuf, sizeof(idbuf), "event_%" PRIu64, bt_event_class_get_id(ec));
 		orig = idbuf;
 	}
-	nt_ctf_canonical(orig, perf, sys, sizeof(sys), name, sizeof(name));
+	if (!perf && find_kret(c, tr, orig))
+		goto fail;
+	if (c->kret) { /* not udp:udp_sendmsg_entry: a function's, whatever its name */
+		snprintf(sys, sizeof(sys), "kretprobe");
+		snprintf(name, sizeof(name), "%s", orig);
+	} else {
+		nt_ctf_canonical(orig, perf, sys, sizeof(sys), name, sizeof(name));
+	}
 	snprintf(canon, sizeof(canon), "%s:%s", sys, name);
 	find_roles(c, canon, perf);
 	d.fmt = open_memstream(&fmt, &fmtlen);
@@ -610,7 +681,7 @@ fail:
 		free(d.names[i]);
 	free(d.names);
 	free(d.defs);
-	free(c);
+	nt_ctf_class_free(c);
 	return NULL;
 }
 

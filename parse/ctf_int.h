@@ -27,6 +27,12 @@ struct ref {
 	uint64_t idx;
 };
 
+/*
+ * LTTng kretprobes (lttng enable-event -k --function=SYM NAME; nettrail record --backend lttng
+ * --graph): lttng-modules records NAME_entry and NAME_exit, payload { ip; parent_ip; }.
+ */
+enum kret { KRET_NONE, KRET_ENTRY, KRET_RETURN };
+
 struct cls {
 	const bt_event_class *ec; /* weak: the key */
 	uint32_t id;
@@ -35,6 +41,8 @@ struct cls {
 	struct ref next_tid, prev_tid;
 	unsigned npairs;
 	struct ref pair_comm[MAX_PAIRS], pair_tid[MAX_PAIRS]; /* (comm, tid) announcements */
+	enum kret kret; /* an LTTng kretprobe's entry or return event */
+	char *kfunc;	/* owned: its function (the event name without _entry/_exit) */
 };
 
 struct port {
@@ -49,6 +57,7 @@ struct port {
 };
 
 struct task; /* a pid and its name: ctf_msg.c */
+struct nt_fgraph;
 
 struct nt_ctf {
 	struct nt_ctf_opts o;
@@ -89,6 +98,9 @@ struct nt_ctf {
 	uint64_t no_clock, bad_ts, bad_ts_first;
 	uint64_t discarded_packets;
 
+	struct nt_fgraph *fg; /* owned: kretprobe entries and returns paired into calls */
+	uint64_t kret_too_deep;
+
 	char *rbuf; /* JSON rendering buffer */
 	size_t rlen, rcap;
 };
@@ -104,6 +116,9 @@ struct cls *nt_ctf_class(struct nt_ctf *x, const bt_event *ev);
 /* Append the values of field @f: the columns decl_field() declared for its class. */
 void nt_ctf_put_field(struct nt_ctf *x, const bt_field *f);
 
+/* Free class @c (accepts NULL). */
+void nt_ctf_class_free(struct cls *c);
+
 /* Whether @tr was written by `perf data convert --to-ctf` (its tracer_name is "perf"). */
 bool nt_ctf_trace_is_perf(const bt_trace *tr);
 
@@ -117,5 +132,8 @@ void nt_ctf_put_event(struct nt_ctf *x, struct port *p, const bt_message *m);
  * trace's facts, the stream's name), packet beginning (the cpu), discarded events and packets.
  */
 void nt_ctf_on_other(struct nt_ctf *x, struct port *p, const bt_message *m);
+
+/* End of the trace: the kretprobe calls still open, and their summary. */
+void nt_ctf_finish_calls(struct nt_ctf *x);
 
 #endif

@@ -5,6 +5,7 @@
  * stream's cpu, discarded events and packets lost events.
  */
 #include "ctf_int.h"
+#include "funcgraph.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -147,6 +148,47 @@ static int cpu_slot(struct nt_ctf *x, int32_t cpu)
 	return 0;
 }
 
+/*
+ * An LTTng kretprobe's entry or return: a function_graph call to pair. Calls nest per thread
+ * (a kretprobe's return runs on the task that entered, on whatever cpu it then runs), so they
+ * are paired by tid (by cpu when the tid is 0 or unknown); the depth is the thread's number of
+ * open calls of the traced functions.
+ */
+static void put_kret(struct nt_ctf *x, const struct cls *c, int32_t cpu, int32_t pid, uint64_t ts)
+{
+	int depth, rc;
+
+	if (!x->fg && !(x->fg = nt_fgraph_new(x->next_id++))) {
+		x->b->oom = true;
+		return;
+	}
+	if (c->kret == KRET_ENTRY) {
+		depth = nt_fgraph_open_depth(x->fg, cpu, pid);
+		rc = nt_fgraph_entry(x->fg, x->b, cpu, pid, ts, c->kfunc, depth);
+	} else {
+		depth = nt_fgraph_find_open(x->fg, cpu, pid, c->kfunc);
+		if (depth < 0)
+			depth = nt_fgraph_open_depth(x->fg, cpu, pid);
+		rc = nt_fgraph_exit(x->fg, x->b, cpu, pid, ts, c->kfunc, depth,
+				    NT_FGRAPH_NO_DURATION);
+	}
+	if (rc < 0)
+		x->b->oom = true;
+	else if (rc == NT_FGRAPH_BAD_DEPTH)
+		x->kret_too_deep++;
+}
+
+void nt_ctf_finish_calls(struct nt_ctf *x)
+{
+	if (x->fg && nt_fgraph_flush(x->fg, x->b))
+		x->b->oom = true;
+	if (x->kret_too_deep)
+		nt_batch_warn(x->b,
+			      "%" PRIu64 " kretprobe events were not paired: more than %d calls "
+			      "open in one thread",
+			      x->kret_too_deep, NT_FGRAPH_MAX_DEPTH);
+}
+
 void nt_ctf_put_event(struct nt_ctf *x, struct port *p, const bt_message *m)
 {
 	const bt_event *ev = bt_message_event_borrow_event_const(m);
@@ -192,6 +234,8 @@ void nt_ctf_put_event(struct nt_ctf *x, struct port *p, const bt_message *m)
 			nt_ctf_put_field(x, f);
 	}
 	nt_batch_event_end(x->b);
+	if (c->kret)
+		put_kret(x, c, cpu, pid, p->ts);
 	if (c->sched_switch && cpu >= 0 && ref_int(ev, &c->next_tid, &v))
 		x->cur[cpu] = v >= INT32_MIN && v <= INT32_MAX ? (int32_t)v : -1;
 	x->events++;

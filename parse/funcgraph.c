@@ -399,6 +399,23 @@ int nt_fgraph_switch(struct nt_fgraph *g, struct nt_batch *b, int32_t cpu, int32
 	return 0;
 }
 
+int nt_fgraph_open_depth(struct nt_fgraph *g, int32_t cpu, int32_t pid)
+{
+	struct stack *s = find_stack(g, cpu, pid, false);
+
+	return s ? (int)s->n : 0;
+}
+
+int nt_fgraph_find_open(struct nt_fgraph *g, int32_t cpu, int32_t pid, const char *func)
+{
+	struct stack *s = find_stack(g, cpu, pid, false);
+
+	for (unsigned i = s ? s->n : 0; i-- > 0;)
+		if (s->f[i].func && !strcmp(s->f[i].func, func))
+			return s->f[i].depth;
+	return -1;
+}
+
 int nt_fgraph_flush(struct nt_fgraph *g, struct nt_batch *b)
 {
 	char num[32];

@@ -79,6 +79,15 @@ int nt_fgraph_switch(struct nt_fgraph *g, struct nt_batch *b, int32_t cpu, int32
  */
 int nt_fgraph_flush(struct nt_fgraph *g, struct nt_batch *b);
 
+/*
+ * For sources that give no depth (LTTng kretprobes: an entry and a return per call): the
+ * number of calls open on the stack of (@cpu, @pid), which is the depth of a new entry; and
+ * the depth of the innermost open call of @func there, or -1 when none is open (a return whose
+ * entry is not on record: give nt_fgraph_exit() nt_fgraph_open_depth() to make it up).
+ */
+int nt_fgraph_open_depth(struct nt_fgraph *g, int32_t cpu, int32_t pid);
+int nt_fgraph_find_open(struct nt_fgraph *g, int32_t cpu, int32_t pid, const char *func);
+
 struct tep_handle;
 struct tep_event;
 struct tep_record;

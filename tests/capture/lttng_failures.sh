@@ -64,7 +64,20 @@ check_refused "unknown event in a known system" 3 "unknown event 'net:nosuch'" -
 check_refused "a system LTTng lacks" 3 "unknown event 'tcp'" -e tcp -o "$T/out"
 check_refused "a clock LTTng lacks" 3 "clock 'local' cannot be used with --backend lttng" \
 	--clock local -o "$T/out"
-check_refused "function tracers" 2 "need the ftrace backend, not lttng" --graph 'udp_*' -o "$T/out"
+check_refused "a --graph glob" 2 "^nettrail: error: --graph 'udp_\\*': --backend lttng traces functions with kretprobes, one per function: no globs" \
+	--graph udp_sendmsg,'udp_*' -o "$T/out"
+check_refused "--notrace" 2 "--notrace, --graph-depth and --profile need the ftrace backend, not lttng" \
+	--graph udp_sendmsg --notrace ip_rcv -o "$T/out"
+check_refused "--graph-depth" 2 "need the ftrace backend, not lttng" --graph udp_sendmsg --graph-depth 2 -o "$T/out"
+check_refused "--profile" 2 "need the ftrace backend, not lttng" --profile udp_sendmsg -o "$T/out"
+check_refused "an unknown function" 3 "unknown function 'nt_no_such_function': the running kernel has no such function" \
+	--graph udp_sendmsg,nt_no_such_function -o "$T/out"
+check_refused "not a function name" 2 "--graph 'udp sendmsg' is not a function name" --graph 'udp sendmsg' -o "$T/out"
+# a function the kernel has passes the checks: lttng-sessiond starts, then no kernel tracer
+err=$("$NETTRAIL" record --backend lttng --graph udp_sendmsg -o "$T/out" -- touch "$T/ran" 2>&1); rc=$?
+assert_no_kernel_tracer "--graph udp_sendmsg" "$rc" "$err"
+[ ! -e "$T/ran" ] || fail "--graph udp_sendmsg: the command ran"
+nothing_left "--graph udp_sendmsg" "$T/out"
 check_refused "--profile-cpu" 2 "--profile-cpu goes with --backend perf" --profile-cpu 99 -o "$T/out"
 mkdir "$T/full" && echo x > "$T/full/keep"
 err=$("$NETTRAIL" record --backend lttng -o "$T/full" -- true 2>&1); rc=$?
