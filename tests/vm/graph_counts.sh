@@ -56,10 +56,18 @@ done
 # record: such a caller is only known from its callees (entry_seen 0, no name); never ours
 unseen=$(sql "$T/g.db" "select count(*) from \"funcgraph:call\" where entry_seen = 0")
 echo "note: $unseen caller frames known only from their callees"
-# a named call without its entry began before tracing did (background work caught mid-call):
-# none may end after the workload's first call
+# a named call without its entry either began before tracing did (background work caught
+# mid-call) or lost its entry record to the same race as above (seen once in ~10 runs, in the
+# middle of the workload). Either way the raw records show it: for each such function the
+# trace holds at least that many more exit records than entry records -- the pairing never
+# makes one up.
 first=$(sql "$T/g.db" "select min(common_ts) from \"ftrace:funcgraph_entry\" where func_sym = 'udp_sendmsg'")
-assert_eq 0 "$(sql "$T/g.db" "select count(*) from \"funcgraph:call\" where entry_seen = 0 and function is not null and exit_ts > $first")" "named calls without an entry record after the workload began"
+sql "$T/g.db" "select function, count(*) from \"funcgraph:call\" where entry_seen = 0 and function is not null and exit_ts > $first group by function" |
+while IFS='|' read -r f n; do
+	extra=$(sql "$T/g.db" "select (select count(*) from \"ftrace:funcgraph_exit\" where func_sym = '$f') - (select count(*) from \"ftrace:funcgraph_entry\" where func_sym = '$f')")
+	[ "$n" -le "$extra" ] || fail "$n entry-less calls of $f during the workload, but the trace has $extra more exits than entries of it"
+	echo "note: $n call(s) of $f without an entry record during the workload: the trace has $extra more exit than entry records of it"
+done || exit 1
 
 # the function analysis (analyze/funcs.c) on the same capture
 if [ "$(sql "$T/g.db" "select count(*) from sqlite_master where name = 'func_stats'")" = 1 ]; then
