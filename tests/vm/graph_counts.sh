@@ -56,18 +56,15 @@ done
 # record: such a caller is only known from its callees (entry_seen 0, no name); never ours
 unseen=$(sql "$T/g.db" "select count(*) from \"funcgraph:call\" where entry_seen = 0")
 echo "note: $unseen caller frames known only from their callees"
-# a named call without its entry either began before tracing did (background work caught
-# mid-call) or lost its entry record to the same race as above (seen once in ~10 runs, in the
-# middle of the workload). Either way the raw records show it: for each such function the
-# trace holds at least that many more exit records than entry records -- the pairing never
-# makes one up.
+# Calls without an entry record (or without an exit) also come from the kernel's side: the
+# race above, seen in about one run in ten, sometimes in the middle of the workload, and then
+# the call's exit stands alone. Whatever the kernel dropped, the pairing uses every raw record
+# exactly once and makes none up: as many calls with an entry as entry records, as many with
+# an exit as exit records.
+assert_eq "$(sql "$T/g.db" "select count(*) from \"ftrace:funcgraph_entry\"")" "$(sql "$T/g.db" "select count(*) from \"funcgraph:call\" where entry_seen = 1")" "calls with an entry record = entry records"
+assert_eq "$(sql "$T/g.db" "select count(*) from \"ftrace:funcgraph_exit\"")" "$(sql "$T/g.db" "select count(*) from \"funcgraph:call\" where exit_ts is not null")" "calls with an exit record = exit records"
 first=$(sql "$T/g.db" "select min(common_ts) from \"ftrace:funcgraph_entry\" where func_sym = 'udp_sendmsg'")
-sql "$T/g.db" "select function, count(*) from \"funcgraph:call\" where entry_seen = 0 and function is not null and exit_ts > $first group by function" |
-while IFS='|' read -r f n; do
-	extra=$(sql "$T/g.db" "select (select count(*) from \"ftrace:funcgraph_exit\" where func_sym = '$f') - (select count(*) from \"ftrace:funcgraph_entry\" where func_sym = '$f')")
-	[ "$n" -le "$extra" ] || fail "$n entry-less calls of $f during the workload, but the trace has $extra more exits than entries of it"
-	echo "note: $n call(s) of $f without an entry record during the workload: the trace has $extra more exit than entry records of it"
-done || exit 1
+echo "note: $(sql "$T/g.db" "select count(*) from \"funcgraph:call\" where entry_seen = 0 and function is not null and exit_ts > $first") named call(s) without an entry record during the workload"
 
 # the function analysis (analyze/funcs.c) on the same capture
 if [ "$(sql "$T/g.db" "select count(*) from sqlite_master where name = 'func_stats'")" = 1 ]; then
