@@ -69,18 +69,8 @@ struct skb_ctx {
 	struct sum *sums;
 	int nsums;
 	sqlite3_stmt *ins_life, *ins_hop;
-	int64_t n_life, n_open, n_lossy, n_reuse, untracked_frees, n_graph_loc;
+	int64_t n_life, n_open, n_lossy, n_reuse, untracked_frees;
 	bool oom;
-	struct fg_cpu *fg; /* function_graph call stack per cpu (to place drops, see fg_caller) */
-	int nfg;
-};
-
-#define FG_DEPTH 64
-#define FG_NAME	 64
-
-struct fg_cpu {
-	int top; /* depth of the innermost open call, -1: none */
-	char name[FG_DEPTH][FG_NAME];
 };
 
 /* ---- the map of skbs in flight ---- */
@@ -450,79 +440,6 @@ static int ended(struct skb_ctx *x, struct life *l)
 	return finish(x, l);
 }
 
-/* ---- function_graph: where a free really happened ---- */
-
-static const char *const f_fg[] = {"func_sym", "depth", NULL};
-
-static struct fg_cpu *fg_at(struct skb_ctx *x, int cpu)
-{
-	if (cpu < 0 || cpu > 4095)
-		return NULL;
-	if (cpu >= x->nfg) {
-		struct fg_cpu *n = realloc(x->fg, (size_t)(cpu + 1) * sizeof(*n));
-		if (!n) {
-			x->oom = true;
-			return NULL;
-		}
-		for (int i = x->nfg; i <= cpu; i++)
-			n[i].top = -1;
-		x->fg = n;
-		x->nfg = cpu + 1;
-	}
-	return &x->fg[cpu];
-}
-
-static int on_fg_entry(void *ctx, const struct nt_ev *e)
-{
-	struct skb_ctx *x = ctx;
-	struct fg_cpu *c = fg_at(x, e->cpu);
-	int64_t depth = nt_ev_int(e, 1);
-	const char *name = nt_ev_text(e, 0);
-
-	if (!c || depth < 0 || depth >= FG_DEPTH)
-		return 0;
-	snprintf(c->name[depth], FG_NAME, "%s", name ? name : "");
-	c->top = (int)depth;
-	return 0;
-}
-
-static int on_fg_exit(void *ctx, const struct nt_ev *e)
-{
-	struct skb_ctx *x = ctx;
-	struct fg_cpu *c = fg_at(x, e->cpu);
-	int64_t depth = nt_ev_int(e, 1);
-
-	if (c && depth >= 0 && depth <= FG_DEPTH)
-		c->top = (int)depth - 1;
-	return 0;
-}
-
-/*
- * Under function_graph the return address of a traced function is the tracer's trampoline:
- * kfree_skb's and consume_skb's "location" (the caller of the freeing function) then reads
- * return_to_handler. The graph itself knows the caller: the function one level up from the
- * innermost open call on that cpu (the freeing function, which fires the event). Returns 1
- * when @l's location was replaced by that caller's name (no address: the graph has none).
- */
-static int fg_caller(struct skb_ctx *x, struct life *l, int cpu)
-{
-	struct fg_cpu *c = cpu >= 0 && cpu < x->nfg ? &x->fg[cpu] : NULL;
-	char *name;
-
-	if (!l->loc_sym || strncmp(l->loc_sym, "return_to_handler", 17) || !c || c->top < 1 ||
-	    !c->name[c->top - 1][0])
-		return 0;
-	if (!(name = strdup(c->name[c->top - 1]))) {
-		x->oom = true;
-		return 0;
-	}
-	free(l->loc_sym);
-	l->loc_sym = name;
-	l->has_loc = false;
-	x->n_graph_loc++;
-	return 1;
-}
-
 static const char *const f_consume[] = {"skbaddr", "location", "location_sym", NULL};
 
 static int on_consume(void *ctx, const struct nt_ev *e)
@@ -542,7 +459,6 @@ static int on_consume(void *ctx, const struct nt_ev *e)
 	l->loc = nt_ev_int(e, 1);
 	if (nt_ev_has(e, 2) && !(l->loc_sym = strdup(nt_ev_text(e, 2))))
 		x->oom = true;
-	fg_caller(x, l, e->cpu);
 	set_rx_task(l, e, 1);
 	return ended(x, l);
 }
@@ -584,7 +500,6 @@ static int on_kfree(void *ctx, const struct nt_ev *e)
 	l->loc = nt_ev_int(e, 3);
 	if (nt_ev_has(e, 4) && !(l->loc_sym = strdup(nt_ev_text(e, 4))))
 		x->oom = true;
-	fg_caller(x, l, e->cpu);
 	if (!l->has_protocol && nt_ev_has(e, 5)) {
 		l->has_protocol = true;
 		l->protocol = nt_ev_int(e, 5);
@@ -888,8 +803,6 @@ static int skb_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 	nt_actx_note(ax, "skb", "lossy_lifecycles", x->n_lossy);
 	nt_actx_note(ax, "skb", "ended_by_reuse", x->n_reuse);
 	nt_actx_note(ax, "skb", "untracked_slab_frees", x->untracked_frees);
-	if (x->n_graph_loc)
-		nt_actx_note(ax, "skb", "locations_from_function_graph", x->n_graph_loc);
 	return 0;
 }
 
@@ -914,7 +827,6 @@ static void skb_free(void *ctx)
 		free(x->sums[i].loc);
 	}
 	free(x->sums);
-	free(x->fg);
 	free(x);
 }
 
@@ -948,8 +860,6 @@ static const struct nt_sub skb_subs[] = {
 	{"tcp:tcp_hash_md5_required", f_other, on_other},
 	{"tcp:tcp_hash_md5_unexpected", f_other, on_other},
 	{"icmp:icmp_send", f_other, on_other},
-	{"ftrace:funcgraph_entry", f_fg, on_fg_entry},
-	{"ftrace:funcgraph_exit", f_fg, on_fg_exit},
 	{NULL, NULL, NULL},
 };
 

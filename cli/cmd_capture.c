@@ -10,9 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../collect/ftrace.h"
-#include "../collect/lttng_rec.h"
-#include "../collect/perf_rec.h"
+#include "../collect/backend.h"
 #include "../parse/reader.h"
 #include "../report/doc.h"
 #include "../report/report.h"
@@ -80,7 +78,7 @@ int cmd_capture(int argc, char **argv)
 	char defdir[64], *dat = NULL, *db = NULL, *arg, *end;
 	const char *dir = NULL;
 	bool quiet = false, made_dir = false;
-	enum { FTRACE, PERF, LTTNG } backend = FTRACE;
+	int backend = NT_BACKEND_FTRACE;
 	int c, code = NT_EXIT_OK;
 
 	while ((c = cli_getopt(argc, argv, capture_opts, true, &arg)) != -1) {
@@ -114,15 +112,12 @@ int cmd_capture(int argc, char **argv)
 			o.clock = arg;
 			break;
 		case OPT_BACKEND:
-			if (strcmp(arg, "ftrace") && strcmp(arg, "perf") && strcmp(arg, "lttng")) {
+			if ((backend = nt_backend_parse(arg)) < 0) {
 				free(events);
 				return cli_usage("capture",
 						 "--backend wants ftrace, perf or lttng, not '%s'",
 						 arg);
 			}
-			backend = !strcmp(arg, "perf")	  ? PERF
-				  : !strcmp(arg, "lttng") ? LTTNG
-							  : FTRACE;
 			break;
 		case 'q':
 			quiet = true;
@@ -146,9 +141,7 @@ int cmd_capture(int argc, char **argv)
 		free(events);
 		return cli_fail(nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", dir));
 	}
-	dat = path_in(dir, backend == PERF    ? "perf.data"
-			   : backend == LTTNG ? "lttng-trace"
-					      : "trace.dat");
+	dat = path_in(dir, nt_backend_output(backend));
 	db = path_in(dir, "nettrail.db");
 	if (!dat || !db)
 		goto oom;
@@ -164,9 +157,7 @@ int cmd_capture(int argc, char **argv)
 	cli_catch_signals();
 	if (!quiet && !o.argv && o.duration <= 0)
 		fprintf(stderr, "recording; press Ctrl-C to stop\n");
-	if (backend == PERF    ? nt_perf_record(&o, 0, &rr, &err)
-	    : backend == LTTNG ? nt_lttng_record(&o, &rr, &err)
-			       : nt_ftrace_record(&o, &rr, &err))
+	if (nt_backend_record(backend, &o, 0, &rr, &err))
 		goto fail;
 	if (rr.lost_total)
 		code = NT_EXIT_LOST;

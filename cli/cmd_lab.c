@@ -393,7 +393,8 @@ int cmd_lab(int argc, char **argv)
 	struct lab_run a = {0};
 	char defdir[96], *arg, *end;
 	long count = 0, tag = 0;
-	int c;
+	bool made = false;
+	int c, code;
 
 	while ((c = cli_getopt(argc, argv, lab_opts, false, &arg)) != -1) {
 		switch (c) {
@@ -471,9 +472,14 @@ int cmd_lab(int argc, char **argv)
 		snprintf(defdir, sizeof(defdir), "nettrail-lab-%s-%s", nt_lab_name(a.l), stamp);
 		dir = defdir;
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(dir, 0755) == 0)
+		made = true;
+	else if (errno != EEXIST)
 		return cli_fail(nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", dir));
 	a.count = count;
 	a.dir = dir;
-	return run_lab(&a);
+	code = run_lab(&a);
+	if (made && code != NT_EXIT_OK && code != NT_EXIT_FAIL && code != NT_EXIT_LOST)
+		rmdir(dir); /* a directory we made is not left behind empty (it fails if not) */
+	return code;
 }

@@ -7,9 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../collect/ftrace.h"
-#include "../collect/lttng_rec.h"
-#include "../collect/perf_rec.h"
+#include "../collect/backend.h"
 #include "../parse/reader.h"
 
 enum { OPT_CLOCK = 256, OPT_GRAPH, OPT_NOTRACE, OPT_DEPTH, OPT_PROFILE, OPT_BACKEND, OPT_PROFCPU };
@@ -111,7 +109,7 @@ int cmd_record(int argc, char **argv)
 	struct nt_err *err = NULL;
 	const char **events = NULL;
 	struct strv graph = {0}, notrace = {0}, prof = {0};
-	enum { FTRACE, PERF, LTTNG } backend = FTRACE;
+	int backend = NT_BACKEND_FTRACE;
 	bool quiet = false, output_set = false;
 	unsigned profile_hz = 0;
 	char *arg, *end;
@@ -176,15 +174,12 @@ int cmd_record(int argc, char **argv)
 			break;
 		}
 		case OPT_BACKEND:
-			if (strcmp(arg, "ftrace") && strcmp(arg, "perf") && strcmp(arg, "lttng")) {
+			if ((backend = nt_backend_parse(arg)) < 0) {
 				record_free(events, &graph, &notrace, &prof, 0);
 				return cli_usage("record",
 						 "--backend wants ftrace, perf or lttng, not '%s'",
 						 arg);
 			}
-			backend = !strcmp(arg, "perf")	  ? PERF
-				  : !strcmp(arg, "lttng") ? LTTNG
-							  : FTRACE;
 			break;
 		case OPT_PROFCPU: {
 			long v = strtol(arg, &end, 10);
@@ -213,12 +208,12 @@ int cmd_record(int argc, char **argv)
 		record_free(events, &graph, &notrace, &prof, 0);
 		return cli_usage("record", "--notrace and --graph-depth go with --graph FUNC");
 	}
-	if (profile_hz && backend != PERF) {
+	if (profile_hz && backend != NT_BACKEND_PERF) {
 		record_free(events, &graph, &notrace, &prof, 0);
 		return cli_usage("record", "--profile-cpu goes with --backend perf");
 	}
-	if (backend != FTRACE && !output_set)
-		o.output = backend == PERF ? "perf.data" : NT_LTTNG_DEFAULT_OUTPUT;
+	if (!output_set)
+		o.output = nt_backend_output(backend);
 	o.events = events;
 	o.graph = graph.v;
 	o.ngraph = graph.n;
@@ -232,9 +227,7 @@ int cmd_record(int argc, char **argv)
 	cli_catch_signals();
 	if (!quiet && !o.argv && o.duration <= 0)
 		fprintf(stderr, "recording; press Ctrl-C to stop\n");
-	if (backend == PERF    ? nt_perf_record(&o, profile_hz, &r, &err)
-	    : backend == LTTNG ? nt_lttng_record(&o, &r, &err)
-			       : nt_ftrace_record(&o, &r, &err)) {
+	if (nt_backend_record(backend, &o, profile_hz, &r, &err)) {
 		record_free(events, &graph, &notrace, &prof, 0);
 		return cli_fail(err);
 	}
@@ -264,9 +257,11 @@ int cmd_record(int argc, char **argv)
 			if (r.lost[i])
 				fprintf(stderr, " cpu%d %llu", i, (unsigned long long)r.lost[i]);
 		fprintf(stderr, "%s\nhint: use a bigger buffer (-b KB) or fewer events (-e)\n",
-			backend == PERF	   ? " (perf lost samples; counted from the perf.data)"
-			: backend == LTTNG ? " (LTTng's discarded events; not counted per cpu)"
-					   : "");
+			backend == NT_BACKEND_PERF
+				? " (perf lost samples; counted from the perf.data)"
+			: backend == NT_BACKEND_LTTNG
+				? " (LTTng's discarded events; not counted per cpu)"
+				: "");
 		code = NT_EXIT_LOST;
 	} else if (!quiet) {
 		fprintf(stderr, "no events lost\n");

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../collect/backend.h"
 #include "../collect/vm.h"
 #include "../collect/vm_int.h"
 #include "../parse/reader.h"
@@ -272,12 +273,12 @@ static int vm_parse(int argc, char **argv, struct vm_args *a)
 				return NT_EXIT_USAGE;
 			if (!strcmp(name, "clock"))
 				clock_arg = arg;
-			if (!strcmp(name, "backend") && !strcmp(arg, "perf"))
+			if (!strcmp(name, "backend") && nt_backend_parse(arg) == NT_BACKEND_PERF)
 				return cli_usage("vm",
 						 "the lab VM has no perf: --backend ftrace or "
 						 "lttng");
 			if (!strcmp(name, "backend"))
-				a->o.lttng = !strcmp(arg, "lttng");
+				a->o.lttng = nt_backend_parse(arg) == NT_BACKEND_LTTNG;
 			/* "--name" then its argument, for the guest's nettrail record */
 			if (asprintf((char **)&a->rec[a->nrec], "--%s", name) < 0)
 				return NT_EXIT_FAIL;

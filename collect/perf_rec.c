@@ -2,7 +2,7 @@
 /*
  * nettrail record, perf backend: `perf record -a` started with events disabled, enabled through
  * its --control pipe before the command is let go, stopped with SIGINT (perf writes its header
- * only on a clean exit), lost samples counted from the finished file.
+ * only on a clean exit), lost samples counted from the finished file (by the perf reader).
  */
 #include "perf_rec.h"
 #include "child.h"
@@ -17,24 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define PERF_RECORD_LOST	 2
-#define PERF_RECORD_LOST_SAMPLES 13
-#define S_TID			 (1ull << 1)
-#define S_TIME			 (1ull << 2)
-#define S_ID			 (1ull << 6)
-#define S_CPU			 (1ull << 7)
-#define S_STREAM_ID		 (1ull << 9)
-#define S_IDENTIFIER		 (1ull << 16)
-#define ATTR_SAMPLE_ID_ALL	 (1ull << 18)
-#define STOP_TIMEOUT_S		 60.0
-#define START_TIMEOUT_S		 120.0
+#define STOP_TIMEOUT_S	60.0
+#define START_TIMEOUT_S 120.0
 
 struct prec {
 	const struct nt_record_opts *o;
@@ -435,117 +425,6 @@ static int stop_perf(struct prec *p)
 	return -1;
 }
 
-/* ---- lost samples, from the file ---- */
-
-struct lost_acc {
-	uint64_t total[2]; /* [0] PERF_RECORD_LOST, [1] PERF_RECORD_LOST_SAMPLES */
-	uint64_t *cpu[2];  /* per cpu, each ncpus long */
-	int ncpus;
-};
-
-/* The cpu in a non-sample record's sample_id trailer, or -1. */
-static int trailer_cpu(const unsigned char *r, uint32_t size, uint64_t st)
-{
-	unsigned before = !!(st & S_TID) + !!(st & S_TIME) + !!(st & S_ID) + !!(st & S_STREAM_ID);
-	unsigned k = before + 1 + !!(st & S_IDENTIFIER);
-	uint32_t c;
-
-	if (!(st & S_CPU) || k * 8u + 8u > size)
-		return -1;
-	memcpy(&c, r + size - k * 8u + before * 8u, 4);
-	return (int)c;
-}
-
-static int lost_scan(const unsigned char *m, uint64_t off, uint64_t size, uint64_t st, bool trailer,
-		     struct lost_acc *acc)
-{
-	uint64_t at = off, end = off + size;
-
-	while (at + 8 <= end) {
-		const unsigned char *r = m + at;
-		uint32_t type;
-		uint16_t len;
-		uint64_t n = 0;
-		int t, cpu;
-
-		memcpy(&type, r, 4);
-		memcpy(&len, r + 6, 2);
-		if (len < 8 || at + len > end)
-			return -1;
-		at += len;
-		if (type != PERF_RECORD_LOST && type != PERF_RECORD_LOST_SAMPLES)
-			continue;
-		t = type == PERF_RECORD_LOST_SAMPLES;
-		if (len < (t ? 16 : 24))
-			continue;
-		memcpy(&n, r + (t ? 8 : 16), 8);
-		cpu = trailer ? trailer_cpu(r, len, st) : -1;
-		acc->total[t] += n;
-		if (cpu >= 0 && cpu < acc->ncpus)
-			acc->cpu[t][cpu] += n;
-	}
-	return 0;
-}
-
-int nt_perf_count_lost(const char *path, uint64_t *lost, int ncpus, uint64_t *lost_total,
-		       struct nt_err **err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct lost_acc acc = {.ncpus = ncpus > 0 ? ncpus : 0};
-	unsigned char *m = MAP_FAILED;
-	uint64_t attr_off, data_off, data_size, st = 0, fl = 0;
-	struct stat sb;
-	int ret = -1, t;
-
-	if (fd < 0 || fstat(fd, &sb))
-		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot open '%s'", path));
-	if (sb.st_size >= 104)
-		m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED || memcmp(m, "PERFILE2", 8)) {
-		nt_err_set(err, nt_err_new(NT_E_INPUT, "'%s' is not a complete perf.data", path));
-		goto out;
-	}
-	memcpy(&attr_off, m + 24, 8);
-	memcpy(&data_off, m + 40, 8);
-	memcpy(&data_size, m + 48, 8);
-	if (!data_size || !data_off || data_off > (uint64_t)sb.st_size ||
-	    data_size > (uint64_t)sb.st_size - data_off) {
-		nt_err_set(err, nt_err_new(NT_E_INPUT,
-					   "'%s': perf did not finish the file (no data section)",
-					   path));
-		goto out;
-	}
-	if (attr_off + 48 <= (uint64_t)sb.st_size) {
-		memcpy(&st, m + attr_off + 24, 8);
-		memcpy(&fl, m + attr_off + 40, 8);
-	}
-	acc.cpu[0] = calloc((size_t)acc.ncpus + 1, sizeof(uint64_t));
-	acc.cpu[1] = calloc((size_t)acc.ncpus + 1, sizeof(uint64_t));
-	if (!acc.cpu[0] || !acc.cpu[1]) {
-		nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-		goto out;
-	}
-	if (lost_scan(m, data_off, data_size, st, fl & ATTR_SAMPLE_ID_ALL, &acc)) {
-		nt_err_set(err,
-			   nt_err_new(NT_E_INPUT, "'%s': the data section is truncated", path));
-		goto out;
-	}
-	/* perf appends LOST_SAMPLES per event at the end, repeating the LOST records' loss
-	 * (read_format LOST): use them only when there are no LOST records */
-	t = acc.total[0] ? 0 : 1;
-	*lost_total += acc.total[t];
-	for (int c = 0; lost && c < acc.ncpus; c++)
-		lost[c] += acc.cpu[t][c];
-	ret = 0;
-out:
-	free(acc.cpu[0]);
-	free(acc.cpu[1]);
-	if (m != MAP_FAILED)
-		munmap(m, (size_t)sb.st_size);
-	return ret;
-}
-
 /* ---- the whole capture ---- */
 
 static void progress(const struct prec *p, double t0, bool final)
@@ -695,7 +574,7 @@ int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
 		p.err = nt_err_new(NT_E_FAIL, "out of memory");
 		goto out;
 	}
-	if (nt_perf_count_lost(p.tmp, res->lost, res->ncpus, &res->lost_total, &p.err) ||
+	if (nt_perfdata_count_lost(p.tmp, res->lost, res->ncpus, &res->lost_total, &p.err) ||
 	    rename(p.tmp, o->output)) {
 		if (!p.err)
 			p.err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", o->output);

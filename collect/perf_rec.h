@@ -33,12 +33,4 @@
 int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz, struct nt_record_result *r,
 		   struct nt_err **err);
 
-/*
- * Count the lost samples recorded in the perf.data at @path: adds to @lost_total and, when the
- * records carry their cpu, to @lost[cpu] for cpu < @ncpus (@lost may be NULL). Returns 0, or
- * -1 with *err when the file cannot be read as a perf.data.
- */
-int nt_perf_count_lost(const char *path, uint64_t *lost, int ncpus, uint64_t *lost_total,
-		       struct nt_err **err);
-
 #endif

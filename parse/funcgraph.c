@@ -416,6 +416,13 @@ int nt_fgraph_find_open(struct nt_fgraph *g, int32_t cpu, int32_t pid, const cha
 	return -1;
 }
 
+const char *nt_fgraph_caller(struct nt_fgraph *g, int32_t cpu, int32_t pid)
+{
+	struct stack *s = find_stack(g, cpu, pid, false);
+
+	return s && s->n >= 2 ? s->f[s->n - 2].func : NULL;
+}
+
 int nt_fgraph_flush(struct nt_fgraph *g, struct nt_batch *b)
 {
 	char num[32];

@@ -88,6 +88,14 @@ int nt_fgraph_flush(struct nt_fgraph *g, struct nt_batch *b);
 int nt_fgraph_open_depth(struct nt_fgraph *g, int32_t cpu, int32_t pid);
 int nt_fgraph_find_open(struct nt_fgraph *g, int32_t cpu, int32_t pid, const char *func);
 
+/*
+ * The caller of the innermost open call of @pid (on @cpu): the function one frame below it,
+ * or NULL. Under function_graph a traced function's return address reads return_to_handler;
+ * an event that records it (kfree_skb's location, kmalloc's call_site) happened in the
+ * innermost open call, so its caller is the place the address stood for.
+ */
+const char *nt_fgraph_caller(struct nt_fgraph *g, int32_t cpu, int32_t pid);
+
 struct tep_handle;
 struct tep_event;
 struct tep_record;

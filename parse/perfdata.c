@@ -45,7 +45,6 @@
 #define BRANCH_HW_INDEX (1ull << 17)
 
 #define MAX_CPU	  65535
-#define MAX_LOST  100000
 #define MAX_PAIRS 5
 #define QUEUE_MAX (256u << 20) /* bytes of queued records before the oldest are let go */
 #define NGENERIC  11
@@ -96,12 +95,6 @@ struct cpuq {
 	size_t head, n, cap;
 };
 
-struct lost {
-	int32_t cpu;
-	int64_t count;
-	uint64_t from, to;
-};
-
 struct task {
 	int32_t pid; /* -1: free slot */
 	bool perf;   /* named by a PERF_RECORD_COMM */
@@ -127,7 +120,7 @@ struct perf {
 	uint64_t seq, limit, round_max, cur_max;
 	bool eof, shrink, info_sent;
 
-	struct lost *lost, *lost_samples; /* owned */
+	struct nt_pf_lost *lost, *lost_samples; /* owned */
 	size_t nlost, nlost_samples;
 	uint64_t lost_total, lost_samples_total, last_ts;
 
@@ -148,22 +141,6 @@ static int probe(const char *path, const unsigned char *head, size_t n)
 	return 0;
 }
 
-static uint64_t u64_at(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static uint32_t u32_at(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
 /* ---- samples ---- */
 
 struct rcur {
@@ -179,7 +156,7 @@ static uint64_t take(struct rcur *c)
 		return 0;
 	}
 	c->at += 8;
-	return u64_at(c->p + c->at - 8);
+	return nt_pf_u64(c->p + c->at - 8);
 }
 
 static void skip(struct rcur *c, uint64_t n)
@@ -240,7 +217,7 @@ static int parse_sample(const struct nt_pf_attr *a, const unsigned char *r, uint
 		if (c.bad || c.end - c.at < 4) {
 			c.bad = true;
 		} else {
-			s->raw_size = u32_at(r + c.at);
+			s->raw_size = nt_pf_u32(r + c.at);
 			c.at += 4;
 			s->raw = r + c.at;
 			skip(&c, s->raw_size);
@@ -288,7 +265,7 @@ static int sample_attr(struct perf *p, const unsigned char *r, uint32_t size)
 	}
 	if (at + 8 > size)
 		return -1;
-	a = nt_pf_attr_by_id(p->f, u64_at(r + at));
+	a = nt_pf_attr_by_id(p->f, nt_pf_u64(r + at));
 	return a ? (int)(a - nt_pf_attr(p->f, 0)) : -1;
 }
 
@@ -308,12 +285,12 @@ static void trailer(const struct perf *p, const unsigned char *r, uint32_t size,
 	at = size - n * 8;
 	at += (st & S_TID) ? 8 : 0;
 	if (st & S_TIME)
-		*ts = u64_at(r + at);
+		*ts = nt_pf_u64(r + at);
 	at += (st & S_TIME) ? 8 : 0;
 	at += (st & S_ID) ? 8 : 0;
 	at += (st & S_STREAM_ID) ? 8 : 0;
 	if (st & S_CPU)
-		*cpu = (int32_t)u32_at(r + at);
+		*cpu = (int32_t)nt_pf_u32(r + at);
 }
 
 /* ---- tasks ---- */
@@ -561,7 +538,7 @@ static void put_callchain(struct perf *p, struct nt_batch *b, const struct sampl
 	for (uint64_t i = 0; i < s->nr; i++) {
 		char tmp[24];
 		int k = 0;
-		uint64_t v = u64_at(s->ips + 8 * i);
+		uint64_t v = nt_pf_u64(s->ips + 8 * i);
 
 		if (i)
 			p->rbuf[at++] = ',';
@@ -644,7 +621,7 @@ static int emit_sample(struct perf *p, struct nt_batch *b, const struct qent *e)
 	}
 	if (c->ev)
 		nt_tep_cols_put(p->tep, &c->cols, b, s.raw ? s.raw : (const unsigned char *)"",
-				s.raw ? (int)s.raw_size : 0);
+				s.raw ? (int)s.raw_size : 0, NULL);
 	nt_batch_event_end(b);
 	return 0;
 }
@@ -659,7 +636,7 @@ static void emit_fork(struct perf *p, struct nt_batch *b, const struct qent *e)
 	memcpy(&size, e->rec + 6, 2);
 	if (size < 24)
 		return;
-	parent = task_slot(p, (int32_t)u32_at(e->rec + 20));
+	parent = task_slot(p, (int32_t)nt_pf_u32(e->rec + 20));
 	if (!parent) {
 		b->oom = true;
 		return;
@@ -667,7 +644,7 @@ static void emit_fork(struct perf *p, struct nt_batch *b, const struct qent *e)
 	if (parent->pid < 0 || !parent->perf)
 		return;
 	memcpy(comm, parent->comm, sizeof(comm)); /* the slot may move */
-	announce(p, b, (int32_t)u32_at(e->rec + 16), comm, strlen(comm), true);
+	announce(p, b, (int32_t)nt_pf_u32(e->rec + 16), comm, strlen(comm), true);
 }
 
 static void emit_comm(struct perf *p, struct nt_batch *b, const struct qent *e)
@@ -677,7 +654,8 @@ static void emit_comm(struct perf *p, struct nt_batch *b, const struct qent *e)
 
 	memcpy(&size, e->rec + 6, 2);
 	if (size > 16)
-		announce(p, b, (int32_t)u32_at(e->rec + 12), comm, strnlen(comm, size - 16u), true);
+		announce(p, b, (int32_t)nt_pf_u32(e->rec + 12), comm, strnlen(comm, size - 16u),
+			 true);
 }
 
 /* ---- the ordered queue ---- */
@@ -779,26 +757,6 @@ static void q_release(struct perf *p, const struct qent *e)
 
 /* ---- lost samples (the rule of the CTF route: LOST_SAMPLES only without any LOST) ---- */
 
-static int add_window(struct lost **list, size_t *n, uint64_t *total, int32_t cpu, uint64_t count,
-		      uint64_t from, uint64_t to)
-{
-	struct lost *l;
-
-	*total += count;
-	if (*n >= MAX_LOST) {
-		l = &(*list)[*n - 1];
-		l->count += (int64_t)count;
-		l->to = to > l->to ? to : l->to;
-		return 0;
-	}
-	l = realloc(*list, (*n + 1) * sizeof(*l));
-	if (!l)
-		return -1;
-	*list = l;
-	l[(*n)++] = (struct lost){.cpu = cpu, .count = (int64_t)count, .from = from, .to = to};
-	return 0;
-}
-
 static int on_lost(struct perf *p, const struct nt_pf_rec *r)
 {
 	uint32_t off = r->type == NT_PERF_RECORD_LOST ? 16 : 8;
@@ -813,10 +771,10 @@ static int on_lost(struct perf *p, const struct nt_pf_rec *r)
 	if (!p->cpu_known)
 		cpu = -1;
 	if (r->type == NT_PERF_RECORD_LOST)
-		return add_window(&p->lost, &p->nlost, &p->lost_total, cpu, u64_at(r->p + off),
-				  from, to);
-	return add_window(&p->lost_samples, &p->nlost_samples, &p->lost_samples_total, cpu,
-			  u64_at(r->p + off), from, to);
+		return nt_pf_lost_add(&p->lost, &p->nlost, &p->lost_total, cpu,
+				      nt_pf_u64(r->p + off), from, to);
+	return nt_pf_lost_add(&p->lost_samples, &p->nlost_samples, &p->lost_samples_total, cpu,
+			      nt_pf_u64(r->p + off), from, to);
 }
 
 /* ---- reading ---- */
@@ -963,6 +921,23 @@ static void finish(struct perf *p, struct nt_batch *b)
 
 /* ---- reader methods ---- */
 
+/* What the attributes say about every record: sample ids, trailers, whether cpus are known. */
+static void attr_facts(struct perf *p)
+{
+	for (unsigned i = 0; i < nt_pf_nattrs(p->f); i++) {
+		const struct nt_pf_attr *a = nt_pf_attr(p->f, i);
+
+		if (!i) {
+			p->first_type = a->sample_type;
+			p->trailer = a->flags & NT_PF_ATTR_SAMPLE_ID_ALL;
+			p->cpu_known = a->sample_type & S_CPU;
+		} else if (!!(a->sample_type & S_CPU) != !!(p->first_type & S_CPU)) {
+			p->cpu_mixed = true;
+			p->cpu_known = false;
+		}
+	}
+}
+
 static void pn_close(void *state)
 {
 	struct perf *p = state;
@@ -1027,20 +1002,51 @@ static int pn_open(const char *path, void **state, struct nt_err **err)
 		pn_close(p);
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	}
-	for (unsigned i = 0; i < p->ncls; i++) {
-		const struct nt_pf_attr *a = nt_pf_attr(p->f, i);
-
-		if (!i) {
-			p->first_type = a->sample_type;
-			p->trailer = a->flags & NT_PF_ATTR_SAMPLE_ID_ALL;
-			p->cpu_known = a->sample_type & S_CPU;
-		} else if (!!(a->sample_type & S_CPU) != !!(p->first_type & S_CPU)) {
-			p->cpu_mixed = true;
-			p->cpu_known = false;
-		}
-	}
+	attr_facts(p);
 	*state = p;
 	return 0;
+}
+
+int nt_perfdata_count_lost(const char *path, uint64_t *lost, int ncpus, uint64_t *lost_total,
+			   struct nt_err **err)
+{
+	struct perf p = {.path = (char *)path};
+	struct nt_pf_rec r;
+	int n, ret = -1;
+
+	n = nt_pf_open(path, &p.f, err);
+	if (n == 1)
+		nt_err_set(err, nt_err_new(NT_E_INPUT, "'%s' is of the other byte order", path));
+	if (n)
+		return -1;
+	attr_facts(&p);
+	while ((n = nt_pf_next(p.f, &r, err)) == 1) {
+		if ((r.type == NT_PERF_RECORD_LOST || r.type == NT_PERF_RECORD_LOST_SAMPLES) &&
+		    on_lost(&p, &r)) {
+			nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+			goto out;
+		}
+	}
+	if (n < 0)
+		goto out;
+	/* the reader's rule (finish()): LOST_SAMPLES only stand in for missing LOST */
+	if (!p.nlost && p.nlost_samples) {
+		struct nt_pf_lost *t = p.lost;
+		p.lost = p.lost_samples;
+		p.nlost = p.nlost_samples;
+		p.lost_total = p.lost_samples_total;
+		p.lost_samples = t;
+	}
+	*lost_total += p.lost_total;
+	for (size_t i = 0; lost && i < p.nlost; i++)
+		if (p.lost[i].cpu >= 0 && p.lost[i].cpu < ncpus)
+			lost[p.lost[i].cpu] += (uint64_t)p.lost[i].count;
+	ret = 0;
+out:
+	free(p.lost);
+	free(p.lost_samples);
+	nt_pf_close(p.f);
+	return ret;
 }
 
 static enum nt_next pn_next(void *state, struct nt_batch *b, struct nt_err **err)

@@ -8,6 +8,7 @@
  * the file, never ours.
  */
 #include "ctf.h"
+#include "perfdata_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,13 +48,6 @@
 
 #define HEADER_SIZE	 104
 #define PIPE_HEADER_SIZE 16
-#define MAX_LOST	 100000
-
-struct lost {
-	int32_t cpu;
-	int64_t count;
-	uint64_t from, to;
-};
 
 enum phase { P_CONVERT, P_READ };
 
@@ -72,10 +66,11 @@ struct perf {
 	/* what the file itself says */
 	bool swap, trailer, cpu_known, cpu_mixed, compressed, truncated;
 	uint64_t sample_type, nattrs, records;
-	struct lost *lost; /* owned: PERF_RECORD_LOST windows (after settle_lost(): all) */
+	struct nt_pf_lost *lost; /* owned: PERF_RECORD_LOST windows (after settle_lost(): all) */
 	size_t nlost;
 	uint64_t lost_total;
-	struct lost *lost_samples; /* owned: PERF_RECORD_LOST_SAMPLES windows, until settled */
+	struct nt_pf_lost
+		*lost_samples; /* owned: PERF_RECORD_LOST_SAMPLES windows, until settled */
 	size_t nlost_samples;
 	uint64_t lost_samples_total;
 	bool lost_sent;
@@ -181,26 +176,6 @@ static void trailer_time(const struct perf *p, const unsigned char *r, uint32_t 
 		*cpu = (int32_t)rd32(p, r + at);
 }
 
-static int add_window(struct lost **list, size_t *n, uint64_t *total, int32_t cpu, uint64_t count,
-		      uint64_t from, uint64_t to)
-{
-	struct lost *l;
-
-	*total += count;
-	if (*n >= MAX_LOST) { /* fold the rest into the last window */
-		l = &(*list)[*n - 1];
-		l->count += (int64_t)count;
-		l->to = to > l->to ? to : l->to;
-		return 0;
-	}
-	l = realloc(*list, (*n + 1) * sizeof(*l));
-	if (!l)
-		return -1;
-	*list = l;
-	l[(*n)++] = (struct lost){.cpu = cpu, .count = (int64_t)count, .from = from, .to = to};
-	return 0;
-}
-
 /*
  * Lost samples: perf writes PERF_RECORD_LOST when its ring buffer overflowed and, at the end,
  * PERF_RECORD_LOST_SAMPLES per event repeating the same loss (perf 6.1). Count the latter
@@ -210,9 +185,9 @@ static int add_lost(struct perf *p, uint32_t type, int32_t cpu, uint64_t count, 
 		    uint64_t to)
 {
 	if (type == PERF_RECORD_LOST)
-		return add_window(&p->lost, &p->nlost, &p->lost_total, cpu, count, from, to);
-	return add_window(&p->lost_samples, &p->nlost_samples, &p->lost_samples_total, cpu, count,
-			  from, to);
+		return nt_pf_lost_add(&p->lost, &p->nlost, &p->lost_total, cpu, count, from, to);
+	return nt_pf_lost_add(&p->lost_samples, &p->nlost_samples, &p->lost_samples_total, cpu,
+			      count, from, to);
 }
 
 /* After the walk: the LOST_SAMPLES windows stand in only where no LOST record was seen. */

@@ -81,22 +81,6 @@ static int oom(struct nt_err **err)
 	return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 }
 
-static uint64_t u64_at(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static uint32_t u32_at(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
 /* Read @n bytes at @off: 0, or -1 when they are not all in the file. */
 static int rd(struct nt_pf *f, uint64_t off, void *p, size_t n)
 {
@@ -145,22 +129,22 @@ static unsigned char *section(struct nt_pf *f, uint64_t off, uint64_t size, cons
 static void attr_parse(struct nt_pf_attr *a, const unsigned char *p, uint64_t n)
 {
 	unsigned char raw[128] = {0};
-	uint32_t size = n >= 8 ? u32_at(p + 4) : 0;
+	uint32_t size = n >= 8 ? nt_pf_u32(p + 4) : 0;
 
 	if (!size)
 		size = ATTR_VER0;
 	if (size > n)
 		size = (uint32_t)n;
 	memcpy(raw, p, size < sizeof(raw) ? size : sizeof(raw));
-	a->type = u32_at(raw);
-	a->config = u64_at(raw + 8);
-	a->sample_type = u64_at(raw + 24);
-	a->read_format = u64_at(raw + 32);
-	a->flags = u64_at(raw + 40);
-	a->branch_sample_type = u64_at(raw + 72);
-	a->regs_user = u64_at(raw + 80);
-	a->clockid = (int32_t)u32_at(raw + 92);
-	a->regs_intr = u64_at(raw + 96);
+	a->type = nt_pf_u32(raw);
+	a->config = nt_pf_u64(raw + 8);
+	a->sample_type = nt_pf_u64(raw + 24);
+	a->read_format = nt_pf_u64(raw + 32);
+	a->flags = nt_pf_u64(raw + 40);
+	a->branch_sample_type = nt_pf_u64(raw + 72);
+	a->regs_user = nt_pf_u64(raw + 80);
+	a->clockid = (int32_t)nt_pf_u32(raw + 92);
+	a->regs_intr = nt_pf_u64(raw + 96);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -205,7 +189,7 @@ static int add_attr(struct nt_pf *f, const unsigned char *raw, uint64_t n, const
 
 static int read_attrs(struct nt_pf *f, const unsigned char *h, struct nt_err **err)
 {
-	uint64_t attr_size = u64_at(h + 16), off = u64_at(h + 24), size = u64_at(h + 32);
+	uint64_t attr_size = nt_pf_u64(h + 16), off = nt_pf_u64(h + 24), size = nt_pf_u64(h + 32);
 	unsigned char *sec;
 	uint64_t n;
 
@@ -219,7 +203,7 @@ static int read_attrs(struct nt_pf *f, const unsigned char *h, struct nt_err **e
 		return -1;
 	for (uint64_t i = 0; i < n; i++) {
 		const unsigned char *e = sec + i * attr_size;
-		uint64_t ioff = u64_at(e + attr_size - 16), isize = u64_at(e + attr_size - 8);
+		uint64_t ioff = nt_pf_u64(e + attr_size - 16), isize = nt_pf_u64(e + attr_size - 8);
 		uint64_t *ids;
 		int r;
 
@@ -279,7 +263,7 @@ static char *hstring(const unsigned char *sec, uint64_t n, uint64_t *at)
 
 	if (*at + 4 > n)
 		return NULL;
-	len = u32_at(sec + *at);
+	len = nt_pf_u32(sec + *at);
 	if (len > n - *at - 4)
 		return NULL;
 	s = strndup((const char *)sec + *at + 4, len);
@@ -331,8 +315,8 @@ static void read_event_desc(struct nt_pf *f, const unsigned char *sec, uint64_t 
 
 	if (n < 8)
 		return;
-	nre = u32_at(sec);
-	sz = u32_at(sec + 4);
+	nre = nt_pf_u32(sec);
+	sz = nt_pf_u32(sec + 4);
 	for (uint32_t i = 0; i < nre && i < f->nattrs; i++) {
 		struct nt_pf_attr d = {0};
 		uint32_t nr_ids;
@@ -344,7 +328,7 @@ static void read_event_desc(struct nt_pf *f, const unsigned char *sec, uint64_t 
 		at += sz;
 		if (at + 4 > n)
 			return;
-		nr_ids = u32_at(sec + at);
+		nr_ids = nt_pf_u32(sec + at);
 		at += 4;
 		name = hstring(sec, n, &at);
 		if (!name)
@@ -538,7 +522,7 @@ static int feature(struct nt_pf *f, unsigned id, unsigned char *sec, uint64_t n,
 		break;
 	case F_NRCPUS:
 		if (n >= 4)
-			f->facts.nr_cpus_avail = u32_at(sec);
+			f->facts.nr_cpus_avail = nt_pf_u32(sec);
 		break;
 	case F_EVENT_DESC:
 		read_event_desc(f, sec, n);
@@ -572,8 +556,8 @@ static int read_features(struct nt_pf *f, const unsigned char *h, struct nt_err 
 			return bad(f, err, at + 16 * (uint64_t)nfeat,
 				   "the feature sections after the data are missing");
 		has[i] = true;
-		off[i] = u64_at(ent);
-		size[i] = u64_at(ent + 8);
+		off[i] = nt_pf_u64(ent);
+		size[i] = nt_pf_u64(ent + 8);
 		nfeat++;
 	}
 	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
@@ -621,7 +605,7 @@ static int read_pipe_head(struct nt_pf *f, struct nt_err **err)
 
 	while (f->data_end - f->at >= 8 && !rd(f, f->at, h8, 8)) {
 		uint64_t off = f->at;
-		uint32_t type = u32_at(h8);
+		uint32_t type = nt_pf_u32(h8);
 		uint16_t size;
 		unsigned char *rec;
 		int r = 0;
@@ -639,26 +623,26 @@ static int read_pipe_head(struct nt_pf *f, struct nt_err **err)
 		f->at = off + size;
 		f->records++;
 		if (type == NT_PERF_RECORD_HEADER_ATTR && size >= 8 + ATTR_VER0) {
-			uint32_t asz = u32_at(rec + 12) ? u32_at(rec + 12) : ATTR_VER0;
+			uint32_t asz = nt_pf_u32(rec + 12) ? nt_pf_u32(rec + 12) : ATTR_VER0;
 
 			if (asz > size - 8u)
 				r = bad(f, err, off, "a HEADER_ATTR record of impossible size");
 			else if (add_attr(f, rec + 8, asz, rec + 8 + asz, (size - 8u - asz) / 8))
 				r = oom(err);
 		} else if (type == NT_PERF_RECORD_HEADER_TRACING_DATA && size >= 12) {
-			uint64_t n = u32_at(rec + 8), pad = (8 - n % 8) % 8;
+			uint64_t n = nt_pf_u32(rec + 8), pad = (8 - n % 8) % 8;
 			unsigned char *sec = section(f, f->at, n, "the tracing data", err);
 
 			r = sec ? feature(f, F_TRACING_DATA, sec, n, f->at, err) : -1;
 			free(sec);
 			f->at += n + pad;
 		} else if (type == NT_PERF_RECORD_HEADER_FEATURE && size >= 16 &&
-			   u64_at(rec + 8) < F_MAX) {
-			r = feature(f, (unsigned)u64_at(rec + 8), rec + 16, size - 16u, off + 16,
+			   nt_pf_u64(rec + 8) < F_MAX) {
+			r = feature(f, (unsigned)nt_pf_u64(rec + 8), rec + 16, size - 16u, off + 16,
 				    err);
 		} else if (type == NT_PERF_RECORD_EVENT_UPDATE && size > 24 &&
-			   u64_at(rec + 8) == 2 /* PERF_EVENT_UPDATE__NAME */) {
-			r = name_by_id(f, u64_at(rec + 16), (char *)rec + 24, size - 24u, err);
+			   nt_pf_u64(rec + 8) == 2 /* PERF_EVENT_UPDATE__NAME */) {
+			r = name_by_id(f, nt_pf_u64(rec + 16), (char *)rec + 24, size - 24u, err);
 		}
 		free(rec);
 		if (r)
@@ -706,7 +690,7 @@ int nt_pf_open(const char *path, struct nt_pf **out, struct nt_err **err)
 			   nt_err_new(NT_E_INPUT, "cannot read '%s': not a perf.data file", path));
 		goto fail;
 	}
-	hsize = u64_at(h + 8);
+	hsize = nt_pf_u64(h + 8);
 	if (hsize == PIPE_HEADER_SIZE) {
 		f->data_off = f->at = PIPE_HEADER_SIZE;
 		f->data_end = f->size;
@@ -728,8 +712,8 @@ int nt_pf_open(const char *path, struct nt_pf **out, struct nt_err **err)
 					   path, hsize));
 		goto fail;
 	}
-	f->data_off = u64_at(h + 40);
-	dsize = u64_at(h + 48);
+	f->data_off = nt_pf_u64(h + 40);
+	dsize = nt_pf_u64(h + 48);
 	if (!dsize) {
 		nt_err_set(err, nt_err_new(NT_E_INPUT,
 					   "cannot read '%s': the header says the data section is "
@@ -868,7 +852,7 @@ int nt_pf_next(struct nt_pf *f, struct nt_pf_rec *r, struct nt_err **err)
 				return bad(f, err, f->zoff,
 					   "a bad record inside a compressed record");
 			if (size <= f->zlen - f->zpos) {
-				*r = (struct nt_pf_rec){.type = u32_at(p),
+				*r = (struct nt_pf_rec){.type = nt_pf_u32(p),
 							.size = size,
 							.p = p,
 							.off = f->zoff,
@@ -893,11 +877,11 @@ int nt_pf_next(struct nt_pf *f, struct nt_pf_rec *r, struct nt_err **err)
 			return bad(f, err, off, "the data section ends inside a record");
 		f->records++;
 		f->at = off + size;
-		*r = (struct nt_pf_rec){.type = u32_at(p), .size = size, .p = p, .off = off};
+		*r = (struct nt_pf_rec){.type = nt_pf_u32(p), .size = size, .p = p, .off = off};
 		memcpy(&r->misc, p + 4, 2);
 		switch (r->type) {
 		case NT_PERF_RECORD_AUXTRACE: { /* the aux data follows the record */
-			uint64_t aux = size >= 16 ? u64_at(p + 8) : 0;
+			uint64_t aux = size >= 16 ? nt_pf_u64(p + 8) : 0;
 
 			if (aux > f->data_end - f->at)
 				return bad(f, err, off,
@@ -906,7 +890,7 @@ int nt_pf_next(struct nt_pf *f, struct nt_pf_rec *r, struct nt_err **err)
 			return 1;
 		}
 		case NT_PERF_RECORD_HEADER_TRACING_DATA: { /* pipe mode: the data follows */
-			uint64_t n = size >= 12 ? u32_at(p + 8) : 0;
+			uint64_t n = size >= 12 ? nt_pf_u32(p + 8) : 0;
 
 			n += (8 - n % 8) % 8;
 			if (n > f->data_end - f->at)
@@ -919,7 +903,7 @@ int nt_pf_next(struct nt_pf *f, struct nt_pf_rec *r, struct nt_err **err)
 				return -1;
 			continue;
 		case NT_PERF_RECORD_COMPRESSED2: {
-			uint64_t n = size >= 16 ? u64_at(p + 8) : 0;
+			uint64_t n = size >= 16 ? nt_pf_u64(p + 8) : 0;
 
 			if (n > size - 16u)
 				return bad(f, err, off, "a compressed record of impossible size");
@@ -961,4 +945,27 @@ uint64_t nt_pf_records(const struct nt_pf *f)
 bool nt_pf_compressed(const struct nt_pf *f)
 {
 	return f->compressed;
+}
+
+#define MAX_LOST 100000
+
+int nt_pf_lost_add(struct nt_pf_lost **list, size_t *n, uint64_t *total, int32_t cpu,
+		   uint64_t count, uint64_t from, uint64_t to)
+{
+	struct nt_pf_lost *l;
+
+	*total += count;
+	if (*n >= MAX_LOST) { /* fold the rest into the last window */
+		l = &(*list)[*n - 1];
+		l->count += (int64_t)count;
+		l->to = to > l->to ? to : l->to;
+		return 0;
+	}
+	l = realloc(*list, (*n + 1) * sizeof(*l));
+	if (!l)
+		return -1;
+	*list = l;
+	l[(*n)++] =
+		(struct nt_pf_lost){.cpu = cpu, .count = (int64_t)count, .from = from, .to = to};
+	return 0;
 }

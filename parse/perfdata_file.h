@@ -11,7 +11,9 @@
 #define NT_PERFDATA_FILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "../core/error.h"
 
@@ -92,6 +94,37 @@ const struct nt_pf_facts *nt_pf_facts(const struct nt_pf *f);
 uint64_t nt_pf_records(const struct nt_pf *f);
 /* Were records unpacked from PERF_RECORD_COMPRESSED? */
 bool nt_pf_compressed(const struct nt_pf *f);
+
+/* Unaligned reads of the file's (host order) integers. */
+static inline uint64_t nt_pf_u64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint32_t nt_pf_u32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* A window of lost samples (PERF_RECORD_LOST or LOST_SAMPLES), for both perf.data routes. */
+struct nt_pf_lost {
+	int32_t cpu; /* -1: unknown */
+	int64_t count;
+	uint64_t from, to;
+};
+
+/*
+ * Append a window to *@list (*@n entries) and add @count to *@total; past 100,000 windows the
+ * rest is folded into the last one. Returns 0, or -1 when out of memory.
+ */
+int nt_pf_lost_add(struct nt_pf_lost **list, size_t *n, uint64_t *total, int32_t cpu,
+		   uint64_t count, uint64_t from, uint64_t to);
 
 /* Close @f. Accepts NULL. */
 void nt_pf_close(struct nt_pf *f);

@@ -313,7 +313,7 @@ static void put_text(struct nt_batch *b, const char *s, size_t n, bool ctf)
 }
 
 static void put_col(struct tep_handle *tep, struct nt_batch *b, const struct nt_tep_col *col,
-		    const unsigned char *data, int size, bool ctf)
+		    const unsigned char *data, int size, bool ctf, const char *graph_caller)
 {
 	switch (col->kind) {
 	case C_INT: {
@@ -352,9 +352,15 @@ static void put_col(struct tep_handle *tep, struct nt_batch *b, const struct nt_
 			int n;
 
 			if (u && tep_find_function_info(tep, u, &name, &start, &fsize) && name) {
-				n = u == start ? snprintf(buf, sizeof(buf), "%s", name)
-					       : snprintf(buf, sizeof(buf), "%s+0x%llx", name,
-							  u - start);
+				/* function_graph's trampoline stands in for a return address: the
+				 * traced caller is the place */
+				if (graph_caller && !strcmp(name, "return_to_handler"))
+					n = snprintf(buf, sizeof(buf), "%s", graph_caller);
+				else if (u == start)
+					n = snprintf(buf, sizeof(buf), "%s", name);
+				else
+					n = snprintf(buf, sizeof(buf), "%s+0x%llx", name,
+						     u - start);
 				nt_batch_text(b, buf,
 					      n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 			} else {
@@ -404,10 +410,10 @@ static void put_col(struct tep_handle *tep, struct nt_batch *b, const struct nt_
 }
 
 void nt_tep_cols_put(struct tep_handle *tep, const struct nt_tep_cols *c, struct nt_batch *b,
-		     const void *data, int size)
+		     const void *data, int size, const char *graph_caller)
 {
 	for (unsigned i = 0; i < c->ncols; i++)
-		put_col(tep, b, &c->cols[i], data, size, c->ctf);
+		put_col(tep, b, &c->cols[i], data, size, c->ctf, graph_caller);
 }
 
 /* ---- columns ---- */
@@ -496,6 +502,7 @@ int nt_tep_cols_init(struct nt_tep_cols *c, struct tep_event *ev, unsigned opts)
 			  : (col->kind == C_STR || col->kind == C_DYNSTR) ? NT_VAL_TEXT
 									  : NT_VAL_BLOB;
 		d->flags = col_flags(col, opts & NT_TEP_CTF);
+		c->ksym |= col->ksym;
 		if (col->sym || col->ksym) {
 			if (asprintf(&c->names[i], "%s_sym", col->f->name) < 0) {
 				c->names[i] = NULL;

@@ -29,6 +29,7 @@ struct nt_tep_cols {
 	struct nt_field_def *defs; /* owned: one per column, plus each "<field>_sym" column */
 	char **names;		   /* owned: the "_sym" names defs point to */
 	bool ctf;		   /* NT_TEP_CTF */
+	bool ksym;		   /* a column is resolved through kallsyms */
 };
 
 /*
@@ -45,7 +46,7 @@ void nt_tep_cols_release(struct nt_tep_cols *c);
  * bytes to the event being built in @b. A field the record is too short for is NULL.
  */
 void nt_tep_cols_put(struct tep_handle *tep, const struct nt_tep_cols *c, struct nt_batch *b,
-		     const void *data, int size);
+		     const void *data, int size, const char *graph_caller);
 
 /* The format of @ev as text (field declarations and print format); the caller frees it. */
 char *nt_tep_format_text(struct tep_event *ev);

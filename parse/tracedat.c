@@ -341,7 +341,8 @@ static int emit(struct tracedat *t, struct nt_batch *b, struct tep_record *rec, 
 		nt_batch_task(b, pid, comm ? comm : "<...>");
 	}
 	nt_batch_event_begin(b, c->id, rec->ts, rec->cpu, pid);
-	nt_tep_cols_put(t->tep, &c->cols, b, rec->data, rec->size);
+	nt_tep_cols_put(t->tep, &c->cols, b, rec->data, rec->size,
+			c->cols.ksym && t->fg ? nt_fgraph_caller(t->fg, rec->cpu, pid) : NULL);
 	nt_batch_event_end(b);
 	/* function_graph records also become calls (funcgraph:call) */
 	if (nt_fgraph_tep_record(&t->fg, &t->next_class, b, t->tep, c->ev, rec, pid) < 0)
