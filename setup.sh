@@ -14,11 +14,17 @@ PACKAGES=(
 	gnuplot-nox chromium
 	qemu-system-x86 busybox-static
 	lttng-tools liblttng-ctl-dev kmod libelf1
+	libgsl-dev python3-scipy
 )
 APT_OPTS=(-o DPkg::Lock::Timeout=600)
 $SUDO apt-get "${APT_OPTS[@]}" update
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" install -y --no-install-recommends \
 	"${PACKAGES[@]}"
+# DuckDB's C library and header (the Parquet writer of `nettrail export`) from npm into a cache
+# (never installed); without them nettrail builds and export says how to get them
+command -v npm > /dev/null || $SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" \
+	install -y --no-install-recommends npm
+tools/fetch-duckdb.sh > /dev/null || echo "setup: could not fetch DuckDB (export will be disabled)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"
 echo "built: build/nettrail"
