@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* nettrail compare: two runs side by side (two databases, or two traces of one). */
+/* nettrail compare: a baseline run against others, with statistical tests (docs/REPORT.md). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,90 +7,123 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../report/compare.h"
-#include "../store/store.h"
+#include "../report/compare_runs.h"
 
-enum { OPT_HTML = 256 };
+enum { OPT_HTML = 256, OPT_CSV, OPT_ALPHA, OPT_FACTOR };
 
 const struct cli_opt compare_opts[] = {
-	{"traces", 't', "A,B", "the trace ids to compare (default: every trace of each database)"},
+	{"traces", 't', "A,B[,C...]",
+	 "the trace ids to compare: of the one database, or one per database (default: every "
+	 "trace of each database, pooled)"},
 	{"html", OPT_HTML, "FILE", "also write the comparison as a self-contained HTML file"},
+	{"csv", OPT_CSV, "DIR", "also write its tables as DIR/TABLE.csv"},
+	{"alpha", OPT_ALPHA, "P", "family-wise error rate of the flags (default 0.01)"},
+	{"factor", OPT_FACTOR, "F",
+	 "smallest change flagged: median latency or rate ratio (default 2)"},
 	{NULL, 0, NULL, NULL},
 };
 
 const char compare_details[] =
-	"With two databases, A is the first and B the second (with -t A,B: trace A of the first,\n"
-	"trace B of the second). With one database, -t A,B names its two traces. Compared: skb\n"
-	"outcomes, stage latencies and drops by reason, softirq and IRQ statistics, NAPI polls "
-	"and\n"
-	"allocation sites; changes of 10 % or more are marked (* in text, highlighted in HTML).\n";
+	"The first run is the baseline; each other run is compared with it. Runs are databases\n"
+	"(every trace of each, pooled), or with -t the traces of one database, or one trace of\n"
+	"each database. Latency distributions (skb stage latencies, NET_RX/NET_TX softirq\n"
+	"durations and raise latency) are compared on their samples with Mann-Whitney U; counts "
+	"the\n"
+	"workload drives (skb outcomes, drops per reason, NET_RX/NET_TX runs, network\n"
+	"allocations; per skb) with the exact test of two Poisson rates. A change is flagged (*\n"
+	"in text, highlighted in HTML) when its Holm-adjusted p-value is below alpha and it\n"
+	"changed by the factor or more (latencies: the median, and |r| >= 0.3). With two runs\n"
+	"the report tables follow, side by side. Exit code 0 whether or not changes are flagged.\n";
 
-static int build(const char *db, int64_t trace, struct nt_doc *d, struct nt_err **err)
+/* "1,2,5" into @ids; returns the count or -1. */
+static int parse_ids(const char *s, int64_t *ids, int max)
 {
-	struct nt_store *s = NULL;
-	struct nt_report_filter f;
-	int r;
+	int n = 0;
+	char *end;
 
-	nt_report_filter_init(&f);
-	f.trace = trace;
-	if (nt_store_open(db, false, &s, err))
-		return -1;
-	r = nt_doc_build(nt_store_db(s), &f, d, err);
-	nt_store_close(s, false, NULL);
-	return r;
+	do {
+		if (n == max)
+			return -1;
+		ids[n] = strtoll(s, &end, 10);
+		if (end == s || ids[n] <= 0 || (*end && *end != ','))
+			return -1;
+		n++;
+		s = end + 1;
+	} while (*end);
+	return n;
+}
+
+/* The runs from the databases @dbs (@ndb) and the trace ids @ids (@nids). */
+static int make_runs(char **dbs, int ndb, const int64_t *ids, int nids, struct nt_run *runs)
+{
+	if (ndb == 1 && nids < 2)
+		return cli_usage("compare", "give two databases or more, or one database and "
+					    "-t A,B[,C...]");
+	if (ndb > 1 && nids && nids != ndb)
+		return cli_usage("compare",
+				 "-t names %d trace%s for %d databases: give one per database",
+				 nids, nids == 1 ? "" : "s", ndb);
+	for (int i = 0; i < (ndb == 1 ? nids : ndb); i++) {
+		runs[i].db = dbs[ndb == 1 ? 0 : i];
+		runs[i].trace = nids ? ids[i] : 0;
+	}
+	return 0;
 }
 
 int cmd_compare(int argc, char **argv)
 {
-	struct nt_doc a, b, cmp;
+	struct nt_compare_opts o;
+	struct nt_run runs[64];
+	struct nt_doc cmp;
 	struct nt_err *err = NULL;
-	const char *html = NULL, *db_a, *db_b;
-	int64_t ta = 0, tb = 0;
-	char na[4200], nb[4200], *arg, *end;
-	int c, r;
+	const char *html = NULL, *csv = NULL;
+	int64_t ids[64];
+	int nids = 0, c, r, nflagged, ndb;
+	char *arg, *end;
 
+	nt_compare_opts_init(&o);
 	while ((c = cli_getopt(argc, argv, compare_opts, false, &arg)) != -1) {
 		if (c == 't') {
-			ta = strtoll(arg, &end, 10);
-			if (*end != ',' || ta <= 0 || (tb = strtoll(end + 1, &end, 10)) <= 0 ||
-			    *end)
-				return cli_usage("compare", "-t wants two trace ids A,B, not '%s'",
-						 arg);
+			nids = parse_ids(arg, ids, 64);
+			if (nids < 2)
+				return cli_usage(
+					"compare",
+					"-t wants two trace ids or more, A,B[,C...], not '%s'",
+					arg);
 		} else if (c == OPT_HTML) {
 			html = arg;
+		} else if (c == OPT_CSV) {
+			csv = arg;
+		} else if (c == OPT_ALPHA) {
+			o.alpha = strtod(arg, &end);
+			if (*end || !(o.alpha > 0 && o.alpha < 1))
+				return cli_usage("compare",
+						 "--alpha wants a probability in (0, 1), "
+						 "not '%s'",
+						 arg);
+		} else if (c == OPT_FACTOR) {
+			o.min_ratio = strtod(arg, &end);
+			if (*end || !(o.min_ratio >= 1))
+				return cli_usage("compare",
+						 "--factor wants a number >= 1, not '%s'", arg);
 		} else if (c == 'h') {
 			return cli_help_exit("compare");
 		} else {
 			return NT_EXIT_USAGE;
 		}
 	}
-	if (optind == argc - 2) {
-		db_a = argv[optind];
-		db_b = argv[optind + 1];
-	} else if (optind == argc - 1 && ta) {
-		db_a = db_b = argv[optind];
-	} else {
-		return cli_usage("compare", "give two databases, or one database and -t A,B");
-	}
-	snprintf(na, sizeof(na), "%s%s", db_a, ta ? "" : "");
-	if (ta)
-		snprintf(na, sizeof(na), "trace %lld of %s", (long long)ta, db_a);
-	snprintf(nb, sizeof(nb), "%s", db_b);
-	if (tb)
-		snprintf(nb, sizeof(nb), "trace %lld of %s", (long long)tb, db_b);
-	if (build(db_a, ta, &a, &err))
+	ndb = argc - optind;
+	if (ndb < 1 || ndb > 64)
+		return cli_usage("compare", "give one database with -t A,B, or 2 to 64 databases");
+	if ((r = make_runs(argv + optind, ndb, ids, nids, runs)))
+		return r;
+	if (nt_compare_runs(runs, ndb == 1 ? nids : ndb, &o, &cmp, &nflagged, &err))
 		return cli_fail(err);
-	if (build(db_b, tb, &b, &err)) {
-		nt_doc_free(&a);
-		return cli_fail(err);
-	}
-	r = nt_compare_doc(&a, &b, na, nb, &cmp, &err);
-	if (!r)
-		r = nt_doc_text(&cmp, stdout, &err);
+	r = nt_doc_text(&cmp, stdout, &err);
 	if (!r && html)
 		r = nt_doc_write_file(&cmp, html, true, &err);
-	nt_doc_free(&a);
-	nt_doc_free(&b);
+	if (!r && csv)
+		r = nt_doc_csv(&cmp, csv, &err);
 	nt_doc_free(&cmp);
 	return r ? cli_fail(err) : NT_EXIT_OK;
 }

@@ -35,9 +35,10 @@ static const struct cli_cmd commands[] = {
 	 "text, JSON, HTML, gnuplot or CSV: skb lifecycles and drops, IRQ/softirq timing, NAPI, "
 	 "allocations, functions",
 	 report_opts, NULL},
-	{"compare", cmd_compare, "[-t A,B] [--html FILE] DB_A [DB_B]",
-	 "two runs side by side: stage latencies, drops, softirqs, IRQs, allocations", compare_opts,
-	 compare_details},
+	{"compare", cmd_compare, "[-t A,B[,C...]] [--html FILE] [--csv DIR] DB_A [DB_B...]",
+	 "a baseline run against others: latencies, drops, softirqs, IRQs, allocations, with "
+	 "statistical tests",
+	 compare_opts, compare_details},
 	{"lab", cmd_lab, "NAME [-c N] [-o DIR] [--vm] | --list",
 	 "a built-in network-stack exercise: its own namespaces and traffic, a lab sheet of claims",
 	 lab_opts, lab_details},

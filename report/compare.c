@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Comparing two runs: the same report tables built for run A and run B, joined on their key
- * columns, with the change of each compared value; changes of 10 % or more are highlighted.
+ * Two runs side by side: the same report tables built for run A and run B, joined on their key
+ * columns, with the change of each compared value (the tests are in compare_runs.c).
  */
 #include "compare.h"
 
@@ -120,11 +120,8 @@ static void compare_row(struct nt_table *out, const struct spec *sp, const struc
 		if (oka && okb && va != 0) {
 			double pct = round((vb - va) / fabs(va) * 1000) / 10;
 			nt_table_num(out, pct);
-			if (fabs(pct) >= 10)
-				nt_table_mark(out);
 		} else if (oka != okb || (oka && va == 0 && vb != 0)) {
 			nt_table_text(out, oka ? "gone" : "new");
-			nt_table_mark(out);
 		} else {
 			nt_table_null(out);
 		}
@@ -137,13 +134,13 @@ int nt_compare_doc(const struct nt_doc *a, const struct nt_doc *b, const char *n
 	struct nt_section *s;
 
 	memset(out, 0, sizeof(*out));
-	s = nt_doc_section(out, "Comparison");
+	s = nt_doc_section(out, "Values side by side");
 	if (!s)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	nt_section_note(
 		s, false,
-		"A = %s, B = %s. change_pct = (B - A) / A in %%; changes of 10 %% or more are "
-		"marked; 'new'/'gone' rows exist in one run only.",
+		"A = %s, B = %s. change_pct = (B - A) / A in %%, descriptive only (what is "
+		"flagged is decided by the tests above); 'new'/'gone' rows exist in one run only.",
 		name_a, name_b);
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		const struct spec *sp = &specs[i];
