@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "../report/compare_runs.h"
 
-enum { OPT_HTML = 256, OPT_CSV, OPT_ALPHA, OPT_FACTOR };
+enum { OPT_HTML = 256, OPT_CSV, OPT_ALPHA, OPT_FACTOR, OPT_SHIFT };
 
 const struct cli_opt compare_opts[] = {
 	{"traces", 't', "A,B[,C...]",
@@ -20,6 +20,7 @@ const struct cli_opt compare_opts[] = {
 	{"alpha", OPT_ALPHA, "P", "family-wise error rate of the flags (default 0.01)"},
 	{"factor", OPT_FACTOR, "F",
 	 "smallest change flagged: median latency or rate ratio (default 2)"},
+	{"shift", OPT_SHIFT, "US", "smallest move of a median latency flagged, in µs (default 1)"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -32,8 +33,9 @@ const char compare_details[] =
 	"workload drives (skb outcomes, drops per reason, NET_RX/NET_TX runs, network\n"
 	"allocations; per skb) with the exact test of two Poisson rates. A change is flagged (*\n"
 	"in text, highlighted in HTML) when its Holm-adjusted p-value is below alpha and it\n"
-	"changed by the factor or more (latencies: the median, and |r| >= 0.3). With two runs\n"
-	"the report tables follow, side by side. Exit code 0 whether or not changes are flagged.\n";
+	"changed by the factor or more (latencies: the median, by 1 µs or more, |r| >= 0.3).\n"
+	"With two runs the report tables follow, side by side. Exit code 0 whether or not\n"
+	"changes are flagged.\n";
 
 /* "1,2,5" into @ids; returns the count or -1. */
 static int parse_ids(const char *s, int64_t *ids, int max)
@@ -106,6 +108,10 @@ int cmd_compare(int argc, char **argv)
 			if (*end || !(o.min_ratio >= 1))
 				return cli_usage("compare",
 						 "--factor wants a number >= 1, not '%s'", arg);
+		} else if (c == OPT_SHIFT) {
+			o.min_shift_us = strtod(arg, &end);
+			if (*end || !(o.min_shift_us >= 0))
+				return cli_usage("compare", "--shift wants µs >= 0, not '%s'", arg);
 		} else if (c == 'h') {
 			return cli_help_exit("compare");
 		} else {

@@ -57,6 +57,7 @@ void nt_compare_opts_init(struct nt_compare_opts *o)
 	o->alpha = 0.01;
 	o->min_r = 0.3;
 	o->min_ratio = 2;
+	o->min_shift_us = 1;
 	o->min_samples = 8;
 	o->values = true;
 }
@@ -391,14 +392,13 @@ static void unrecorded(struct res *x)
 static bool big_effect(const struct nt_compare_opts *o, const struct res *x)
 {
 	const struct cell *k = x->a ? x->a : x->b;
-
 	double q;
 
 	if (k->kind == COUNT)
 		return x->effect >= o->min_ratio || x->effect <= 1 / o->min_ratio;
 	q = x->qb[0] / x->qa[0]; /* the medians' ratio (inf or nan with a zero median) */
-	return fabs(x->effect) >= o->min_r && !isnan(q) &&
-	       (q >= o->min_ratio || q <= 1 / o->min_ratio);
+	return fabs(x->effect) >= o->min_r && fabs(x->qb[0] - x->qa[0]) >= o->min_shift_us &&
+	       !isnan(q) && (q >= o->min_ratio || q <= 1 / o->min_ratio);
 }
 
 /* Holm over every TESTED result; then flag. */
@@ -638,8 +638,9 @@ static int note(struct nt_section *s, const struct nt_run *runs, int nr, const s
 		s, nflagged > 0,
 		"%s. %d change%s flagged%s%s. A change is flagged when its Holm-adjusted p-value "
 		"(over all %d tests) is below %g and it is large enough to stand out from "
-		"run-to-run variation: a latency whose median moved by a factor of %g or more with "
-		"|r| >= %g (r = P(B > A) - P(B < A), > 0: slower), a count whose rate changed by "
+		"run-to-run variation: a latency whose median moved by a factor of %g or more, and "
+		"by %g µs or more, with |r| >= %g (r = P(B > A) - P(B < A), > 0: slower), a count "
+		"whose rate changed by "
 		"a factor of %g or more. Latencies are tested on their per-packet or per-interval "
 		"samples (fewer than %d in a run: too few samples); counts per skb are rates over "
 		"the run's lifecycles (too few events when even all of them in one run could not "
@@ -647,7 +648,8 @@ static int note(struct nt_section *s, const struct nt_run *runs, int nr, const s
 		"allocations outside the network stack: the machine's background) is in the "
 		"side-by-side tables only.",
 		names, nflagged, nflagged == 1 ? "" : "s", nflagged ? ": " : "", fl, ntested(rs, n),
-		o->alpha, o->min_ratio, o->min_r, o->min_ratio, o->min_samples, o->alpha);
+		o->alpha, o->min_ratio, o->min_shift_us, o->min_r, o->min_ratio, o->min_samples,
+		o->alpha);
 	free(names);
 	free(fl);
 	return 0;
