@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "../report/doc.h"
 #include "../report/report.h"
+#include "../report/trends.h"
 #include "../store/store.h"
 
 enum {
@@ -20,7 +21,8 @@ enum {
 	OPT_TO,
 	OPT_HTML,
 	OPT_GNUPLOT,
-	OPT_CSV
+	OPT_CSV,
+	OPT_BY_TRACE
 };
 
 const struct cli_opt report_opts[] = {
@@ -30,7 +32,10 @@ const struct cli_opt report_opts[] = {
 	 "write a gnuplot script and data file per plot (gnuplot X.gp makes png, svg, pdf)"},
 	{"csv", OPT_CSV, "DIR", "write every report table as DIR/TABLE.csv"},
 	{"quiet", 'q', NULL, "no progress bar"},
-	{"trace", 't', "ID", "only this trace"},
+	{"trace", 't', "ID", "only this trace (with --by-trace: ID,ID,... these traces)"},
+	{"by-trace", OPT_BY_TRACE, NULL,
+	 "across traces: a row per trace and trend plots (drops, stage latency, softirq time, "
+	 "allocations)"},
 	{"cpu", OPT_CPU, "N", "only events on this cpu"},
 	{"pid", OPT_PID, "PID", "only this task (sections about tasks)"},
 	{"comm", OPT_COMM, "NAME", "only tasks with this name (sections about tasks)"},
@@ -74,13 +79,51 @@ static int write_files(sqlite3 *db, const struct nt_report_filter *f, const char
 	return r;
 }
 
+/* report --by-trace: the per-trace document in every format asked (text when none). */
+static int report_by_trace(const char *db, const char *targ, bool json, const char *html,
+			   const char *gp, const char *csv)
+{
+	struct nt_store *s = NULL;
+	struct nt_err *err = NULL;
+	struct nt_doc d;
+	int64_t ids[256];
+	int n = 0, r;
+	char *end;
+
+	if (json)
+		return cli_usage("report", "--by-trace has no JSON form; use --csv DIR");
+	for (const char *p = targ; p && *p; p = *end ? end + 1 : end) {
+		if (n == 256)
+			return cli_usage("report", "--trace: at most 256 traces");
+		ids[n] = strtoll(p, &end, 10);
+		if (end == p || ids[n++] <= 0 || (*end && *end != ','))
+			return cli_usage("report", "--trace wants trace ids like 1,2,5, not '%s'",
+					 targ);
+	}
+	if (nt_store_open(db, false, &s, &err))
+		return cli_fail(err);
+	r = nt_trends_build(nt_store_db(s), ids, n, &d, &err);
+	nt_store_close(s, false, NULL);
+	if (!r && html)
+		r = nt_doc_write_file(&d, html, true, &err);
+	if (!r && gp)
+		r = nt_doc_gnuplot(&d, gp, &err);
+	if (!r && csv)
+		r = nt_doc_csv(&d, csv, &err);
+	if (!r && !html && !gp && !csv)
+		r = nt_doc_text(&d, stdout, &err);
+	nt_doc_free(&d);
+	return r ? cli_fail(err) : NT_EXIT_OK;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct nt_report_filter f;
 	struct nt_store *s = NULL;
 	struct nt_err *err = NULL;
 	bool json = false, quiet = false;
-	const char *html = NULL, *gp = NULL, *csv = NULL;
+	const char *html = NULL, *gp = NULL, *csv = NULL, *targ = NULL;
+	bool by_trace = false;
 	char *arg, *end;
 	int c, r;
 
@@ -103,10 +146,10 @@ int cmd_report(int argc, char **argv)
 			csv = arg;
 			break;
 		case 't':
-			f.trace = strtoll(arg, &end, 10);
-			if (*end || f.trace <= 0)
-				return cli_usage("report", "--trace wants a trace id, not '%s'",
-						 arg);
+			targ = arg;
+			break;
+		case OPT_BY_TRACE:
+			by_trace = true;
 			break;
 		case OPT_CPU:
 			f.cpu = (int)strtol(arg, &end, 10);
@@ -140,6 +183,13 @@ int cmd_report(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage("report", "give exactly one database");
+	if (by_trace)
+		return report_by_trace(argv[optind], targ, json, html, gp, csv);
+	if (targ) {
+		f.trace = strtoll(targ, &end, 10);
+		if (*end || f.trace <= 0)
+			return cli_usage("report", "--trace wants a trace id, not '%s'", targ);
+	}
 	cli_progress_init(quiet);
 	if (nt_store_open(argv[optind], false, &s, &err))
 		return cli_fail(err);

@@ -149,6 +149,8 @@ bool nt_plot_empty(const struct nt_plot *p)
 {
 	if (p->kind == NT_PLOT_TIMELINE || p->kind == NT_PLOT_FLAME)
 		return !p->nspans;
+	if (p->kind == NT_PLOT_TREND && !p->nlabels)
+		return true;
 	for (int i = 0; i < p->nseries; i++)
 		if (p->series[i].n)
 			return false;
@@ -528,6 +530,69 @@ static void svg_flame(FILE *o, const struct nt_plot *p)
 	}
 }
 
+/* Lines across x labels (traces); a NAN value breaks the line. */
+static void svg_trend(FILE *o, const struct nt_plot *p)
+{
+	struct frame f = {70, 34, W - 20, H - 46, -0.5, p->nlabels - 0.5, 0, 1, false};
+	char **names = malloc((size_t)(p->nseries ? p->nseries : 1) * sizeof(*names));
+
+	f.ymax = 0;
+	for (int s = 0; s < p->nseries; s++)
+		for (size_t i = 0; i < p->series[s].n; i++)
+			if (!isnan(p->series[s].v[i]) && p->series[s].v[i] * 1.05 > f.ymax)
+				f.ymax = p->series[s].v[i] * 1.05;
+	if (!(f.ymax > 0))
+		f.ymax = 1;
+	fprintf(o,
+		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+		"stroke=\"#444\"/>",
+		f.x0, f.y0, f.x1 - f.x0, f.y1 - f.y0);
+	for (int i = 0; i < p->nlabels; i += p->nlabels / 16 + 1)
+		svg_text(o, fx(&f, i), f.y1 + 16, "middle", 11, p->labels[i]);
+	for (double step = nice_step(f.ymax, 5), t = 0; t <= f.ymax + step / 1e6; t += step) {
+		char b[32];
+		snprintf(b, sizeof(b), "%g", t);
+		fprintf(o,
+			"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>",
+			f.x0, f.x1, fy(&f, t), fy(&f, t));
+		svg_text(o, f.x0 - 6, fy(&f, t) + 4, "end", 11, b);
+	}
+	svg_text(o, (f.x0 + f.x1) / 2, H - 8, "middle", 12, p->xlabel);
+	for (int s = 0; s < p->nseries; s++) {
+		const struct nt_plot_series *se = &p->series[s];
+		bool open = false;
+
+		if (names)
+			names[s] = se->n ? se->name : NULL;
+		for (size_t i = 0; i < se->n; i++) {
+			if (isnan(se->v[i])) {
+				if (open)
+					fputs("\"/>", o);
+				open = false;
+				continue;
+			}
+			if (!open)
+				fprintf(o,
+					"<polyline fill=\"none\" stroke=\"%s\" "
+					"stroke-width=\"1.6\" "
+					"points=\"",
+					palette[s % NPAL]);
+			open = true;
+			fprintf(o, "%.1f,%.1f ", fx(&f, (double)i), fy(&f, se->v[i]));
+		}
+		if (open)
+			fputs("\"/>", o);
+		for (size_t i = 0; i < se->n; i++)
+			if (!isnan(se->v[i]))
+				fprintf(o,
+					"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>",
+					fx(&f, (double)i), fy(&f, se->v[i]), palette[s % NPAL]);
+	}
+	if (names)
+		legend(o, &f, names, p->nseries);
+	free(names);
+}
+
 void nt_plot_svg(const struct nt_plot *p, FILE *o)
 {
 	fprintf(o,
@@ -545,6 +610,8 @@ void nt_plot_svg(const struct nt_plot *p, FILE *o)
 		svg_cdf(o, p);
 	else if (p->kind == NT_PLOT_FLAME)
 		svg_flame(o, p);
+	else if (p->kind == NT_PLOT_TREND)
+		svg_trend(o, p);
 	else
 		svg_timeline(o, p);
 	fputs("</svg>\n", o);
@@ -634,6 +701,26 @@ static void gp_data(const struct nt_plot *p, FILE *d, FILE *g, const char *dat)
 			"plot for [i=0:%d] '%s' index i using 1:2 with steps title "
 			"columnheader(1)\n",
 			p->nseries - 1, dat);
+	} else if (p->kind == NT_PLOT_TREND) {
+		fputs("\"trace\"", d);
+		for (int s = 0; s < p->nseries; s++) {
+			fputc(' ', d);
+			dat_label(d, p->series[s].name);
+		}
+		fputc('\n', d);
+		for (int i = 0; i < p->nlabels; i++) {
+			dat_label(d, p->labels[i]);
+			for (int s = 0; s < p->nseries; s++)
+				if ((size_t)i < p->series[s].n && !isnan(p->series[s].v[i]))
+					fprintf(d, " %.9g", p->series[s].v[i]);
+				else
+					fputs(" NaN", d);
+			fputc('\n', d);
+		}
+		fprintf(g,
+			"set key autotitle columnheader outside right\nset yrange [0:*]\n"
+			"plot for [i=2:%d] '%s' using 0:i:xtic(1) with linespoints\n",
+			p->nseries + 1, dat);
 	} else {
 		fprintf(d, "# start end row category row_name category_name\n");
 		for (size_t i = 0; i < p->nspans; i++) {

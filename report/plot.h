@@ -19,6 +19,7 @@ enum nt_plot_kind {
 	NT_PLOT_CDF,	  /* samples as cumulative distributions, one line per series */
 	NT_PLOT_TIMELINE, /* rows of [start, end] spans coloured by category */
 	NT_PLOT_FLAME,	  /* a flame graph: rows are depths, spans are calls named by category */
+	NT_PLOT_TREND,	  /* one value per x label (a trace) and series, drawn as lines */
 };
 
 struct nt_plot_series {
@@ -63,6 +64,9 @@ void nt_plot_bar(struct nt_plot *p, const char *label, double v);
 int nt_plot_row(struct nt_plot *p, const char *name);
 int nt_plot_cat(struct nt_plot *p, const char *name);
 void nt_plot_span(struct nt_plot *p, int row, int cat, double start, double end);
+
+/* TREND: the x labels (row names, e.g. trace ids) come from nt_plot_row(); each series holds
+ * one value per label, in label order (NAN where a label has none). */
 
 /* Has something to draw. */
 bool nt_plot_empty(const struct nt_plot *p);
