@@ -33,9 +33,11 @@ struct cell {
 
 struct runc {
 	char name[4200];
-	double skbs;	/* lifecycles: the exposure of per-skb counts */
-	int recorded;	/* F_* the trace(s) had events for */
-	struct cell *c; /* owned */
+	double skbs;	 /* lifecycles: the exposure of per-skb counts */
+	int recorded;	 /* F_* the trace(s) had events for */
+	bool lost;	 /* events were lost: counts are incomplete */
+	double skbs_all; /* every lifecycle: the exposure of allocations */
+	struct cell *c;	 /* owned */
 	int n, cap;
 };
 
@@ -49,7 +51,7 @@ struct res {
 	bool flagged;
 };
 
-enum { TESTED, FEW, ONLY_A, ONLY_B, UNRECORDED };
+enum { TESTED, FEW, ONLY_A, ONLY_B, UNRECORDED, LOSSY };
 
 void nt_compare_opts_init(struct nt_compare_opts *o)
 {
@@ -227,9 +229,18 @@ static int collect_run(sqlite3 *db, const char *tf, struct runc *rc)
 	double skbs;
 	int r;
 
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM skb_lifecycles WHERE %s", tf);
+	/* per-skb rates are over the lifecycles the stack decided (consumed, dropped) */
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM skb_lifecycles WHERE outcome <> 'open' AND %s", tf);
 	rc->skbs = skbs = (double)scalar(db, sql);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM skb_lifecycles WHERE %s", tf);
+	rc->skbs_all = (double)scalar(db, sql);
 	rc->recorded = recorded(db, tf) | (skbs > 0 ? F_SKB : 0);
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM (SELECT id AS trace_id, lost_events, lost_unknown FROM "
+		 "traces) WHERE (lost_events > 0 OR lost_unknown) AND %s",
+		 tf);
+	rc->lost = scalar(db, sql) > 0;
 	r = collect_skb(db, tf, rc);
 	/* the network softirqs; the others and IRQs are mostly the machine's background */
 	snprintf(sql, sizeof(sql),
@@ -242,24 +253,23 @@ static int collect_run(sqlite3 *db, const char *tf, struct runc *rc)
 		 "raise_latency_ns NOT NULL AND name IN ('NET_RX', 'NET_TX') AND %s",
 		 tf);
 	r = r ? r : collect_dist(db, sql, "softirq", "raise latency", rc);
+	/* open lifecycles are cut by the trace's end, not decided by the stack: not tested */
 	snprintf(sql, sizeof(sql),
-		 "SELECT outcome, count(*) FROM skb_lifecycles WHERE %s GROUP BY 1", tf);
-	r = r ? r : collect_count(db, sql, "skb outcome", "skb", skbs, rc);
+		 "SELECT outcome, count(*) FROM skb_lifecycles WHERE outcome <> 'open' AND %s "
+		 "GROUP BY 1",
+		 tf);
+	r = r ? r : collect_count(db, sql, "skb outcome", "decided", skbs, rc);
 	snprintf(sql, sizeof(sql),
 		 "SELECT reason, sum(count) FROM skb_drops WHERE outcome = 'dropped' AND %s "
 		 "GROUP BY 1",
 		 tf);
-	r = r ? r : collect_count(db, sql, "drops", "skb", skbs, rc);
+	r = r ? r : collect_count(db, sql, "drops", "decided", skbs, rc);
 	/* counts the workload drives, per packet; the machine's background (timer, RCU, IRQs,
-	 * allocations outside the network stack) varies from run to run: not tested */
-	snprintf(sql, sizeof(sql),
-		 "SELECT name, count(*) FROM softirq_intervals WHERE name IN ('NET_RX', 'NET_TX') "
-		 "AND %s GROUP BY 1",
-		 tf);
-	r = r ? r : collect_count(db, sql, "softirq runs", "skb", skbs, rc);
+	 * allocations outside the network stack) and softirq runs (how many packets one run
+	 * takes depends on the machine's load) vary from run to run: not tested */
 	snprintf(sql, sizeof(sql),
 		 "SELECT call_site, sum(allocs) FROM alloc_sites WHERE net AND %s GROUP BY 1", tf);
-	r = r ? r : collect_count(db, sql, "allocs", "skb", skbs, rc);
+	r = r ? r : collect_count(db, sql, "allocs", "skb", rc->skbs_all, rc);
 	return r;
 }
 
@@ -357,12 +367,13 @@ static void test_dist(const struct nt_compare_opts *o, struct res *x)
 	quantiles(x->b, x->qb);
 }
 
-/* @skb_a, @skb_b: the runs' lifecycles, the exposure of per-skb counts missing in a run. */
-static void test_count(const struct nt_compare_opts *o, double skb_a, double skb_b, struct res *x)
+/* Exposures: "decided" counts over the lifecycles consumed or dropped, "skb" over all. */
+static void test_count(const struct nt_compare_opts *o, const struct runc *ra,
+		       const struct runc *rb, struct res *x)
 {
 	const struct cell *k = x->a ? x->a : x->b;
-	bool per_skb = !strcmp(k->per, "skb");
-	double ea = per_skb ? skb_a : 1, eb = per_skb ? skb_b : 1;
+	bool all = !strcmp(k->per, "skb");
+	double ea = all ? ra->skbs_all : ra->skbs, eb = all ? rb->skbs_all : rb->skbs;
 	struct nt_rate rt;
 
 	if (!(ea > 0) || !(eb > 0)) {
@@ -377,9 +388,9 @@ static void test_count(const struct nt_compare_opts *o, double skb_a, double skb
 	x->qb[0] = (x->b ? (double)x->b->count : 0) / eb;
 }
 
-static void unrecorded(struct res *x)
+static void unrecorded(struct res *x, int status)
 {
-	x->status = UNRECORDED;
+	x->status = status;
 	x->effect = NAN;
 	if ((x->a ? x->a : x->b)->kind == DIST) {
 		quantiles(x->a, x->qa);
@@ -462,6 +473,8 @@ static const char *verdict(const struct res *x, const struct nt_compare_opts *o)
 		return dist ? "only in this run" : "new";
 	case UNRECORDED:
 		return "not recorded in both";
+	case LOSSY:
+		return "events lost: not tested";
 	}
 	if (!x->flagged)
 		return x->adj < o->alpha ? "small change" : "no evidence";
@@ -550,11 +563,13 @@ static int pair_results(const struct nt_compare_opts *o, struct runc *rc, int i,
 			x->a = pass ? NULL : &from->c[c];
 			x->b = pass ? &from->c[c] : find_cell(&rc[i], &from->c[c]);
 			if (!(rc[0].recorded & rc[i].recorded & from->c[c].fam))
-				unrecorded(x);
+				unrecorded(x, UNRECORDED);
+			else if (from->c[c].kind == COUNT && (rc[0].lost || rc[i].lost))
+				unrecorded(x, LOSSY);
 			else if (from->c[c].kind == DIST)
 				test_dist(o, x);
 			else
-				test_count(o, rc[0].skbs, rc[i].skbs, x);
+				test_count(o, &rc[0], &rc[i], x);
 		}
 	}
 	return 0;
@@ -643,7 +658,9 @@ static int note(struct nt_section *s, const struct nt_run *runs, int nr, const s
 		"whose rate changed by "
 		"a factor of %g or more. Latencies are tested on their per-packet or per-interval "
 		"samples (fewer than %d in a run: too few samples); counts per skb are rates over "
-		"the run's lifecycles (too few events when even all of them in one run could not "
+		"the lifecycles the run decided (consumed or dropped; open ones are cut by the "
+		"trace's end and not tested; a run that lost events has its counts untested) (too "
+		"few events when even all of them in one run could not "
 		"reach p < %g). What the workload does not drive (IRQs, timer and RCU softirqs, "
 		"allocations outside the network stack: the machine's background) is in the "
 		"side-by-side tables only.",

@@ -3,8 +3,8 @@
  * Statistical comparison of runs (nettrail compare): a baseline run against one or more
  * others. Latency distributions (skb stage latencies, NET_RX/NET_TX softirq durations and
  * raise latency) are compared on their per-packet / per-interval samples with Mann–Whitney U;
- * counts the workload drives (skb outcomes, drops per reason, NET_RX/NET_TX softirq runs,
- * network allocations per call site; all per packet) with the exact test of two Poisson
+ * counts the workload drives (skb outcomes, drops per reason, network allocations per call
+ * site; all per decided lifecycle) with the exact test of two Poisson
  * rates. p-values are adjusted with Holm's method across every test of the comparison; a
  * change is flagged when the adjusted p is below alpha and the effect is large enough to
  * stand out from run-to-run variation (docs/REPORT.md, "Comparing runs").

@@ -26,7 +26,7 @@ assert_eq $N "$drops" "NETFILTER_DROP drops in trace-cmd report"
 "$NETTRAIL" compare "$T/udp-loopback/nettrail.db" "$T/nf-drop/nettrail.db" --csv "$T/nf" > "$T/nf.txt" || fail "compare loopback nf-drop"
 assert_match "drops NETFILTER_DROP \(new\)" "$(sed -n 2p "$T/nf.txt")" "the new drops are flagged"
 row=$(awk -F, '$2 == "drops NETFILTER_DROP" {print $1, $3, $4, $5, $NF}' "$T/nf/compare_counts.csv")
-assert_eq "B skb 0 $drops new" "$row" "the drops row (run, per, count A, count B, verdict)"
+assert_eq "B decided 0 $drops new" "$row" "the drops row (run, per, count A, count B, verdict)"
 grep -q 'drops NETFILTER_DROP.*new\*' "$T/nf.txt" || fail "the drops row is not marked in the text"
 
 # a baseline against two runs
