@@ -22,13 +22,13 @@ struct nt_run {
 };
 
 struct nt_compare_opts {
-	double alpha;	  /* family-wise error rate (default 0.01) */
-	double min_r;	  /* smallest |rank-biserial r| flagged (default 0.3) */
-	double min_ratio; /* smallest factor flagged: medians of latencies, rates of
+	double alpha;	     /* family-wise error rate (default 0.01) */
+	double min_r;	     /* smallest |rank-biserial r| flagged (default 0.3) */
+	double min_ratio;    /* smallest factor flagged: medians of latencies, rates of
 				* counts (default 2) */
-	double min_shift_us;   /* smallest move of a latency median flagged (default 1 µs) */
-	int min_samples;  /* fewer samples in a run: "too few" (default 8) */
-	bool values;	  /* also the side-by-side value tables (two runs only) */
+	double min_shift_us; /* smallest move of a latency median flagged (default 1 µs) */
+	int min_samples;     /* fewer samples in a run: "too few" (default 8) */
+	bool values;	     /* also the side-by-side value tables (two runs only) */
 };
 
 /* Defaults of the options above. */
