@@ -5,8 +5,11 @@
  */
 #include "export.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <libgen.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +58,38 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
 static void rm_tree(const char *dir)
 {
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Remove DIR.nettrail-tmp.PID trees left by killed exports (their PID is gone). */
+static void rm_stale(const char *dir)
+{
+	char *a = strdup(dir), *b = strdup(dir), prefix[4200], path[8400];
+	const char *parent, *base;
+	struct dirent *e;
+	DIR *d;
+
+	if (!a || !b)
+		goto out;
+	parent = dirname(a);
+	base = basename(b);
+	snprintf(prefix, sizeof(prefix), "%s.nettrail-tmp.", base);
+	d = opendir(parent);
+	while (d && (e = readdir(d))) {
+		char *end;
+		long pid;
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		pid = strtol(e->d_name + strlen(prefix), &end, 10);
+		if (*end || pid <= 0 || !(kill((pid_t)pid, 0) && errno == ESRCH))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
+		rm_tree(path);
+	}
+	if (d)
+		closedir(d);
+out:
+	free(a);
+	free(b);
 }
 
 #ifndef NT_HAVE_DUCKDB_H
@@ -436,8 +471,12 @@ static int export_table(struct ctx *c, const char *table, const char *out, bool 
 		cols_release(&k);
 		return 0; /* not per trace: not ours */
 	}
-	for (int i = 0; i < c->nids && k.n && !r; i++)
-		r = export_part(c, table, out, &k, c->ids[i], event, &total, err);
+	for (int i = 0; i < c->nids && k.n && !r; i++) {
+		if (nt_interrupted)
+			r = nt_err_set(err, nt_err_new(NT_E_INTR, "interrupted"));
+		else
+			r = export_part(c, table, out, &k, c->ids[i], event, &total, err);
+	}
 	cols_release(&k);
 	if (r) {
 		if (*err && nt_err_kind(*err) != NT_E_INTR)
@@ -617,6 +656,7 @@ int nt_export_parquet(sqlite3 *db, const char *dir, const struct nt_export_opts 
 						  "'%s' already exists; export writes a new "
 						  "directory (remove it or choose another name)",
 						  dir));
+	rm_stale(dir);
 	if (trace_ids(&c, o, err) ||
 	    duck_open(&c, o->duckdb_lib ? o->duckdb_lib : nt_export_duckdb_default(), err))
 		goto out;
