@@ -46,6 +46,19 @@ const char *nt_export_duckdb_default(void)
 	return path;
 }
 
+#ifndef NT_HAVE_DUCKDB_H
+int nt_export_parquet(sqlite3 *db, const char *dir, const struct nt_export_opts *o,
+		      struct nt_export_stats *st, struct nt_err **err)
+{
+	struct nt_err *e = nt_err_new(NT_E_FAIL, "this nettrail was built without DuckDB's "
+						 "header (duckdb.h): it cannot write Parquet");
+
+	(void)db, (void)dir, (void)o, (void)st;
+	nt_err_hint(e, "run tools/fetch-duckdb.sh, then build again (cmake -S . -B build)");
+	return nt_err_set(err, e);
+}
+#else
+
 static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
@@ -91,19 +104,6 @@ out:
 	free(a);
 	free(b);
 }
-
-#ifndef NT_HAVE_DUCKDB_H
-int nt_export_parquet(sqlite3 *db, const char *dir, const struct nt_export_opts *o,
-		      struct nt_export_stats *st, struct nt_err **err)
-{
-	struct nt_err *e = nt_err_new(NT_E_FAIL, "this nettrail was built without DuckDB's "
-						 "header (duckdb.h): it cannot write Parquet");
-
-	(void)db, (void)dir, (void)o, (void)st;
-	nt_err_hint(e, "run tools/fetch-duckdb.sh, then build again (cmake -S . -B build)");
-	return nt_err_set(err, e);
-}
-#else
 
 /* The analysis tables and per-trace metadata, all with a trace_id column. */
 static const char *const derived[] = {
