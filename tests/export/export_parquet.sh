@@ -62,6 +62,16 @@ SELECT trace_id, outcome, coalesce(reason, ''), sum(count) FROM skb_drops GROUP 
 diff "$T/lite.txt" "$T/duck.txt" || fail "DuckDB's answers over the export differ from SQLite's"
 echo "ok: the queries of docs/SCALE.md in DuckDB ($(wc -l < "$T/duck.txt") rows)"
 
+# strings that are not UTF-8 become U+FFFD; a directory name with a quote is no SQL
+sql "$T/a.db" "INSERT INTO trace_meta VALUES(2, 'odd', CAST(X'41FF42' AS TEXT))"
+"$NETTRAIL" export -q --parquet "$T/it's" -t 2 "$T/a.db" > /dev/null || fail "export into a name with a quote"
+read_back "$T/it's" "$T/odd.json"
+"$PY" -c '
+import json, sys
+rows = [r for f in json.load(open(sys.argv[1])) if f["table"] == "trace_meta" for r in f["rows"]]
+assert ["odd", "A\ufffdB"] in rows, rows' "$T/odd.json" || fail "a non-UTF-8 string did not become U+FFFD"
+echo "ok: non-UTF-8 bytes as U+FFFD, a quote in the directory name"
+
 # one trace, analysis tables only
 "$NETTRAIL" export -q --parquet "$T/two" -t 2 "$T/a.db" > /dev/null || fail "export -t 2"
 read_back "$T/two" "$T/two.json"
