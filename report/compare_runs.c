@@ -659,9 +659,9 @@ static int note(struct nt_section *s, const struct nt_run *runs, int nr, const s
 		"a factor of %g or more. Latencies are tested on their per-packet or per-interval "
 		"samples (fewer than %d in a run: too few samples); counts per skb are rates over "
 		"the lifecycles the run decided (consumed or dropped; open ones are cut by the "
-		"trace's end and not tested; a run that lost events has its counts untested) (too "
-		"few events when even all of them in one run could not "
-		"reach p < %g). What the workload does not drive (IRQs, timer and RCU softirqs, "
+		"trace's end and not tested), too few events when even all of them in one run "
+		"could not reach p < %g; a run that lost events has its counts untested. What the "
+		"workload does not drive (IRQs, timer and RCU softirqs, "
 		"allocations outside the network stack: the machine's background) is in the "
 		"side-by-side tables only.",
 		names, nflagged, nflagged == 1 ? "" : "s", nflagged ? ": " : "", fl, ntested(rs, n),
