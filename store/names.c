@@ -209,13 +209,13 @@ static int cols_load_table(struct nt_store *s, struct nt_store_cols *c, int64_t 
 	sqlite3_bind_text(st, 1, c->table, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, cid);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(st, 0);
 		const char *o = (const char *)sqlite3_column_text(st, 1);
 		bool fixed = false;
 
-		for (size_t i = 0; i < sizeof(fixed_cols) / sizeof(fixed_cols[0]); i++)
-			fixed |= !strcmp((const char *)sqlite3_column_text(st, 0), fixed_cols[i]);
-		if (cols_add(c, strdup((const char *)sqlite3_column_text(st, 0)),
-			     o && !fixed ? strdup(o) : NULL, false)) {
+		for (size_t i = 0; n && i < sizeof(fixed_cols) / sizeof(fixed_cols[0]); i++)
+			fixed |= !strcmp(n, fixed_cols[i]);
+		if (!n || cols_add(c, strdup(n), o && !fixed ? strdup(o) : NULL, false)) {
 			r = SQLITE_NOMEM;
 			break;
 		}
