@@ -243,7 +243,9 @@ static int map_fields(struct imp *im, struct nt_cursor *c, uint32_t nf, int64_t 
 	struct nt_store_cols *map = NULL;
 	int ret = -1;
 
-	if ((fresh && !ddl) || nt_store_cols_load(im->s, cid, name, fresh, &map, &im->err))
+	if (fresh && !ddl)
+		goto oom;
+	if (nt_store_cols_load(im->s, cid, name, fresh, &map, &im->err))
 		goto out;
 	for (uint32_t i = 0; i < nf; i++) {
 		uint32_t fl;
