@@ -52,8 +52,10 @@ static const char schema_sql[] =
 
 struct nt_err *nt_store_sqlerr(struct nt_store *s, const char *what)
 {
-	return nt_err_new(NT_E_FAIL, "%s in '%s': %s", what, s->path,
-			  s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	struct nt_err *e = nt_err_new(NT_E_FAIL, "%s in '%s': %s", what, s->path,
+				      s->db ? sqlite3_errmsg(s->db) : "cannot open");
+
+	return s->db ? nt_err_hint_sql(e, sqlite3_errcode(s->db), s->path) : e;
 }
 
 char *nt_sql_ident(const char *name)
@@ -166,6 +168,18 @@ notdb:
 					  sqlite3_errmsg(s->db)));
 }
 
+/* For tests: NETTRAIL_TEST_MAX_PAGES=N makes the database full at N pages (a full disk). */
+static void limit_pages(sqlite3 *db)
+{
+	const char *v = getenv("NETTRAIL_TEST_MAX_PAGES");
+	char sql[64];
+
+	if (!v || !*v)
+		return;
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count=%lld", strtoll(v, NULL, 10));
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
 int nt_store_open(const char *path, bool create, struct nt_store **out, struct nt_err **err)
 {
 	struct nt_store *s = calloc(1, sizeof(*s));
@@ -216,6 +230,7 @@ int nt_store_open(const char *path, bool create, struct nt_store **out, struct n
 		sqlite3_exec(s->db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL", NULL,
 			     NULL, NULL);
 	sqlite3_exec(s->db, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+	limit_pages(s->db);
 	if (check_schema(s, fresh, err))
 		goto fail;
 	*out = s;
