@@ -151,8 +151,8 @@ struct nt_err *nt_err_hint_sql(struct nt_err *err, int sqlite_rc, const char *pa
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		nt_err_hint(err,
-			    "another process is writing %s%s%s; run this again when it has "
-			    "finished (import waits for it: see its --wait)",
+			    "another process is writing %s%s%s; try again when it has finished, or "
+			    "give 'nettrail import' a longer --wait",
 			    q, db, q);
 		break;
 	}
