@@ -413,6 +413,34 @@ static uint64_t subscribed_events(struct nt_actx *ax)
 	return n;
 }
 
+/*
+ * Say which trace failed, keeping the cause: an analysis' own error, or (the handlers of
+ * analysis @failed return only -1) SQLite's last failure, e.g. "database or disk is full",
+ * with its hint.
+ */
+static void fail_context(sqlite3 *db, int64_t trace_id, const char *failed, struct nt_err **err)
+{
+	int rc = sqlite3_errcode(db);
+	const char *path = sqlite3_db_filename(db, "main");
+	char shown[4096], *tmp;
+
+	if (!err)
+		return;
+	/* a new database is still under its temporary name (store/): name the final one */
+	snprintf(shown, sizeof(shown), "%s", path ? path : "");
+	if ((tmp = strstr(shown, ".nettrail-tmp.")))
+		*tmp = '\0';
+	if (!*err && rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		*err = nt_err_new(NT_E_FAIL, "the %s analysis cannot store its results: %s",
+				  failed ? failed : "", sqlite3_errmsg(db));
+	else if (!*err)
+		*err = nt_err_new(NT_E_FAIL, "the %s analysis ran out of memory",
+				  failed ? failed : "");
+	if (!nt_err_get_hint(*err))
+		nt_err_hint_sql(*err, rc, shown);
+	*err = nt_err_wrap(*err, "analysis of trace %lld failed", (long long)trace_id);
+}
+
 int nt_analyze_trace(sqlite3 *db, int64_t trace_id, struct nt_err **err)
 {
 	struct nt_actx ax = {.db = db, .trace = trace_id};
@@ -420,6 +448,7 @@ int nt_analyze_trace(sqlite3 *db, int64_t trace_id, struct nt_err **err)
 	void *ctx[16] = {0};
 	int nc = 0, na = 0, rc = -1;
 	uint64_t done = 0, total = 0;
+	const char *failed = NULL; /* the analysis whose handler failed */
 
 	for (na = 0; analyses[na]; na++)
 		;
@@ -449,8 +478,10 @@ int nt_analyze_trace(sqlite3 *db, int64_t trace_id, struct nt_err **err)
 		e.st = c->st;
 		for (int s = 0; s < c->nsubs; s++) {
 			e.slot = c->subs[s].slot;
-			if (c->subs[s].sub->fn(ctx[c->subs[s].analysis], &e))
+			if (c->subs[s].sub->fn(ctx[c->subs[s].analysis], &e)) {
+				failed = analyses[c->subs[s].analysis]->name;
 				goto out;
+			}
 		}
 		if (step(&ax, c, err))
 			goto out;
@@ -464,8 +495,7 @@ int nt_analyze_trace(sqlite3 *db, int64_t trace_id, struct nt_err **err)
 	rc = 0;
 out:
 	if (rc)
-		nt_err_set(err, nt_err_new(NT_E_FAIL, "analysis of trace %lld failed",
-					   (long long)trace_id));
+		fail_context(db, trace_id, failed, err);
 	for (int a = 0; a < na; a++)
 		if (ctx[a])
 			analyses[a]->free(ctx[a]);

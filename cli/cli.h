@@ -55,7 +55,10 @@ int cli_help_exit(const char *name);
 /* Print @err and map its kind to an exit code. Frees @err. */
 int cli_fail(struct nt_err *err);
 
-/* Draw progress bars on stderr when it is a terminal (and not @quiet). */
+/*
+ * Draw progress bars on stderr when it is a terminal (and not @quiet), and say there when
+ * waiting for another process writing the database.
+ */
 void cli_progress_init(bool quiet);
 
 /* Install SIGINT/SIGTERM handlers that set nt_interrupted. */

@@ -11,7 +11,7 @@
 #include "../parse/reader.h"
 #include "../store/store.h"
 
-enum { OPT_REPLACE = 256, OPT_INPROC, OPT_TIMEOUT, OPT_NOANALYZE };
+enum { OPT_REPLACE = 256, OPT_INPROC, OPT_TIMEOUT, OPT_NOANALYZE, OPT_WAIT };
 
 const struct cli_opt import_opts[] = {
 	{"output", 'o', "DB", "the database to create or add to (required)"},
@@ -22,6 +22,9 @@ const struct cli_opt import_opts[] = {
 	 "store the events only; run the analyses later with 'nettrail analyze'"},
 	{"timeout", OPT_TIMEOUT, "S",
 	 "give up on a reader that makes no progress for S seconds (default 120, 0: never)"},
+	{"wait", OPT_WAIT, "S",
+	 "wait at most S seconds for another process writing or creating DB (default: as "
+	 "long as it takes; 0: not at all)"},
 	{"in-process", OPT_INPROC, NULL,
 	 "run readers inside this process (debugging; a reader crash kills nettrail)"},
 	{NULL, 0, NULL, NULL},
@@ -32,6 +35,10 @@ const char import_details[] =
 	"detected from the content. A file that fails leaves nothing of itself in the database;\n"
 	"the other files are still imported. Readers run in a worker process, so a crash in a\n"
 	"trace library on a damaged file is reported as an error.\n"
+	"Imports into one database run one after the other: while another process writes\n"
+	"DB (or creates it), this one waits (saying so on a terminal), then adds its files\n"
+	"to what the other stored. --timeout watches our own reader; --wait bounds the wait\n"
+	"for the other writer, whose whole import may take much longer.\n"
 	"\nformats:\n";
 
 static void list_formats(void)
@@ -87,6 +94,16 @@ int cmd_import(int argc, char **argv)
 						 "--timeout wants seconds (0 to 86400), not '%s'",
 						 arg);
 			o.timeout_s = (unsigned)v;
+			break;
+		}
+		case OPT_WAIT: {
+			char *end;
+			long v = strtol(arg, &end, 10);
+			if (*end || !*arg || v < 0 || v > 86400 * 7)
+				return cli_usage("import",
+						 "--wait wants seconds (0 to 604800), not '%s'",
+						 arg);
+			nt_store_wait_limit((int)v);
 			break;
 		}
 		case OPT_INPROC:

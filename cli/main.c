@@ -13,6 +13,7 @@
 #include "../core/escape.h"
 #include "../core/progress.h"
 #include "../parse/reader.h"
+#include "../store/store.h"
 
 #ifndef NT_VERSION
 #define NT_VERSION "0.0"
@@ -72,10 +73,17 @@ static void draw_progress(void *ctx, const char *stage, uint64_t done, uint64_t 
 		fputc('\n', stderr);
 }
 
+static void wait_notice(const char *path)
+{
+	fprintf(stderr, "\r\033[Kwaiting for another nettrail writing '%s' ...\n", path);
+}
+
 void cli_progress_init(bool quiet)
 {
-	if (!quiet && isatty(2))
+	if (!quiet && isatty(2)) {
 		nt_progress_set(draw_progress, NULL);
+		nt_store_wait_notice(wait_notice);
+	}
 }
 
 static void on_signal(int sig)

@@ -4,6 +4,7 @@
 #include "escape.h"
 
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,6 +135,29 @@ void nt_err_hint(struct nt_err *err, const char *fmt, ...)
 	free(err->hint);
 	err->hint = vfmt(fmt, ap);
 	va_end(ap);
+}
+
+struct nt_err *nt_err_hint_sql(struct nt_err *err, int sqlite_rc, const char *path)
+{
+	const char *db = path && *path ? path : "the database";
+	const char *q = path && *path ? "'" : "";
+
+	switch (sqlite_rc & 0xff) {
+	case SQLITE_FULL:
+		nt_err_hint(err,
+			    "free some space on the file system holding %s%s%s (df) and run it "
+			    "again; what was stored before is intact",
+			    q, db, q);
+		break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		nt_err_hint(err,
+			    "another process is writing %s%s%s; try again when it has finished, or "
+			    "give 'nettrail import' a longer --wait",
+			    q, db, q);
+		break;
+	}
+	return err;
 }
 
 const char *nt_err_get_hint(const struct nt_err *err)

@@ -54,6 +54,13 @@ const char *nt_err_msg(struct nt_err *err);
 /* Add a hint line, printed after the message ("hint: ..."). */
 void nt_err_hint(struct nt_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Add the hint for SQLite's result code @sqlite_rc about the database at @path, if it has one:
+ * a full disk (SQLITE_FULL), a database another process kept locked (SQLITE_BUSY). Accepts a
+ * NULL @path. Returns @err.
+ */
+struct nt_err *nt_err_hint_sql(struct nt_err *err, int sqlite_rc, const char *path);
+
 /* The hint, or NULL. Owned by @err. */
 const char *nt_err_get_hint(const struct nt_err *err);
 

@@ -111,6 +111,9 @@ struct ftext {
 	uint64_t unparsed, first_unparsed, capped, fg_bad;
 	unsigned warned;
 	bool started;
+	bool data_seen;	  /* a line that is not a "#" header line */
+	bool legend_last; /* the last header line is a column legend ("#  | |  |"): complete */
+	char *path;	  /* owned */
 	struct val vals[MAX_FIELDS + 8];
 	char fname[520]; /* a function name, NUL-terminated, for funcgraph.c */
 };
@@ -1001,6 +1004,19 @@ static int fg_line(struct ftext *t, struct nt_batch *b, const char *line, size_t
 	return 0;
 }
 
+/* The header's last line, under the column names: "#   | |   |  |||||  |  |" (or / \\). */
+static bool is_legend(const char *s, size_t n)
+{
+	bool bar = false;
+
+	for (size_t i = 1; i < n; i++) {
+		if (!strchr(" |/\\", s[i]))
+			return false;
+		bar |= s[i] == '|';
+	}
+	return bar;
+}
+
 /* "# ..." lines: the tracer name and the buffer statistics are kept, the rest skipped. */
 static void header(struct ftext *t, struct nt_batch *b, const char *s, size_t n)
 {
@@ -1008,6 +1024,7 @@ static void header(struct ftext *t, struct nt_batch *b, const char *s, size_t n)
 	long long a, w;
 	int p;
 
+	t->legend_last = is_legend(s, n);
 	if (n >= sizeof(buf))
 		return;
 	memcpy(buf, s, n);
@@ -1057,6 +1074,7 @@ static int dispatch(struct ftext *t, struct nt_batch *b, const char *s, size_t n
 		header(t, b, s + p, n - p);
 		return 0;
 	}
+	t->data_seen = true;
 	if (lost_line(t, s + p, n - p))
 		return 0;
 	if (starts(s, n, "cpus=") && n < 16) {
@@ -1107,6 +1125,7 @@ static void ft_close(void *state)
 	free(t->cpus);
 	free(t->stk.text);
 	nt_fgraph_free(t->fg);
+	free(t->path);
 	free(t);
 }
 
@@ -1120,6 +1139,10 @@ static int open_as(const char *path, const char *reader, void **state, struct nt
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	t->reader = reader;
 	t->next_class = 1;
+	if (!(t->path = strdup(path))) {
+		ft_close(t);
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	}
 	t->f = fopen(path, "r");
 	if (!t->f) {
 		int en = errno;
@@ -1212,6 +1235,17 @@ static enum nt_next ft_next(void *state, struct nt_batch *b, struct nt_err **err
 				nt_err_set(err, nt_err_errno(NT_E_INPUT, errno,
 							     "cannot read line %" PRIu64,
 							     t->lineno + 1));
+				return NT_NEXT_ERROR;
+			}
+			if (t->tracer_sent && !t->data_seen && !t->legend_last) {
+				/* the kernel's header ends with its column legend */
+				nt_err_set(err,
+					   nt_err_new(NT_E_INPUT,
+						      "'%s' line %" PRIu64
+						      ": the file ends inside its header, before "
+						      "the column legend (cut short?); give the "
+						      "whole trace file",
+						      t->path, t->lineno));
 				return NT_NEXT_ERROR;
 			}
 			if (finish(t, b))

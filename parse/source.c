@@ -91,7 +91,11 @@ static void child_main(const struct nt_reader_ops *ops, const char *path, int wf
 	void *state = NULL;
 	bool opened = false, more;
 
+	/* SIGTERM or SIGHUP sent to the worker alone ends it (reported as such); SIGINT stays
+	 * the importer's (Ctrl-C reaches both: the reader stops with "interrupted") */
 	signal(SIGPIPE, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	nt_batch_init(&b);
 	do {
 		more = step(ops, path, &state, &opened, &b);
@@ -224,16 +228,33 @@ static const char *last_line(struct nt_source *s, char *out, size_t n)
 	return out;
 }
 
+/* A signal a reader raises itself when it trips over the file (not one sent from outside). */
+static bool crash_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGABRT || sig == SIGFPE ||
+	       sig == SIGILL || sig == SIGTRAP || sig == SIGSYS;
+}
+
 static struct nt_err *exit_error(struct nt_source *s, int status)
 {
 	char line[512];
 	struct nt_err *e;
+	int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 
-	if (WIFSIGNALED(status))
+	if (sig && !crash_signal(sig)) {
+		/* killed from outside: says nothing about the file */
+		e = nt_err_new(sig == SIGKILL ? NT_E_FAIL : NT_E_INTR,
+			       "the %s reader was killed (SIG%s) by someone else while reading "
+			       "'%s'%s; try again",
+			       s->ops->name, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?", s->path,
+			       sig == SIGKILL ? " (the OOM killer? see dmesg)" : "");
+		return e;
+	}
+	if (sig)
 		e = nt_err_new(NT_E_INPUT,
 			       "the %s reader crashed (%s) on '%s'; the file is probably truncated "
 			       "or corrupt",
-			       s->ops->name, strsignal(WTERMSIG(status)), s->path);
+			       s->ops->name, strsignal(sig), s->path);
 	else
 		e = nt_err_new(NT_E_INPUT,
 			       "the %s reader stopped (exit status %d) before the end of '%s'; the "
@@ -316,6 +337,11 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 			if (s->ended && s->len == s->start && WIFEXITED(status) &&
 			    WEXITSTATUS(status) == 0)
 				return NT_NEXT_END;
+			if (nt_interrupted) /* the signal that stopped us ended the reader too */
+				return nt_err_set(err, nt_err_new(NT_E_INTR,
+								  "interrupted while reading '%s'",
+								  s->path)),
+				       NT_NEXT_ERROR;
 			nt_err_set(err, exit_error(s, status));
 			return NT_NEXT_ERROR;
 		}

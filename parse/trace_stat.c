@@ -29,6 +29,8 @@ struct tstat {
 	uint64_t lineno;
 	int32_t cpu;   /* of the current file or section, -1 unknown */
 	bool in_table; /* a header was seen */
+	int hdr;       /* of the current file or section: 0 none yet, 1 title line, 2 and rule */
+	uint64_t hdr_line, sect_lines; /* the title's line; lines of the section so far */
 	bool has_time; /* the header has Time/Avg/s^2 (CONFIG_FUNCTION_GRAPH_TRACER) */
 	bool started;
 	uint64_t rows, unparsed, first_unparsed;
@@ -295,7 +297,8 @@ static void row(struct tstat *t, struct nt_batch *b, const char *s, size_t n)
 	t->rows++;
 }
 
-static void line(struct tstat *t, struct nt_batch *b, char *s, size_t n)
+/* One line; -1 when a head(1) section ended inside its header. */
+static int line(struct tstat *t, struct nt_batch *b, char *s, size_t n)
 {
 	size_t p = 0;
 	bool has_time;
@@ -305,30 +308,65 @@ static void line(struct tstat *t, struct nt_batch *b, char *s, size_t n)
 	while (p < n && s[p] == ' ')
 		p++;
 	if (p == n)
-		return;
+		return 0;
 	if (n > 8 && !memcmp(s, "==> ", 4) && !memcmp(s + n - 4, " <==", 4)) {
 		/* head(1) joining several files: the name says the cpu */
+		if (t->sect_lines && t->hdr != 2)
+			return -1; /* the previous section ended inside its header */
 		t->cpu = cpu_of(s + 4, n - 8);
 		t->in_table = false;
-		return;
+		t->hdr = 0;
+		t->sect_lines = 0;
+		return 0;
 	}
+	t->sect_lines++;
 	if (is_header(s, n, &has_time)) {
 		t->in_table = true;
 		t->has_time = has_time;
-		return;
+		t->hdr = 1;
+		t->hdr_line = t->lineno;
+		return 0;
 	}
 	if (t->in_table && s[p] == '-') {
 		size_t q = p;
-		while (q < n && (s[q] == '-' || s[q] == ' '))
-			q++;
-		if (q == n)
-			return;
+		unsigned groups = 0;
+
+		for (; q < n && (s[q] == '-' || s[q] == ' '); q++)
+			groups += s[q] == '-' && (q == p || s[q - 1] == ' ');
+		if (q == n) { /* the rule: complete with a group under each title word */
+			if (t->hdr == 1 && groups == (t->has_time ? 5u : 2u))
+				t->hdr = 2;
+			return 0;
+		}
 	}
 	if (!t->in_table || memchr(s, '\0', n)) {
 		bad_line(t, b, s, n);
-		return;
+		return 0;
 	}
 	row(t, b, s, n);
+	return 0;
+}
+
+/*
+ * The kernel always writes the two header lines (title and rule), even with no function: a
+ * file or section without them was cut short, and its rows are not known to be none.
+ */
+static enum nt_next header_cut(struct tstat *t, uint64_t at, struct nt_err **err)
+{
+	const char *file = t->files[t->at];
+
+	if (t->hdr == 1)
+		nt_err_set(err, nt_err_new(NT_E_INPUT,
+					   "'%s' line %" PRIu64 ": the function profiler's header "
+					   "ends after its title line (cut short?); give the whole "
+					   "file",
+					   file, t->hdr_line + 1));
+	else
+		nt_err_set(err, nt_err_new(NT_E_INPUT,
+					   "'%s' line %" PRIu64 ": no function profiler header "
+					   "before the end (cut short?); give the whole file",
+					   file, at));
+	return NT_NEXT_ERROR;
 }
 
 static enum nt_next ts_next(void *state, struct nt_batch *b, struct nt_err **err)
@@ -377,6 +415,8 @@ static enum nt_next ts_next(void *state, struct nt_batch *b, struct nt_err **err
 			t->cpu = cpu_of(name, strlen(name));
 			t->in_table = false;
 			t->lineno = 0;
+			t->hdr = 0;
+			t->sect_lines = 0;
 		}
 		n = getline(&t->line, &t->line_cap, t->f);
 		if (n < 0) {
@@ -385,13 +425,16 @@ static enum nt_next ts_next(void *state, struct nt_batch *b, struct nt_err **err
 							     t->files[t->at]));
 				return NT_NEXT_ERROR;
 			}
+			if (t->hdr != 2)
+				return header_cut(t, t->lineno + 1, err);
 			fclose(t->f);
 			t->f = NULL;
 			t->at++;
 			continue;
 		}
 		t->lineno++;
-		line(t, b, t->line, (size_t)n);
+		if (line(t, b, t->line, (size_t)n))
+			return header_cut(t, t->lineno, err);
 		if (b->oom) {
 			nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 			return NT_NEXT_ERROR;

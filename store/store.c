@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Opening, creating and closing the database; the fixed part of the schema. */
 #include "store_int.h"
+#include "../parse/reader.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char schema_sql[] =
@@ -53,8 +56,23 @@ static const char schema_sql[] =
 
 struct nt_err *nt_store_sqlerr(struct nt_store *s, const char *what)
 {
-	return nt_err_new(NT_E_FAIL, "%s in '%s': %s", what, s->path,
-			  s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	int rc = s->db ? sqlite3_errcode(s->db) : SQLITE_OK;
+	struct nt_err *e;
+
+	if (rc == SQLITE_BUSY && nt_interrupted)
+		return nt_err_new(NT_E_INTR,
+				  "%s in '%s': interrupted while waiting for another process "
+				  "writing it",
+				  what, s->path);
+	if (rc == SQLITE_BUSY)
+		e = nt_err_new(NT_E_FAIL,
+			       "%s in '%s': database is locked (waited %.0f s for another process "
+			       "writing it)",
+			       what, s->path, s->waited);
+	else
+		e = nt_err_new(NT_E_FAIL, "%s in '%s': %s", what, s->path,
+			       s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	return nt_err_hint_sql(e, rc, s->path);
 }
 
 char *nt_sql_ident(const char *name)
@@ -90,9 +108,62 @@ sqlite3 *nt_store_db(struct nt_store *s)
 	return s->db;
 }
 
-/* Remove "<base>.nettrail-tmp.<pid>*" files whose import process is gone. */
-static void clean_stale(const char *path)
+static int wait_limit_s = -1;
+static void (*wait_notice_fn)(const char *path);
+
+void nt_store_wait_limit(int limit_s)
 {
+	wait_limit_s = limit_s;
+}
+
+void nt_store_wait_notice(void (*fn)(const char *path))
+{
+	wait_notice_fn = fn;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Wait a moment more for another process (since s->wait_since); false when the wait is over. */
+static bool wait_more(struct nt_store *s)
+{
+	double waited = now_s() - s->wait_since;
+
+	if (nt_interrupted || (wait_limit_s >= 0 && waited >= wait_limit_s)) {
+		s->waited = waited;
+		return false;
+	}
+	if (waited >= 0.2 && !s->noticed) { /* a commit's short lock is not worth a word */
+		s->noticed = true;
+		if (wait_notice_fn)
+			wait_notice_fn(s->path);
+	}
+	usleep(waited < 1 ? 10000 : 50000);
+	return true;
+}
+
+/* SQLite's busy handler: another connection holds the lock we need. */
+static int on_busy(void *arg, int count)
+{
+	struct nt_store *s = arg;
+
+	if (!count)
+		s->wait_since = now_s();
+	return wait_more(s);
+}
+
+/*
+ * Remove "<base>.nettrail-tmp.<pid>*" files whose import process is gone. Returns the pid of
+ * another live process creating @path, or 0.
+ */
+static long scan_tmp(const char *path)
+{
+	long live = 0;
 	char *d1 = strdup(path), *d2 = strdup(path);
 	const char *dir, *base;
 	DIR *d;
@@ -114,8 +185,11 @@ static void clean_stale(const char *path)
 		if (strncmp(e->d_name, prefix, strlen(prefix)))
 			continue;
 		pid = strtol(e->d_name + strlen(prefix), NULL, 10);
-		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+		if (pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+			if (pid != (long)getpid())
+				live = pid;
 			continue;
+		}
 		snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
 		unlink(full);
 	}
@@ -123,6 +197,98 @@ static void clean_stale(const char *path)
 out:
 	free(d1);
 	free(d2);
+	return live;
+}
+
+/* Lock @path's folder while deciding who creates @path (-1: cannot; then undecided). */
+static int lock_dir(const char *path)
+{
+	char *d = strdup(path);
+	int fd;
+
+	if (!d)
+		return -1;
+	fd = open(dirname(d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(d);
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * What @s->path is: an existing database (0, *fresh false), a new one this process creates
+ * under its temporary file, made here (0, *fresh true), or one @other creates (1: wait).
+ */
+static int decide(struct nt_store *s, bool create, long other, bool *fresh, struct nt_err **err)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(s->path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return nt_err_set(err,
+					  nt_err_new(NT_E_USAGE,
+						     "'%s' is a directory, not a database file",
+						     s->path));
+		*fresh = false;
+		return 0;
+	}
+	if (errno != ENOENT || !create)
+		return nt_err_set(err, nt_err_errno(errno == ENOENT ? NT_E_INPUT : NT_E_FAIL, errno,
+						    "cannot open database '%s'", s->path));
+	if (other)
+		return 1;
+	*fresh = true;
+	if (asprintf(&s->tmp_path, "%s.nettrail-tmp.%ld", s->path, (long)getpid()) < 0) {
+		s->tmp_path = NULL;
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	}
+	fd = open(s->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot create database '%s'",
+						    s->path));
+	close(fd);
+	return 0;
+}
+
+/*
+ * Open or create @s->path, one creator at a time: under a lock on the folder, a process finds
+ * the file, or another one's temporary file (then it waits, and opens what that one made),
+ * or neither (then it makes its own temporary file, which the others see).
+ */
+static int claim(struct nt_store *s, bool create, bool *fresh, struct nt_err **err)
+{
+	bool waiting = false;
+
+	for (;;) {
+		int dfd = lock_dir(s->path), rc;
+		long other = scan_tmp(s->path);
+		struct nt_err *e;
+
+		rc = decide(s, create, other, fresh, err);
+		if (dfd >= 0)
+			close(dfd);
+		if (rc <= 0)
+			return rc;
+		if (!waiting) {
+			waiting = true;
+			s->wait_since = now_s();
+		}
+		if (wait_more(s))
+			continue;
+		if (nt_interrupted)
+			return nt_err_set(err, nt_err_new(NT_E_INTR,
+							  "interrupted while waiting for another "
+							  "process creating '%s'",
+							  s->path));
+		e = nt_err_new(NT_E_FAIL,
+			       "cannot open database '%s': another process (pid %ld) is creating "
+			       "it; gave up after %.0f s",
+			       s->path, other, s->waited);
+		return nt_err_set(err, nt_err_hint_sql(e, SQLITE_BUSY, s->path));
+	}
 }
 
 /*
@@ -190,14 +356,27 @@ static int check_schema(struct nt_store *s, bool fresh, struct nt_err **err)
 			   "database '%s' has schema version %d; this nettrail reads version %d",
 			   s->path, ver, NT_SCHEMA_VERSION));
 notdb:
+	if (sqlite3_errcode(s->db) == SQLITE_BUSY) /* another process kept it locked */
+		return nt_err_set(err, nt_store_sqlerr(s, "cannot read the schema"));
 	return nt_err_set(err, nt_err_new(NT_E_INPUT, "cannot open '%s': %s", s->path,
 					  sqlite3_errmsg(s->db)));
+}
+
+/* For tests: NETTRAIL_TEST_MAX_PAGES=N makes the database full at N pages (a full disk). */
+static void limit_pages(sqlite3 *db)
+{
+	const char *v = getenv("NETTRAIL_TEST_MAX_PAGES");
+	char sql[64];
+
+	if (!v || !*v)
+		return;
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count=%lld", strtoll(v, NULL, 10));
+	sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
 int nt_store_open(const char *path, bool create, struct nt_store **out, struct nt_err **err)
 {
 	struct nt_store *s = calloc(1, sizeof(*s));
-	struct stat st;
 	bool fresh = false;
 	const char *open_path = path;
 
@@ -206,26 +385,10 @@ int nt_store_open(const char *path, bool create, struct nt_store **out, struct n
 		free(s);
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	}
-	clean_stale(path);
-	if (stat(path, &st) < 0) {
-		if (errno != ENOENT || !create) {
-			nt_err_set(err, nt_err_errno(errno == ENOENT ? NT_E_INPUT : NT_E_FAIL,
-						     errno, "cannot open database '%s'", path));
-			goto fail;
-		}
-		fresh = true;
-		if (asprintf(&s->tmp_path, "%s.nettrail-tmp.%ld", path, (long)getpid()) < 0) {
-			s->tmp_path = NULL;
-			nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-			goto fail;
-		}
-		unlink(s->tmp_path);
-		open_path = s->tmp_path;
-	} else if (S_ISDIR(st.st_mode)) {
-		nt_err_set(err, nt_err_new(NT_E_USAGE, "'%s' is a directory, not a database file",
-					   path));
+	if (claim(s, create, &fresh, err))
 		goto fail;
-	}
+	if (fresh)
+		open_path = s->tmp_path;
 	if (sqlite3_open_v2(open_path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
 				    (fresh ? SQLITE_OPEN_CREATE : 0),
@@ -234,7 +397,7 @@ int nt_store_open(const char *path, bool create, struct nt_store **out, struct n
 					   s->db ? sqlite3_errmsg(s->db) : "out of memory"));
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_busy_handler(s->db, on_busy, s);
 	if (fresh)
 		sqlite3_exec(s->db,
 			     "PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA "
@@ -244,6 +407,7 @@ int nt_store_open(const char *path, bool create, struct nt_store **out, struct n
 		sqlite3_exec(s->db, "PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL", NULL,
 			     NULL, NULL);
 	sqlite3_exec(s->db, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+	limit_pages(s->db);
 	if (check_schema(s, fresh, err))
 		goto fail;
 	*out = s;

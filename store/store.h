@@ -20,10 +20,26 @@
 struct nt_store; /* opaque */
 
 /*
+ * Waiting for another process writing the same database (an import, 'nettrail analyze', a
+ * sqlite3 shell) or creating it (an import into the same new file): the stores wait at most
+ * @limit_s seconds each time (-1: as long as it takes, the default; 0: not at all), then fail
+ * with "database is locked". Process-wide.
+ */
+void nt_store_wait_limit(int limit_s);
+
+/*
+ * Call @fn with the database's path once per store when a wait has lasted a moment (NULL,
+ * the default: say nothing). The CLI prints it on a terminal. Process-wide.
+ */
+void nt_store_wait_notice(void (*fn)(const char *path));
+
+/*
  * Open the database at @path. With @create, a missing file is created (under a temporary name
- * until nt_store_close() succeeds); without it, a missing file is an error. Stale temporary
- * files left by killed imports are removed. A database of an older schema version is upgraded
- * in place (unless the file is read-only). Free with nt_store_close().
+ * until nt_store_close() succeeds); without it, a missing file is an error. When another
+ * process is creating the same file, waits for it and opens what it made (as an existing
+ * database). Stale temporary files left by killed imports are removed. A database of an older
+ * schema version is upgraded in place (unless the file is read-only). Free with
+ * nt_store_close().
  */
 int nt_store_open(const char *path, bool create, struct nt_store **out, struct nt_err **err);
 

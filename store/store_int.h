@@ -7,8 +7,11 @@
 
 struct nt_store {
 	sqlite3 *db;
-	char *path;	/* owned: final path */
-	char *tmp_path; /* owned: temporary path of a new database, or NULL */
+	char *path;	   /* owned: final path */
+	char *tmp_path;	   /* owned: temporary path of a new database, or NULL */
+	double wait_since; /* when the current wait for another process began */
+	double waited;	   /* how long the last wait that gave up lasted (s) */
+	bool noticed;	   /* the wait notice was given */
 };
 
 /* "<sqlite message>" of the last failure on @s. */
