@@ -64,7 +64,7 @@ char *nt_tep_printk_clean(const void *p, size_t n, struct nt_tep_printk_check *c
 	memset(chk, 0, sizeof(*chk));
 	if (!in)
 		return NULL;
-	out = w = malloc(strlen(in) + 1);
+	out = w = malloc(strlen(in) + 2); /* a newline after the last line, then NUL */
 	for (l = in; out && *l; l = *e ? e + 1 : e) {
 		e = strchrnul(l, '\n');
 		lineno++;
