@@ -33,6 +33,10 @@ bash "$src/tests/fuzz/seeds.sh" "$work/seeds" || exit 2
 export ASAN_OPTIONS="allocator_may_return_null=1:quarantine_size_mb=16:detect_leaks=1"
 export LSAN_OPTIONS="suppressions=$src/tests/fuzz/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+# the ctf target's directory: libFuzzer leaves without atexit() after a finding
+export TMPDIR="$work/tmp"
+mkdir -p "$TMPDIR"
+trap 'rm -rf "$work/tmp"' EXIT
 status=0
 printf '%-12s %12s %8s %8s %7s %7s %6s %6s %s\n' target execs exec/s seconds cov ft corpus libabrt result
 for t in "${targets[@]}"; do

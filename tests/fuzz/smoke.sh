@@ -30,6 +30,8 @@ rm -f "$T/tp.data"
 export ASAN_OPTIONS="allocator_may_return_null=1:detect_leaks=1"
 export LSAN_OPTIONS="suppressions=$NT_SRC/tests/fuzz/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+mkdir -p "$T/tmp"
+export TMPDIR="$T/tmp" # the ctf target's directory (removed with $T)
 total=0
 for t in tracedat ftrace_text funcgraph trace_stat ctf perf; do
 	inputs=("$T"/regress/$t/* "$NT_SRC"/tests/fuzz/regress/$t/* "$T"/seeds/$t/*)
