@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 PACKAGES=(
-	build-essential cmake pkg-config clang-format
+	build-essential cmake pkg-config clang-format clang libclang-rt-14-dev
 	libtracefs-dev libtraceevent-dev libtracecmd-dev libsqlite3-dev
 	libbabeltrace2-dev babeltrace2 libzstd-dev zlib1g-dev
 	sqlite3 trace-cmd linux-perf

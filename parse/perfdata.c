@@ -881,6 +881,13 @@ static void send_info(struct perf *p, struct nt_batch *b)
 			      "%s record the cpu (perf record without PERF_SAMPLE_CPU); cpu is "
 			      "stored as -1",
 			      p->cpu_mixed ? "not all event types" : "the samples do not");
+	if (fa->printk_dropped)
+		nt_batch_warn(b,
+			      "%zu line(s) of the tracing data's printk formats are not "
+			      "'ADDRESS : FORMAT' (first: line %zu, '%s'); they were left out, so "
+			      "trace_printk strings at those addresses show as addresses",
+			      fa->printk_dropped, fa->printk_first_bad,
+			      fa->printk_shown ? fa->printk_shown : "");
 }
 
 static void finish(struct perf *p, struct nt_batch *b)

@@ -5,6 +5,7 @@
  * read buffer, so memory stays constant whatever the file's size.
  */
 #include "perfdata_file.h"
+#include "tep_text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +55,7 @@ struct nt_pf {
 	struct tep_handle *tep; /* owned, or NULL */
 	char *strs[4];		/* owned: hostname, os release, perf version, arch */
 	struct nt_pf_facts facts;
+	struct nt_tep_printk_check printk;
 
 	unsigned char *buf; /* owned: the read buffer */
 	size_t blen;
@@ -418,18 +420,93 @@ static bool host_big_endian(void)
 	return *(const unsigned char *)&one == 0;
 }
 
+/* A format or header of @len bytes at the cursor, copied NUL-terminated for libtraceevent. */
+static char *tformat(struct tcur *c, uint64_t len, size_t *n)
+{
+	char *s = tcopy(c, len);
+
+	*n = s ? strlen(s) : 0;
+	return s;
+}
+
+/* The event formats: ftrace's own, then each system's. */
+static int read_formats(struct nt_pf *f, struct tcur *c, uint64_t off, struct nt_err **err)
+{
+	uint64_t count, nsys;
+	const char *sys;
+	size_t n;
+	char *p;
+
+	count = tnum(c, 4);
+	for (uint64_t i = 0; i < count && !c->bad; i++) {
+		if ((p = tformat(c, tnum(c, 8), &n)))
+			tep_parse_event(f->tep, p, n, "ftrace");
+		free(p);
+	}
+	nsys = tnum(c, 4);
+	for (uint64_t s = 0; s < nsys && !c->bad; s++) {
+		sys = tstr(c);
+		count = tnum(c, 4);
+		for (uint64_t i = 0; i < count && !c->bad && sys; i++) {
+			if ((p = tformat(c, tnum(c, 8), &n)))
+				tep_parse_event(f->tep, p, n, sys);
+			free(p);
+		}
+	}
+	return c->bad ? bad(f, err, off + c->at, "the tracing data's event formats") : 0;
+}
+
+/*
+ * kallsyms, printk formats (what %pS fields and trace_printk need), saved cmdlines: bounded,
+ * NUL-terminated copies; printk format lines libtraceevent cannot read are left out.
+ */
+static int read_texts(struct nt_pf *f, struct tcur *c, const char *version, uint64_t off,
+		      struct nt_err **err)
+{
+	const unsigned char *p;
+	uint64_t len;
+	char *text;
+
+	len = tnum(c, 4);
+	if (!(text = tcopy(c, len)))
+		return c->bad ? bad(f, err, off + c->at, "the tracing data's kallsyms") : oom(err);
+	if (*text)
+		tep_parse_kallsyms(f->tep, text);
+	free(text);
+	len = tnum(c, 4);
+	if (!(p = tbytes(c, len)))
+		return bad(f, err, off + c->at, "the tracing data's printk formats");
+	if (nt_tep_printk_parse(f->tep, p, len, &f->printk))
+		return oom(err);
+	f->facts.printk_dropped = f->printk.dropped;
+	f->facts.printk_first_bad = f->printk.first_bad;
+	f->facts.printk_shown = f->printk.first_shown;
+	if (strcmp(version, "0.6") >= 0 && c->at < c->n) {
+		len = tnum(c, 8);
+		if (!(text = tcopy(c, len)))
+			return c->bad ? bad(f, err, off + c->at,
+					    "the tracing data's saved cmdlines")
+				      : oom(err);
+		if (*text)
+			tep_parse_saved_cmdlines(f->tep, text);
+		free(text);
+	}
+	return 0;
+}
+
 /* The tracing data (trace-cmd's header layout): formats, kallsyms, printk formats, cmdlines. */
 static int read_tracing(struct nt_pf *f, unsigned char *sec, uint64_t n, uint64_t off,
 			struct nt_err **err)
 {
 	static const unsigned char magic[] = {0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g'};
 	struct tcur c = {.p = sec, .n = n, .at = sizeof(magic)};
-	const char *version, *sys;
+	const char *version;
 	unsigned char *p;
-	uint64_t len, count, nsys;
+	uint64_t len;
 	int long_size;
-	bool big;
+	size_t tn;
 	char *text;
+	bool big;
 
 	if (n < sizeof(magic) + 8 || memcmp(sec, magic, sizeof(magic)))
 		return bad(f, err, off, "the tracing data has no trace-cmd magic");
@@ -451,57 +528,18 @@ static int read_tracing(struct nt_pf *f, unsigned char *sec, uint64_t n, uint64_
 	if (!(p = tbytes(&c, 12)) || memcmp(p, "header_page", 12))
 		return bad(f, err, off + c.at, "the tracing data's header_page");
 	len = tnum(&c, 8);
-	if (!(p = tbytes(&c, len)))
-		return bad(f, err, off + c.at, "the tracing data's header_page");
-	tep_parse_header_page(f->tep, (char *)p, len, long_size);
+	if (!(text = tformat(&c, len, &tn)))
+		return c.bad ? bad(f, err, off + c.at, "the tracing data's header_page") : oom(err);
+	tep_parse_header_page(f->tep, text, tn, long_size);
+	free(text);
 	if (!(p = tbytes(&c, 13)) || memcmp(p, "header_event", 13))
 		return bad(f, err, off + c.at, "the tracing data's header_event");
 	len = tnum(&c, 8);
 	if (!tbytes(&c, len))
 		return bad(f, err, off + c.at, "the tracing data's header_event");
-	/* ftrace's own formats, then each system's event formats */
-	count = tnum(&c, 4);
-	for (uint64_t i = 0; i < count && !c.bad; i++) {
-		len = tnum(&c, 8);
-		if ((p = tbytes(&c, len)))
-			tep_parse_event(f->tep, (char *)p, len, "ftrace");
-	}
-	nsys = tnum(&c, 4);
-	for (uint64_t s = 0; s < nsys && !c.bad; s++) {
-		sys = tstr(&c);
-		count = tnum(&c, 4);
-		for (uint64_t i = 0; i < count && !c.bad && sys; i++) {
-			len = tnum(&c, 8);
-			if ((p = tbytes(&c, len)))
-				tep_parse_event(f->tep, (char *)p, len, sys);
-		}
-	}
-	if (c.bad)
-		return bad(f, err, off + c.at, "the tracing data's event formats");
-	/* kallsyms, printk formats: what %pS fields and trace_printk need */
-	len = tnum(&c, 4);
-	if (!(text = tcopy(&c, len)))
-		return c.bad ? bad(f, err, off + c.at, "the tracing data's kallsyms") : oom(err);
-	if (len)
-		tep_parse_kallsyms(f->tep, text);
-	free(text);
-	len = tnum(&c, 4);
-	if (!(text = tcopy(&c, len)))
-		return c.bad ? bad(f, err, off + c.at, "the tracing data's printk formats")
-			     : oom(err);
-	if (len)
-		tep_parse_printk_formats(f->tep, text);
-	free(text);
-	if (strcmp(version, "0.6") >= 0 && c.at < c.n) {
-		len = tnum(&c, 8);
-		if (!(text = tcopy(&c, len)))
-			return c.bad ? bad(f, err, off + c.at, "the tracing data's saved cmdlines")
-				     : oom(err);
-		if (len)
-			tep_parse_saved_cmdlines(f->tep, text);
-		free(text);
-	}
-	return 0;
+	if (read_formats(f, &c, off, err))
+		return -1;
+	return read_texts(f, &c, version, off, err);
 }
 
 /* The content @sec (@n bytes, from file offset @off) of feature @id. */

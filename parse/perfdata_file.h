@@ -61,6 +61,9 @@ struct nt_pf_facts {
 	const char *hostname, *os_release, *perf_version, *arch; /* owned by the file */
 	uint32_t nr_cpus_avail;
 	uint64_t clockid_res_ns; /* HEADER_CLOCKID: the clock's resolution */
+	/* printk format lines left out (libtraceevent cannot read them), the first one's number */
+	size_t printk_dropped, printk_first_bad;
+	const char *printk_shown; /* the start of that line (owned by the file), or NULL */
 };
 
 /* A record: its bytes (weak: valid until the next nt_pf_next()) and where it is. */

@@ -233,6 +233,10 @@ static void td_close(void *state)
 	free(t);
 }
 
+/* Cpus and buffer instances a file may have, as the layout walk (tracedat_header.c) allows. */
+#define MAX_CPUS 4096
+
+/* A reader per cpu of @h. -1 without memory, -2 for an impossible cpu count. */
 static int add_heads(struct tracedat *t, struct tracecmd_input *h)
 {
 	int ncpu = tracecmd_cpus(h);
@@ -240,6 +244,8 @@ static int add_heads(struct tracedat *t, struct tracecmd_input *h)
 
 	if (ncpu <= 0)
 		return 0;
+	if (ncpu > MAX_CPUS || t->nheads > MAX_CPUS * 8)
+		return -2;
 	nh = realloc(t->heads, (size_t)(t->nheads + ncpu) * sizeof(*nh));
 	if (!nh)
 		return -1;
@@ -254,10 +260,25 @@ static int add_heads(struct tracedat *t, struct tracecmd_input *h)
 	return 0;
 }
 
+/* Close @t after add_heads() or an allocation failed with @r (-1 or -2). Returns -1. */
+static int heads_fail(struct tracedat *t, int r, struct nt_err **err)
+{
+	struct nt_err *e =
+		r == -2 ? nt_err_new(NT_E_INPUT,
+				     "cannot read '%s': libtracecmd reports more than %d cpus or "
+				     "buffer instances; the file is corrupt",
+				     t->path, MAX_CPUS)
+			: nt_err_new(NT_E_FAIL, "out of memory");
+
+	td_close(t);
+	return nt_err_set(err, e);
+}
+
 static int td_open(const char *path, void **state, struct nt_err **err)
 {
 	struct tracedat *t = calloc(1, sizeof(*t));
 	struct nt_err *e = NULL;
+	int r;
 
 	*state = NULL;
 	if (!t || !(t->path = strdup(path))) {
@@ -297,17 +318,17 @@ static int td_open(const char *path, void **state, struct nt_err **err)
 	t->ninst = t->pages ? 0 : tracecmd_buffer_instances(t->h);
 	if (t->ninst < 0)
 		t->ninst = 0;
+	if (t->ninst > MAX_CPUS)
+		return heads_fail(t, -2, err);
 	t->inst = calloc((size_t)t->ninst + 1, sizeof(*t->inst));
-	if (!t->by_id || !t->inst || (!t->pages && add_heads(t, t->h))) {
-		td_close(t);
-		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-	}
+	if (!t->by_id || !t->inst)
+		return heads_fail(t, -1, err);
+	if (!t->pages && (r = add_heads(t, t->h)))
+		return heads_fail(t, r, err);
 	for (int i = 0; i < t->ninst; i++) {
 		t->inst[i] = tracecmd_buffer_instance_handle(t->h, i);
-		if (t->inst[i] && add_heads(t, t->inst[i])) {
-			td_close(t);
-			return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-		}
+		if (t->inst[i] && (r = add_heads(t, t->inst[i])))
+			return heads_fail(t, r, err);
 	}
 	*state = t;
 	return 0;

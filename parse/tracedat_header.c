@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Walks the trace.dat header (v6, v7) checking every size against the file; finds the pages. */
 #include "tracedat_header.h"
+#include "tep_text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@ enum {
 	OPT_OFFSET = 7,
 	OPT_TIME_SHIFT = 12,
 	OPT_TSC2NSEC = 14,
+	OPT_PRINTK = 20,
 	OPT_BUFFER_TEXT = 22,
 };
 
@@ -112,6 +114,51 @@ static bool section(struct walk *w, const char *tag, int lenbytes)
 	return num(w, lenbytes, &n, what) && skip(w, n, what);
 }
 
+/*
+ * The printk formats text @p (@n bytes) holds only lines libtraceevent reads within bounds:
+ * libtracecmd hands the section to it as it is, so a bad line rejects the file.
+ */
+static bool printk_ok(struct walk *w, const unsigned char *p, size_t n)
+{
+	struct nt_tep_printk_check chk;
+	char *clean = nt_tep_printk_clean(p, n, &chk);
+
+	free(clean);
+	if (!clean) {
+		w->err = nt_err_new(NT_E_FAIL, "out of memory");
+		return false;
+	}
+	if (!chk.dropped)
+		return true;
+	w->err =
+		nt_err_new(NT_E_INPUT,
+			   "'%s' is corrupt: line %zu of its printk formats section ('%s') is not "
+			   "'ADDRESS : FORMAT' (%zu such line(s)), which libtraceevent cannot read "
+			   "safely; record the trace again",
+			   w->path, chk.first_bad, chk.first_shown, chk.dropped);
+	return false;
+}
+
+/* The v6 printk formats section: a 4-byte size, then the text. */
+static bool printk_v6(struct walk *w)
+{
+	uint64_t sz;
+	unsigned char *p;
+	bool ok;
+
+	if (!num(w, 4, &sz, "printk formats"))
+		return false;
+	if (sz > (64u << 20) || !(p = malloc(sz + 1))) {
+		if (sz > (64u << 20))
+			return fail(w, "printk formats larger than 64 MiB");
+		w->err = nt_err_new(NT_E_FAIL, "out of memory");
+		return false;
+	}
+	ok = get(w, p, sz, "printk formats") && printk_ok(w, p, sz);
+	free(p);
+	return ok;
+}
+
 static void not_direct(struct nt_td_layout *l, const char *why)
 {
 	if (l->direct) {
@@ -183,8 +230,7 @@ static bool walk_v6(struct walk *w)
 			if (!num(w, 8, &sz, "an event format") || !skip(w, sz, "an event format"))
 				return false;
 	}
-	if (!num(w, 4, &sz, "kallsyms") || !skip(w, sz, "kallsyms") ||
-	    !num(w, 4, &sz, "printk formats") || !skip(w, sz, "printk formats") ||
+	if (!num(w, 4, &sz, "kallsyms") || !skip(w, sz, "kallsyms") || !printk_v6(w) ||
 	    !num(w, 8, &sz, "saved cmdlines") || !skip(w, sz, "saved cmdlines") ||
 	    !num(w, 4, &cpus, "the cpu count") || !get(w, tag, 10, "the data section tag"))
 		return false;
@@ -295,10 +341,27 @@ static bool v7_buffer_option(struct walk *w, const unsigned char *p, size_t n)
 	return true;
 }
 
+/* The v7 PRINTK section at @at: a 4-byte size, then the text (decompressed when flagged). */
+static bool printk_v7(struct walk *w, uint64_t at)
+{
+	size_t len;
+	unsigned char *d = v7_section(w, at, &len, "the printk formats section");
+	uint64_t sz;
+	bool ok;
+
+	if (!d)
+		return false;
+	sz = len >= 4 ? conv(w->big, d, 4) : 0;
+	ok = len >= 4 && sz <= len - 4 ? printk_ok(w, d + 4, (size_t)sz)
+				       : fail(w, "the printk formats section");
+	free(d);
+	return ok;
+}
+
 static bool walk_v7(struct walk *w)
 {
 	char name[64], ver[64];
-	uint64_t at;
+	uint64_t at, printk = 0;
 	int sections = 0;
 
 	if (!cstr(w, name, sizeof(name), "the compression name") ||
@@ -333,6 +396,8 @@ static bool walk_v7(struct walk *w)
 				break;
 			}
 			judge_option(w->l, id == OPT_BUFFER ? 0 : id);
+			if (id == OPT_PRINTK && sz >= 8)
+				printk = conv(w->big, p, 8);
 			if (id == OPT_BUFFER && !v7_buffer_option(w, p, sz)) {
 				free(d);
 				return false;
@@ -341,7 +406,7 @@ static bool walk_v7(struct walk *w)
 		}
 		free(d);
 	}
-	return true;
+	return !printk || printk_v7(w, printk);
 }
 
 int nt_td_decompress(const char *algo, const void *in, size_t n, void *out, size_t outn)

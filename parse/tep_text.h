@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private to parse/: the text sections of a trace (printk formats, kallsyms, saved cmdlines)
+ * checked and copied before libtraceevent parses them. libtraceevent (1.7.1) expects
+ * NUL-terminated text and, in tep_parse_printk_formats(), lines of the form "ADDRESS : FORMAT":
+ * a line without ':' or with nothing after it makes it read past the line, a format shorter
+ * than 3 characters (quotes stripped) makes tep_register_print_string() read before its copy.
+ */
+#ifndef NT_TEP_TEXT_H
+#define NT_TEP_TEXT_H
+
+#include <stddef.h>
+
+struct tep_handle;
+
+/* What the check of a printk formats text found. */
+struct nt_tep_printk_check {
+	size_t lines;	      /* non-empty lines */
+	size_t dropped;	      /* lines libtraceevent cannot read safely */
+	size_t first_bad;     /* the line number of the first of them, or 0 */
+	char first_shown[48]; /* its start, non-printable bytes as '?' */
+};
+
+/* @p (@n bytes, up to its first NUL) as a NUL-terminated copy, or NULL without memory. */
+char *nt_tep_text_copy(const void *p, size_t n);
+
+/*
+ * Check the printk formats text @p (@n bytes, up to its first NUL) line by line into @chk.
+ * Returns a NUL-terminated copy holding only the lines libtraceevent reads within bounds
+ * (the caller frees), or NULL when out of memory.
+ */
+char *nt_tep_printk_clean(const void *p, size_t n, struct nt_tep_printk_check *chk);
+
+/*
+ * tep_parse_printk_formats() on the clean copy of @p (@n bytes); @chk (may be NULL) says what
+ * was left out. Returns 0, or -1 when out of memory.
+ */
+int nt_tep_printk_parse(struct tep_handle *tep, const void *p, size_t n,
+			struct nt_tep_printk_check *chk);
+
+#endif
