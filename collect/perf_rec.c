@@ -7,6 +7,7 @@
 #include "perf_rec.h"
 #include "child.h"
 #include "../parse/reader.h"
+#include "../core/testhook.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -568,6 +569,7 @@ int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
 	if (capture(&p, res))
 		goto out;
 	nt_child_stop(&p.child);
+	nt_test_pause("perf-finish", &nt_interrupted);
 	res->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	res->lost = calloc((size_t)res->ncpus, sizeof(*res->lost));
 	if (!res->lost) {

@@ -4,6 +4,8 @@
  * itself writes (TRACECLOCK, UNAME, CPUSTAT), then each CPU's raw pages at page-aligned offsets.
  */
 #include "tracedat_write.h"
+#include "../core/testhook.h"
+#include "../parse/reader.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -276,6 +278,7 @@ int nt_tracedat_write(const char *path, const struct nt_tracedat_src *s, struct 
 	}
 	put_u16(&o, OPT_DONE);
 	put(&o, "flyrecord", 10);
+	nt_test_pause("tracedat-write", &nt_interrupted);
 	/* the cpu table, then the data at page-aligned offsets */
 	data_at = o.off + (uint64_t)s->ncpus * 16;
 	for (int c = 0; c < s->ncpus; c++) {
