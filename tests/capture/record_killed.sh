@@ -9,6 +9,15 @@ need_tracefs
 need trace-cmd
 . "$NT_SRC/tests/capture/killed_lib.sh"
 
+# a real capture running in the same directory all along (the killed records below and the
+# next record must leave its files alone)
+"$NETTRAIL" record -q -e net -o "$T/live.dat" -d 120 &
+running=$!
+for i in $(seq 100); do [ -n "$(tmp_files "^live\.dat\.head\.nettrail-tmp\.$running\$")" ] && break; sleep 0.1; done
+running_files=$(tmp_files "^live\.dat\..*nettrail-tmp\.$running\$")
+[ -n "$running_files" ] || fail "the running capture made no temporary file"
+trap 'kill -INT $running 2> /dev/null; wait $running; killed_cleanup' EXIT
+
 # ftrace: raw pages per cpu, and the trace.dat's header written at the start
 kill_mid_capture ftrace "$T/k.dat"
 fpid=$KILLED
@@ -37,19 +46,13 @@ cp "$(command -v sleep)" "$T/nettrail"
 live=$!
 sleep 120 &
 reused=$!
-trap 'kill $live $reused 2> /dev/null; killed_cleanup' EXIT
+trap 'kill $live $reused 2> /dev/null; kill -INT $running 2> /dev/null; wait $running; killed_cleanup' EXIT
 echo data > "$T/fake.dat.cpu0.nettrail-tmp.$live"
 echo data > "$T/fake.dat.nettrail-tmp.$live-journal"
 echo data > "$T/other.dat.cpu0.nettrail-tmp.$reused"
 mkdir "$T/elsewhere"
 echo data > "$T/elsewhere/k.dat.cpu0.nettrail-tmp.$fpid"
 
-# a real capture running in the same directory
-"$NETTRAIL" record -q -e net -o "$T/live.dat" -d 60 &
-running=$!
-for i in $(seq 100); do [ -n "$(tmp_files "^live\.dat\..*nettrail-tmp\.$running\$")" ] && break; sleep 0.1; done
-running_files=$(tmp_files "^live\.dat\..*nettrail-tmp\.$running\$")
-[ -n "$running_files" ] || fail "the running capture made no temporary file"
 
 "$NETTRAIL" record -e net -o "$T/next.dat" -- true > /dev/null 2> "$T/next.err"; rc=$?
 cat "$T/next.err"
