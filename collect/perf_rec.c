@@ -323,9 +323,12 @@ static int start_perf(struct prec *p, const char *clk)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		/* the control pipe ends perf uses survive exec */
+		/* the control pipe ends perf uses survive exec; so does a write end of the
+		 * control pipe: if nettrail dies, perf sees no hang-up there (perf 6.1 then
+		 * quits without its header) but only the SIGINT below, and finishes its file */
 		fcntl(p->ctl[0], F_SETFD, 0);
 		fcntl(p->ack[1], F_SETFD, 0);
+		fcntl(p->ctl[1], F_SETFD, 0);
 		execvp(a[0], a);
 		e = errno;
 		if (write(st[1], &e, sizeof(e)) < 0)

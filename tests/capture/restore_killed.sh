@@ -85,7 +85,7 @@ if command -v perf > /dev/null && perf version > /dev/null 2>&1; then
 	"$NETTRAIL" restore "$T/p.data" 2> "$T/restore.err"; rc=$?
 	cat "$T/restore.err"
 	assert_eq 0 "$rc" "perf restore exit code"
-	perf script -i "$T/p.data" -F event 2> /dev/null | sed 's/:$//; s/^ *//' | sort | uniq -c | awk '{print $1, $2}' | sed 's/ [a-z_]*:/ /' | sort -k2 > "$T/expected"
+	perf script -G -i "$T/p.data" -F event 2> /dev/null | sed -E 's/^ *//; s/: *$//; s/^[^:]*://' | sort | uniq -c | awk '{print $1, $2}' | sort -k2 > "$T/expected"
 	"$NETTRAIL" import -q "$T/p.data" -o "$T/p.db"; rc=$?
 	assert_eq 0 "$rc" "perf: import exit code"
 	db_counts "$T/p.db" 1 > "$T/actual"
