@@ -25,7 +25,7 @@ struct nt_tracedat_src {
 	const char *clock;	     /* trace_clock file content ("[local] global ...") */
 	const char *uname;	     /* "sysname nodename release machine" */
 	const char *const *cpustats; /* per cpu: "per_cpu/cpuN/stats" content, or NULL */
-	const char *head_file; /* a head from nt_tracedat_head_write: its sections replace
+	const char *head_file;	     /* a head from nt_tracedat_head_write: its sections replace
 				* everything above (formats to UNAME; ncpus and page_size must
 				* match it), or NULL */
 };
