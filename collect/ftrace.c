@@ -768,11 +768,53 @@ static void progress(struct rec *r, double t0, bool final)
 		(double)r->bytes / 1e6, final ? "\n" : "");
 }
 
+/* Once tracing is off: the buffer statistics, the clock, the profiler's table. */
+static int save_state(struct rec *r, struct nt_record_result *res)
+{
+	for (int c = 0; c < r->ncpus; c++) {
+		char f[64];
+		snprintf(f, sizeof(f), "per_cpu/cpu%d/stats", c);
+		if (r->rawfd[c] >= 0)
+			r->stats[c] = tracefs_instance_file_read(r->inst, f, NULL);
+	}
+	read_clock(r);
+	res->toplevel = r->top;
+	if (!r->o->nprofile_funcs)
+		return 0;
+	if (asprintf(&res->profile_path, "%s.trace_stat", r->o->output) < 0)
+		res->profile_path = NULL;
+	return !res->profile_path || nt_fgrec_profile_save(r->dir, res->profile_path, &r->err) ? -1
+											       : 0;
+}
+
+/* Let the command go and save pages until it exits, the duration passes or a signal. */
+static int run(struct rec *r, double t0)
+{
+	const struct nt_record_opts *o = r->o;
+	double last_progress = 0;
+
+	if (o->argv && nt_child_release(&r->child, o->argv[0], &r->err))
+		return -1;
+	for (;;) {
+		if (drain(r, false))
+			return -1;
+		nt_child_reap(&r->child, false);
+		if (r->child.done || nt_interrupted ||
+		    (o->duration > 0 && now_s() - t0 >= o->duration))
+			return 0;
+		if (o->progress && now_s() - last_progress > 0.5) {
+			progress(r, t0, false);
+			last_progress = now_s();
+		}
+		poll(NULL, 0, 50);
+	}
+}
+
 int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *res,
 		     struct nt_err **err)
 {
 	struct rec r = {.o = o, .child = NT_CHILD_NONE};
-	double t0, last_progress = 0;
+	double t0;
 	char *cmdl = NULL;
 	int ret = -1;
 
@@ -803,21 +845,8 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 		goto out;
 	}
 	t0 = now_s();
-	if (o->argv && nt_child_release(&r.child, o->argv[0], &r.err))
+	if (run(&r, t0))
 		goto out;
-	for (;;) {
-		if (drain(&r, false))
-			goto out;
-		nt_child_reap(&r.child, false);
-		if (r.child.done || nt_interrupted ||
-		    (o->duration > 0 && now_s() - t0 >= o->duration))
-			break;
-		if (o->progress && now_s() - last_progress > 0.5) {
-			progress(&r, t0, false);
-			last_progress = now_s();
-		}
-		poll(NULL, 0, 50);
-	}
 	tracefs_trace_off(r.inst);
 	/* a signal that ended the capture is spent; another one aborts the writing (exit 4) */
 	res->stopped_by_signal = nt_interrupted;
@@ -826,20 +855,8 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 		goto out;
 	if (o->progress)
 		progress(&r, t0, true);
-	for (int c = 0; c < r.ncpus; c++) {
-		char f[64];
-		snprintf(f, sizeof(f), "per_cpu/cpu%d/stats", c);
-		if (r.rawfd[c] >= 0)
-			r.stats[c] = tracefs_instance_file_read(r.inst, f, NULL);
-	}
-	read_clock(&r);
-	res->toplevel = r.top;
-	if (o->nprofile_funcs) {
-		if (asprintf(&res->profile_path, "%s.trace_stat", o->output) < 0)
-			res->profile_path = NULL;
-		if (!res->profile_path || nt_fgrec_profile_save(r.dir, res->profile_path, &r.err))
-			goto out;
-	}
+	if (save_state(&r, res))
+		goto out;
 	/* the kernel's part is over: give tracefs back before the slow part */
 	nt_child_stop(&r.child);
 	destroy_instance(&r);
