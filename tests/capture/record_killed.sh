@@ -24,7 +24,8 @@ fpid=$KILLED
 ls -l "$T"
 [ -n "$(tmp_files "^k\.dat\.cpu[0-9]+\.nettrail-tmp\.$fpid\$")" ] || fail "ftrace: no per-cpu file named with the pid $fpid"
 [ -n "$(tmp_files "^k\.dat\.head\.nettrail-tmp\.$fpid\$")" ] || fail "ftrace: no header file named with the pid $fpid"
-ls -d "$TRACEFS"/instances/nettrail-"$fpid"-* > /dev/null 2>&1 || fail "ftrace: the killed record's instance is gone already"
+# (its tracefs instance stays until a record runs, here or in any directory: another test's
+# record may have removed it already)
 echo "ok: ftrace: the killed record left its files, named with its pid"
 
 have_perf=0
