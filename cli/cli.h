@@ -77,12 +77,15 @@ int cmd_capture(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 extern const struct cli_opt record_opts[], import_opts[], info_opts[], analyze_opts[],
 	report_opts[], capture_opts[], compare_opts[];
 extern const char record_details[], import_details[], capture_details[], compare_details[];
 extern const struct cli_opt vm_opts[];
 extern const char vm_details[];
+extern const struct cli_opt restore_opts[];
+extern const char restore_details[];
 extern const struct cli_opt lab_opts[];
 extern const char lab_details[];
 extern const struct cli_opt export_opts[];

@@ -45,6 +45,11 @@ const char record_details[] =
 	"instance of its own (other tools' instances, and without --graph the top-level buffer,\n"
 	"are never touched) and removes it afterwards, whatever happens. The trace.dat opens\n"
 	"with trace-cmd report and KernelShark. Needs root.\n"
+	"\nkilled and interrupted records: a record killed (kill -9, a crash) leaves its\n"
+	"temporary files FILE.*nettrail-tmp.PID; 'nettrail restore FILE' makes the trace out of\n"
+	"them. The next record in that directory removes the files (and tracefs instances) of\n"
+	"killed nettrail processes, never those of a running one. A signal while the trace is\n"
+	"being written (after the capture ended) aborts: nothing is kept, exit code 4.\n"
 	"\nthe default preset: skb, net, napi, irq, sock, tcp, udp and the kmem allocation and "
 	"free\n"
 	"events (kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc, "
@@ -233,6 +238,12 @@ int cmd_record(int argc, char **argv)
 	}
 	record_free(events, &graph, &notrace, &prof, 0);
 	code = NT_EXIT_OK;
+	if (!quiet && r.swept.files)
+		fprintf(stderr,
+			"note: removed %d temporary file%s (%.1f MB) left by killed nettrail "
+			"processes (e.g. pid %ld) next to '%s'\n",
+			r.swept.files, r.swept.files == 1 ? "" : "s", (double)r.swept.bytes / 1e6,
+			r.swept.pid, o.output);
 	if (!quiet) {
 		fprintf(stderr,
 			"saved '%s': %.1f MB of events from %d cpus (%d event types enabled)\n",

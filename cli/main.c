@@ -25,6 +25,10 @@ static int cmd_version(int argc, char **argv);
 static const struct cli_cmd commands[] = {
 	{"record", cmd_record, "[options] [-- COMMAND [ARGS...]]",
 	 "capture kernel events with ftrace into a trace.dat file", record_opts, record_details},
+	{"restore", cmd_restore, "[-o FILE] [--pid PID] TRACE",
+	 "make the trace a killed 'nettrail record -o TRACE' left unfinished (like trace-cmd "
+	 "restore)",
+	 restore_opts, restore_details},
 	{"import", cmd_import, "[options] FILE... -o DB",
 	 "read trace files into a nettrail database", import_opts, import_details},
 	{"capture", cmd_capture, "[-o DIR] [record options] [-- COMMAND [ARGS...]]",

@@ -7,6 +7,7 @@
 #include "funcgraph_rec.h"
 #include "tracedat_write.h"
 #include "child.h"
+#include "../core/tmpfile.h"
 #include "../parse/reader.h"
 
 #include <ctype.h>
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -69,12 +71,22 @@ struct rec {
 	struct tracefs_cpu **tcpu; /* per cpu */
 	int *outfd;
 	char **outpath;
+	char *head; /* owned: the trace.dat's head, written at the start (nettrail restore) */
 	char **stats;
 	char *clock;
 	struct nt_child child; /* the command */
 	uint64_t bytes;
 	struct nt_err *err;
 };
+
+void nt_record_sweep(const char *output, struct nt_tmpfile_swept *out)
+{
+	char *copy = strdup(output);
+
+	if (copy)
+		nt_tmpfile_sweep(dirname(copy), out);
+	free(copy);
+}
 
 void nt_record_result_release(struct nt_record_result *r)
 {
@@ -86,8 +98,7 @@ void nt_record_result_release(struct nt_record_result *r)
 
 /* ---- checks before anything changes ---- */
 
-/* Where tracefs is mounted (from /proc/self/mounts), or NULL: never mounted by us. */
-static char *find_tracefs(void)
+char *nt_ftrace_tracefs_dir(void)
 {
 	FILE *f = fopen("/proc/self/mounts", "re");
 	char line[4096], dev[256], dir[3800], type[64];
@@ -109,7 +120,7 @@ static char *find_tracefs(void)
 
 bool nt_ftrace_graph_available(void)
 {
-	char *top = find_tracefs(), path[4200], buf[4096];
+	char *top = nt_ftrace_tracefs_dir(), path[4200], buf[4096];
 	FILE *f;
 	bool ok = false;
 
@@ -134,7 +145,7 @@ static int check_access(struct rec *r)
 		nt_err_hint(r->err, "run it as root, e.g. sudo nettrail record ...");
 		return -1;
 	}
-	r->dir_owned = find_tracefs();
+	r->dir_owned = nt_ftrace_tracefs_dir();
 	if (!r->dir_owned) {
 		FILE *f = fopen("/proc/filesystems", "re");
 		char line[256];
@@ -280,7 +291,7 @@ static int stale_cb(const char *name, void *ctx)
 	if (strncmp(name, "nettrail-", 9))
 		return 0;
 	pid = strtol(name + 9, &end, 10);
-	if (pid <= 0 || *end != '-' || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+	if (pid <= 0 || *end != '-' || nt_tmpfile_owner_alive(pid))
 		return 0;
 	{
 		struct tracefs_instance *i = tracefs_instance_alloc(NULL, name);
@@ -455,8 +466,8 @@ static int open_cpus(struct rec *r)
 			return -1;
 		}
 		r->tcpu[c] = tracefs_cpu_alloc_fd(r->rawfd[c], r->page_size, true);
-		if (asprintf(&r->outpath[c], "%s.cpu%d.nettrail-tmp", r->o->output, c) < 0)
-			r->outpath[c] = NULL;
+		snprintf(path, sizeof(path), "cpu%d", c);
+		r->outpath[c] = nt_tmpfile_path(r->o->output, path);
 		if (!r->tcpu[c] || !r->outpath[c]) {
 			r->err = nt_err_new(NT_E_FAIL, "cannot set up reading cpu %d", c);
 			return -1;
@@ -530,8 +541,7 @@ static char *read_all(const char *path)
 	return buf;
 }
 
-/* saved_cmdlines plus every task in /proc (the kernel's cache keeps only a few). */
-static char *cmdlines(struct rec *r)
+char *nt_ftrace_cmdlines(long cmd_pid, const char *cmd)
 {
 	char *saved = tracefs_instance_file_read(NULL, "saved_cmdlines", NULL);
 	char *buf = NULL;
@@ -575,21 +585,26 @@ static char *cmdlines(struct rec *r)
 	}
 	if (d)
 		closedir(d);
-	if (r->child.pid > 0 && r->o->argv) {
-		const char *b = strrchr(r->o->argv[0], '/');
-		fprintf(m, "%ld %.15s\n", (long)r->child.pid, b ? b + 1 : r->o->argv[0]);
+	if (cmd_pid > 0 && cmd) {
+		const char *b = strrchr(cmd, '/');
+		fprintf(m, "%ld %.15s\n", cmd_pid, b ? b + 1 : cmd);
 	}
 	fclose(m);
 	return buf;
 }
 
-static int write_trace(struct rec *r, const char *cmdl)
+/*
+ * Write the trace.dat (@head false: o->output, with the pages) or the head of it that the
+ * capture writes at its start (@head true: r->head, for nettrail restore after a kill).
+ */
+static int write_trace(struct rec *r, const char *cmdl, bool head)
 {
 	struct nt_tracedat_system *sys = calloc((size_t)r->nsys + 1, sizeof(*sys));
 	struct utsname u;
 	char uname_s[1024];
 	char *kallsyms = read_all("/proc/kallsyms");
 	char *printk = tracefs_instance_file_read(NULL, "printk_formats", NULL);
+	struct nt_tracedat_src src;
 	int ret;
 
 	if (!sys || !kallsyms) {
@@ -607,25 +622,51 @@ static int write_trace(struct rec *r, const char *cmdl)
 	uname(&u);
 	snprintf(uname_s, sizeof(uname_s), "%s %s %s %s", u.sysname, u.nodename, u.release,
 		 u.machine);
-	ret = nt_tracedat_write(r->o->output,
-				&(struct nt_tracedat_src){
-					.tracing_dir = r->dir,
-					.systems = sys,
-					.nsystems = r->nsys,
-					.ncpus = r->ncpus,
-					.cpu_files = (const char *const *)r->outpath,
-					.page_size = r->page_size,
-					.kallsyms = kallsyms,
-					.printk_formats = printk,
-					.cmdlines = cmdl,
-					.clock = r->clock,
-					.uname = uname_s,
-					.cpustats = (const char *const *)r->stats,
-				},
-				&r->err);
+	src = (struct nt_tracedat_src){
+		.tracing_dir = r->dir,
+		.systems = sys,
+		.nsystems = r->nsys,
+		.ncpus = r->ncpus,
+		.cpu_files = (const char *const *)r->outpath,
+		.page_size = r->page_size,
+		.kallsyms = kallsyms,
+		.printk_formats = printk,
+		.cmdlines = cmdl,
+		.clock = r->clock,
+		.uname = uname_s,
+		.cpustats = (const char *const *)r->stats,
+	};
+	ret = head ? nt_tracedat_head_write(r->head, &src, &r->err)
+		   : nt_tracedat_write(r->o->output, &src, &r->err);
 	free(sys);
 	free(kallsyms);
 	free(printk);
+	return ret;
+}
+
+static void read_clock(struct rec *r)
+{
+	free(r->clock);
+	r->clock = tracefs_instance_file_read(r->inst, "trace_clock", NULL);
+	if (r->clock)
+		r->clock[strcspn(r->clock, "\n")] = '\0';
+}
+
+/* The head of the trace.dat, before tracing starts: what nettrail restore needs after a kill. */
+static int write_head(struct rec *r)
+{
+	char *cmdl;
+	int ret;
+
+	r->head = nt_tmpfile_path(r->o->output, "head");
+	if (!r->head) {
+		r->err = nt_err_new(NT_E_FAIL, "out of memory");
+		return -1;
+	}
+	read_clock(r);
+	cmdl = nt_ftrace_cmdlines(r->child.pid, r->o->argv ? r->o->argv[0] : NULL);
+	ret = write_trace(r, cmdl, true);
+	free(cmdl);
 	return ret;
 }
 
@@ -696,6 +737,9 @@ static void release(struct rec *r)
 	free(r->rawfd);
 	free(r->outfd);
 	free(r->outpath);
+	if (r->head)
+		unlink(r->head);
+	free(r->head);
 	free(r->tcpu);
 	free(r->stats);
 	free(r->clock);
@@ -724,11 +768,53 @@ static void progress(struct rec *r, double t0, bool final)
 		(double)r->bytes / 1e6, final ? "\n" : "");
 }
 
+/* Once tracing is off: the buffer statistics, the clock, the profiler's table. */
+static int save_state(struct rec *r, struct nt_record_result *res)
+{
+	for (int c = 0; c < r->ncpus; c++) {
+		char f[64];
+		snprintf(f, sizeof(f), "per_cpu/cpu%d/stats", c);
+		if (r->rawfd[c] >= 0)
+			r->stats[c] = tracefs_instance_file_read(r->inst, f, NULL);
+	}
+	read_clock(r);
+	res->toplevel = r->top;
+	if (!r->o->nprofile_funcs)
+		return 0;
+	if (asprintf(&res->profile_path, "%s.trace_stat", r->o->output) < 0)
+		res->profile_path = NULL;
+	return !res->profile_path || nt_fgrec_profile_save(r->dir, res->profile_path, &r->err) ? -1
+											       : 0;
+}
+
+/* Let the command go and save pages until it exits, the duration passes or a signal. */
+static int run(struct rec *r, double t0)
+{
+	const struct nt_record_opts *o = r->o;
+	double last_progress = 0;
+
+	if (o->argv && nt_child_release(&r->child, o->argv[0], &r->err))
+		return -1;
+	for (;;) {
+		if (drain(r, false))
+			return -1;
+		nt_child_reap(&r->child, false);
+		if (r->child.done || nt_interrupted ||
+		    (o->duration > 0 && now_s() - t0 >= o->duration))
+			return 0;
+		if (o->progress && now_s() - last_progress > 0.5) {
+			progress(r, t0, false);
+			last_progress = now_s();
+		}
+		poll(NULL, 0, 50);
+	}
+}
+
 int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *res,
 		     struct nt_err **err)
 {
 	struct rec r = {.o = o, .child = NT_CHILD_NONE};
-	double t0, last_progress = 0;
+	double t0;
 	char *cmdl = NULL;
 	int ret = -1;
 
@@ -738,6 +824,7 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 	r.ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (check_access(&r))
 		goto out;
+	nt_record_sweep(o->output, &res->swept);
 	nt_tfs_journal_recover(); /* what killed nettrail processes left changed */
 	if (resolve_events(&r) ||
 	    ((o->ngraph || o->nprofile_funcs) && nt_fgrec_check(r.dir, o, &r.err)))
@@ -751,55 +838,32 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 		goto out;
 	if (o->argv && nt_child_start(&r.child, o->argv, &r.err))
 		goto out;
+	if (write_head(&r))
+		goto out;
 	if (tracefs_trace_on(r.inst) < 0) {
 		r.err = nt_err_errno(NT_E_FAIL, errno, "cannot start tracing");
 		goto out;
 	}
 	t0 = now_s();
-	if (o->argv && nt_child_release(&r.child, o->argv[0], &r.err))
+	if (run(&r, t0))
 		goto out;
-	for (;;) {
-		if (drain(&r, false))
-			goto out;
-		nt_child_reap(&r.child, false);
-		if (r.child.done || nt_interrupted ||
-		    (o->duration > 0 && now_s() - t0 >= o->duration))
-			break;
-		if (o->progress && now_s() - last_progress > 0.5) {
-			progress(&r, t0, false);
-			last_progress = now_s();
-		}
-		poll(NULL, 0, 50);
-	}
 	tracefs_trace_off(r.inst);
+	/* a signal that ended the capture is spent; another one aborts the writing (exit 4) */
 	res->stopped_by_signal = nt_interrupted;
+	nt_interrupted = 0;
 	if (drain(&r, false) || drain(&r, true))
 		goto out;
 	if (o->progress)
 		progress(&r, t0, true);
-	for (int c = 0; c < r.ncpus; c++) {
-		char f[64];
-		snprintf(f, sizeof(f), "per_cpu/cpu%d/stats", c);
-		if (r.rawfd[c] >= 0)
-			r.stats[c] = tracefs_instance_file_read(r.inst, f, NULL);
-	}
-	r.clock = tracefs_instance_file_read(r.inst, "trace_clock", NULL);
-	if (r.clock)
-		r.clock[strcspn(r.clock, "\n")] = '\0';
-	res->toplevel = r.top;
-	if (o->nprofile_funcs) {
-		if (asprintf(&res->profile_path, "%s.trace_stat", o->output) < 0)
-			res->profile_path = NULL;
-		if (!res->profile_path || nt_fgrec_profile_save(r.dir, res->profile_path, &r.err))
-			goto out;
-	}
+	if (save_state(&r, res))
+		goto out;
 	/* the kernel's part is over: give tracefs back before the slow part */
 	nt_child_stop(&r.child);
 	destroy_instance(&r);
 	if (r.err)
 		goto out;
-	cmdl = cmdlines(&r);
-	if (write_trace(&r, cmdl))
+	cmdl = nt_ftrace_cmdlines(r.child.pid, o->argv ? o->argv[0] : NULL);
+	if (write_trace(&r, cmdl, false))
 		goto out;
 	res->ncpus = r.ncpus;
 	res->lost = calloc((size_t)r.ncpus, sizeof(*res->lost));

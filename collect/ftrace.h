@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "../core/error.h"
+#include "../core/tmpfile.h"
 
 struct nt_record_opts {
 	const char *output;	   /* trace.dat to write */
@@ -45,18 +46,39 @@ struct nt_record_result {
 	bool toplevel;		/* function_graph ran in the top-level buffer: this kernel has
 				 * none in instances (restored afterwards) */
 	char *profile_path;	/* owned: where the profiler's table was saved, or NULL */
+	struct nt_tmpfile_swept swept; /* temporary files of killed nettrail processes removed
+					* from the output's directory before the capture */
 };
 
 void nt_record_result_release(struct nt_record_result *r);
+
+/*
+ * Remove the temporary files that killed nettrail processes left in @output's directory
+ * (nt_tmpfile_sweep; a running nettrail's are kept). Every record backend does this first.
+ */
+void nt_record_sweep(const char *output, struct nt_tmpfile_swept *out);
+
+/* Where tracefs is mounted (from /proc/self/mounts; never mounted by us), owned, or NULL. */
+char *nt_ftrace_tracefs_dir(void);
+
+/*
+ * The cmdlines section of a trace.dat: the kernel's saved_cmdlines plus every task in /proc
+ * (the kernel's cache keeps only a few), plus @cmd_pid named after @cmd's last component when
+ * @cmd_pid > 0. Owned (free()), or NULL when out of memory.
+ */
+char *nt_ftrace_cmdlines(long cmd_pid, const char *cmd);
 
 /* The events of the default preset (NULL-terminated, "system" or "system:event"). */
 extern const char *const nt_record_preset[];
 
 /*
  * Record. Checks privilege, tracefs, every event name and function pattern before changing
- * anything. On
- * success the trace.dat is complete (also when a signal ended the capture early: see
- * r->stopped_by_signal). On failure no file is left at o->output and *err says why.
+ * anything. Temporary files are "<output>.cpuN.nettrail-tmp.<pid>" (raw pages) and
+ * "<output>.head.nettrail-tmp.<pid>" (the trace.dat's head, written before tracing starts), so
+ * that nettrail restore can build the trace.dat when this process is killed. On success the
+ * trace.dat is complete (also when a signal ended the capture early: see r->stopped_by_signal).
+ * A signal after that, while the trace.dat is written, aborts: NT_E_INTR. On failure no file
+ * is left at o->output and *err says why.
  */
 int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *r,
 		     struct nt_err **err);

@@ -4,6 +4,7 @@
  * files they change (kept on disk so a later run can put tracefs back after a kill -9).
  */
 #include "funcgraph_rec.h"
+#include "../core/tmpfile.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -773,8 +774,7 @@ int nt_fgrec_profile_save(const char *top, const char *path, struct nt_err **err
 				  nt_err_errno(NT_E_FAIL, n < 0 ? errno : ENOENT,
 					       "cannot read the profiler's tables in '%s'", dir));
 	}
-	if (asprintf(&tmp, "%s.nettrail-tmp", path) < 0)
-		tmp = NULL;
+	tmp = nt_tmpfile_path(path, NULL);
 	f = tmp ? fopen(tmp, "we") : NULL;
 	for (int i = 0; i < n; i++) {
 		char file[4400];

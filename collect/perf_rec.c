@@ -7,6 +7,8 @@
 #include "perf_rec.h"
 #include "child.h"
 #include "../parse/reader.h"
+#include "../core/testhook.h"
+#include "../core/tmpfile.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -321,9 +323,12 @@ static int start_perf(struct prec *p, const char *clk)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		/* the control pipe ends perf uses survive exec */
+		/* the control pipe ends perf uses survive exec; so does a write end of the
+		 * control pipe: if nettrail dies, perf sees no hang-up there (perf 6.1 then
+		 * quits without its header) but only the SIGINT below, and finishes its file */
 		fcntl(p->ctl[0], F_SETFD, 0);
 		fcntl(p->ack[1], F_SETFD, 0);
+		fcntl(p->ctl[1], F_SETFD, 0);
 		execvp(a[0], a);
 		e = errno;
 		if (write(st[1], &e, sizeof(e)) < 0)
@@ -457,12 +462,16 @@ static int capture(struct prec *p, struct nt_record_result *res)
 	const char *clk;
 	double t0, last = 0;
 
-	if (check_opts(p) || resolve_events(p) || check_perf(p))
+	if (check_opts(p))
+		return -1;
+	nt_record_sweep(o->output, &res->swept);
+	if (resolve_events(p) || check_perf(p))
 		return -1;
 	if (!(clk = clock_id(o->clock, &p->err)))
 		return -1;
-	if (asprintf(&p->tmp, "%s.nettrail-tmp", o->output) < 0 ||
-	    asprintf(&p->log, "%s.perf-log.nettrail-tmp", o->output) < 0) {
+	p->tmp = nt_tmpfile_path(o->output, NULL);
+	p->log = nt_tmpfile_path(o->output, "perf-log");
+	if (!p->tmp || !p->log) {
 		p->err = nt_err_new(NT_E_FAIL, "out of memory");
 		return -1;
 	}
@@ -489,7 +498,9 @@ static int capture(struct prec *p, struct nt_record_result *res)
 		}
 		poll(NULL, 0, 50);
 	}
+	/* a signal that ended the capture is spent; another one aborts the rest (exit 4) */
 	res->stopped_by_signal = nt_interrupted;
+	nt_interrupted = 0;
 	if (stop_perf(p))
 		return -1;
 	if (o->progress)
@@ -514,8 +525,7 @@ static int save_kallsyms(const char *out, struct nt_err **err)
 	size_t n;
 	int rc = -1;
 
-	if (asprintf(&dst, "%s.kallsyms", out) < 0 ||
-	    asprintf(&tmp, "%s.kallsyms.nettrail-tmp", out) < 0) {
+	if (asprintf(&dst, "%s.kallsyms", out) < 0 || !(tmp = nt_tmpfile_path(out, "kallsyms"))) {
 		nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 		goto out;
 	}
@@ -555,6 +565,38 @@ out:
 	return rc;
 }
 
+/*
+ * perf has stopped: count its lost samples, save kallsyms (--profile-cpu), put the perf.data in
+ * place. A signal until then aborts (nothing kept).
+ */
+static int finish(struct prec *p, struct nt_record_result *res)
+{
+	const char *out = p->o->output;
+	char *ksyms = NULL;
+
+	nt_test_pause("perf-finish", &nt_interrupted);
+	res->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	res->lost = calloc((size_t)res->ncpus, sizeof(*res->lost));
+	if (!res->lost || asprintf(&ksyms, "%s.kallsyms", out) < 0) {
+		p->err = nt_err_new(NT_E_FAIL, "out of memory");
+		return -1;
+	}
+	if (nt_perfdata_count_lost(p->tmp, res->lost, res->ncpus, &res->lost_total, &p->err) ||
+	    (p->hz && save_kallsyms(out, &p->err))) {
+		free(ksyms);
+		return -1;
+	}
+	if (nt_interrupted)
+		p->err = nt_err_new(NT_E_INTR, "interrupted while finishing '%s': nothing was kept",
+				    out);
+	else if (rename(p->tmp, out))
+		p->err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", out);
+	if (p->err && p->hz)
+		unlink(ksyms);
+	free(ksyms);
+	return p->err ? -1 : 0;
+}
+
 int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
 		   struct nt_record_result *res, struct nt_err **err)
 {
@@ -568,19 +610,7 @@ int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
 	if (capture(&p, res))
 		goto out;
 	nt_child_stop(&p.child);
-	res->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
-	res->lost = calloc((size_t)res->ncpus, sizeof(*res->lost));
-	if (!res->lost) {
-		p.err = nt_err_new(NT_E_FAIL, "out of memory");
-		goto out;
-	}
-	if (nt_perfdata_count_lost(p.tmp, res->lost, res->ncpus, &res->lost_total, &p.err) ||
-	    rename(p.tmp, o->output)) {
-		if (!p.err)
-			p.err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", o->output);
-		goto out;
-	}
-	if (profile_hz && save_kallsyms(o->output, &p.err))
+	if (finish(&p, res))
 		goto out;
 	res->bytes = stat(o->output, &s) ? 0 : (uint64_t)s.st_size;
 	res->nevents = p.nev + (profile_hz ? 1 : 0);

@@ -4,9 +4,13 @@
  * itself writes (TRACECLOCK, UNAME, CPUSTAT), then each CPU's raw pages at page-aligned offsets.
  */
 #include "tracedat_write.h"
+#include "../core/testhook.h"
+#include "../core/tmpfile.h"
+#include "../parse/reader.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,14 +25,35 @@ struct out {
 	int fd;
 	uint64_t off;
 	const char *path;
+	bool stoppable; /* a signal (nt_interrupted) stops the writing */
 	struct nt_err *err;
 };
+
+/* The head's trailer: after the sections, marks the head complete. */
+struct head_trailer {
+	uint64_t len; /* of the sections before it */
+	uint32_t ncpus;
+	uint32_t page_size;
+	char magic[16];
+};
+
+static const char head_magic[16] = "nettrail-head-1";
+
+static int interrupted(struct out *o)
+{
+	if (!o->stoppable || !nt_interrupted)
+		return 0;
+	if (!o->err)
+		o->err = nt_err_new(NT_E_INTR, "interrupted while writing '%s': nothing was kept",
+				    o->path);
+	return -1;
+}
 
 static int put(struct out *o, const void *p, size_t n)
 {
 	const char *c = p;
 
-	if (o->err)
+	if (o->err || interrupted(o))
 		return -1;
 	while (n) {
 		ssize_t w = write(o->fd, c, n);
@@ -163,10 +188,12 @@ static int write_ftrace_formats(struct out *o, const char *dir)
 	return o->err ? -1 : 0;
 }
 
-static int copy_cpu(struct out *o, const char *file, uint64_t size)
+/* Copy the first @size bytes of @file to the output, in chunks (a signal is seen between them). */
+static int copy_range(struct out *o, const char *file, uint64_t size)
 {
 	int in;
 	off_t inoff = 0;
+	const uint64_t chunk = 8u << 20;
 
 	if (!size)
 		return 0;
@@ -176,10 +203,15 @@ static int copy_cpu(struct out *o, const char *file, uint64_t size)
 		return -1;
 	}
 	while ((uint64_t)inoff < size) {
-		ssize_t n = copy_file_range(in, &inoff, o->fd, NULL, size - (uint64_t)inoff, 0);
+		uint64_t want = size - (uint64_t)inoff;
+		ssize_t n;
+
+		if (interrupted(o))
+			break;
+		n = copy_file_range(in, &inoff, o->fd, NULL, want < chunk ? want : chunk, 0);
 		if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL)) {
 			char buf[65536];
-			n = pread(in, buf, sizeof(buf), inoff);
+			n = pread(in, buf, want < sizeof(buf) ? (size_t)want : sizeof(buf), inoff);
 			if (n > 0) {
 				inoff += n;
 				if (put(o, buf, (size_t)n))
@@ -201,19 +233,162 @@ static int copy_cpu(struct out *o, const char *file, uint64_t size)
 	return o->err ? -1 : 0;
 }
 
-int nt_tracedat_write(const char *path, const struct nt_tracedat_src *s, struct nt_err **err)
+/* Every section before the cpu data known at the start, up to UNAME (no CPUSTAT, no end). */
+static void put_head(struct out *o, const struct nt_tracedat_src *s)
 {
-	struct out o = {.fd = -1, .path = path};
-	char *tmp = NULL, p[4096];
-	uint64_t *sizes = NULL, *offs = NULL, data_at;
+	char p[4096];
 	uint16_t one = 1;
+	unsigned char endian = *(unsigned char *)&one ? 0 : 1, lsize = sizeof(long);
+
+	put(o, "\027\010\104tracing6", 12); /* with the version string's NUL */
+	put(o, &endian, 1);
+	put(o, &lsize, 1);
+	put_u32(o, (uint32_t)s->page_size);
+	put(o, "header_page", 12);
+	snprintf(p, sizeof(p), "%s/events/header_page", s->tracing_dir);
+	put_file(o, p, 8);
+	put(o, "header_event", 13);
+	snprintf(p, sizeof(p), "%s/events/header_event", s->tracing_dir);
+	put_file(o, p, 8);
+	write_ftrace_formats(o, s->tracing_dir);
+	put_u32(o, (uint32_t)s->nsystems);
+	for (int i = 0; i < s->nsystems && !o->err; i++) {
+		const struct nt_tracedat_system *sys = &s->systems[i];
+		put(o, sys->name, strlen(sys->name) + 1);
+		put_u32(o, (uint32_t)sys->nevents);
+		for (int j = 0; j < sys->nevents; j++) {
+			snprintf(p, sizeof(p), "%s/events/%s/%s/format", s->tracing_dir, sys->name,
+				 sys->events[j]);
+			put_file(o, p, 8);
+		}
+	}
+	put_str_section(o, s->kallsyms, 4);
+	put_str_section(o, s->printk_formats, 4);
+	put_str_section(o, s->cmdlines, 8);
+	put_u32(o, (uint32_t)s->ncpus);
+	put(o, "options  ", 10);
+	if (s->clock)
+		put_option(o, OPT_TRACECLOCK, s->clock);
+	if (s->uname)
+		put_option(o, OPT_UNAME, s->uname);
+}
+
+int nt_tracedat_head_check(const char *path, int *ncpus, int *page_size, struct nt_err **err)
+{
+	struct head_trailer t;
+	struct stat st;
+	char magic[12];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return nt_err_set(err, nt_err_errno(NT_E_INPUT, errno, "cannot open '%s'", path));
+	ok = !fstat(fd, &st) && st.st_size >= (off_t)(sizeof(t) + 12) &&
+	     pread(fd, &t, sizeof(t), st.st_size - (off_t)sizeof(t)) == (ssize_t)sizeof(t) &&
+	     pread(fd, magic, 12, 0) == 12 && !memcmp(magic, "\027\010\104tracing6", 12) &&
+	     !memcmp(t.magic, head_magic, sizeof(head_magic)) &&
+	     t.len + sizeof(t) == (uint64_t)st.st_size && t.ncpus > 0 && t.ncpus < 65536 &&
+	     t.page_size >= 4096 && !(t.page_size & (t.page_size - 1));
+	close(fd);
+	if (!ok)
+		return nt_err_set(
+			err, nt_err_new(NT_E_INPUT,
+					"'%s' is not a complete trace.dat head (cut short)", path));
+	*ncpus = (int)t.ncpus;
+	*page_size = (int)t.page_size;
+	return 0;
+}
+
+/* Close @o's file (synced when all went well); -1 with o->err set on failure. */
+static int finish(struct out *o)
+{
+	if (!o->err && fsync(o->fd) < 0)
+		o->err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", o->path);
+	if (close(o->fd) < 0 && !o->err)
+		o->err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", o->path);
+	o->fd = -1;
+	return o->err ? -1 : 0;
+}
+
+int nt_tracedat_head_write(const char *path, const struct nt_tracedat_src *s, struct nt_err **err)
+{
+	struct out o = {.path = path};
+	struct head_trailer t = {.ncpus = (uint32_t)s->ncpus, .page_size = (uint32_t)s->page_size};
+
+	o.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (o.fd < 0)
+		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", path));
+	put_head(&o, s);
+	t.len = o.off;
+	memcpy(t.magic, head_magic, sizeof(t.magic));
+	put(&o, &t, sizeof(t));
+	if (finish(&o)) {
+		unlink(path);
+		return nt_err_set(err, o.err);
+	}
+	return 0;
+}
+
+/* The head's sections (without the trailer), from a file nt_tracedat_head_check accepted. */
+static void put_head_file(struct out *o, const char *file)
+{
 	struct stat st;
 
-	if (asprintf(&tmp, "%s.nettrail-tmp", path) < 0)
-		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-	sizes = calloc((size_t)s->ncpus + 1, sizeof(*sizes));
-	offs = calloc((size_t)s->ncpus + 1, sizeof(*offs));
-	if (!sizes || !offs) {
+	if (stat(file, &st) < 0) {
+		o->err = nt_err_errno(NT_E_FAIL, errno, "cannot read '%s'", file);
+		return;
+	}
+	copy_range(o, file, (uint64_t)st.st_size - sizeof(struct head_trailer));
+}
+
+/* Options after the head (CPUSTAT), the flyrecord cpu table, then each cpu's pages. */
+static void put_data(struct out *o, const struct nt_tracedat_src *s, const uint64_t *sizes,
+		     uint64_t *offs)
+{
+	static const char zeros[65536];
+	uint64_t data_at;
+
+	for (int c = 0; c < s->ncpus; c++) {
+		char *stat_text;
+		if (!s->cpustats || !s->cpustats[c])
+			continue;
+		if (asprintf(&stat_text, "CPU: %d\n%s", c, s->cpustats[c]) < 0)
+			continue;
+		put_option(o, OPT_CPUSTAT, stat_text);
+		free(stat_text);
+	}
+	put_u16(o, OPT_DONE);
+	put(o, "flyrecord", 10);
+	nt_test_pause("tracedat-write", &nt_interrupted);
+	data_at = o->off + (uint64_t)s->ncpus * 16;
+	for (int c = 0; c < s->ncpus; c++) {
+		data_at = (data_at + (uint64_t)s->page_size - 1) / (uint64_t)s->page_size *
+			  (uint64_t)s->page_size;
+		offs[c] = data_at;
+		data_at += sizes[c];
+	}
+	for (int c = 0; c < s->ncpus; c++) {
+		put_u64(o, offs[c]);
+		put_u64(o, sizes[c]);
+	}
+	for (int c = 0; c < s->ncpus && !o->err; c++) {
+		while (o->off < offs[c] && !o->err) {
+			uint64_t gap = offs[c] - o->off;
+			put(o, zeros, gap < sizeof(zeros) ? (size_t)gap : sizeof(zeros));
+		}
+		copy_range(o, s->cpu_files[c], sizes[c]);
+	}
+}
+
+int nt_tracedat_write(const char *path, const struct nt_tracedat_src *s, struct nt_err **err)
+{
+	struct out o = {.fd = -1, .path = path, .stoppable = true};
+	char *tmp = nt_tmpfile_path(path, NULL);
+	uint64_t *sizes = calloc((size_t)s->ncpus + 1, sizeof(*sizes));
+	uint64_t *offs = calloc((size_t)s->ncpus + 1, sizeof(*offs));
+	struct stat st;
+
+	if (!tmp || !sizes || !offs) {
 		o.err = nt_err_new(NT_E_FAIL, "out of memory");
 		goto out;
 	}
@@ -222,93 +397,21 @@ int nt_tracedat_write(const char *path, const struct nt_tracedat_src *s, struct 
 			sizes[c] = (uint64_t)st.st_size / (uint64_t)s->page_size *
 				   (uint64_t)s->page_size;
 	o.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	o.path = path;
 	if (o.fd < 0) {
 		o.err = nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", tmp);
 		goto out;
 	}
-	/* initial format */
-	put(&o, "\027\010\104tracing6", 12); /* with the version string's NUL */
-	{
-		unsigned char endian = *(unsigned char *)&one ? 0 : 1, lsize = sizeof(long);
-		put(&o, &endian, 1);
-		put(&o, &lsize, 1);
-	}
-	put_u32(&o, (uint32_t)s->page_size);
-	/* header info */
-	put(&o, "header_page", 12);
-	snprintf(p, sizeof(p), "%s/events/header_page", s->tracing_dir);
-	put_file(&o, p, 8);
-	put(&o, "header_event", 13);
-	snprintf(p, sizeof(p), "%s/events/header_event", s->tracing_dir);
-	put_file(&o, p, 8);
-	write_ftrace_formats(&o, s->tracing_dir);
-	/* event formats */
-	put_u32(&o, (uint32_t)s->nsystems);
-	for (int i = 0; i < s->nsystems && !o.err; i++) {
-		const struct nt_tracedat_system *sys = &s->systems[i];
-		put(&o, sys->name, strlen(sys->name) + 1);
-		put_u32(&o, (uint32_t)sys->nevents);
-		for (int j = 0; j < sys->nevents; j++) {
-			snprintf(p, sizeof(p), "%s/events/%s/%s/format", s->tracing_dir, sys->name,
-				 sys->events[j]);
-			put_file(&o, p, 8);
-		}
-	}
-	put_str_section(&o, s->kallsyms, 4);
-	put_str_section(&o, s->printk_formats, 4);
-	put_str_section(&o, s->cmdlines, 8);
-	put_u32(&o, (uint32_t)s->ncpus);
-	/* options */
-	put(&o, "options  ", 10);
-	if (s->clock)
-		put_option(&o, OPT_TRACECLOCK, s->clock);
-	if (s->uname)
-		put_option(&o, OPT_UNAME, s->uname);
-	for (int c = 0; c < s->ncpus; c++) {
-		char *stat_text;
-		if (!s->cpustats || !s->cpustats[c])
-			continue;
-		if (asprintf(&stat_text, "CPU: %d\n%s", c, s->cpustats[c]) < 0)
-			continue;
-		put_option(&o, OPT_CPUSTAT, stat_text);
-		free(stat_text);
-	}
-	put_u16(&o, OPT_DONE);
-	put(&o, "flyrecord", 10);
-	/* the cpu table, then the data at page-aligned offsets */
-	data_at = o.off + (uint64_t)s->ncpus * 16;
-	for (int c = 0; c < s->ncpus; c++) {
-		data_at = (data_at + (uint64_t)s->page_size - 1) / (uint64_t)s->page_size *
-			  (uint64_t)s->page_size;
-		offs[c] = data_at;
-		data_at += sizes[c];
-	}
-	for (int c = 0; c < s->ncpus; c++) {
-		put_u64(&o, offs[c]);
-		put_u64(&o, sizes[c]);
-	}
-	for (int c = 0; c < s->ncpus && !o.err; c++) {
-		static const char zeros[65536];
-		while (o.off < offs[c] && !o.err) {
-			uint64_t gap = offs[c] - o.off;
-			put(&o, zeros, gap < sizeof(zeros) ? (size_t)gap : sizeof(zeros));
-		}
-		copy_cpu(&o, s->cpu_files[c], sizes[c]);
-	}
-	if (!o.err && fsync(o.fd) < 0)
-		o.err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", path);
-	if (!o.err && close(o.fd) < 0)
-		o.err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", path);
-	else if (o.err)
-		close(o.fd);
-	o.fd = -1;
-	if (!o.err && rename(tmp, path) < 0)
+	if (s->head_file)
+		put_head_file(&o, s->head_file);
+	else
+		put_head(&o, s);
+	put_data(&o, s, sizes, offs);
+	if (!finish(&o) && rename(tmp, path) < 0)
 		o.err = nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", path);
 out:
 	if (o.fd >= 0)
 		close(o.fd);
-	if (o.err)
+	if (o.err && tmp)
 		unlink(tmp);
 	free(tmp);
 	free(sizes);
