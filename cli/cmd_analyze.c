@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "../analyze/analyze.h"
 #include "../parse/reader.h"
+#include "../report/report.h"
 #include "../store/store.h"
 
 const struct cli_opt analyze_opts[] = {
@@ -89,8 +90,11 @@ int cmd_analyze(int argc, char **argv)
 		sqlite3_finalize(st);
 	}
 	if (only && !n) {
-		err = nt_err_new(NT_E_INPUT, "'%s' has no trace %lld", argv[optind],
-				 (long long)only);
+		struct nt_report_filter f;
+
+		nt_report_filter_init(&f);
+		f.trace = only;
+		nt_report_filter_check(db, &f, &err);
 		nt_err_hint(err, "'nettrail info %s' lists the traces", argv[optind]);
 		code = cli_fail(err);
 	}

@@ -35,7 +35,11 @@ static int build(const char *db, int64_t trace, struct nt_doc *d, struct nt_err 
 	f.trace = trace;
 	if (nt_store_open(db, false, &s, err))
 		return -1;
-	r = nt_doc_build(nt_store_db(s), &f, d, err);
+	r = nt_report_filter_check(nt_store_db(s), &f, err);
+	if (r)
+		nt_err_hint(*err, "'nettrail info %s' lists its traces", db);
+	else
+		r = nt_doc_build(nt_store_db(s), &f, d, err);
 	nt_store_close(s, false, NULL);
 	return r;
 }
