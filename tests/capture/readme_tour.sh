@@ -39,6 +39,6 @@ done < "$T/tour"
 db=$T/tour.d/lab.db
 assert_eq 2 "$(sql "$db" 'select count(*) from traces')" "traces in lab.db"
 assert_eq 200 "$(sql "$db" "select count(*) from \"net:net_dev_xmit\" where name = 'lo' and len in (1234 + 42, 64 + 42)")" "datagrams sent in the two runs"
-grep -q '^compare\|trace 1 of\|A ' "$T/out.$(grep -n 'compare -t 1,2' "$T/tour" | cut -d: -f1)" || fail "compare printed nothing"
+grep -q '^A = trace 1 of lab.db, B = trace 2 of lab.db\.' "$T/out.$(grep -n 'compare -t 1,2' "$T/tour" | cut -d: -f1)" || fail "compare did not compare trace 1 with trace 2"
 [ -s "$T/tour.d/run1/report.html" ] && [ -s "$T/tour.d/run2/report.html" ] || fail "capture made no report"
 echo "readme_tour: ok ($i commands)"
