@@ -6,6 +6,7 @@
  * Memory: a hash map of the skbs in flight, plus the per-stage latency samples (exact).
  */
 #include "analyze.h"
+#include "hmap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,13 @@ static const char *const stage_name[] = {"alloc", "queue", "xmit", "receive",
 #define NDEVS	  4  /* devices remembered per skb, for reuse detection */
 #define NDEV_NAME 16 /* IFNAMSIZ */
 
-enum outcome { O_OPEN, O_CONSUMED, O_DROPPED };
-static const char *const outcome_name[] = {"open", "consumed", "dropped"};
+enum outcome { O_OPEN, O_CONSUMED, O_DROPPED, O_RECYCLED };
+static const char *const outcome_name[] = {"open", "consumed", "dropped", "recycled"};
 
 /* What ended a lifecycle: the evidence behind its outcome. */
-enum end_by { E_NONE, E_CONSUME, E_KFREE, E_SLAB, E_REUSE };
-static const char *const end_name[] = {NULL, "consume_skb", "kfree_skb", "slab_free", "reuse"};
+enum end_by { E_NONE, E_CONSUME, E_KFREE, E_SLAB, E_REUSE, E_READ };
+static const char *const end_name[] = {NULL,	    "consume_skb", "kfree_skb",
+				       "slab_free", "reuse",	   "read"};
 
 struct life {
 	int64_t id, addr;
@@ -38,9 +40,10 @@ struct life {
 	enum end_by end_by;
 	char *reason, *loc_sym;	     /* owned */
 	int tx_pid, rx_pid, rx_rank; /* rx_rank: 0 none, 1 at the free, 2 at the copy */
-	int64_t tx_task, rx_task;
-	bool has_tx;
-	uint64_t cpus; /* bit (cpu % 64) per cpu seen */
+	int64_t tx_task, rx_task, read_ts;
+	bool has_tx, read; /* read: a task read it from its socket (sock_recv_length) */
+	bool multi;	   /* delivered to more than one socket: reads prove nothing */
+	uint64_t cpus;	   /* bit (cpu % 64) per cpu seen */
 };
 
 /* Drop summary row: outcome, evidence, reason, location. */
@@ -50,6 +53,25 @@ struct sum {
 	char *reason, *loc; /* owned */
 	bool has_loc;
 	int64_t loc_addr, count, lossy;
+};
+
+/* A datagram queued on a socket (sk_data_ready), in the socket's order; id 0: not known. */
+struct dgram {
+	int64_t addr, id;
+	struct dgram *next;
+};
+
+/* A UDP socket's receive queue as the trace shows it. */
+struct sockq {
+	uint64_t sk;   /* key */
+	bool anchored; /* its queue was seen empty (allocated or EAGAIN in the trace) */
+	struct dgram *head, *tail;
+};
+
+/* Per cpu: the skb of the last netif_receive_skb, which the next sk_data_ready queued. */
+struct rxpend {
+	int64_t addr, id, ts;
+	bool queued; /* an sk_data_ready took it */
 };
 
 struct samples {
@@ -69,7 +91,10 @@ struct skb_ctx {
 	struct sum *sums;
 	int nsums;
 	sqlite3_stmt *ins_life, *ins_hop;
-	int64_t n_life, n_open, n_lossy, n_reuse, untracked_frees;
+	struct nt_hmap socks; /* struct sockq by socket address */
+	struct rxpend *pend;  /* per cpu */
+	int npend;
+	int64_t n_life, n_open, n_lossy, n_reuse, n_recycled, untracked_frees;
 	bool oom;
 };
 
@@ -230,6 +255,7 @@ static int finish(struct skb_ctx *x, struct life *l)
 {
 	sqlite3_stmt *st = x->ins_life;
 	int64_t to = l->end_by == E_REUSE   ? l->reuse_ts
+		     : l->end_by == E_READ  ? l->read_ts
 		     : l->outcome == O_OPEN ? x->trace_last
 					    : l->end_ts;
 	bool lossy = life_lossy(x, l, to > l->last_ts ? to : l->last_ts);
@@ -239,7 +265,8 @@ static int finish(struct skb_ctx *x, struct life *l)
 	sqlite3_bind_int64(st, 3, l->addr);
 	sqlite3_bind_int64(st, 4, l->start_ts);
 	sqlite3_bind_int64(st, 5, l->last_ts);
-	bind_opt(st, 6, l->outcome != O_OPEN && l->end_by != E_REUSE, l->end_ts);
+	bind_opt(st, 6, l->outcome != O_OPEN && l->end_by != E_REUSE && l->end_by != E_READ,
+		 l->end_ts);
 	bind_str(st, 7, l->dev);
 	bind_str(st, 8, l->rx_dev);
 	bind_opt(st, 9, l->has_len, l->len);
@@ -266,6 +293,7 @@ static int finish(struct skb_ctx *x, struct life *l)
 	x->n_open += l->outcome == O_OPEN;
 	x->n_lossy += lossy;
 	x->n_reuse += l->end_by == E_REUSE;
+	x->n_recycled += l->outcome == O_RECYCLED;
 	if (l->outcome != O_OPEN)
 		sum_add(x, l, lossy);
 	for (int s = 0; s < NSTAGE && !lossy; s++) {
@@ -382,7 +410,59 @@ static bool skb_cache(const char *name)
 	       !strstr(name, "_ext_");
 }
 
-static const char *const f_alloc[] = {"ptr", "name", NULL};
+/* ---- UDP sockets' receive queues: which datagram a read took ---- */
+
+static void sock_clear(struct sockq *q)
+{
+	while (q->head) {
+		struct dgram *d = q->head;
+		q->head = d->next;
+		free(d);
+	}
+	q->tail = NULL;
+}
+
+static struct sockq *sock_get(struct skb_ctx *x, int64_t sk)
+{
+	struct sockq *q = nt_hmap_find(&x->socks, (uint64_t)sk);
+
+	if (!q && !(q = nt_hmap_add(&x->socks, (uint64_t)sk)))
+		x->oom = true;
+	return q;
+}
+
+/* A socket allocated in the trace starts with an empty queue; its free ends it. */
+static void sock_alloc(struct skb_ctx *x, int64_t sk)
+{
+	struct sockq *q = sock_get(x, sk);
+
+	if (q) {
+		sock_clear(q);
+		q->anchored = true;
+	}
+}
+
+static void sock_gone(struct skb_ctx *x, int64_t sk)
+{
+	struct sockq *q = nt_hmap_find(&x->socks, (uint64_t)sk);
+
+	if (q) {
+		sock_clear(q);
+		nt_hmap_del(&x->socks, q);
+	}
+}
+
+/* Is this allocation a socket (sk_prot_alloc, or a UDP socket cache)? */
+static bool sock_alloc_site(const struct nt_ev *e)
+{
+	const char *name = nt_ev_text(e, 1), *site = nt_ev_has(e, 2) ? nt_ev_text(e, 2) : NULL;
+
+	return (site && !strncmp(site, "sk_prot_alloc+", 14)) ||
+	       (name && (!strcmp(name, "UDP") || !strcmp(name, "UDPv6") ||
+			 !strcmp(name, "UDP-Lite") || !strcmp(name, "UDPLITEv6")));
+}
+
+static const char *const f_alloc[] = {"ptr", "name", "call_site_sym", NULL};
 
 static int on_alloc(void *ctx, const struct nt_ev *e)
 {
@@ -394,6 +474,8 @@ static int on_alloc(void *ctx, const struct nt_ev *e)
 		return 0;
 	if (end_by_reuse(x, ptr, e->ts))
 		return -1;
+	if (sock_alloc_site(e))
+		sock_alloc(x, ptr);
 	if (!skb_cache(nt_ev_text(e, 1)))
 		return 0;
 	l = start(x, ptr, e);
@@ -411,6 +493,8 @@ static int on_slab_free(void *ctx, const struct nt_ev *e)
 	int64_t ptr = nt_ev_int(e, 0);
 	struct life *l = ptr ? map_get(x, ptr) : NULL;
 
+	if (ptr)
+		sock_gone(x, ptr);
 	if (!l) {
 		x->untracked_frees += ptr && skb_cache(nt_ev_text(e, 1));
 		return 0;
@@ -555,6 +639,24 @@ static bool reappears(const struct life *l, enum net_kind k, const char *dev)
 	return false;
 }
 
+/* Make room for cpu @cpu's pending receive. */
+static bool rx_pending(struct skb_ctx *x, int cpu)
+{
+	if (cpu < 0 || cpu > 4095)
+		return false;
+	if (cpu >= x->npend) {
+		struct rxpend *p = realloc(x->pend, (size_t)(cpu + 1) * sizeof(*p));
+		if (!p) {
+			x->oom = true;
+			return false;
+		}
+		memset(p + x->npend, 0, (size_t)(cpu + 1 - x->npend) * sizeof(*p));
+		x->pend = p;
+		x->npend = cpu + 1;
+	}
+	return true;
+}
+
 static int on_net(struct skb_ctx *x, const struct nt_ev *e, enum net_kind k)
 {
 	int64_t addr = nt_ev_int(e, 0), len = nt_ev_int(e, 1);
@@ -573,6 +675,8 @@ static int on_net(struct skb_ctx *x, const struct nt_ev *e, enum net_kind k)
 		dev_add(l->queued, dev);
 	if (dev && *dev && k == N_RX_CORE)
 		dev_add(l->received, dev);
+	if (k == N_RX_CORE && rx_pending(x, e->cpu))
+		x->pend[e->cpu] = (struct rxpend){addr, l->id, e->ts, false};
 	if (tx) {
 		if (!l->has_len && has_len) {
 			l->has_len = true;
@@ -653,6 +757,90 @@ static int on_other(void *ctx, const struct nt_ev *e)
 	return hop(x, l, e, S_OTHER, NULL, false, 0);
 }
 
+static const char *const f_ready[] = {"skaddr", "protocol", NULL};
+
+/*
+ * sk_data_ready: one datagram was queued on a UDP socket, in the softirq that received it
+ * (the last netif_receive_skb on this cpu, when nothing else happened to that skb since). One
+ * skb delivered to two sockets (multicast: clones) proves nothing about which one is which.
+ */
+static int on_ready(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t proto = nt_ev_int(e, 1);
+	struct sockq *q;
+	struct dgram *d;
+	struct rxpend *p;
+	struct life *l;
+
+	if (!nt_ev_int(e, 0) || (proto != 17 && proto != 136) ||
+	    !(q = sock_get(x, nt_ev_int(e, 0))))
+		return 0;
+	if (!(d = calloc(1, sizeof(*d)))) {
+		x->oom = true;
+		return 0;
+	}
+	p = e->cpu >= 0 && e->cpu < x->npend && x->pend[e->cpu].id ? &x->pend[e->cpu] : NULL;
+	l = p ? map_get(x, p->addr) : NULL;
+	if (l && l->id == p->id && p->queued) { /* a second socket for one skb */
+		l->multi = true;
+	} else if (l && l->id == p->id && l->outcome == O_OPEN && l->last_ts == p->ts) {
+		d->addr = p->addr;
+		d->id = p->id;
+	}
+	if (p)
+		p->queued = true;
+	if (q->tail)
+		q->tail->next = d;
+	else
+		q->head = d;
+	q->tail = d;
+	return 0;
+}
+
+static const char *const f_recv[] = {"sk", "ret", "flags", NULL};
+
+/*
+ * sock_recv_length: a read from a socket took its oldest datagram (unless MSG_PEEK or
+ * MSG_ERRQUEUE). Only queues seen empty (the socket allocated in the trace, or a read that
+ * found nothing) say which datagram that was: before, datagrams queued before the trace
+ * may come first. A read of nothing known unanchors the queue.
+ */
+static int on_recv(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t ret = nt_ev_int(e, 1), flags = nt_ev_int(e, 2);
+	struct sockq *q =
+		nt_ev_int(e, 0) ? nt_hmap_find(&x->socks, (uint64_t)nt_ev_int(e, 0)) : NULL;
+	struct dgram *d;
+	struct life *l;
+
+	if (!q || (flags & (0x2 | 0x2000))) /* MSG_PEEK, MSG_ERRQUEUE */
+		return 0;
+	if (ret == -11) { /* EAGAIN: the queue is empty */
+		sock_clear(q);
+		q->anchored = true;
+		return 0;
+	}
+	if (ret < 0)
+		return 0;
+	if (!(d = q->head)) {
+		q->anchored = false;
+		return 0;
+	}
+	q->head = d->next;
+	if (!q->head)
+		q->tail = NULL;
+	l = q->anchored && d->id ? map_get(x, d->addr) : NULL;
+	if (l && l->id == d->id && l->outcome == O_OPEN && !l->multi) {
+		l->read = true;
+		l->read_ts = e->ts;
+		set_rx_task(l, e, 2);
+	}
+	free(d);
+	return 0;
+}
+
 /* ---- the analysis ---- */
 
 static int64_t query_int(struct nt_actx *ax, const char *sql, int64_t dflt)
@@ -677,6 +865,7 @@ static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 	if (!x)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	x->ax = ax;
+	nt_hmap_init(&x->socks, sizeof(struct sockq));
 	x->ins_life = nt_actx_prepare(
 		ax,
 		"INSERT INTO skb_lifecycles VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
@@ -788,6 +977,10 @@ static int skb_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 		if (!l)
 			continue;
 		x->map[i] = NULL;
+		if (l->outcome == O_OPEN && l->read) { /* read, then freed untraced */
+			l->outcome = O_RECYCLED;
+			l->end_by = E_READ;
+		}
 		if (finish(x, l))
 			return nt_err_set(err,
 					  nt_err_new(NT_E_FAIL, "cannot store skb_lifecycles: %s",
@@ -802,6 +995,7 @@ static int skb_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 	nt_actx_note(ax, "skb", "open_at_end", x->n_open);
 	nt_actx_note(ax, "skb", "lossy_lifecycles", x->n_lossy);
 	nt_actx_note(ax, "skb", "ended_by_reuse", x->n_reuse);
+	nt_actx_note(ax, "skb", "recycled_at_end", x->n_recycled);
 	nt_actx_note(ax, "skb", "untracked_slab_frees", x->untracked_frees);
 	return 0;
 }
@@ -819,6 +1013,10 @@ static void skb_free(void *ctx)
 			free(x->map[i]);
 		}
 	free(x->map);
+	for (struct sockq *q = NULL; (q = nt_hmap_next(&x->socks, q));)
+		sock_clear(q);
+	nt_hmap_release(&x->socks);
+	free(x->pend);
 	for (int a = 0; a < NSTAGE; a++)
 		for (int b = 0; b < NSTAGE; b++)
 			free(x->lat[a][b].v);
@@ -847,6 +1045,8 @@ static const struct nt_sub skb_subs[] = {
 	{"skb:skb_copy_datagram_iovec", f_copy, on_copy},
 	{"skb:consume_skb", f_consume, on_consume},
 	{"skb:kfree_skb", f_kfree, on_kfree},
+	{"sock:sk_data_ready", f_ready, on_ready},
+	{"sock:sock_recv_length", f_recv, on_recv},
 	{"qdisc:qdisc_enqueue", f_other, on_other},
 	{"qdisc:qdisc_dequeue", f_other, on_other},
 	{"tcp:tcp_send_reset", f_other, on_other},

@@ -459,8 +459,11 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 	nt_section_note(
 		s, false,
 		"Every sk_buff followed by address from allocation (or first sight) to its free; "
-		"a reused address starts a new lifecycle. 'open' lifecycles had not ended when the "
-		"trace did; 'lossy' ones overlap a window of lost events.");
+		"a reused address starts a new lifecycle. 'recycled': a task read the datagram "
+		"from its socket and its free fired no tracepoint (6.x kernels free it into the "
+		"per-cpu skb cache, untraced; see docs/analyses/skb.md). 'open': no end and no "
+		"such read in the trace (still in flight, or unread in a socket, when the trace "
+		"ended). 'lossy' ones overlap a window of lost events.");
 	if (skb_fill(nt_section_table(s, "skb_outcomes", "Outcomes", ocols), db,
 		     "SELECT outcome, count(*), sum(lossy) FROM skb_lifecycles" SKB_WHERE
 		     " GROUP BY outcome ORDER BY outcome",
