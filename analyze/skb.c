@@ -43,6 +43,7 @@ struct life {
 	int64_t tx_task, rx_task, read_ts;
 	bool has_tx, read; /* read: a task read it from its socket (sock_recv_length) */
 	bool multi;	   /* delivered to more than one socket: reads prove nothing */
+	bool hidden;	   /* the trace hides its address ("(____ptrval____)"): one event */
 	uint64_t cpus;	   /* bit (cpu % 64) per cpu seen */
 };
 
@@ -94,7 +95,7 @@ struct skb_ctx {
 	struct nt_hmap socks; /* struct sockq by socket address */
 	struct rxpend *pend;  /* per cpu */
 	int npend;
-	int64_t n_life, n_open, n_lossy, n_reuse, n_recycled, untracked_frees;
+	int64_t n_life, n_open, n_lossy, n_reuse, n_recycled, n_hidden, untracked_frees;
 	bool oom;
 };
 
@@ -262,7 +263,7 @@ static int finish(struct skb_ctx *x, struct life *l)
 	int rc = 0, prev = -1;
 
 	sqlite3_bind_int64(st, 2, l->id);
-	sqlite3_bind_int64(st, 3, l->addr);
+	bind_opt(st, 3, !l->hidden, l->addr);
 	sqlite3_bind_int64(st, 4, l->start_ts);
 	sqlite3_bind_int64(st, 5, l->last_ts);
 	bind_opt(st, 6, l->outcome != O_OPEN && l->end_by != E_REUSE && l->end_by != E_READ,
@@ -484,6 +485,54 @@ static int on_alloc(void *ctx, const struct nt_ev *e)
 	return hop(x, l, e, S_ALLOC, NULL, false, 0);
 }
 
+/*
+ * Is field @f a pointer the trace hides: text where an address belongs ("(____ptrval____)",
+ * printed for %p before the kernel can hash pointers; "(ptrval)" on older kernels)?
+ */
+static bool hidden_ptr(const struct nt_ev *e, int f)
+{
+	const char *t;
+
+	if (!nt_ev_has(e, f) || sqlite3_column_type(e->st, e->slot[f]) != SQLITE_TEXT)
+		return false;
+	t = nt_ev_text(e, f);
+	return t && t[0] == '(' && strcmp(t, "(null)");
+}
+
+/* A lifecycle of the one end event of an skb whose address the trace hides: not followed. */
+static struct life *hidden_life(struct skb_ctx *x, const struct nt_ev *e)
+{
+	struct life *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		x->oom = true;
+		return NULL;
+	}
+	l->id = ++x->next_id;
+	l->start_ts = e->ts;
+	l->hidden = true;
+	x->n_hidden++;
+	return l;
+}
+
+/*
+ * Where it ended: field @f (an address; text readers keep the symbol text there) and @fsym
+ * (the symbol the reader resolved). A hidden location stays unknown.
+ */
+static void set_loc(struct skb_ctx *x, struct life *l, const struct nt_ev *e, int f, int fsym)
+{
+	const char *sym = nt_ev_has(e, fsym) ? nt_ev_text(e, fsym) : NULL;
+
+	l->has_loc = nt_ev_has(e, f) && sqlite3_column_type(e->st, e->slot[f]) == SQLITE_INTEGER;
+	l->loc = l->has_loc ? nt_ev_int(e, f) : 0;
+	if (!sym && nt_ev_has(e, f) && !l->has_loc && !hidden_ptr(e, f))
+		sym = nt_ev_text(e, f);
+	free(l->loc_sym);
+	l->loc_sym = NULL;
+	if (sym && !(l->loc_sym = strdup(sym)))
+		x->oom = true;
+}
+
 static const char *const f_slab_free[] = {"ptr", "name", "call_site", "call_site_sym", NULL};
 
 /* The slab free of a tracked address is the skb's final free, whatever the cache's name. */
@@ -505,10 +554,7 @@ static int on_slab_free(void *ctx, const struct nt_ev *e)
 		l->outcome = O_CONSUMED;
 		l->end_by = E_SLAB;
 		l->end_ts = e->ts;
-		l->has_loc = nt_ev_has(e, 2);
-		l->loc = nt_ev_int(e, 2);
-		if (nt_ev_has(e, 3) && !(l->loc_sym = strdup(nt_ev_text(e, 3))))
-			x->oom = true;
+		set_loc(x, l, e, 2, 3);
 		set_rx_task(l, e, 1);
 	}
 	map_del(x, ptr);
@@ -530,21 +576,20 @@ static int on_consume(void *ctx, const struct nt_ev *e)
 {
 	struct skb_ctx *x = ctx;
 	int64_t addr = nt_ev_int(e, 0);
+	bool hide = !addr && hidden_ptr(e, 0);
 	struct life *l;
 
-	if (!addr)
+	if (!addr && !hide)
 		return 0;
-	if (!(l = life_at(x, addr, e)) || hop(x, l, e, S_FREE, NULL, false, 0))
+	l = hide ? hidden_life(x, e) : life_at(x, addr, e);
+	if (!l || hop(x, l, e, S_FREE, NULL, false, 0))
 		return -1;
 	l->outcome = O_CONSUMED;
 	l->end_by = E_CONSUME;
 	l->end_ts = e->ts;
-	l->has_loc = nt_ev_has(e, 1);
-	l->loc = nt_ev_int(e, 1);
-	if (nt_ev_has(e, 2) && !(l->loc_sym = strdup(nt_ev_text(e, 2))))
-		x->oom = true;
+	set_loc(x, l, e, 1, 2);
 	set_rx_task(l, e, 1);
-	return ended(x, l);
+	return hide ? finish(x, l) : ended(x, l);
 }
 
 static const char *const f_kfree[] = {"skbaddr",      "reason",	  "reason_sym", "location",
@@ -559,11 +604,13 @@ static int on_kfree(void *ctx, const struct nt_ev *e)
 	struct skb_ctx *x = ctx;
 	int64_t addr = nt_ev_int(e, 0);
 	const char *reason = NULL;
+	bool hide = !addr && hidden_ptr(e, 0);
 	struct life *l;
 
-	if (!addr)
+	if (!addr && !hide)
 		return 0;
-	if (!(l = life_at(x, addr, e)) || hop(x, l, e, S_FREE, NULL, false, 0))
+	l = hide ? hidden_life(x, e) : life_at(x, addr, e);
+	if (!l || hop(x, l, e, S_FREE, NULL, false, 0))
 		return -1;
 	if (nt_ev_has(e, 2))
 		reason = nt_ev_text(e, 2);
@@ -580,17 +627,14 @@ static int on_kfree(void *ctx, const struct nt_ev *e)
 			     : O_DROPPED;
 	l->end_by = E_KFREE;
 	l->end_ts = e->ts;
-	l->has_loc = nt_ev_has(e, 3);
-	l->loc = nt_ev_int(e, 3);
-	if (nt_ev_has(e, 4) && !(l->loc_sym = strdup(nt_ev_text(e, 4))))
-		x->oom = true;
+	set_loc(x, l, e, 3, 4);
 	if (!l->has_protocol && nt_ev_has(e, 5)) {
 		l->has_protocol = true;
 		l->protocol = nt_ev_int(e, 5);
 	}
 	if (l->outcome == O_CONSUMED)
 		set_rx_task(l, e, 1);
-	return ended(x, l);
+	return hide ? finish(x, l) : ended(x, l);
 }
 
 /* "dev" is how the text of these events names the device ("name" in their binary format) */
@@ -996,6 +1040,7 @@ static int skb_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 	nt_actx_note(ax, "skb", "lossy_lifecycles", x->n_lossy);
 	nt_actx_note(ax, "skb", "ended_by_reuse", x->n_reuse);
 	nt_actx_note(ax, "skb", "recycled_at_end", x->n_recycled);
+	nt_actx_note(ax, "skb", "hidden_address_ends", x->n_hidden);
 	nt_actx_note(ax, "skb", "untracked_slab_frees", x->untracked_frees);
 	return 0;
 }

@@ -284,6 +284,30 @@ static int interrupts(sqlite3 *db, const struct nt_report_filter *f, struct nt_d
 
 /* ---- skb lifecycles ---- */
 
+/* Say why ends whose pointers the trace hides have no location (and were not followed). */
+static void hidden_note(sqlite3 *db, const struct nt_report_filter *f, struct nt_section *s)
+{
+	sqlite3_stmt *st = query(db,
+				 "SELECT sum(outcome = 'dropped'), count(*) FROM skb_lifecycles "
+				 "WHERE (?1 = 0 OR trace_id = ?1) AND skbaddr IS NULL AND ?2 IS ?2 "
+				 "AND ?3 IS ?3 AND ?4 IS ?4 AND ?5 IS ?5",
+				 f);
+
+	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0)
+		nt_section_note(
+			s, false,
+			"Of the skb ends, %lld drops and %lld normal frees come from events whose pointers the trace "
+			"hides: the kernel printed '(____ptrval____)' for the skb address and, "
+			"where "
+			"the format prints it with %%p (kernels before 5.17), the drop location, "
+			"because it could not yet hash pointers. These skbs cannot be followed "
+			"(one event each) and their location is unknown: '(hidden by the trace)'. "
+			"A binary trace (nettrail record, trace-cmd record) has the addresses.",
+			sqlite3_column_int64(st, 0),
+			sqlite3_column_int64(st, 1) - sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+}
+
 #define SKB_WHERE                                                                                  \
 	" WHERE (?1 = 0 OR trace_id = ?1) AND (?3 < 0 OR start_ts >= ?3) AND (?4 < 0 OR start_ts " \
 	"<= ?4) AND (?5 IS NULL OR device = ?5 OR rx_device = ?5) AND (?6 < 0 OR tx_pid = ?6 OR "  \
@@ -464,6 +488,7 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 		"per-cpu skb cache, untraced; see docs/analyses/skb.md). 'open': no end and no "
 		"such read in the trace (still in flight, or unread in a socket, when the trace "
 		"ended). 'lossy' ones overlap a window of lost events.");
+	hidden_note(db, f, s);
 	if (skb_fill(nt_section_table(s, "skb_outcomes", "Outcomes", ocols), db,
 		     "SELECT outcome, count(*), sum(lossy) FROM skb_lifecycles" SKB_WHERE
 		     " GROUP BY outcome ORDER BY outcome",
@@ -493,12 +518,13 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 	}
 	if (skb_fill(nt_section_table(s, "skb_drops", "Drops by reason and location", dcols), db,
 		     "SELECT coalesce(drop_reason, '(no reason in the trace)'), coalesce(location, "
-		     "'?'), "
+		     "CASE WHEN skbaddr IS NULL THEN '(hidden by the trace)' ELSE '?' END), "
 		     "count(*) FROM skb_lifecycles" SKB_WHERE
 		     " AND outcome = 'dropped' GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
 		     f, err) ||
 	    skb_fill(nt_section_table(s, "skb_frees", "Normal ends (not drops)", fcols), db,
-		     "SELECT outcome, end_by, coalesce(location, '?'), count(*) FROM "
+		     "SELECT outcome, end_by, coalesce(location, CASE WHEN skbaddr IS NULL THEN "
+		     "'(hidden by the trace)' ELSE '?' END), count(*) FROM "
 		     "skb_lifecycles" SKB_WHERE
 		     " AND outcome <> 'dropped' GROUP BY 1, 2, 3 ORDER BY 4 DESC",
 		     f, err))
