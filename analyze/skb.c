@@ -7,6 +7,7 @@
  */
 #include "analyze.h"
 #include "hmap.h"
+#include "ksyms.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,9 @@ struct skb_ctx {
 	int nsums;
 	sqlite3_stmt *ins_life, *ins_hop;
 	struct nt_hmap socks; /* struct sockq by socket address */
+	struct nt_ksyms ks;   /* for locations the trace did not name, loaded on first need */
+	int ks_src;	      /* enum nt_ksyms_src, -1 before loading */
+	int64_t n_unresolved; /* locations left as addresses */
 	struct rxpend *pend;  /* per cpu */
 	int npend;
 	int64_t n_life, n_open, n_lossy, n_reuse, n_recycled, n_hidden, untracked_frees;
@@ -515,6 +519,29 @@ static struct life *hidden_life(struct skb_ctx *x, const struct nt_ev *e)
 	return l;
 }
 
+/* A location the trace gave as an address only (perf.data): named from analyze/ksyms.h. */
+static void resolve_loc(struct skb_ctx *x, struct life *l)
+{
+	const char *name;
+	uint64_t off = 0;
+	char buf[300];
+
+	if (x->ks_src < 0)
+		x->ks_src = (int)nt_ksyms_load_for_trace(&x->ks, nt_actx_db(x->ax),
+							 nt_actx_trace(x->ax));
+	name = nt_ksyms_find(&x->ks, (uint64_t)l->loc, &off);
+	if (!name) {
+		x->n_unresolved++;
+		return;
+	}
+	if (off)
+		snprintf(buf, sizeof(buf), "%s+0x%llx", name, (unsigned long long)off);
+	else
+		snprintf(buf, sizeof(buf), "%s", name);
+	if (!(l->loc_sym = strdup(buf)))
+		x->oom = true;
+}
+
 /*
  * Where it ended: field @f (an address; text readers keep the symbol text there) and @fsym
  * (the symbol the reader resolved). A hidden location stays unknown.
@@ -531,6 +558,8 @@ static void set_loc(struct skb_ctx *x, struct life *l, const struct nt_ev *e, in
 	l->loc_sym = NULL;
 	if (sym && !(l->loc_sym = strdup(sym)))
 		x->oom = true;
+	if (!sym && l->has_loc && l->loc)
+		resolve_loc(x, l);
 }
 
 static const char *const f_slab_free[] = {"ptr", "name", "call_site", "call_site_sym", NULL};
@@ -910,6 +939,7 @@ static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	x->ax = ax;
 	nt_hmap_init(&x->socks, sizeof(struct sockq));
+	x->ks_src = -1;
 	x->ins_life = nt_actx_prepare(
 		ax,
 		"INSERT INTO skb_lifecycles VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
@@ -1041,6 +1071,13 @@ static int skb_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 	nt_actx_note(ax, "skb", "ended_by_reuse", x->n_reuse);
 	nt_actx_note(ax, "skb", "recycled_at_end", x->n_recycled);
 	nt_actx_note(ax, "skb", "hidden_address_ends", x->n_hidden);
+	if (x->ks_src >= 0) { /* where names for address-only locations came from */
+		char key[64];
+		snprintf(key, sizeof(key), "location_symbols_%s",
+			 nt_ksyms_source_name((enum nt_ksyms_src)x->ks_src));
+		nt_actx_note(ax, "skb", key, (int64_t)x->ks.n);
+		nt_actx_note(ax, "skb", "unresolved_locations", x->n_unresolved);
+	}
 	nt_actx_note(ax, "skb", "untracked_slab_frees", x->untracked_frees);
 	return 0;
 }
@@ -1061,6 +1098,7 @@ static void skb_free(void *ctx)
 	for (struct sockq *q = NULL; (q = nt_hmap_next(&x->socks, q));)
 		sock_clear(q);
 	nt_hmap_release(&x->socks);
+	nt_ksyms_release(&x->ks);
 	free(x->pend);
 	for (int a = 0; a < NSTAGE; a++)
 		for (int b = 0; b < NSTAGE; b++)

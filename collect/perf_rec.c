@@ -504,8 +504,8 @@ static int capture(struct prec *p, struct nt_record_result *res)
 
 /*
  * Copy /proc/kallsyms to @out.kallsyms (through a temporary file) so the stacks of the
- * --profile-cpu samples can be symbolised later, on another machine or kernel
- * (analyze/profile.c). Run as root while the capture's kernel runs, so addresses are real.
+ * --profile-cpu samples and the %pS fields (drop locations, call sites) can be symbolised
+ * later, on another machine or kernel (analyze/ksyms.c): perf.data carries no symbols. Run as root while the capture's kernel runs, so addresses are real.
  */
 static int save_kallsyms(const char *out, struct nt_err **err)
 {
@@ -580,7 +580,7 @@ int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
 			p.err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", o->output);
 		goto out;
 	}
-	if (profile_hz && save_kallsyms(o->output, &p.err))
+	if (save_kallsyms(o->output, &p.err)) /* perf.data carries no kernel symbols */
 		goto out;
 	res->bytes = stat(o->output, &s) ? 0 : (uint64_t)s.st_size;
 	res->nevents = p.nev + (profile_hz ? 1 : 0);

@@ -296,7 +296,8 @@ static void hidden_note(sqlite3 *db, const struct nt_report_filter *f, struct nt
 	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0)
 		nt_section_note(
 			s, false,
-			"Of the skb ends, %lld drops and %lld normal frees come from events whose pointers the trace "
+			"Of the skb ends, %lld drops and %lld normal frees come from events whose "
+			"pointers the trace "
 			"hides: the kernel printed '(____ptrval____)' for the skb address and, "
 			"where "
 			"the format prints it with %%p (kernels before 5.17), the drop location, "
@@ -305,6 +306,30 @@ static void hidden_note(sqlite3 *db, const struct nt_report_filter *f, struct nt
 			"A binary trace (nettrail record, trace-cmd record) has the addresses.",
 			sqlite3_column_int64(st, 0),
 			sqlite3_column_int64(st, 1) - sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+}
+
+/* Say why drop locations are addresses: no kernel symbols for the trace (analyze/ksyms.h). */
+static void unnamed_note(sqlite3 *db, const struct nt_report_filter *f, struct nt_section *s)
+{
+	sqlite3_stmt *st =
+		query(db,
+		      "SELECT group_concat(trace_id, ', '), sum(value) FROM analysis_notes "
+		      "WHERE (?1 = 0 OR trace_id = ?1) AND analysis = 'skb' AND key = "
+		      "'unresolved_locations' AND value > 0 AND ?2 IS ?2 AND ?3 IS ?3 AND "
+		      "?4 IS ?4 AND ?5 IS ?5",
+		      f);
+
+	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0)
+		nt_section_note(
+			s, false,
+			"%lld skb end locations (trace %s) are shown as addresses: the trace names "
+			"no kernel symbols (a perf.data carries none) and none were found for it: "
+			"no FILE.kallsyms next to it (nettrail record --backend perf writes one), "
+			"nothing in perf's build-id cache (~/.debug) for its kernel, and this "
+			"machine does not run that kernel. Put the traced machine's /proc/kallsyms "
+			"next to the file as FILE.kallsyms and run 'nettrail analyze'.",
+			sqlite3_column_int64(st, 1), (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 }
 
@@ -489,6 +514,7 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 		"such read in the trace (still in flight, or unread in a socket, when the trace "
 		"ended). 'lossy' ones overlap a window of lost events.");
 	hidden_note(db, f, s);
+	unnamed_note(db, f, s);
 	if (skb_fill(nt_section_table(s, "skb_outcomes", "Outcomes", ocols), db,
 		     "SELECT outcome, count(*), sum(lossy) FROM skb_lifecycles" SKB_WHERE
 		     " GROUP BY outcome ORDER BY outcome",
@@ -518,13 +544,16 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 	}
 	if (skb_fill(nt_section_table(s, "skb_drops", "Drops by reason and location", dcols), db,
 		     "SELECT coalesce(drop_reason, '(no reason in the trace)'), coalesce(location, "
-		     "CASE WHEN skbaddr IS NULL THEN '(hidden by the trace)' ELSE '?' END), "
+		     "CASE WHEN skbaddr IS NULL THEN '(hidden by the trace)' WHEN location_addr IS "
+		     "NOT "
+		     "NULL THEN printf('0x%x', location_addr) ELSE '?' END), "
 		     "count(*) FROM skb_lifecycles" SKB_WHERE
 		     " AND outcome = 'dropped' GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
 		     f, err) ||
 	    skb_fill(nt_section_table(s, "skb_frees", "Normal ends (not drops)", fcols), db,
 		     "SELECT outcome, end_by, coalesce(location, CASE WHEN skbaddr IS NULL THEN "
-		     "'(hidden by the trace)' ELSE '?' END), count(*) FROM "
+		     "'(hidden by the trace)' WHEN location_addr IS NOT NULL THEN printf('0x%x', "
+		     "location_addr) ELSE '?' END), count(*) FROM "
 		     "skb_lifecycles" SKB_WHERE
 		     " AND outcome <> 'dropped' GROUP BY 1, 2, 3 ORDER BY 4 DESC",
 		     f, err))
