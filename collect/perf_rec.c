@@ -7,6 +7,7 @@
 #include "perf_rec.h"
 #include "child.h"
 #include "../parse/reader.h"
+#include "evnames.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -137,13 +138,7 @@ static int resolve_events(struct prec *p)
 			return -1;
 		}
 		if (!got && p->o->events) {
-			p->err = nt_err_new(
-				NT_E_INPUT,
-				"unknown event '%s': this kernel has no such tracepoint", list[i]);
-			nt_err_hint(p->err,
-				    "the events are listed under %s/events (SYSTEM or "
-				    "SYSTEM:EVENT; globs allowed)",
-				    dir);
+			p->err = nt_evnames_unknown(dir, list[i]);
 			return -1;
 		}
 	}

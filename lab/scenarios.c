@@ -471,6 +471,11 @@ const struct nt_lab *nt_lab_find(const char *name)
 	return NULL;
 }
 
+const struct nt_lab *nt_lab_at(int i)
+{
+	return i >= 0 && i < lab_nscenarios ? &lab_scenarios[i] : NULL;
+}
+
 void nt_lab_list(FILE *f)
 {
 	for (int i = 0; i < lab_nscenarios; i++)
