@@ -43,6 +43,13 @@ struct pages {
 	int64_t allocs, frees, matched, out;
 };
 
+/* Per task (lttng-memtop's per-TID table): what it allocated and freed. */
+struct task_agg {
+	uint64_t key; /* pid + 2 (pid -1: unknown) */
+	int64_t task; /* tasks.id at its last event */
+	int64_t allocs, req, alloc, frees, freed, page_allocs, pages, page_frees, pages_freed;
+};
+
 struct window {
 	int64_t from, to, maxto; /* maxto: the largest 'to' up to this one (sorted by from) */
 };
@@ -54,6 +61,7 @@ struct alloc_ctx {
 	struct agg *site_agg, *cache_agg;
 	size_t ndet, nsite, ncache;
 	struct nt_hmap objs, pgs; /* of struct obj */
+	struct nt_hmap tasks;	  /* of struct task_agg */
 	struct pages pg[MAX_ORDER + 1];
 	struct window *lost;
 	size_t nlost;
@@ -266,6 +274,21 @@ static void add_free(struct agg *a, void *arg)
 		nt_stat_add(&a->life, (double)p->life);
 }
 
+/* The task of event @e (its pid), or NULL when out of memory. */
+static struct task_agg *task_of(struct alloc_ctx *x, const struct nt_ev *e)
+{
+	uint64_t key = (uint64_t)((int64_t)e->pid + 2);
+	struct task_agg *t = nt_hmap_find(&x->tasks, key);
+
+	if (!t && !(t = nt_hmap_add(&x->tasks, key))) {
+		x->oom = true;
+		return NULL;
+	}
+	if (e->task)
+		t->task = e->task;
+	return t;
+}
+
 static int on_alloc(void *ctx, const struct nt_ev *e, bool cache)
 {
 	struct alloc_ctx *x = ctx;
@@ -274,6 +297,7 @@ static int on_alloc(void *ctx, const struct nt_ev *e, bool cache)
 	struct alloc_arg arg = {nt_ev_int(e, F_REQ), nt_ev_int(e, F_ALLOC)};
 	struct detail *d;
 	uint64_t ptr = ev_u64(e, F_PTR);
+	struct task_agg *t;
 	struct obj *o;
 
 	x->last_ts = e->ts;
@@ -283,6 +307,11 @@ static int on_alloc(void *ctx, const struct nt_ev *e, bool cache)
 	if (!(d = detail_of(x, site, name)))
 		goto oom;
 	each_agg(x, d, add_alloc, &arg);
+	if (!(t = task_of(x, e)))
+		return -1;
+	t->allocs++;
+	t->req += arg.req;
+	t->alloc += arg.alloc;
 	if (!ptr) {
 		x->failed++;
 		return 0;
@@ -319,16 +348,21 @@ static int on_free(void *ctx, const struct nt_ev *e)
 	uint64_t ptr = ev_u64(e, F_PTR);
 	struct obj *o;
 	struct free_arg arg;
+	struct task_agg *t;
 
 	x->last_ts = e->ts;
 	if (!ptr) {
 		x->null_frees++;
 		return 0;
 	}
+	if (!(t = task_of(x, e)))
+		return -1;
+	t->frees++;
 	if (!(o = nt_hmap_find(&x->objs, ptr))) {
 		x->unmatched_frees++;
 		return 0;
 	}
+	t->freed += o->bytes;
 	arg.life = e->ts - o->ts;
 	arg.cross = o->cpu != e->cpu;
 	arg.lossy = lossy(x, o->ts, e->ts);
@@ -348,12 +382,17 @@ static int on_page_alloc(void *ctx, const struct nt_ev *e)
 	struct alloc_ctx *x = ctx;
 	int64_t order = nt_ev_int(e, P_ORDER);
 	uint64_t k = page_key(e);
+	struct task_agg *t;
 	struct obj *o;
 
 	x->last_ts = e->ts;
 	if (order < 0 || order > MAX_ORDER)
 		order = MAX_ORDER;
 	x->pg[order].allocs++;
+	if (!(t = task_of(x, e)))
+		return -1;
+	t->page_allocs++;
+	t->pages += order < MAX_ORDER ? (int64_t)1 << order : 0;
 	if (k == 1)
 		return 0; /* no page: a failed allocation */
 	if ((o = nt_hmap_find(&x->pgs, k))) {
@@ -374,11 +413,16 @@ static int on_page_free(void *ctx, const struct nt_ev *e)
 	struct alloc_ctx *x = ctx;
 	int64_t order = nt_ev_int(e, P_ORDER);
 	struct obj *o = nt_hmap_find(&x->pgs, page_key(e));
+	struct task_agg *t;
 
 	x->last_ts = e->ts;
 	if (order < 0 || order > MAX_ORDER)
 		order = MAX_ORDER;
 	x->pg[order].frees++;
+	if (!(t = task_of(x, e)))
+		return -1;
+	t->page_frees++;
+	t->pages_freed += order < MAX_ORDER ? (int64_t)1 << order : 0;
 	if (!o) {
 		x->pg_unmatched++;
 		return 0;
@@ -400,6 +444,7 @@ static int alloc_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 	x->ax = ax;
 	nt_hmap_init(&x->objs, sizeof(struct obj));
 	nt_hmap_init(&x->pgs, sizeof(struct obj));
+	nt_hmap_init(&x->tasks, sizeof(struct task_agg));
 	return load_lost(x, err);
 }
 
@@ -509,6 +554,34 @@ static int write_slabs(struct alloc_ctx *x, struct nt_actx *ax, struct nt_err **
 	return !st || rc ? -1 : 0;
 }
 
+static int write_tasks(struct alloc_ctx *x, struct nt_actx *ax, struct nt_err **err)
+{
+	sqlite3_stmt *st = nt_actx_prepare(
+		ax,
+		"INSERT INTO alloc_tasks VALUES(?1,?2,(SELECT comm FROM tasks WHERE id = ?3),?4,?5,"
+		"?6,?7,?8,?9,?10,?11,?12)",
+		err);
+	int rc = 0;
+
+	for (const struct task_agg *t = NULL; st && !rc && (t = nt_hmap_next(&x->tasks, t));) {
+		sqlite3_bind_int64(st, 1, nt_actx_trace(ax));
+		sqlite3_bind_int64(st, 2, (int64_t)t->key - 2);
+		sqlite3_bind_int64(st, 3, t->task);
+		sqlite3_bind_int64(st, 4, t->allocs);
+		sqlite3_bind_int64(st, 5, t->req);
+		sqlite3_bind_int64(st, 6, t->alloc);
+		sqlite3_bind_int64(st, 7, t->frees);
+		sqlite3_bind_int64(st, 8, t->freed);
+		sqlite3_bind_int64(st, 9, t->page_allocs);
+		sqlite3_bind_int64(st, 10, t->pages);
+		sqlite3_bind_int64(st, 11, t->page_frees);
+		sqlite3_bind_int64(st, 12, t->pages_freed);
+		rc = put(ax, st, "alloc_tasks", err);
+	}
+	sqlite3_finalize(st);
+	return !st || rc ? -1 : 0;
+}
+
 static int alloc_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 {
 	struct alloc_ctx *x = ctx;
@@ -532,7 +605,7 @@ static int alloc_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 	}
 	for (const struct obj *o = NULL; (o = nt_hmap_next(&x->pgs, o));)
 		x->pg[o->bytes].out++;
-	if (write_slabs(x, ax, err))
+	if (write_slabs(x, ax, err) || write_tasks(x, ax, err))
 		return -1;
 	st = nt_actx_prepare(ax, "INSERT INTO page_allocs VALUES(?,?,?,?,?,?,?)", err);
 	for (int o = 0; st && !rc && o <= MAX_ORDER; o++) {
@@ -576,6 +649,7 @@ static void alloc_free(void *ctx)
 	free(x->cache_agg);
 	nt_hmap_release(&x->objs);
 	nt_hmap_release(&x->pgs);
+	nt_hmap_release(&x->tasks);
 	free(x->lost);
 	free(x);
 }
@@ -593,7 +667,7 @@ static const struct nt_sub alloc_subs[] = {
 };
 
 static const char *const alloc_tables[] = {"alloc_sites", "alloc_site_detail", "alloc_caches",
-					   "page_allocs", NULL};
+					   "page_allocs", "alloc_tasks",       NULL};
 
 #define AGG_SQL                                                                                   \
 	"allocs INTEGER, frees INTEGER, bytes_req INTEGER, bytes_alloc INTEGER, waste INTEGER, "  \
@@ -613,7 +687,11 @@ const struct nt_analysis nt_alloc_analysis = {
 		  "net INTEGER, " AGG_SQL ";"
 		  "CREATE TABLE IF NOT EXISTS page_allocs(trace_id INTEGER NOT NULL, page_order "
 		  "INTEGER, allocs INTEGER, pages INTEGER, frees INTEGER, matched_frees INTEGER, "
-		  "outstanding INTEGER);",
+		  "outstanding INTEGER);"
+		  "CREATE TABLE IF NOT EXISTS alloc_tasks(trace_id INTEGER NOT NULL, pid INTEGER, "
+		  "comm TEXT, allocs INTEGER, bytes_req INTEGER, bytes_alloc INTEGER, frees "
+		  "INTEGER, bytes_freed INTEGER, page_allocs INTEGER, pages INTEGER, page_frees "
+		  "INTEGER, pages_freed INTEGER);",
 	.tables = alloc_tables,
 	.subs = alloc_subs,
 	.begin = alloc_begin,

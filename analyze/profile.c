@@ -5,11 +5,11 @@
  * frame) and total samples (the function anywhere in the stack, once per sample), and the
  * collapsed call paths root;...;leaf (flamegraph.pl's input) with their sample counts.
  *
- * Symbols: the kallsyms saved next to the capture (traces.path + ".kallsyms", written by the
- * perf backend) or, when missing and the trace's kernel is the running one, /proc/kallsyms.
- * The source is recorded in analysis_notes. A frame no symbol covers stays "0x...".
+ * Symbols: analyze/ksyms.h (the kallsyms saved next to the capture, perf's build-id cache,
+ * or /proc/kallsyms of the traced kernel). The source is recorded in analysis_notes. A frame no symbol covers stays "0x...".
  */
 #include "analyze.h"
+#include "ksyms.h"
 #include "names.h"
 #include "netsym.h"
 
@@ -17,82 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-
-/* ---- kallsyms ---- */
-
-struct ksym {
-	uint64_t addr;
-	char *name; /* owned */
-};
-
-struct ksyms {
-	struct ksym *v;
-	size_t n;
-};
-
-static int ksym_cmp(const void *a, const void *b)
-{
-	const struct ksym *x = a, *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-/* Text symbols of @path (kallsyms format: ADDR TYPE NAME [MODULE]); -1 when unreadable. */
-static int ksyms_load(struct ksyms *k, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char line[512], name[256], type;
-	unsigned long long addr;
-	size_t cap = 0;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || !addr)
-			continue; /* zero addresses: kallsyms read without the privilege */
-		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
-			continue;
-		if (k->n == cap) {
-			struct ksym *v = realloc(k->v, (cap = cap ? 2 * cap : 65536) * sizeof(*v));
-			if (!v)
-				break;
-			k->v = v;
-		}
-		k->v[k->n].addr = addr;
-		k->v[k->n].name = strdup(name);
-		if (k->v[k->n].name)
-			k->n++;
-	}
-	fclose(f);
-	qsort(k->v, k->n, sizeof(*k->v), ksym_cmp);
-	return 0;
-}
-
-static void ksyms_free(struct ksyms *k)
-{
-	for (size_t i = 0; i < k->n; i++)
-		free(k->v[i].name);
-	free(k->v);
-	memset(k, 0, sizeof(*k));
-}
-
-/* The symbol covering @a (the last one at or below it, not past the last symbol), or NULL. */
-static const char *ksyms_find(const struct ksyms *k, uint64_t a)
-{
-	size_t lo = 0, hi = k->n;
-
-	if (!k->n || a < k->v[0].addr || a >= k->v[k->n - 1].addr)
-		return NULL;
-	while (hi - lo > 1) {
-		size_t mid = (lo + hi) / 2;
-		if (k->v[mid].addr <= a)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return k->v[lo].name;
-}
 
 /* ---- counters keyed by string ---- */
 
@@ -147,7 +71,7 @@ static void smap_free(struct smap *m)
 
 struct prof_ctx {
 	struct nt_actx *ax;
-	struct ksyms ks;
+	struct nt_ksyms ks;
 	struct smap funcs, paths;
 	int64_t samples, frames, unresolved, empty;
 	uint64_t *pc; /* the current sample's frames */
@@ -194,7 +118,7 @@ static int parse_chain(struct prof_ctx *x, const char *s)
 
 static const char *frame_name(struct prof_ctx *x, uint64_t a, char *buf, size_t n)
 {
-	const char *s = ksyms_find(&x->ks, a);
+	const char *s = nt_ksyms_find(&x->ks, a, NULL);
 
 	x->frames++;
 	if (s)
@@ -274,41 +198,15 @@ static const struct nt_sub prof_subs[] = {
 	{NULL, NULL, NULL},
 };
 
-/* Load the symbols: the capture's saved kallsyms, else this machine's when it is that kernel. */
+/* Load the symbols (analyze/ksyms.h) and say where they came from. */
 static void load_symbols(struct prof_ctx *x)
 {
-	sqlite3_stmt *st = NULL;
-	char *saved = NULL;
-	char *kernel = NULL;
-	struct utsname u;
+	enum nt_ksyms_src src =
+		nt_ksyms_load_for_trace(&x->ks, nt_actx_db(x->ax), nt_actx_trace(x->ax));
+	char key[64];
 
-	if (sqlite3_prepare_v2(nt_actx_db(x->ax), "SELECT path, kernel FROM traces WHERE id=?", -1,
-			       &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, nt_actx_trace(x->ax));
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			const char *p = (const char *)sqlite3_column_text(st, 0);
-			const char *k = (const char *)sqlite3_column_text(st, 1);
-			if (p && asprintf(&saved, "%s.kallsyms", p) < 0)
-				saved = NULL;
-			kernel = k ? strdup(k) : NULL;
-		}
-	}
-	sqlite3_finalize(st);
-	if (saved && ksyms_load(&x->ks, saved) == 0 && x->ks.n)
-		nt_actx_note(x->ax, "profile", "symbols_from_saved_kallsyms", (int64_t)x->ks.n);
-	else if (kernel && uname(&u) == 0 && !strcmp(kernel, u.release)) {
-		ksyms_free(&x->ks);
-		if (ksyms_load(&x->ks, "/proc/kallsyms") == 0 && x->ks.n)
-			nt_actx_note(x->ax, "profile", "symbols_from_proc_kallsyms",
-				     (int64_t)x->ks.n);
-		else
-			nt_actx_note(x->ax, "profile", "symbols_none", 0);
-	} else {
-		ksyms_free(&x->ks);
-		nt_actx_note(x->ax, "profile", "symbols_none", 0);
-	}
-	free(saved);
-	free(kernel);
+	snprintf(key, sizeof(key), "symbols_%s%s", src ? "from_" : "", nt_ksyms_source_name(src));
+	nt_actx_note(x->ax, "profile", key, (int64_t)x->ks.n);
 }
 
 static int prof_begin(struct nt_actx *ax, void **out, struct nt_err **err)
@@ -391,7 +289,7 @@ static void prof_free(void *ctx)
 {
 	struct prof_ctx *x = ctx;
 
-	ksyms_free(&x->ks);
+	nt_ksyms_release(&x->ks);
 	smap_free(&x->funcs);
 	smap_free(&x->paths);
 	free(x->pc);

@@ -6,6 +6,8 @@
  * Memory: a hash map of the skbs in flight, plus the per-stage latency samples (exact).
  */
 #include "analyze.h"
+#include "hmap.h"
+#include "ksyms.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +19,13 @@ static const char *const stage_name[] = {"alloc", "queue", "xmit", "receive",
 #define NDEVS	  4  /* devices remembered per skb, for reuse detection */
 #define NDEV_NAME 16 /* IFNAMSIZ */
 
-enum outcome { O_OPEN, O_CONSUMED, O_DROPPED };
-static const char *const outcome_name[] = {"open", "consumed", "dropped"};
+enum outcome { O_OPEN, O_CONSUMED, O_DROPPED, O_RECYCLED };
+static const char *const outcome_name[] = {"open", "consumed", "dropped", "recycled"};
 
 /* What ended a lifecycle: the evidence behind its outcome. */
-enum end_by { E_NONE, E_CONSUME, E_KFREE, E_SLAB, E_REUSE };
-static const char *const end_name[] = {NULL, "consume_skb", "kfree_skb", "slab_free", "reuse"};
+enum end_by { E_NONE, E_CONSUME, E_KFREE, E_SLAB, E_REUSE, E_READ };
+static const char *const end_name[] = {NULL,	    "consume_skb", "kfree_skb",
+				       "slab_free", "reuse",	   "read"};
 
 struct life {
 	int64_t id, addr;
@@ -38,9 +41,11 @@ struct life {
 	enum end_by end_by;
 	char *reason, *loc_sym;	     /* owned */
 	int tx_pid, rx_pid, rx_rank; /* rx_rank: 0 none, 1 at the free, 2 at the copy */
-	int64_t tx_task, rx_task;
-	bool has_tx;
-	uint64_t cpus; /* bit (cpu % 64) per cpu seen */
+	int64_t tx_task, rx_task, read_ts;
+	bool has_tx, read; /* read: a task read it from its socket (sock_recv_length) */
+	bool multi;	   /* delivered to more than one socket: reads prove nothing */
+	bool hidden;	   /* the trace hides its address ("(____ptrval____)"): one event */
+	uint64_t cpus;	   /* bit (cpu % 64) per cpu seen */
 };
 
 /* Drop summary row: outcome, evidence, reason, location. */
@@ -50,6 +55,25 @@ struct sum {
 	char *reason, *loc; /* owned */
 	bool has_loc;
 	int64_t loc_addr, count, lossy;
+};
+
+/* A datagram queued on a socket (sk_data_ready), in the socket's order; id 0: not known. */
+struct dgram {
+	int64_t addr, id;
+	struct dgram *next;
+};
+
+/* A UDP socket's receive queue as the trace shows it. */
+struct sockq {
+	uint64_t sk;   /* key */
+	bool anchored; /* its queue was seen empty (allocated or EAGAIN in the trace) */
+	struct dgram *head, *tail;
+};
+
+/* Per cpu: the skb of the last netif_receive_skb, which the next sk_data_ready queued. */
+struct rxpend {
+	int64_t addr, id, ts;
+	bool queued; /* an sk_data_ready took it */
 };
 
 struct samples {
@@ -69,7 +93,13 @@ struct skb_ctx {
 	struct sum *sums;
 	int nsums;
 	sqlite3_stmt *ins_life, *ins_hop;
-	int64_t n_life, n_open, n_lossy, n_reuse, untracked_frees;
+	struct nt_hmap socks; /* struct sockq by socket address */
+	struct nt_ksyms ks;   /* for locations the trace did not name, loaded on first need */
+	int ks_src;	      /* enum nt_ksyms_src, -1 before loading */
+	int64_t n_unresolved; /* locations left as addresses */
+	struct rxpend *pend;  /* per cpu */
+	int npend;
+	int64_t n_life, n_open, n_lossy, n_reuse, n_recycled, n_hidden, untracked_frees;
 	bool oom;
 };
 
@@ -230,16 +260,18 @@ static int finish(struct skb_ctx *x, struct life *l)
 {
 	sqlite3_stmt *st = x->ins_life;
 	int64_t to = l->end_by == E_REUSE   ? l->reuse_ts
+		     : l->end_by == E_READ  ? l->read_ts
 		     : l->outcome == O_OPEN ? x->trace_last
 					    : l->end_ts;
 	bool lossy = life_lossy(x, l, to > l->last_ts ? to : l->last_ts);
 	int rc = 0, prev = -1;
 
 	sqlite3_bind_int64(st, 2, l->id);
-	sqlite3_bind_int64(st, 3, l->addr);
+	bind_opt(st, 3, !l->hidden, l->addr);
 	sqlite3_bind_int64(st, 4, l->start_ts);
 	sqlite3_bind_int64(st, 5, l->last_ts);
-	bind_opt(st, 6, l->outcome != O_OPEN && l->end_by != E_REUSE, l->end_ts);
+	bind_opt(st, 6, l->outcome != O_OPEN && l->end_by != E_REUSE && l->end_by != E_READ,
+		 l->end_ts);
 	bind_str(st, 7, l->dev);
 	bind_str(st, 8, l->rx_dev);
 	bind_opt(st, 9, l->has_len, l->len);
@@ -266,6 +298,7 @@ static int finish(struct skb_ctx *x, struct life *l)
 	x->n_open += l->outcome == O_OPEN;
 	x->n_lossy += lossy;
 	x->n_reuse += l->end_by == E_REUSE;
+	x->n_recycled += l->outcome == O_RECYCLED;
 	if (l->outcome != O_OPEN)
 		sum_add(x, l, lossy);
 	for (int s = 0; s < NSTAGE && !lossy; s++) {
@@ -382,7 +415,59 @@ static bool skb_cache(const char *name)
 	       !strstr(name, "_ext_");
 }
 
-static const char *const f_alloc[] = {"ptr", "name", NULL};
+/* ---- UDP sockets' receive queues: which datagram a read took ---- */
+
+static void sock_clear(struct sockq *q)
+{
+	while (q->head) {
+		struct dgram *d = q->head;
+		q->head = d->next;
+		free(d);
+	}
+	q->tail = NULL;
+}
+
+static struct sockq *sock_get(struct skb_ctx *x, int64_t sk)
+{
+	struct sockq *q = nt_hmap_find(&x->socks, (uint64_t)sk);
+
+	if (!q && !(q = nt_hmap_add(&x->socks, (uint64_t)sk)))
+		x->oom = true;
+	return q;
+}
+
+/* A socket allocated in the trace starts with an empty queue; its free ends it. */
+static void sock_alloc(struct skb_ctx *x, int64_t sk)
+{
+	struct sockq *q = sock_get(x, sk);
+
+	if (q) {
+		sock_clear(q);
+		q->anchored = true;
+	}
+}
+
+static void sock_gone(struct skb_ctx *x, int64_t sk)
+{
+	struct sockq *q = nt_hmap_find(&x->socks, (uint64_t)sk);
+
+	if (q) {
+		sock_clear(q);
+		nt_hmap_del(&x->socks, q);
+	}
+}
+
+/* Is this allocation a socket (sk_prot_alloc, or a UDP socket cache)? */
+static bool sock_alloc_site(const struct nt_ev *e)
+{
+	const char *name = nt_ev_text(e, 1), *site = nt_ev_has(e, 2) ? nt_ev_text(e, 2) : NULL;
+
+	return (site && !strncmp(site, "sk_prot_alloc+", 14)) ||
+	       (name && (!strcmp(name, "UDP") || !strcmp(name, "UDPv6") ||
+			 !strcmp(name, "UDP-Lite") || !strcmp(name, "UDPLITEv6")));
+}
+
+static const char *const f_alloc[] = {"ptr", "name", "call_site_sym", NULL};
 
 static int on_alloc(void *ctx, const struct nt_ev *e)
 {
@@ -394,12 +479,87 @@ static int on_alloc(void *ctx, const struct nt_ev *e)
 		return 0;
 	if (end_by_reuse(x, ptr, e->ts))
 		return -1;
+	if (sock_alloc_site(e))
+		sock_alloc(x, ptr);
 	if (!skb_cache(nt_ev_text(e, 1)))
 		return 0;
 	l = start(x, ptr, e);
 	if (!l)
 		return -1;
 	return hop(x, l, e, S_ALLOC, NULL, false, 0);
+}
+
+/*
+ * Is field @f a pointer the trace hides: text where an address belongs ("(____ptrval____)",
+ * printed for %p before the kernel can hash pointers; "(ptrval)" on older kernels)?
+ */
+static bool hidden_ptr(const struct nt_ev *e, int f)
+{
+	const char *t;
+
+	if (!nt_ev_has(e, f) || sqlite3_column_type(e->st, e->slot[f]) != SQLITE_TEXT)
+		return false;
+	t = nt_ev_text(e, f);
+	return t && t[0] == '(' && strcmp(t, "(null)");
+}
+
+/* A lifecycle of the one end event of an skb whose address the trace hides: not followed. */
+static struct life *hidden_life(struct skb_ctx *x, const struct nt_ev *e)
+{
+	struct life *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		x->oom = true;
+		return NULL;
+	}
+	l->id = ++x->next_id;
+	l->start_ts = e->ts;
+	l->hidden = true;
+	x->n_hidden++;
+	return l;
+}
+
+/* A location the trace gave as an address only (perf.data): named from analyze/ksyms.h. */
+static void resolve_loc(struct skb_ctx *x, struct life *l)
+{
+	const char *name;
+	uint64_t off = 0;
+	char buf[300];
+
+	if (x->ks_src < 0)
+		x->ks_src = (int)nt_ksyms_load_for_trace(&x->ks, nt_actx_db(x->ax),
+							 nt_actx_trace(x->ax));
+	name = nt_ksyms_find(&x->ks, (uint64_t)l->loc, &off);
+	if (!name) {
+		x->n_unresolved++;
+		return;
+	}
+	if (off)
+		snprintf(buf, sizeof(buf), "%s+0x%llx", name, (unsigned long long)off);
+	else
+		snprintf(buf, sizeof(buf), "%s", name);
+	if (!(l->loc_sym = strdup(buf)))
+		x->oom = true;
+}
+
+/*
+ * Where it ended: field @f (an address; text readers keep the symbol text there) and @fsym
+ * (the symbol the reader resolved). A hidden location stays unknown.
+ */
+static void set_loc(struct skb_ctx *x, struct life *l, const struct nt_ev *e, int f, int fsym)
+{
+	const char *sym = nt_ev_has(e, fsym) ? nt_ev_text(e, fsym) : NULL;
+
+	l->has_loc = nt_ev_has(e, f) && sqlite3_column_type(e->st, e->slot[f]) == SQLITE_INTEGER;
+	l->loc = l->has_loc ? nt_ev_int(e, f) : 0;
+	if (!sym && nt_ev_has(e, f) && !l->has_loc && !hidden_ptr(e, f))
+		sym = nt_ev_text(e, f);
+	free(l->loc_sym);
+	l->loc_sym = NULL;
+	if (sym && !(l->loc_sym = strdup(sym)))
+		x->oom = true;
+	if (!sym && l->has_loc && l->loc)
+		resolve_loc(x, l);
 }
 
 static const char *const f_slab_free[] = {"ptr", "name", "call_site", "call_site_sym", NULL};
@@ -411,6 +571,8 @@ static int on_slab_free(void *ctx, const struct nt_ev *e)
 	int64_t ptr = nt_ev_int(e, 0);
 	struct life *l = ptr ? map_get(x, ptr) : NULL;
 
+	if (ptr)
+		sock_gone(x, ptr);
 	if (!l) {
 		x->untracked_frees += ptr && skb_cache(nt_ev_text(e, 1));
 		return 0;
@@ -421,10 +583,7 @@ static int on_slab_free(void *ctx, const struct nt_ev *e)
 		l->outcome = O_CONSUMED;
 		l->end_by = E_SLAB;
 		l->end_ts = e->ts;
-		l->has_loc = nt_ev_has(e, 2);
-		l->loc = nt_ev_int(e, 2);
-		if (nt_ev_has(e, 3) && !(l->loc_sym = strdup(nt_ev_text(e, 3))))
-			x->oom = true;
+		set_loc(x, l, e, 2, 3);
 		set_rx_task(l, e, 1);
 	}
 	map_del(x, ptr);
@@ -446,21 +605,20 @@ static int on_consume(void *ctx, const struct nt_ev *e)
 {
 	struct skb_ctx *x = ctx;
 	int64_t addr = nt_ev_int(e, 0);
+	bool hide = !addr && hidden_ptr(e, 0);
 	struct life *l;
 
-	if (!addr)
+	if (!addr && !hide)
 		return 0;
-	if (!(l = life_at(x, addr, e)) || hop(x, l, e, S_FREE, NULL, false, 0))
+	l = hide ? hidden_life(x, e) : life_at(x, addr, e);
+	if (!l || hop(x, l, e, S_FREE, NULL, false, 0))
 		return -1;
 	l->outcome = O_CONSUMED;
 	l->end_by = E_CONSUME;
 	l->end_ts = e->ts;
-	l->has_loc = nt_ev_has(e, 1);
-	l->loc = nt_ev_int(e, 1);
-	if (nt_ev_has(e, 2) && !(l->loc_sym = strdup(nt_ev_text(e, 2))))
-		x->oom = true;
+	set_loc(x, l, e, 1, 2);
 	set_rx_task(l, e, 1);
-	return ended(x, l);
+	return hide ? finish(x, l) : ended(x, l);
 }
 
 static const char *const f_kfree[] = {"skbaddr",      "reason",	  "reason_sym", "location",
@@ -475,11 +633,13 @@ static int on_kfree(void *ctx, const struct nt_ev *e)
 	struct skb_ctx *x = ctx;
 	int64_t addr = nt_ev_int(e, 0);
 	const char *reason = NULL;
+	bool hide = !addr && hidden_ptr(e, 0);
 	struct life *l;
 
-	if (!addr)
+	if (!addr && !hide)
 		return 0;
-	if (!(l = life_at(x, addr, e)) || hop(x, l, e, S_FREE, NULL, false, 0))
+	l = hide ? hidden_life(x, e) : life_at(x, addr, e);
+	if (!l || hop(x, l, e, S_FREE, NULL, false, 0))
 		return -1;
 	if (nt_ev_has(e, 2))
 		reason = nt_ev_text(e, 2);
@@ -496,17 +656,14 @@ static int on_kfree(void *ctx, const struct nt_ev *e)
 			     : O_DROPPED;
 	l->end_by = E_KFREE;
 	l->end_ts = e->ts;
-	l->has_loc = nt_ev_has(e, 3);
-	l->loc = nt_ev_int(e, 3);
-	if (nt_ev_has(e, 4) && !(l->loc_sym = strdup(nt_ev_text(e, 4))))
-		x->oom = true;
+	set_loc(x, l, e, 3, 4);
 	if (!l->has_protocol && nt_ev_has(e, 5)) {
 		l->has_protocol = true;
 		l->protocol = nt_ev_int(e, 5);
 	}
 	if (l->outcome == O_CONSUMED)
 		set_rx_task(l, e, 1);
-	return ended(x, l);
+	return hide ? finish(x, l) : ended(x, l);
 }
 
 /* "dev" is how the text of these events names the device ("name" in their binary format) */
@@ -555,6 +712,24 @@ static bool reappears(const struct life *l, enum net_kind k, const char *dev)
 	return false;
 }
 
+/* Make room for cpu @cpu's pending receive. */
+static bool rx_pending(struct skb_ctx *x, int cpu)
+{
+	if (cpu < 0 || cpu > 4095)
+		return false;
+	if (cpu >= x->npend) {
+		struct rxpend *p = realloc(x->pend, (size_t)(cpu + 1) * sizeof(*p));
+		if (!p) {
+			x->oom = true;
+			return false;
+		}
+		memset(p + x->npend, 0, (size_t)(cpu + 1 - x->npend) * sizeof(*p));
+		x->pend = p;
+		x->npend = cpu + 1;
+	}
+	return true;
+}
+
 static int on_net(struct skb_ctx *x, const struct nt_ev *e, enum net_kind k)
 {
 	int64_t addr = nt_ev_int(e, 0), len = nt_ev_int(e, 1);
@@ -573,6 +748,8 @@ static int on_net(struct skb_ctx *x, const struct nt_ev *e, enum net_kind k)
 		dev_add(l->queued, dev);
 	if (dev && *dev && k == N_RX_CORE)
 		dev_add(l->received, dev);
+	if (k == N_RX_CORE && rx_pending(x, e->cpu))
+		x->pend[e->cpu] = (struct rxpend){addr, l->id, e->ts, false};
 	if (tx) {
 		if (!l->has_len && has_len) {
 			l->has_len = true;
@@ -653,6 +830,90 @@ static int on_other(void *ctx, const struct nt_ev *e)
 	return hop(x, l, e, S_OTHER, NULL, false, 0);
 }
 
+static const char *const f_ready[] = {"skaddr", "protocol", NULL};
+
+/*
+ * sk_data_ready: one datagram was queued on a UDP socket, in the softirq that received it
+ * (the last netif_receive_skb on this cpu, when nothing else happened to that skb since). One
+ * skb delivered to two sockets (multicast: clones) proves nothing about which one is which.
+ */
+static int on_ready(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t proto = nt_ev_int(e, 1);
+	struct sockq *q;
+	struct dgram *d;
+	struct rxpend *p;
+	struct life *l;
+
+	if (!nt_ev_int(e, 0) || (proto != 17 && proto != 136) ||
+	    !(q = sock_get(x, nt_ev_int(e, 0))))
+		return 0;
+	if (!(d = calloc(1, sizeof(*d)))) {
+		x->oom = true;
+		return 0;
+	}
+	p = e->cpu >= 0 && e->cpu < x->npend && x->pend[e->cpu].id ? &x->pend[e->cpu] : NULL;
+	l = p ? map_get(x, p->addr) : NULL;
+	if (l && l->id == p->id && p->queued) { /* a second socket for one skb */
+		l->multi = true;
+	} else if (l && l->id == p->id && l->outcome == O_OPEN && l->last_ts == p->ts) {
+		d->addr = p->addr;
+		d->id = p->id;
+	}
+	if (p)
+		p->queued = true;
+	if (q->tail)
+		q->tail->next = d;
+	else
+		q->head = d;
+	q->tail = d;
+	return 0;
+}
+
+static const char *const f_recv[] = {"sk", "ret", "flags", NULL};
+
+/*
+ * sock_recv_length: a read from a socket took its oldest datagram (unless MSG_PEEK or
+ * MSG_ERRQUEUE). Only queues seen empty (the socket allocated in the trace, or a read that
+ * found nothing) say which datagram that was: before, datagrams queued before the trace
+ * may come first. A read of nothing known unanchors the queue.
+ */
+static int on_recv(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t ret = nt_ev_int(e, 1), flags = nt_ev_int(e, 2);
+	struct sockq *q =
+		nt_ev_int(e, 0) ? nt_hmap_find(&x->socks, (uint64_t)nt_ev_int(e, 0)) : NULL;
+	struct dgram *d;
+	struct life *l;
+
+	if (!q || (flags & (0x2 | 0x2000))) /* MSG_PEEK, MSG_ERRQUEUE */
+		return 0;
+	if (ret == -11) { /* EAGAIN: the queue is empty */
+		sock_clear(q);
+		q->anchored = true;
+		return 0;
+	}
+	if (ret < 0)
+		return 0;
+	if (!(d = q->head)) {
+		q->anchored = false;
+		return 0;
+	}
+	q->head = d->next;
+	if (!q->head)
+		q->tail = NULL;
+	l = q->anchored && d->id ? map_get(x, d->addr) : NULL;
+	if (l && l->id == d->id && l->outcome == O_OPEN && !l->multi) {
+		l->read = true;
+		l->read_ts = e->ts;
+		set_rx_task(l, e, 2);
+	}
+	free(d);
+	return 0;
+}
+
 /* ---- the analysis ---- */
 
 static int64_t query_int(struct nt_actx *ax, const char *sql, int64_t dflt)
@@ -677,6 +938,8 @@ static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 	if (!x)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	x->ax = ax;
+	nt_hmap_init(&x->socks, sizeof(struct sockq));
+	x->ks_src = -1;
 	x->ins_life = nt_actx_prepare(
 		ax,
 		"INSERT INTO skb_lifecycles VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
@@ -788,6 +1051,10 @@ static int skb_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 		if (!l)
 			continue;
 		x->map[i] = NULL;
+		if (l->outcome == O_OPEN && l->read) { /* read, then freed untraced */
+			l->outcome = O_RECYCLED;
+			l->end_by = E_READ;
+		}
 		if (finish(x, l))
 			return nt_err_set(err,
 					  nt_err_new(NT_E_FAIL, "cannot store skb_lifecycles: %s",
@@ -802,6 +1069,15 @@ static int skb_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 	nt_actx_note(ax, "skb", "open_at_end", x->n_open);
 	nt_actx_note(ax, "skb", "lossy_lifecycles", x->n_lossy);
 	nt_actx_note(ax, "skb", "ended_by_reuse", x->n_reuse);
+	nt_actx_note(ax, "skb", "recycled_at_end", x->n_recycled);
+	nt_actx_note(ax, "skb", "hidden_address_ends", x->n_hidden);
+	if (x->ks_src >= 0) { /* where names for address-only locations came from */
+		char key[64];
+		snprintf(key, sizeof(key), "location_symbols_%s",
+			 nt_ksyms_source_name((enum nt_ksyms_src)x->ks_src));
+		nt_actx_note(ax, "skb", key, (int64_t)x->ks.n);
+		nt_actx_note(ax, "skb", "unresolved_locations", x->n_unresolved);
+	}
 	nt_actx_note(ax, "skb", "untracked_slab_frees", x->untracked_frees);
 	return 0;
 }
@@ -819,6 +1095,11 @@ static void skb_free(void *ctx)
 			free(x->map[i]);
 		}
 	free(x->map);
+	for (struct sockq *q = NULL; (q = nt_hmap_next(&x->socks, q));)
+		sock_clear(q);
+	nt_hmap_release(&x->socks);
+	nt_ksyms_release(&x->ks);
+	free(x->pend);
 	for (int a = 0; a < NSTAGE; a++)
 		for (int b = 0; b < NSTAGE; b++)
 			free(x->lat[a][b].v);
@@ -847,6 +1128,8 @@ static const struct nt_sub skb_subs[] = {
 	{"skb:skb_copy_datagram_iovec", f_copy, on_copy},
 	{"skb:consume_skb", f_consume, on_consume},
 	{"skb:kfree_skb", f_kfree, on_kfree},
+	{"sock:sk_data_ready", f_ready, on_ready},
+	{"sock:sock_recv_length", f_recv, on_recv},
 	{"qdisc:qdisc_enqueue", f_other, on_other},
 	{"qdisc:qdisc_dequeue", f_other, on_other},
 	{"tcp:tcp_send_reset", f_other, on_other},

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "../collect/backend.h"
 #include "../core/error.h"
 
 /* Exit codes (documented in `nettrail --help`). */
@@ -66,6 +67,68 @@ void cli_catch_signals(void);
 
 /* The signal that interrupted us (0 if none). */
 extern volatile int cli_signal;
+
+/* The options record and capture share (cli/cmd_record.c): keys, table rows, parsing. */
+enum {
+	CLI_REC_CLOCK = 256,
+	CLI_REC_GRAPH,
+	CLI_REC_NOTRACE,
+	CLI_REC_DEPTH,
+	CLI_REC_PROFILE,
+	CLI_REC_BACKEND,
+	CLI_REC_PROFCPU,
+	CLI_OPT_FIRST_FREE /* the first long-only key a command may use for its own options */
+};
+
+#define CLI_RECORD_OPTS                                                                            \
+	{"event", 'e', "SYS[:EV]",                                                                 \
+	 "trace these events (repeatable; globs allowed); default: the network preset"},           \
+		{"buffer", 'b', "KB", "ring buffer per cpu in KB (default 8192)"},                 \
+		{"duration", 'd', "S", "stop after S seconds"},                                    \
+		{"clock", CLI_REC_CLOCK, "NAME",                                                   \
+		 "trace clock (default: local with ftrace, mono with perf and lttng)"},            \
+		{"graph", CLI_REC_GRAPH, "FUNC[,FUNC...]",                                         \
+		 "function_graph: every call made under these functions (globs allowed; "          \
+		 "repeatable); with lttng: kretprobes on these functions only (no globs)"},        \
+		{"notrace", CLI_REC_NOTRACE, "FUNC[,FUNC...]",                                     \
+		 "with --graph: leave out these functions and what they call "                     \
+		 "(set_graph_notrace)"},                                                           \
+		{"graph-depth", CLI_REC_DEPTH, "N",                                                \
+		 "with --graph: at most N levels of calls (max_graph_depth)"},                     \
+		{"profile", CLI_REC_PROFILE, "FUNC[,FUNC...]",                                     \
+		 "the function profiler over these functions ('*': all); table in "                \
+		 "FILE.trace_stat"},                                                               \
+		{"backend", CLI_REC_BACKEND, "ftrace|perf|lttng",                                  \
+		 "ftrace (default: trace.dat), perf (perf record -a: perf.data; docs/PERF.md) or " \
+		 "lttng (LTTng's kernel tracer: a CTF directory; docs/LTTNG.md)"},                 \
+	{                                                                                          \
+		"profile-cpu", CLI_REC_PROFCPU, "HZ",                                              \
+			"with --backend perf: also sample cpu-clock at HZ with kernel call stacks" \
+	}
+
+struct cli_strv {
+	const char **v; /* owned array; the strings point into argv */
+	int n;
+};
+
+struct cli_record {
+	struct nt_record_opts o; /* output, argv and progress are the command's to set */
+	struct cli_strv events, graph, notrace, prof;
+	int backend; /* enum nt_backend */
+	unsigned profile_hz;
+};
+
+/*
+ * Parse record option @c (a CLI_RECORD_OPTS key) with @arg into @r for command @cmd. 0 when
+ * taken, -1 when @c is not a record option, else an exit code (the usage error is printed).
+ */
+int cli_record_opt(struct cli_record *r, const char *cmd, int c, char *arg);
+
+/* After the options: check their combinations and fill @r->o. 0, or an exit code. */
+int cli_record_finish(struct cli_record *r, const char *cmd);
+
+/* Free what @r holds (not @r). */
+void cli_record_release(struct cli_record *r);
 
 int cmd_record(int argc, char **argv);
 int cmd_import(int argc, char **argv);

@@ -2,10 +2,12 @@
 /* nettrail analyze: rerun the analyses over traces already in a database. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "../analyze/analyze.h"
 #include "../parse/reader.h"
+#include "../report/report.h"
 #include "../store/store.h"
 
 const struct cli_opt analyze_opts[] = {
@@ -15,6 +17,56 @@ const struct cli_opt analyze_opts[] = {
 	 "func_entries)"},
 	{NULL, 0, NULL, NULL},
 };
+
+/*
+ * An entry function must be a function the traces called (func_stats): else a usage error
+ * naming the most called ones.
+ */
+static int entry_check(sqlite3 *db, const char *fn, int64_t trace, const char *path,
+		       struct nt_err **err)
+{
+	static const char most[] =
+		"SELECT function, sum(calls) FROM func_stats WHERE ?1 = 0 OR trace_id = ?1 GROUP "
+		"BY function ORDER BY 2 DESC, 1";
+	sqlite3_stmt *st = NULL;
+	char list[512] = "";
+	size_t at = 0;
+	int n = 0;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(db, most, -1, &st, NULL) != SQLITE_OK) {
+		*err = nt_err_new(NT_E_USAGE,
+				  "function '%s' was not called in '%s': it holds no "
+				  "function calls",
+				  fn, path);
+		nt_err_hint(*err, "record them with --graph FUNC (or 'nettrail vm record')");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, trace);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *f = (const char *)sqlite3_column_text(st, 0);
+		found = found || (f && !strcmp(f, fn));
+		if (n++ < 6 && at < sizeof(list))
+			at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
+					       n > 1 ? ", " : "", f ? f : "?");
+	}
+	sqlite3_finalize(st);
+	if (found)
+		return 0;
+	if (!n)
+		*err = nt_err_new(
+			NT_E_USAGE,
+			"function '%s' was not called in '%s': it holds no function calls", fn,
+			path);
+	else
+		*err = nt_err_new(
+			NT_E_USAGE,
+			"function '%s' was not called in '%s'; the most called: %s%s%.0d%s", fn,
+			path, list, n > 6 ? " and " : "", n > 6 ? n - 6 : 0, n > 6 ? " more" : "");
+	if (!n)
+		nt_err_hint(*err, "record them with --graph FUNC (or 'nettrail vm record')");
+	return -1;
+}
 
 int cmd_analyze(int argc, char **argv)
 {
@@ -54,6 +106,12 @@ int cmd_analyze(int argc, char **argv)
 	if (nt_store_open(argv[optind], false, &s, &err))
 		return cli_fail(err);
 	db = nt_store_db(s);
+	for (int i = 0; i < nentries; i++)
+		if (entry_check(db, entries[i], only, argv[optind], &err)) {
+			free(entries);
+			nt_store_close(s, false, NULL);
+			return cli_fail(err);
+		}
 	if (nentries) { /* the function analysis reads its entry functions from the database */
 		sqlite3_stmt *ins = NULL;
 		if (sqlite3_exec(
@@ -89,8 +147,11 @@ int cmd_analyze(int argc, char **argv)
 		sqlite3_finalize(st);
 	}
 	if (only && !n) {
-		err = nt_err_new(NT_E_INPUT, "'%s' has no trace %lld", argv[optind],
-				 (long long)only);
+		struct nt_report_filter f;
+
+		nt_report_filter_init(&f);
+		f.trace = only;
+		nt_report_filter_check(db, &f, &err);
 		nt_err_hint(err, "'nettrail info %s' lists the traces", argv[optind]);
 		code = cli_fail(err);
 	}

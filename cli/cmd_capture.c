@@ -16,24 +16,17 @@
 #include "../report/report.h"
 #include "../store/store.h"
 
-enum { OPT_CLOCK = 256, OPT_BACKEND };
-
 const struct cli_opt capture_opts[] = {
 	{"output", 'o', "DIR", "where to put everything (default: nettrail-DATE-TIME)"},
-	{"event", 'e', "SYS[:EV]", "trace these events (repeatable); default: the network preset"},
-	{"buffer", 'b', "KB", "ring buffer per cpu in KB (default 8192)"},
-	{"duration", 'd', "S", "stop after S seconds"},
-	{"clock", OPT_CLOCK, "NAME", "trace clock (default: local; mono with perf and lttng)"},
-	{"backend", OPT_BACKEND, "ftrace|perf|lttng",
-	 "record with ftrace (default: trace.dat), perf (perf.data) or LTTng (lttng-trace/), as "
-	 "'nettrail record --backend'"},
+	CLI_RECORD_OPTS,
 	{"quiet", 'q', NULL, "only print where the report is"},
 	{NULL, 0, NULL, NULL},
 };
 
 const char capture_details[] =
-	"Runs 'nettrail record' around COMMAND (or for --duration, or until Ctrl-C), then imports\n"
-	"and analyzes the trace and writes into DIR:\n"
+	"Runs 'nettrail record' around COMMAND (or for --duration, or until Ctrl-C), with any of\n"
+	"record's options, then imports and analyzes the trace (and the --profile table) and\n"
+	"writes into DIR:\n"
 	"  trace.dat      the capture (trace-cmd report and KernelShark open it); with\n"
 	"                 --backend perf perf.data (perf report), with lttng the CTF\n"
 	"                 directory lttng-trace/ (babeltrace2, Trace Compass)\n"
@@ -68,68 +61,38 @@ static int write_reports(const char *dir, const char *dbpath, struct nt_err **er
 
 int cmd_capture(int argc, char **argv)
 {
-	struct nt_record_opts o = {0};
+	struct cli_record rec = {.backend = NT_BACKEND_FTRACE};
+	struct nt_record_opts o;
 	struct nt_record_result rr;
 	struct nt_import_opts io = {.timeout_s = 120};
-	struct nt_import_result ir;
+	struct nt_import_result ir, pr;
 	struct nt_store *st = NULL;
 	struct nt_err *err = NULL;
-	const char **events = NULL;
-	char defdir[64], *dat = NULL, *db = NULL, *arg, *end;
+	char defdir[64], *dat = NULL, *db = NULL, *prof = NULL, *arg;
 	const char *dir = NULL;
 	bool quiet = false, made_dir = false;
-	int backend = NT_BACKEND_FTRACE;
-	int c, code = NT_EXIT_OK;
+	int backend;
+	int c, code;
 
 	while ((c = cli_getopt(argc, argv, capture_opts, true, &arg)) != -1) {
-		switch (c) {
-		case 'o':
+		if (c == 'o') {
 			dir = arg;
-			break;
-		case 'e': {
-			const char **x = realloc(events, (size_t)(o.nevents + 1) * sizeof(*x));
-			if (!x)
-				return NT_EXIT_FAIL;
-			events = x;
-			events[o.nevents++] = arg;
-			break;
-		}
-		case 'b':
-			o.buffer_kb = (unsigned)strtoul(arg, &end, 10);
-			if (*end || o.buffer_kb < 4) {
-				free(events);
-				return cli_usage("capture", "-b wants a size in KB, not '%s'", arg);
-			}
-			break;
-		case 'd':
-			o.duration = strtod(arg, &end);
-			if (*end || o.duration <= 0) {
-				free(events);
-				return cli_usage("capture", "-d wants seconds, not '%s'", arg);
-			}
-			break;
-		case OPT_CLOCK:
-			o.clock = arg;
-			break;
-		case OPT_BACKEND:
-			if ((backend = nt_backend_parse(arg)) < 0) {
-				free(events);
-				return cli_usage("capture",
-						 "--backend wants ftrace, perf or lttng, not '%s'",
-						 arg);
-			}
-			break;
-		case 'q':
+		} else if (c == 'q') {
 			quiet = true;
-			break;
-		case 'h':
-			free(events);
+		} else if (c == 'h') {
+			cli_record_release(&rec);
 			return cli_help_exit("capture");
-		default:
-			free(events);
-			return NT_EXIT_USAGE;
+		} else if ((code = cli_record_opt(&rec, "capture", c, arg))) {
+			cli_record_release(&rec);
+			return code < 0 ? NT_EXIT_USAGE : code;
 		}
 	}
+	if ((code = cli_record_finish(&rec, "capture"))) {
+		cli_record_release(&rec);
+		return code;
+	}
+	o = rec.o;
+	backend = rec.backend;
 	if (!dir) {
 		time_t t = time(NULL);
 		strftime(defdir, sizeof(defdir), "nettrail-%Y%m%d-%H%M%S", localtime(&t));
@@ -138,7 +101,7 @@ int cmd_capture(int argc, char **argv)
 	if (mkdir(dir, 0755) == 0) {
 		made_dir = true;
 	} else if (errno != EEXIST) {
-		free(events);
+		cli_record_release(&rec);
 		return cli_fail(nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", dir));
 	}
 	dat = path_in(dir, nt_backend_output(backend));
@@ -151,14 +114,15 @@ int cmd_capture(int argc, char **argv)
 		goto fail;
 	}
 	o.output = dat;
-	o.events = events;
 	o.argv = optind < argc ? argv + optind : NULL;
 	o.progress = !quiet && isatty(2);
 	cli_catch_signals();
 	if (!quiet && !o.argv && o.duration <= 0)
 		fprintf(stderr, "recording; press Ctrl-C to stop\n");
-	if (nt_backend_record(backend, &o, 0, &rr, &err))
+	if (nt_backend_record(backend, &o, rec.profile_hz, &rr, &err))
 		goto fail;
+	code = NT_EXIT_OK;
+	prof = rr.profile_path ? strdup(rr.profile_path) : NULL;
 	if (rr.lost_total)
 		code = NT_EXIT_LOST;
 	if (rr.stopped_by_signal && (o.argv || o.duration > 0))
@@ -169,7 +133,8 @@ int cmd_capture(int argc, char **argv)
 	cli_progress_init(quiet);
 	if (nt_store_open(db, true, &st, &err))
 		goto fail;
-	if (nt_store_import(st, dat, &io, &ir, &err)) {
+	if (nt_store_import(st, dat, &io, &ir, &err) ||
+	    (prof && nt_store_import(st, prof, &io, &pr, &err))) {
 		nt_store_close(st, true, NULL);
 		goto fail;
 	}
@@ -189,17 +154,19 @@ int cmd_capture(int argc, char **argv)
 	}
 	printf("report: %s/report.html (text: %s/report.txt, plots: %s/gnuplot, tables: %s/csv)\n",
 	       dir, dir, dir, dir);
-	free(events);
+	cli_record_release(&rec);
 	free(dat);
 	free(db);
+	free(prof);
 	return code;
 oom:
 	err = nt_err_new(NT_E_FAIL, "out of memory");
 fail:
 	if (made_dir)
 		rmdir(dir); /* a directory we made is not left behind empty (it fails if not) */
-	free(events);
+	cli_record_release(&rec);
 	free(dat);
 	free(db);
+	free(prof);
 	return cli_fail(err);
 }

@@ -447,9 +447,19 @@ int cmd_lab(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage("lab", "which scenario? 'nettrail lab --list' lists them");
 	a.l = nt_lab_find(argv[optind]);
-	if (!a.l)
-		return cli_usage("lab", "no scenario called '%s'; 'nettrail lab --list' lists them",
-				 argv[optind]);
+	if (!a.l) {
+		char names[1024] = "";
+		size_t at = 0;
+		const struct nt_lab *l;
+
+		for (int i = 0; (l = nt_lab_at(i)) && at < sizeof(names); i++)
+			at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s",
+					       i ? ", " : "", nt_lab_name(l));
+		return cli_usage("lab",
+				 "no scenario called '%s'; the scenarios are %s ('nettrail lab "
+				 "--list' says what each does)",
+				 argv[optind], names);
+	}
 	if (optind + 1 < argc)
 		return cli_usage("lab", "one scenario at a time, not '%s'", argv[optind + 1]);
 	if (a.vm_keep && !a.vm)

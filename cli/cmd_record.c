@@ -10,32 +10,11 @@
 #include "../collect/backend.h"
 #include "../parse/reader.h"
 
-enum { OPT_CLOCK = 256, OPT_GRAPH, OPT_NOTRACE, OPT_DEPTH, OPT_PROFILE, OPT_BACKEND, OPT_PROFCPU };
-
 const struct cli_opt record_opts[] = {
-	{"event", 'e', "SYS[:EV]",
-	 "trace these events (repeatable; globs allowed); default: the network preset"},
 	{"output", 'o', "FILE",
 	 "the trace.dat to write (default: trace.dat; perf.data with perf; the directory "
 	 "lttng-trace with lttng)"},
-	{"buffer", 'b', "KB", "ring buffer per cpu in KB (default 8192)"},
-	{"duration", 'd', "S", "stop after S seconds"},
-	{"clock", OPT_CLOCK, "NAME",
-	 "trace clock (default: local; see /sys/kernel/tracing/trace_clock)"},
-	{"graph", OPT_GRAPH, "FUNC[,FUNC...]",
-	 "function_graph: every call made under these functions (globs allowed; repeatable); "
-	 "with lttng: kretprobes on these functions only (no globs)"},
-	{"notrace", OPT_NOTRACE, "FUNC[,FUNC...]",
-	 "with --graph: leave out these functions and what they call (set_graph_notrace)"},
-	{"graph-depth", OPT_DEPTH, "N",
-	 "with --graph: at most N levels of calls (max_graph_depth)"},
-	{"profile", OPT_PROFILE, "FUNC[,FUNC...]",
-	 "the function profiler over these functions ('*': all); table in FILE.trace_stat"},
-	{"backend", OPT_BACKEND, "ftrace|perf|lttng",
-	 "ftrace (default: trace.dat), perf (perf record -a: perf.data; docs/PERF.md) or lttng "
-	 "(LTTng's kernel tracer: a CTF directory; docs/LTTNG.md)"},
-	{"profile-cpu", OPT_PROFCPU, "HZ",
-	 "with --backend perf: also sample cpu-clock at HZ with kernel call stacks"},
+	CLI_RECORD_OPTS,
 	{"quiet", 'q', NULL, "no progress or summary lines"},
 	{NULL, 0, NULL, NULL},
 };
@@ -77,13 +56,8 @@ const char record_details[] =
 	"code 3): events FUNC_entry and FUNC_exit, paired per thread into calls by the import;\n"
 	"no call tree under the functions (--notrace, --graph-depth and --profile: ftrace only).\n";
 
-struct strv {
-	const char **v;
-	int n;
-};
-
 /* Add the comma-separated items of @arg to @sv (pointers into @arg, which stays alive). */
-static int strv_split(struct strv *sv, char *arg)
+static int strv_split(struct cli_strv *sv, char *arg)
 {
 	char *save = NULL;
 
@@ -97,146 +71,147 @@ static int strv_split(struct strv *sv, char *arg)
 	return 0;
 }
 
-static int record_free(const char **events, struct strv *g, struct strv *n, struct strv *p,
-		       int code)
+void cli_record_release(struct cli_record *r)
 {
-	free(events);
-	free(g->v);
-	free(n->v);
-	free(p->v);
-	return code;
+	free(r->events.v);
+	free(r->graph.v);
+	free(r->notrace.v);
+	free(r->prof.v);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A number in [@lo, @hi] from @arg, or -1. */
+static long number(const char *arg, long lo, long hi)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	return *end || end == arg || v < lo || v > hi ? -1 : v;
+}
+
+int cli_record_opt(struct cli_record *r, const char *cmd, int c, char *arg)
+{
+	char *end;
+	long v;
+
+	switch (c) {
+	case 'e': {
+		const char **x = realloc(r->events.v, (size_t)(r->events.n + 1) * sizeof(*x));
+		if (!x)
+			return NT_EXIT_FAIL;
+		r->events.v = x;
+		r->events.v[r->events.n++] = arg;
+		return 0;
+	}
+	case 'b':
+		if ((v = number(arg, 4, 4 * 1024 * 1024)) < 0)
+			return cli_usage(cmd, "-b wants a size in KB (4 to 4194304), not '%s'",
+					 arg);
+		r->o.buffer_kb = (unsigned)v;
+		return 0;
+	case 'd':
+		r->o.duration = strtod(arg, &end);
+		if (*end || end == arg || r->o.duration <= 0)
+			return cli_usage(cmd, "-d wants a positive number of seconds, not '%s'",
+					 arg);
+		return 0;
+	case CLI_REC_CLOCK:
+		r->o.clock = arg;
+		return 0;
+	case CLI_REC_GRAPH:
+		return strv_split(&r->graph, arg) ? NT_EXIT_FAIL : 0;
+	case CLI_REC_NOTRACE:
+		return strv_split(&r->notrace, arg) ? NT_EXIT_FAIL : 0;
+	case CLI_REC_PROFILE:
+		return strv_split(&r->prof, arg) ? NT_EXIT_FAIL : 0;
+	case CLI_REC_DEPTH:
+		if ((v = number(arg, 1, 10000)) < 0)
+			return cli_usage(
+				cmd,
+				"--graph-depth wants a number of levels (1 to 10000), not '%s'",
+				arg);
+		r->o.graph_depth = (int)v;
+		return 0;
+	case CLI_REC_BACKEND:
+		if ((r->backend = nt_backend_parse(arg)) < 0)
+			return cli_usage(cmd, "--backend wants ftrace, perf or lttng, not '%s'",
+					 arg);
+		return 0;
+	case CLI_REC_PROFCPU:
+		if ((v = number(arg, 1, 100000)) < 0)
+			return cli_usage(
+				cmd,
+				"--profile-cpu wants a frequency in Hz (1 to 100000), not '%s'",
+				arg);
+		r->profile_hz = (unsigned)v;
+		return 0;
+	}
+	return -1;
+}
+
+int cli_record_finish(struct cli_record *r, const char *cmd)
+{
+	if ((r->notrace.n || r->o.graph_depth) && !r->graph.n)
+		return cli_usage(cmd, "--notrace and --graph-depth go with --graph FUNC");
+	if (r->profile_hz && r->backend != NT_BACKEND_PERF)
+		return cli_usage(cmd, "--profile-cpu goes with --backend perf");
+	r->o.events = r->events.v;
+	r->o.nevents = r->events.n;
+	r->o.graph = r->graph.v;
+	r->o.ngraph = r->graph.n;
+	r->o.notrace = r->notrace.v;
+	r->o.nnotrace = r->notrace.n;
+	r->o.profile_funcs = r->prof.v;
+	r->o.nprofile_funcs = r->prof.n;
+	return 0;
 }
 
 int cmd_record(int argc, char **argv)
 {
-	struct nt_record_opts o = {.output = "trace.dat"};
+	struct cli_record rec = {.backend = NT_BACKEND_FTRACE};
+	struct nt_record_opts *op = &rec.o, o;
 	struct nt_record_result r;
 	struct nt_err *err = NULL;
-	const char **events = NULL;
-	struct strv graph = {0}, notrace = {0}, prof = {0};
-	int backend = NT_BACKEND_FTRACE;
+	int backend;
 	bool quiet = false, output_set = false;
-	unsigned profile_hz = 0;
-	char *arg, *end;
+	unsigned profile_hz;
+	char *arg;
 	int c, code;
 
+	op->output = "trace.dat";
 	while ((c = cli_getopt(argc, argv, record_opts, true, &arg)) != -1) {
-		switch (c) {
-		case 'e': {
-			const char **x = realloc(events, (size_t)(o.nevents + 1) * sizeof(*x));
-			if (!x)
-				return NT_EXIT_FAIL;
-			events = x;
-			events[o.nevents++] = arg;
-			break;
-		}
-		case 'o':
-			o.output = arg;
+		if (c == 'o') {
+			op->output = arg;
 			output_set = true;
-			break;
-		case 'b': {
-			long v = strtol(arg, &end, 10);
-			if (*end || v < 4 || v > 4 * 1024 * 1024) {
-				free(events);
-				return cli_usage("record",
-						 "-b wants a size in KB (4 to 4194304), not '%s'",
-						 arg);
-			}
-			o.buffer_kb = (unsigned)v;
-			break;
-		}
-		case 'd':
-			o.duration = strtod(arg, &end);
-			if (*end || o.duration <= 0) {
-				free(events);
-				return cli_usage("record",
-						 "-d wants a positive number of seconds, not '%s'",
-						 arg);
-			}
-			break;
-		case OPT_CLOCK:
-			o.clock = arg;
-			break;
-		case OPT_GRAPH:
-		case OPT_NOTRACE:
-		case OPT_PROFILE:
-			if (strv_split(c == OPT_GRAPH	  ? &graph
-				       : c == OPT_NOTRACE ? &notrace
-							  : &prof,
-				       arg))
-				return record_free(events, &graph, &notrace, &prof, NT_EXIT_FAIL);
-			break;
-		case OPT_DEPTH: {
-			long v = strtol(arg, &end, 10);
-			if (*end || v < 1 || v > 10000) {
-				record_free(events, &graph, &notrace, &prof, 0);
-				return cli_usage("record",
-						 "--graph-depth wants a number of levels (1 to "
-						 "10000), not '%s'",
-						 arg);
-			}
-			o.graph_depth = (int)v;
-			break;
-		}
-		case OPT_BACKEND:
-			if ((backend = nt_backend_parse(arg)) < 0) {
-				record_free(events, &graph, &notrace, &prof, 0);
-				return cli_usage("record",
-						 "--backend wants ftrace, perf or lttng, not '%s'",
-						 arg);
-			}
-			break;
-		case OPT_PROFCPU: {
-			long v = strtol(arg, &end, 10);
-			if (*end || v < 1 || v > 100000) {
-				record_free(events, &graph, &notrace, &prof, 0);
-				return cli_usage(
-					"record",
-					"--profile-cpu wants a frequency in Hz (1 to 100000), "
-					"not '%s'",
-					arg);
-			}
-			profile_hz = (unsigned)v;
-			break;
-		}
-		case 'q':
+		} else if (c == 'q') {
 			quiet = true;
-			break;
-		case 'h':
-			record_free(events, &graph, &notrace, &prof, 0);
+		} else if (c == 'h') {
+			cli_record_release(&rec);
 			return cli_help_exit("record");
-		default:
-			return record_free(events, &graph, &notrace, &prof, NT_EXIT_USAGE);
+		} else if ((code = cli_record_opt(&rec, "record", c, arg))) {
+			cli_record_release(&rec);
+			return code < 0 ? NT_EXIT_USAGE : code;
 		}
 	}
-	if ((notrace.n || o.graph_depth) && !graph.n) {
-		record_free(events, &graph, &notrace, &prof, 0);
-		return cli_usage("record", "--notrace and --graph-depth go with --graph FUNC");
+	if ((code = cli_record_finish(&rec, "record"))) {
+		cli_record_release(&rec);
+		return code;
 	}
-	if (profile_hz && backend != NT_BACKEND_PERF) {
-		record_free(events, &graph, &notrace, &prof, 0);
-		return cli_usage("record", "--profile-cpu goes with --backend perf");
-	}
+	backend = rec.backend;
+	profile_hz = rec.profile_hz;
 	if (!output_set)
-		o.output = nt_backend_output(backend);
-	o.events = events;
-	o.graph = graph.v;
-	o.ngraph = graph.n;
-	o.notrace = notrace.v;
-	o.nnotrace = notrace.n;
-	o.profile_funcs = prof.v;
-	o.nprofile_funcs = prof.n;
+		op->output = nt_backend_output(backend);
+	o = rec.o;
 	if (optind < argc)
 		o.argv = argv + optind;
 	o.progress = !quiet && isatty(2);
 	cli_catch_signals();
 	if (!quiet && !o.argv && o.duration <= 0)
 		fprintf(stderr, "recording; press Ctrl-C to stop\n");
-	if (nt_backend_record(backend, &o, profile_hz, &r, &err)) {
-		record_free(events, &graph, &notrace, &prof, 0);
+	code = nt_backend_record(backend, &o, profile_hz, &r, &err);
+	cli_record_release(&rec);
+	if (code)
 		return cli_fail(err);
-	}
-	record_free(events, &graph, &notrace, &prof, 0);
 	code = NT_EXIT_OK;
 	if (!quiet && r.swept.files)
 		fprintf(stderr,

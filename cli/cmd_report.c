@@ -193,10 +193,11 @@ int cmd_report(int argc, char **argv)
 	cli_progress_init(quiet);
 	if (nt_store_open(argv[optind], false, &s, &err))
 		return cli_fail(err);
-	if (html || gp || csv)
+	r = nt_report_filter_check(nt_store_db(s), &f, &err);
+	if (r)
+		nt_err_hint(err, "'nettrail info %s' lists what the database holds", argv[optind]);
+	else if (html || gp || csv)
 		r = write_files(nt_store_db(s), &f, html, gp, csv, &err);
-	else
-		r = 0;
 	if (!r && json)
 		r = nt_report_json(nt_store_db(s), &f, stdout, &err);
 	else if (!r && !html && !gp && !csv)

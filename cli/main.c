@@ -224,9 +224,10 @@ static void main_help(FILE *f)
 		"exit codes:\n"
 		"  0  success\n"
 		"  1  failure: the system refused (privilege, missing kernel feature, I/O error)\n"
-		"  2  usage error on the command line\n"
+		"  2  usage error on the command line, or an option value that matches\n"
+		"     nothing (an unknown event, trace, cpu, device, task or function)\n"
 		"  3  bad input: a trace is corrupt, truncated, unsupported or rejected\n"
-		"     (an unknown event, a trace already imported)\n"
+		"     (a trace already imported)\n"
 		"  4  interrupted (Ctrl-C, SIGTERM): nothing partial was kept\n"
 		"  5  completed, but events were lost (ring-buffer overruns): results are "
 		"incomplete\n");

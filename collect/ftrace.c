@@ -9,6 +9,7 @@
 #include "child.h"
 #include "../core/tmpfile.h"
 #include "../parse/reader.h"
+#include "evnames.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -264,13 +265,7 @@ static int resolve_events(struct rec *r)
 			return -1;
 		}
 		if (!got && r->o->events) {
-			r->err = nt_err_new(
-				NT_E_INPUT,
-				"unknown event '%s': this kernel has no such tracepoint", list[i]);
-			nt_err_hint(r->err,
-				    "the events are listed under %s/events (SYSTEM or "
-				    "SYSTEM:EVENT; globs allowed)",
-				    r->dir);
+			r->err = nt_evnames_unknown(r->dir, list[i]);
 			return -1;
 		}
 	}

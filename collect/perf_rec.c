@@ -9,6 +9,7 @@
 #include "../parse/reader.h"
 #include "../core/testhook.h"
 #include "../core/tmpfile.h"
+#include "evnames.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -139,13 +140,7 @@ static int resolve_events(struct prec *p)
 			return -1;
 		}
 		if (!got && p->o->events) {
-			p->err = nt_err_new(
-				NT_E_INPUT,
-				"unknown event '%s': this kernel has no such tracepoint", list[i]);
-			nt_err_hint(p->err,
-				    "the events are listed under %s/events (SYSTEM or "
-				    "SYSTEM:EVENT; globs allowed)",
-				    dir);
+			p->err = nt_evnames_unknown(dir, list[i]);
 			return -1;
 		}
 	}
@@ -515,8 +510,8 @@ static int capture(struct prec *p, struct nt_record_result *res)
 
 /*
  * Copy /proc/kallsyms to @out.kallsyms (through a temporary file) so the stacks of the
- * --profile-cpu samples can be symbolised later, on another machine or kernel
- * (analyze/profile.c). Run as root while the capture's kernel runs, so addresses are real.
+ * --profile-cpu samples and the %pS fields (drop locations, call sites) can be symbolised
+ * later, on another machine or kernel (analyze/ksyms.c): perf.data carries no symbols. Run as root while the capture's kernel runs, so addresses are real.
  */
 static int save_kallsyms(const char *out, struct nt_err **err)
 {
@@ -566,7 +561,8 @@ out:
 }
 
 /*
- * perf has stopped: count its lost samples, save kallsyms (--profile-cpu), put the perf.data in
+ * perf has stopped: count its lost samples, save kallsyms (perf.data carries no kernel symbols:
+ * the drop locations and the profile need them), put the perf.data in
  * place. A signal until then aborts (nothing kept).
  */
 static int finish(struct prec *p, struct nt_record_result *res)
@@ -582,7 +578,7 @@ static int finish(struct prec *p, struct nt_record_result *res)
 		return -1;
 	}
 	if (nt_perfdata_count_lost(p->tmp, res->lost, res->ncpus, &res->lost_total, &p->err) ||
-	    (p->hz && save_kallsyms(out, &p->err))) {
+	    save_kallsyms(out, &p->err)) {
 		free(ksyms);
 		return -1;
 	}
@@ -591,7 +587,7 @@ static int finish(struct prec *p, struct nt_record_result *res)
 				    out);
 	else if (rename(p->tmp, out))
 		p->err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", out);
-	if (p->err && p->hz)
+	if (p->err)
 		unlink(ksyms);
 	free(ksyms);
 	return p->err ? -1 : 0;

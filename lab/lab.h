@@ -20,6 +20,9 @@ struct nt_lab_world; /* opaque: the namespaces built for one run */
 /* The scenario called @name, or NULL. */
 const struct nt_lab *nt_lab_find(const char *name);
 
+/* The @i-th scenario (from 0), or NULL past the last. */
+const struct nt_lab *nt_lab_at(int i);
+
 /* Print "NAME  summary" for every scenario on @f. */
 void nt_lab_list(FILE *f);
 

@@ -133,8 +133,8 @@ static void check_udp_loopback(struct lab_sheet *s, long n)
 		  "len = %ld AND tx_pid = %ld AND tx_comm = 'nettrail' AND rx_device = 'lo'",
 		  wire, pid);
 	lab_note(s,
-		 "their outcomes (UDP skbs end in the per-cpu skb cache: open, or reuse; "
-		 "docs/analyses/skb.md)",
+		 "their outcomes (UDP skbs end in the per-cpu skb cache, untraced: recycled after "
+		 "the read, or consumed when the address is reused; docs/analyses/skb.md)",
 		 "SELECT group_concat(o, ', ') FROM (SELECT outcome || '/' || coalesce(end_by, "
 		 "'-') || ' ' || count(*) AS o FROM skb_lifecycles WHERE trace_id = 1 AND tx_pid = "
 		 "%ld AND len = %ld GROUP BY outcome, end_by)",
@@ -469,6 +469,11 @@ const struct nt_lab *nt_lab_find(const char *name)
 		if (!strcmp(lab_scenarios[i].name, name))
 			return &lab_scenarios[i];
 	return NULL;
+}
+
+const struct nt_lab *nt_lab_at(int i)
+{
+	return i >= 0 && i < lab_nscenarios ? &lab_scenarios[i] : NULL;
 }
 
 void nt_lab_list(FILE *f)

@@ -861,6 +861,8 @@ static void send_info(struct perf *p, struct nt_batch *b)
 	}
 	if (fa->perf_version)
 		nt_batch_info(b, "env.version", fa->perf_version);
+	if (fa->kernel_build_id) /* where perf's build-id cache keeps its kallsyms */
+		nt_batch_info(b, "kernel_build_id", fa->kernel_build_id);
 	if (fa->arch) {
 		nt_batch_info(b, "env.machine", fa->arch);
 		nt_batch_info(b, "arch", fa->arch);

@@ -28,6 +28,7 @@
 
 enum feature {
 	F_TRACING_DATA = 1,
+	F_BUILD_ID = 2,
 	F_HOSTNAME = 3,
 	F_OSRELEASE = 4,
 	F_VERSION = 5,
@@ -52,8 +53,9 @@ struct nt_pf {
 	struct idmap *ids; /* owned, sorted by id */
 	unsigned nids;
 	struct idmap last;
-	struct tep_handle *tep; /* owned, or NULL */
-	char *strs[4];		/* owned: hostname, os release, perf version, arch */
+	struct tep_handle *tep;	  /* owned, or NULL */
+	char *strs[4];		  /* owned: hostname, os release, perf version, arch */
+	char kernel_build_id[48]; /* hex, "" when the file has none */
 	struct nt_pf_facts facts;
 	struct nt_tep_printk_check printk;
 
@@ -542,6 +544,30 @@ static int read_tracing(struct nt_pf *f, unsigned char *sec, uint64_t n, uint64_
 	return read_texts(f, &c, version, off, err);
 }
 
+/* HEADER_BUILD_ID: the kernel's build-id (the entry "[kernel.kallsyms]") in hex. */
+static void read_build_ids(struct nt_pf *f, const unsigned char *sec, uint64_t n)
+{
+	for (uint64_t at = 0; at + 36 <= n;) {
+		uint16_t misc, size;
+		const unsigned char *id = sec + at + 12;
+		const char *name = (const char *)sec + at + 36;
+		unsigned len;
+
+		memcpy(&misc, sec + at + 4, 2);
+		memcpy(&size, sec + at + 6, 2);
+		if (size <= 36 || size > n - at)
+			return;
+		len = misc & (1u << 15) ? id[20] : 20; /* PERF_RECORD_MISC_BUILD_ID_SIZE */
+		if (len <= 20 && strnlen(name, size - 36u) < size - 36u &&
+		    !strcmp(name, "[kernel.kallsyms]")) {
+			for (unsigned i = 0; i < len; i++)
+				sprintf(f->kernel_build_id + 2 * i, "%02x", id[i]);
+			return;
+		}
+		at += size;
+	}
+}
+
 /* The content @sec (@n bytes, from file offset @off) of feature @id. */
 static int feature(struct nt_pf *f, unsigned id, unsigned char *sec, uint64_t n, uint64_t off,
 		   struct nt_err **err)
@@ -565,6 +591,9 @@ static int feature(struct nt_pf *f, unsigned id, unsigned char *sec, uint64_t n,
 	case F_EVENT_DESC:
 		read_event_desc(f, sec, n);
 		break;
+	case F_BUILD_ID:
+		read_build_ids(f, sec, n);
+		break;
 	default:
 		break;
 	}
@@ -572,14 +601,15 @@ static int feature(struct nt_pf *f, unsigned id, unsigned char *sec, uint64_t n,
 	f->facts.os_release = f->strs[1];
 	f->facts.perf_version = f->strs[2];
 	f->facts.arch = f->strs[3];
+	f->facts.kernel_build_id = *f->kernel_build_id ? f->kernel_build_id : NULL;
 	return 0;
 }
 
 /* The feature sections after the data section, by the header's bitmap. */
 static int read_features(struct nt_pf *f, const unsigned char *h, struct nt_err **err)
 {
-	static const enum feature wanted[] = {F_TRACING_DATA, F_HOSTNAME, F_OSRELEASE, F_VERSION,
-					      F_ARCH,	      F_NRCPUS,	  F_EVENT_DESC};
+	static const enum feature wanted[] = {F_TRACING_DATA, F_HOSTNAME, F_OSRELEASE,	F_VERSION,
+					      F_ARCH,	      F_NRCPUS,	  F_EVENT_DESC, F_BUILD_ID};
 	uint64_t bits[4], at, off[F_MAX], size[F_MAX];
 	unsigned nfeat = 0;
 	bool has[F_MAX] = {false};

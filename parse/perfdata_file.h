@@ -59,6 +59,7 @@ struct nt_pf_attr {
 /* Facts from the feature sections (NULL or 0 when absent). */
 struct nt_pf_facts {
 	const char *hostname, *os_release, *perf_version, *arch; /* owned by the file */
+	const char *kernel_build_id; /* HEADER_BUILD_ID's kernel entry in hex, or NULL (weak) */
 	uint32_t nr_cpus_avail;
 	uint64_t clockid_res_ns; /* HEADER_CLOCKID: the clock's resolution */
 	/* printk format lines left out (libtraceevent cannot read them), the first one's number */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "report.h"
 #include "stats.h"
 #include "../store/store.h"
 
@@ -273,26 +274,11 @@ static int collect_run(sqlite3 *db, const char *tf, struct runc *rc)
 	return r;
 }
 
-/* The traces of @db as "1, 2, 5" (for messages). */
-static void trace_list(sqlite3 *db, char *buf, size_t n)
-{
-	sqlite3_stmt *q;
-	size_t at = 0;
-
-	buf[0] = '\0';
-	if (sqlite3_prepare_v2(db, "SELECT id FROM traces ORDER BY id", -1, &q, NULL) != SQLITE_OK)
-		return;
-	while (sqlite3_step(q) == SQLITE_ROW && at < n - 24)
-		at += (size_t)snprintf(buf + at, n - at, "%s%lld", at ? ", " : "",
-				       (long long)sqlite3_column_int64(q, 0));
-	sqlite3_finalize(q);
-}
-
 static int load_run(const struct nt_run *run, struct runc *rc, struct nt_err **err)
 {
 	struct nt_store *s = NULL;
 	sqlite3 *db;
-	char tf[64], sql[96], have[400];
+	char tf[64], sql[96];
 	int r = 0;
 
 	if (nt_store_open(run->db, false, &s, err))
@@ -304,13 +290,15 @@ static int load_run(const struct nt_run *run, struct runc *rc, struct nt_err **e
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM traces WHERE id = %lld",
 			 (long long)run->trace);
 	if (!scalar(db, sql)) {
-		trace_list(db, have, sizeof(have));
-		if (run->trace)
-			r = nt_err_set(err,
-				       nt_err_new(NT_E_USAGE, "no trace %lld in '%s'; it has %s",
-						  (long long)run->trace, run->db,
-						  *have ? have : "none"));
-		else
+		if (run->trace) {
+			struct nt_report_filter f;
+
+			nt_report_filter_init(&f);
+			f.trace = run->trace;
+			r = nt_report_filter_check(db, &f, err);
+			if (r)
+				nt_err_hint(*err, "'nettrail info %s' lists its traces", run->db);
+		} else
 			r = nt_err_set(err, nt_err_new(NT_E_INPUT,
 						       "'%s' holds no trace; import one", run->db));
 	}

@@ -200,7 +200,8 @@ static void json_skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_js
 	nt_json_object(j);
 	st = have ? prep1(db,
 			  "SELECT count(*), sum(outcome = 'consumed'), sum(outcome = 'dropped'), "
-			  "sum(outcome = 'open'), sum(lossy) FROM skb_lifecycles" SKB_F,
+			  "sum(outcome = 'open'), sum(lossy), sum(outcome = 'recycled') FROM "
+			  "skb_lifecycles" SKB_F,
 			  f)
 		  : NULL;
 	if (st && sqlite3_step(st) == SQLITE_ROW) {
@@ -209,6 +210,7 @@ static void json_skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_js
 		nt_json_key_int(j, "dropped", sqlite3_column_int64(st, 2));
 		nt_json_key_int(j, "open", sqlite3_column_int64(st, 3));
 		nt_json_key_int(j, "lossy", sqlite3_column_int64(st, 4));
+		nt_json_key_int(j, "recycled", sqlite3_column_int64(st, 5));
 	} else {
 		nt_json_key_int(j, "lifecycles", 0);
 	}

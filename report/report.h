@@ -26,6 +26,13 @@ struct nt_report_filter {
 
 void nt_report_filter_init(struct nt_report_filter *f);
 
+/*
+ * Check @f against @db: a trace, cpu, device, task or time window that matches nothing is an
+ * NT_E_USAGE error naming what exists ("trace 2 does not exist; the database holds trace 1";
+ * long lists give the first few and a count). 0, or -1 with *err set.
+ */
+int nt_report_filter_check(sqlite3 *db, const struct nt_report_filter *f, struct nt_err **err);
+
 /* Write the report of @db to @out as text or as JSON. 0, or -1 with *err set. */
 int nt_report_text(sqlite3 *db, const struct nt_report_filter *f, FILE *out, struct nt_err **err);
 int nt_report_json(sqlite3 *db, const struct nt_report_filter *f, FILE *out, struct nt_err **err);

@@ -284,6 +284,55 @@ static int interrupts(sqlite3 *db, const struct nt_report_filter *f, struct nt_d
 
 /* ---- skb lifecycles ---- */
 
+/* Say why ends whose pointers the trace hides have no location (and were not followed). */
+static void hidden_note(sqlite3 *db, const struct nt_report_filter *f, struct nt_section *s)
+{
+	sqlite3_stmt *st = query(db,
+				 "SELECT sum(outcome = 'dropped'), count(*) FROM skb_lifecycles "
+				 "WHERE (?1 = 0 OR trace_id = ?1) AND skbaddr IS NULL AND ?2 IS ?2 "
+				 "AND ?3 IS ?3 AND ?4 IS ?4 AND ?5 IS ?5",
+				 f);
+
+	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0)
+		nt_section_note(
+			s, false,
+			"Of the skb ends, %lld drops and %lld normal frees come from events whose "
+			"pointers the trace "
+			"hides: the kernel printed '(____ptrval____)' for the skb address and, "
+			"where "
+			"the format prints it with %%p (kernels before 5.17), the drop location, "
+			"because it could not yet hash pointers. These skbs cannot be followed "
+			"(one event each) and their location is unknown: '(hidden by the trace)'. "
+			"A binary trace (nettrail record, trace-cmd record) has the addresses.",
+			sqlite3_column_int64(st, 0),
+			sqlite3_column_int64(st, 1) - sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+}
+
+/* Say why drop locations are addresses: no kernel symbols for the trace (analyze/ksyms.h). */
+static void unnamed_note(sqlite3 *db, const struct nt_report_filter *f, struct nt_section *s)
+{
+	sqlite3_stmt *st =
+		query(db,
+		      "SELECT group_concat(trace_id, ', '), sum(value) FROM analysis_notes "
+		      "WHERE (?1 = 0 OR trace_id = ?1) AND analysis = 'skb' AND key = "
+		      "'unresolved_locations' AND value > 0 AND ?2 IS ?2 AND ?3 IS ?3 AND "
+		      "?4 IS ?4 AND ?5 IS ?5",
+		      f);
+
+	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0)
+		nt_section_note(
+			s, false,
+			"%lld skb end locations (trace %s) are shown as addresses: the trace names "
+			"no kernel symbols (a perf.data carries none) and none were found for it: "
+			"no FILE.kallsyms next to it (nettrail record --backend perf writes one), "
+			"nothing in perf's build-id cache (~/.debug) for its kernel, and this "
+			"machine does not run that kernel. Put the traced machine's /proc/kallsyms "
+			"next to the file as FILE.kallsyms and run 'nettrail analyze'.",
+			sqlite3_column_int64(st, 1), (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
 #define SKB_WHERE                                                                                  \
 	" WHERE (?1 = 0 OR trace_id = ?1) AND (?3 < 0 OR start_ts >= ?3) AND (?4 < 0 OR start_ts " \
 	"<= ?4) AND (?5 IS NULL OR device = ?5 OR rx_device = ?5) AND (?6 < 0 OR tx_pid = ?6 OR "  \
@@ -449,6 +498,8 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 					    "p90_us",	  "p99_us",   "max_us", NULL};
 	static const char *const dcols[] = {"reason", "location", "drops", NULL};
 	static const char *const fcols[] = {"outcome", "end_by", "location", "count", NULL};
+	static const char *const ncols[] = {"dev",	  "tx_packets", "tx_bytes",
+					    "rx_packets", "rx_bytes",	NULL};
 	struct nt_section *s;
 
 	if (!nt_report_table_exists(db, "skb_lifecycles"))
@@ -459,8 +510,15 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 	nt_section_note(
 		s, false,
 		"Every sk_buff followed by address from allocation (or first sight) to its free; "
-		"a reused address starts a new lifecycle. 'open' lifecycles had not ended when the "
-		"trace did; 'lossy' ones overlap a window of lost events.");
+		"a reused address starts a new lifecycle. 'recycled': a task read the datagram "
+		"from its socket and its free fired no tracepoint (6.x kernels free it into the "
+		"per-cpu skb cache, untraced; see docs/analyses/skb.md). 'open': no end and no "
+		"such read in the trace (still in flight, or unread in a socket, when the trace "
+		"ended). 'lossy' ones overlap a window of lost events. Traffic per device: "
+		"net_dev_xmit lengths (with the link header) and netif_receive_skb lengths "
+		"(from the network header), per event; --comm does not apply to it.");
+	hidden_note(db, f, s);
+	unnamed_note(db, f, s);
 	if (skb_fill(nt_section_table(s, "skb_outcomes", "Outcomes", ocols), db,
 		     "SELECT outcome, count(*), sum(lossy) FROM skb_lifecycles" SKB_WHERE
 		     " GROUP BY outcome ORDER BY outcome",
@@ -490,15 +548,33 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 	}
 	if (skb_fill(nt_section_table(s, "skb_drops", "Drops by reason and location", dcols), db,
 		     "SELECT coalesce(drop_reason, '(no reason in the trace)'), coalesce(location, "
-		     "'?'), "
+		     "CASE WHEN skbaddr IS NULL THEN '(hidden by the trace)' WHEN location_addr IS "
+		     "NOT "
+		     "NULL THEN printf('0x%x', location_addr) ELSE '?' END), "
 		     "count(*) FROM skb_lifecycles" SKB_WHERE
 		     " AND outcome = 'dropped' GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
 		     f, err) ||
 	    skb_fill(nt_section_table(s, "skb_frees", "Normal ends (not drops)", fcols), db,
-		     "SELECT outcome, end_by, coalesce(location, '?'), count(*) FROM "
+		     "SELECT outcome, end_by, coalesce(location, CASE WHEN skbaddr IS NULL THEN "
+		     "'(hidden by the trace)' WHEN location_addr IS NOT NULL THEN printf('0x%x', "
+		     "location_addr) ELSE '?' END), count(*) FROM "
 		     "skb_lifecycles" SKB_WHERE
 		     " AND outcome <> 'dropped' GROUP BY 1, 2, 3 ORDER BY 4 DESC",
 		     f, err))
+		return -1;
+	if (skb_fill(
+		    nt_section_table(s, "net_devices",
+				     "Traffic per network device (as lttng-iousagetop)", ncols),
+		    db,
+		    "SELECT device, sum(event = 'net:net_dev_xmit'), sum(CASE WHEN event = "
+		    "'net:net_dev_xmit' THEN len END), sum(event = 'net:netif_receive_skb'), "
+		    "sum(CASE WHEN event = 'net:netif_receive_skb' THEN len END) FROM skb_hops "
+		    "WHERE (?1 = 0 OR trace_id = ?1) AND (?2 < 0 OR cpu = ?2) AND (?3 < 0 OR ts >= "
+		    "?3) AND (?4 < 0 OR ts <= ?4) AND (?5 IS NULL OR device = ?5) AND (?6 < 0 OR "
+		    "pid = ?6) AND ?7 IS ?7 AND event IN ('net:net_dev_xmit', "
+		    "'net:netif_receive_skb') AND device IS NOT NULL GROUP BY device ORDER BY "
+		    "coalesce(sum(len), 0) DESC, device",
+		    f, err))
 		return -1;
 	nt_section_plot(s, skb_cdf(db, f));
 	nt_section_plot(s, skb_waterfall(db, f));
@@ -519,6 +595,9 @@ static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 					    "frag_pct", "outstanding", NULL};
 	static const char *const pcols[] = {"order", "allocs",	    "pages",
 					    "frees", "outstanding", NULL};
+	static const char *const tcols[] = {"pid",	   "comm",	  "allocs",
+					    "bytes_alloc", "frees",	  "bytes_freed",
+					    "pages",	   "pages_freed", NULL};
 	struct nt_section *s;
 	struct nt_plot *p;
 
@@ -531,7 +610,10 @@ static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 		s, false,
 		"kmalloc and kmem_cache allocations by call site (from the trace's kallsyms) and "
 		"by cache; 'net' marks the network stack. Waste = allocated − requested bytes. "
-		"Only --trace applies to this section.");
+		"Per task: slab allocations (kmalloc, kmem_cache_alloc) and pages allocated by "
+		"the task, frees made by it (bytes_freed: of objects whose allocation the trace "
+		"shows). Only --trace applies to this section, and --pid/--comm to the per-task "
+		"table.");
 	if (fill(nt_section_table(s, "alloc_sites", "Call sites (top 40 by bytes allocated)",
 				  scols),
 		 db,
@@ -553,6 +635,20 @@ static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 		 "page_allocs WHERE (?1 = 0 OR trace_id = ?1) GROUP BY page_order ORDER BY "
 		 "page_order",
 		 f, err))
+		return -1;
+	if (nt_report_table_exists(db, "alloc_tasks") &&
+	    skb_fill(
+		    nt_section_table(s, "alloc_tasks",
+				     "Per task (top 20 by bytes allocated, as lttng-memtop)",
+				     tcols),
+		    db,
+		    "SELECT pid, comm, sum(allocs), sum(bytes_alloc), sum(frees), "
+		    "sum(bytes_freed), "
+		    "sum(pages), sum(pages_freed) FROM alloc_tasks WHERE (?1 = 0 OR trace_id = ?1) "
+		    "AND (?6 < 0 OR pid = ?6) AND (?7 IS NULL OR comm = ?7) AND ?2 IS ?2 AND ?3 "
+		    "IS ?3 AND ?4 IS ?4 AND ?5 IS ?5 GROUP BY pid, comm ORDER BY 4 DESC, 3 DESC, "
+		    "1 LIMIT 20",
+		    f, err))
 		return -1;
 	p = nt_plot_new(NT_PLOT_BARS, "alloc-sites", "Top call sites by bytes allocated",
 			"bytes allocated", "");

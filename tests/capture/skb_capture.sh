@@ -27,10 +27,11 @@ assert_eq "udp sent=$N received=$N" "$(grep -o 'udp sent=[0-9]* received=[0-9]*'
 "$NETTRAIL" import -q "$T/udp.dat" -o "$T/udp.db" || fail "import udp"
 assert_eq 0 "$(sql "$T/udp.db" 'select lost_events from traces')" "no events lost (else rerun: the counts below assume a complete trace)"
 
-skb_oracle "$T/udp.dat" | sort > "$T/udp.oracle"
+skb_oracle_full "$T/udp.dat" | sort > "$T/udp.oracle"
 awk -v l=$LEN '$2 == "lo" && $3 == l' "$T/udp.oracle" > "$T/udp.dgram"
 assert_eq $N "$(wc -l < "$T/udp.dgram")" "oracle: datagram skbs in trace-cmd's text"
 exp_consumed=$(awk '$6 == "consumed"' "$T/udp.dgram" | wc -l)
+exp_recycled=$(awk '$6 == "recycled"' "$T/udp.dgram" | wc -l)
 exp_copy=$(awk '$5 ~ /C/' "$T/udp.dgram" | wc -l)
 exp_free=$(awk '$5 ~ /F/' "$T/udp.dgram" | wc -l)
 echo "oracle: stages of the datagrams: $(awk '{print $5}' "$T/udp.dgram" | sort | uniq -c | tr '\n' ' ')"
@@ -42,7 +43,11 @@ assert_eq $N "$(sql "$T/udp.db" "$q and queue_ts <= xmit_ts and xmit_ts <= recei
 assert_eq $N "$(sql "$T/udp.db" "$q and tx_comm='nt-traffic'")" "sent by nt-traffic"
 assert_eq 0 "$(sql "$T/udp.db" "$q and outcome='dropped'")" "none dropped"
 assert_eq "$exp_consumed" "$(sql "$T/udp.db" "$q and outcome='consumed'")" "consumed"
-assert_eq $((N - exp_consumed)) "$(sql "$T/udp.db" "$q and outcome='open'")" "open at the end of the trace"
+# nt-traffic read every datagram (received=N): none is still in flight at the end; those
+# whose address was not allocated again were freed without a tracepoint after the read
+assert_eq $((N - exp_consumed)) "$exp_recycled" "oracle: read and not reused = recycled"
+assert_eq "$exp_recycled" "$(sql "$T/udp.db" "$q and outcome='recycled' and end_by='read' and rx_comm='nt-traffic'")" "recycled after nt-traffic read them"
+assert_eq 0 "$(sql "$T/udp.db" "$q and outcome='open'")" "open at the end of the trace"
 assert_eq "$exp_copy" "$(sql "$T/udp.db" "$q and copy_ts is not null")" "copied to user (skb_copy_datagram_iovec)"
 assert_eq "$exp_free" "$(sql "$T/udp.db" "$q and free_ts is not null")" "free seen"
 skb_db_lives "$T/udp.db" 1 | sort > "$T/udp.db.txt"

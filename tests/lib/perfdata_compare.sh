@@ -5,7 +5,8 @@
 #
 # What legitimately differs, and is left out of the comparison:
 # - trace_meta keys converter, streams, trace_uuid (the CTF route's conversion: a random uuid
-#   per conversion, one stream per cpu file) and reader, compressed (the native reader's);
+#   per conversion, one stream per cpu file) and reader, compressed, kernel_build_id (the
+#   native reader's);
 # - "<field>_sym" columns: the native reader decodes symbolic fields from the tracing data's
 #   print formats (__print_symbolic/__print_flags, %pS) as the trace.dat reader does; the
 #   CTF conversion drops the print formats. The other columns are compared value by value;
@@ -22,7 +23,7 @@
 pd_dump() {
 	local db=$1 c t cols
 	sql "$db" "select format, kernel, hostname, arch, ncpus, clock, first_ts, last_ts, events, lost_events, lost_unknown from traces"
-	sql "$db" "select key, value from trace_meta where key not in ('converter', 'streams', 'trace_uuid', 'reader', 'compressed') order by key"
+	sql "$db" "select key, value from trace_meta where key not in ('converter', 'streams', 'trace_uuid', 'reader', 'compressed', 'kernel_build_id') order by key"
 	sql "$db" "select message from warnings where message not like 'the file holds compressed records%' order by rowid"
 	sql "$db" "select * from trace_cpus order by cpu"
 	sql "$db" "select * from lost_windows order by rowid"

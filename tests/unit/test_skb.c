@@ -84,6 +84,8 @@ static const struct {
 	{"skb:consume_skb", "skbaddr, location, location_sym"},
 	{"skb:kfree_skb", "skbaddr, location, location_sym, protocol, reason, reason_sym"},
 	{"tcp:tcp_send_reset", "skbaddr, skaddr"},
+	{"sock:sk_data_ready", "skaddr, family, protocol"},
+	{"sock:sock_recv_length", "sk, family, protocol, ret, flags"},
 };
 
 /* One event of trace @trace: class @cls at @ts on @cpu by @pid, field values @vals (SQL). */
@@ -117,7 +119,7 @@ static void setup(void)
 		exec("INSERT INTO event_classes(id, name, system, event) VALUES(%d, %Q, %Q, %Q)",
 		     (int)i + 1, classes[i].name, sys, colon + 1);
 	}
-	for (int t = 1; t <= 2; t++) {
+	for (int t = 1; t <= 3; t++) {
 		exec("INSERT INTO traces(id, path, fingerprint, format, ncpus, first_ts, last_ts, "
 		     "imported_at) VALUES(%d, 'unit', 'unit-%d', 'unit', 2, 0, 100000, 'now')",
 		     t, t);
@@ -315,6 +317,76 @@ static void trace2(void)
 	CHECK_Q("8", "SELECT count(*) FROM skb_lifecycles WHERE trace_id=1");
 }
 
+/*
+ * Trace 3: UDP datagrams read from their socket, then freed where no tracepoint fires (6.x:
+ * into the per-cpu skb cache). S1 is allocated in the trace (its queue starts empty), S2 is
+ * not (datagrams queued before the trace could be read first) until a read finds it empty.
+ *  G1: received, queued on S1, read (800), its address allocated again -> consumed by reuse
+ *  G2: received, queued on S1, a MSG_PEEK read (850) then a read (900)  -> recycled (read)
+ *  G3: received, queued on S1, never read                               -> open
+ *  G4: queued on S2 and read while S2 is not known empty                -> open
+ *  G5: queued on S2 after an EAGAIN read (1300), read (1600)            -> recycled (read)
+ *  G6: one skb queued on S1 and on S2 (multicast), read from S2         -> open
+ *  G1': the reallocated address, nothing more                           -> open
+ */
+#define S1 0x70000
+#define S2 0x80000
+static void rx(int64_t ts, int64_t skb, int64_t sk)
+{
+	char v[96];
+
+	snprintf(v, sizeof(v), "%lld, 'skbuff_head_cache'", (long long)skb);
+	ev(3, "kmem:kmem_cache_alloc", ts, 0, 10, v);
+	snprintf(v, sizeof(v), "%lld, 1262, 'lo'", (long long)skb);
+	ev(3, "net:netif_receive_skb", ts + 100, 0, 10, v);
+	snprintf(v, sizeof(v), "%lld, 2, 17", (long long)sk);
+	ev(3, "sock:sk_data_ready", ts + 110, 0, 10, v);
+}
+
+static void reads(int64_t ts, int64_t sk, int ret, int flags)
+{
+	char v[96];
+
+	snprintf(v, sizeof(v), "%lld, 2, 17, %d, %d", (long long)sk, ret, flags);
+	ev(3, "sock:sock_recv_length", ts, 1, 20, v);
+}
+
+static void trace3(void)
+{
+	ev(3, "kmem:kmem_cache_alloc", 100, 1, 20, "458752, 'UDP'"); /* S1 */
+	rx(200, 0x9000, S1);
+	rx(400, 0xA000, S1);
+	rx(600, 0xB000, S1);
+	reads(800, S1, 1234, 0);
+	reads(850, S1, 1234, 2);
+	reads(900, S1, 1234, 0);
+	rx(1000, 0xC000, S2);
+	reads(1200, S2, 1234, 0);
+	reads(1300, S2, -11, 0);
+	rx(1400, 0xD000, S2);
+	reads(1600, S2, 1234, 0);
+	rx(1700, 0xE000, S1);
+	ev(3, "sock:sk_data_ready", 1820, 0, 10, "524288, 2, 17");
+	reads(1900, S2, 1234, 0);
+	ev(3, "kmem:kmem_cache_alloc", 2000, 0, 10, "36864, 'skbuff_head_cache'");
+	if (analyze(3))
+		return;
+	CHECK_Q("36864:consumed:reuse:reader,36864:open::,40960:recycled:read:reader,"
+		"45056:open::,49152:open::,53248:recycled:read:reader,57344:open::",
+		"SELECT group_concat(x) FROM (SELECT skbaddr||':'||outcome||':'||coalesce(end_by, "
+		"'')||':'||coalesce(rx_comm, '') AS x FROM skb_lifecycles WHERE trace_id=3 ORDER "
+		"BY "
+		"skbaddr, skb_id)");
+	CHECK_Q("", "SELECT group_concat(end_ts) FROM skb_lifecycles WHERE trace_id=3 AND "
+		    "outcome='recycled'");
+	CHECK_Q("2", "SELECT value FROM analysis_notes WHERE trace_id=3 AND analysis='skb' AND "
+		     "key='recycled_at_end'");
+	CHECK_Q("4", "SELECT value FROM analysis_notes WHERE trace_id=3 AND analysis='skb' AND "
+		     "key='open_at_end'");
+	CHECK_Q("2", "SELECT count FROM skb_drops WHERE trace_id=3 AND outcome='recycled' AND "
+		     "end_by='read'");
+}
+
 int main(void)
 {
 	char path[] = "/tmp/nt-test-skb.XXXXXX", dbpath[64];
@@ -333,6 +405,7 @@ int main(void)
 	setup();
 	trace1();
 	trace2();
+	trace3();
 	exec("COMMIT");
 	nt_store_close(s, true, NULL);
 	rmdir(path);
