@@ -220,7 +220,8 @@ static const char css[] =
 	"1em;font-weight:bold}"
 	".note{background:#f6f6f6;padding:.5em 1em}svg.plot{display:block;margin:.5em 0 "
 	"1.5em;max-width:100%;height:auto}"
-	"nav a{margin-right:1em}td.hi{background:#ffe08a;font-weight:bold}";
+	"nav a{margin-right:1em}ul.findings{background:#eef5ff;padding:.6em 2em}"
+	"td.hi{background:#ffe08a;font-weight:bold}";
 
 static void html_table(const struct nt_table *t, FILE *o)
 {
@@ -231,7 +232,9 @@ static void html_table(const struct nt_table *t, FILE *o)
 		nt_xml_escape(o, t->title);
 		fprintf(o, " (%d rows)</summary>", t->nrows);
 	}
-	fputs("<table><caption>", o);
+	fputs("<table id=\"t-", o);
+	nt_xml_escape(o, t->id);
+	fputs("\"><caption>", o);
 	nt_xml_escape(o, t->title);
 	fputs("</caption><tr>", o);
 	for (int c = 0; c < t->ncols; c++) {
@@ -263,6 +266,25 @@ static void html_table(const struct nt_table *t, FILE *o)
 	fputs("</table>\n", o);
 	if (fold)
 		fputs("</details>\n", o);
+}
+
+/* A list section: each row's sentence (column 3), linked to the table named in column 4. */
+static void html_list(const struct nt_table *t, FILE *o)
+{
+	fputs("<ul class=\"findings\">\n", o);
+	for (int r = 0; t->ncols >= 5 && r < t->nrows; r++) {
+		const struct nt_cell *x = &t->cells[r * t->ncols];
+
+		fputs("<li>", o);
+		nt_xml_escape(o, x[3].text ? x[3].text : "");
+		if (x[4].text) {
+			fputs(" <a href=\"#t-", o);
+			nt_xml_escape(o, x[4].text);
+			fputs("\">(table)</a>", o);
+		}
+		fputs("</li>\n", o);
+	}
+	fputs("</ul>\n", o);
 }
 
 static void anchor(FILE *o, int i)
@@ -306,7 +328,7 @@ int nt_doc_html(const struct nt_doc *d, FILE *o, struct nt_err **err)
 			fputs("</p>\n", o);
 		}
 		for (int t = 0; t < s->ntables; t++)
-			html_table(s->tables[t], o);
+			(s->list ? html_list : html_table)(s->tables[t], o);
 		for (int p = 0; p < s->nplots; p++)
 			nt_plot_svg(s->plots[p], o);
 		fputs("</section>\n", o);
@@ -410,6 +432,15 @@ static void cell_text(const struct nt_cell *x, char *buf, size_t n)
 	}
 }
 
+/* A list section as text: one sentence a line, with the CSV table behind it. */
+static void text_list(const struct nt_table *t, FILE *o)
+{
+	for (int r = 0; t->ncols >= 5 && r < t->nrows; r++) {
+		const struct nt_cell *x = &t->cells[r * t->ncols];
+		fprintf(o, "- %s [%s]\n", x[3].text ? x[3].text : "", x[4].text ? x[4].text : "");
+	}
+}
+
 #define TEXT_ROWS 30
 #define TEXT_COL  40
 
@@ -421,7 +452,9 @@ int nt_doc_text(const struct nt_doc *d, FILE *o, struct nt_err **err)
 		fprintf(o, "%s== %s ==\n", i ? "\n" : "", s->title);
 		if (s->note)
 			fprintf(o, "%s%s\n", s->alert ? "!! " : "", s->note);
-		for (int t = 0; t < s->ntables; t++) {
+		for (int t = 0; s->list && t < s->ntables; t++)
+			text_list(s->tables[t], o);
+		for (int t = 0; !s->list && t < s->ntables; t++) {
 			const struct nt_table *tb = s->tables[t];
 			int rows = tb->nrows < TEXT_ROWS ? tb->nrows : TEXT_ROWS;
 			int w[64] = {0};

@@ -97,6 +97,7 @@ int nt_report_gather_irq(sqlite3 *db, const struct nt_report_filter *f, bool sof
 		if (!r)
 			break;
 		nt_stat_add(&r->dur, sqlite3_column_double(st, 2));
+		r->total_ns += sqlite3_column_int64(st, 2);
 		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
 			nt_stat_add(&r->raise, sqlite3_column_double(st, 3));
 	}

@@ -4,6 +4,7 @@
 #include "report_int.h"
 #include "../core/progress.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,10 +115,27 @@ static int capture(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc 
 
 /* ---- interrupts ---- */
 
+static int cmp_total(const void *a, const void *b)
+{
+	const struct irq_row *x = a, *y = b;
+
+	if (x->total_ns != y->total_ns)
+		return x->total_ns > y->total_ns ? -1 : 1;
+	return x->number < y->number ? -1 : x->number > y->number;
+}
+
+/* One row per IRQ (vector), ranked by total time, with its share of all of them. */
 static void irq_table(struct nt_table *t, const struct irq_rows *rs, bool soft)
 {
-	for (int i = 0; t && i < rs->n; i++) {
-		const struct irq_row *r = &rs->r[i];
+	struct irq_row *v = rs->n ? malloc((size_t)rs->n * sizeof(*v)) : NULL;
+	double all = 0;
+
+	for (int i = 0; v && i < rs->n; i++)
+		all += (double)(v[i] = rs->r[i]).total_ns;
+	if (v)
+		qsort(v, (size_t)rs->n, sizeof(*v), cmp_total);
+	for (int i = 0; t && v && i < rs->n; i++) {
+		const struct irq_row *r = &v[i];
 		const struct nt_stat *st[2] = {&r->dur, &r->raise};
 
 		nt_table_row(t);
@@ -126,8 +144,12 @@ static void irq_table(struct nt_table *t, const struct irq_rows *rs, bool soft)
 			nt_table_text(t, r->name);
 		else
 			nt_table_null(t);
+		nt_table_num(t, (double)r->dur.n);
+		nt_table_num(t, (double)r->total_ns / 1e3);
+		nt_table_num(t, all > 0 ? round(1000.0 * (double)r->total_ns / all) / 10 : 0);
 		for (int k = 0; k < (soft ? 2 : 1); k++) {
-			nt_table_num(t, (double)st[k]->n);
+			if (k)
+				nt_table_num(t, (double)st[k]->n);
 			if (st[k]->n) {
 				nt_table_num(t, st[k]->min / 1e3);
 				nt_table_num(t, st[k]->mean / 1e3);
@@ -139,6 +161,7 @@ static void irq_table(struct nt_table *t, const struct irq_rows *rs, bool soft)
 			}
 		}
 	}
+	free(v);
 }
 
 static char *label_of(const struct irq_row *r, bool soft)
@@ -225,12 +248,12 @@ static struct nt_plot *irq_timeline(sqlite3 *db, const struct nt_report_filter *
 static int interrupts(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		      struct nt_err **err)
 {
-	static const char *const hcols[] = {"irq",    "name",	"count",    "min_us",
-					    "avg_us", "max_us", "stdev_us", NULL};
+	static const char *const hcols[] = {"irq",    "name",	"count",  "total_us", "share_pct",
+					    "min_us", "avg_us", "max_us", "stdev_us", NULL};
 	static const char *const scols[] = {
-		"vec",		"name",		  "count",	 "min_us",	 "avg_us",
-		"max_us",	"stdev_us",	  "raise_count", "raise_min_us", "raise_avg_us",
-		"raise_max_us", "raise_stdev_us", NULL};
+		"vec",		"name",		"count",	"total_us",	  "share_pct",
+		"min_us",	"avg_us",	"max_us",	"stdev_us",	  "raise_count",
+		"raise_min_us", "raise_avg_us", "raise_max_us", "raise_stdev_us", NULL};
 	static const char *const ncols[] = {"dev",	"polls",  "work", "full_budget_polls",
 					    "max_work", "budget", NULL};
 	struct irq_rows hard, soft;
@@ -249,8 +272,10 @@ static int interrupts(sqlite3 *db, const struct nt_report_filter *f, struct nt_d
 		"Durations are from handler entry to exit on one CPU; raise latency is from the "
 		"first softirq_raise of a vector to its softirq_entry. Intervals that overlap a "
 		"window of lost events are left out. Times in µs.");
-	irq_table(nt_section_table(s, "irq", "Hard IRQs (handler duration)", hcols), &hard, false);
-	irq_table(nt_section_table(s, "softirq", "Softirqs (duration | raise → entry latency)",
+	irq_table(nt_section_table(s, "irq", "Hard IRQs by total handler time", hcols), &hard,
+		  false);
+	irq_table(nt_section_table(s, "softirq",
+				   "Softirqs by total time (duration | raise → entry latency)",
 				   scols),
 		  &soft, true);
 	p = nt_plot_new(NT_PLOT_HIST, "irq-duration", "Hard IRQ handler durations", "duration (µs)",
@@ -284,12 +309,9 @@ static int interrupts(sqlite3 *db, const struct nt_report_filter *f, struct nt_d
 
 /* ---- skb lifecycles ---- */
 
-#define SKB_WHERE                                                                                  \
-	" WHERE (?1 = 0 OR trace_id = ?1) AND (?3 < 0 OR start_ts >= ?3) AND (?4 < 0 OR start_ts " \
-	"<= ?4) AND (?5 IS NULL OR device = ?5 OR rx_device = ?5) AND (?6 < 0 OR tx_pid = ?6 OR "  \
-	"rx_pid = ?6) AND (?7 IS NULL OR tx_comm = ?7 OR rx_comm = ?7) AND ?2 IS ?2"
+#define SKB_WHERE NT_SKB_WHERE
 
-static sqlite3_stmt *skb_query(sqlite3 *db, const char *sql, const struct nt_report_filter *f)
+sqlite3_stmt *nt_report_skb_query(sqlite3 *db, const char *sql, const struct nt_report_filter *f)
 {
 	sqlite3_stmt *st = query(db, sql, f);
 
@@ -307,7 +329,7 @@ static int skb_fill(struct nt_table *t, sqlite3 *db, const char *sql,
 
 	if (!t)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-	st = skb_query(db, sql, f);
+	st = nt_report_skb_query(db, sql, f);
 	if (!st || nt_table_query(t, db, st))
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "report: cannot read '%s': %s", t->id,
 						  sqlite3_errmsg(db)));
@@ -331,7 +353,7 @@ size_t nt_report_skb_stage(sqlite3 *db, const struct nt_report_filter *f, int a,
 		 "SELECT %s_ts - %s_ts AS x FROM skb_lifecycles" SKB_WHERE
 		 " AND NOT lossy AND %s_ts IS NOT NULL AND %s_ts IS NOT NULL ORDER BY x",
 		 nt_skb_stages[a + 1], nt_skb_stages[a], nt_skb_stages[a], nt_skb_stages[a + 1]);
-	st = skb_query(db, sql, f);
+	st = nt_report_skb_query(db, sql, f);
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		if (n == cap) {
 			double *x = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*x));
@@ -380,12 +402,12 @@ static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter 
 	struct nt_plot *p =
 		nt_plot_new(NT_PLOT_TIMELINE, "skb-waterfall", "Sample packets through the stack",
 			    "time since the packet's first event (µs)", "");
-	sqlite3_stmt *st =
-		skb_query(db,
-			  "SELECT trace_id, skb_id, coalesce(device, rx_device, '?'), len FROM "
-			  "skb_lifecycles" SKB_WHERE " AND hops >= 3 AND NOT lossy ORDER BY "
-			  "start_ts LIMIT 8",
-			  f);
+	sqlite3_stmt *st = nt_report_skb_query(
+		db,
+		"SELECT trace_id, skb_id, coalesce(device, rx_device, '?'), len FROM "
+		"skb_lifecycles" SKB_WHERE " AND hops >= 3 AND NOT lossy ORDER BY "
+		"start_ts LIMIT 8",
+		f);
 	int64_t trace[8], id[8];
 	int row[8], n = 0;
 	char sql[512];
@@ -818,8 +840,8 @@ int nt_doc_build(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 		 struct nt_err **err)
 {
 	static int (*const section[])(sqlite3 *, const struct nt_report_filter *, struct nt_doc *,
-				      struct nt_err **) = {capture, skb,   interrupts,
-							   alloc,   funcs, profile};
+				      struct nt_err **) = {
+		nt_report_findings, capture, skb, interrupts, alloc, funcs, profile};
 	const size_t n = sizeof(section) / sizeof(section[0]);
 
 	memset(d, 0, sizeof(*d));
