@@ -184,6 +184,14 @@ static void strip_offset(const char *sym, char *buf, size_t n)
 		snprintf(buf, n, "%.*s%s", (int)(p - sym), sym, rest ? rest : "");
 }
 
+void nt_alloc_site_name(const struct nt_ev *e, char *buf, size_t n)
+{
+	char site[512];
+
+	call_site(e, site, sizeof(site));
+	strip_offset(site, buf, n);
+}
+
 /* Grow an aggregate array to hold index @i. */
 static int grow(void *pv, size_t *n, size_t i, size_t size)
 {

@@ -10,7 +10,16 @@
 #include "../collect/backend.h"
 #include "../parse/reader.h"
 
-enum { OPT_CLOCK = 256, OPT_GRAPH, OPT_NOTRACE, OPT_DEPTH, OPT_PROFILE, OPT_BACKEND, OPT_PROFCPU };
+enum {
+	OPT_CLOCK = 256,
+	OPT_GRAPH,
+	OPT_NOTRACE,
+	OPT_DEPTH,
+	OPT_PROFILE,
+	OPT_BACKEND,
+	OPT_PROFCPU,
+	OPT_PID
+};
 
 const struct cli_opt record_opts[] = {
 	{"event", 'e', "SYS[:EV]",
@@ -36,6 +45,9 @@ const struct cli_opt record_opts[] = {
 	 "(LTTng's kernel tracer: a CTF directory; docs/LTTNG.md)"},
 	{"profile-cpu", OPT_PROFCPU, "HZ",
 	 "with --backend perf: also sample cpu-clock at HZ with kernel call stacks"},
+	{"pid", 'P', "PID",
+	 "the workload is this running process and its descendants (not with a COMMAND; until "
+	 "-d or Ctrl-C)"},
 	{"quiet", 'q', NULL, "no progress or summary lines"},
 	{NULL, 0, NULL, NULL},
 };
@@ -48,7 +60,11 @@ const char record_details[] =
 	"\nthe default preset: skb, net, napi, irq, sock, tcp, udp and the kmem allocation and "
 	"free\n"
 	"events (kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc, "
-	"mm_page_free).\n"
+	"mm_page_free), and sched_process_fork/exit.\n"
+	"\nthe workload: COMMAND (or -P PID) and every task it forks, saved as FILE.workload\n"
+	"(the root pid; the tree comes from the trace's sched_process_fork events, which are\n"
+	"added to -e lists). The capture stays system-wide; reports show the workload's tasks\n"
+	"in the task sections (docs/REPORT.md).\n"
 	"\nfunction tracers: --graph records function_graph entries and exits (trace.dat events\n"
 	"ftrace:funcgraph_entry/funcgraph_exit; the import pairs them into calls). With --graph\n"
 	"or --profile and no -e, no tracepoint is enabled. Every function pattern is checked\n"
@@ -194,6 +210,13 @@ int cmd_record(int argc, char **argv)
 			profile_hz = (unsigned)v;
 			break;
 		}
+		case 'P':
+			o.attach_pid = (int)strtol(arg, &end, 10);
+			if (*end || o.attach_pid <= 0) {
+				record_free(events, &graph, &notrace, &prof, 0);
+				return cli_usage("record", "-P wants a pid, not '%s'", arg);
+			}
+			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -211,6 +234,10 @@ int cmd_record(int argc, char **argv)
 	if (profile_hz && backend != NT_BACKEND_PERF) {
 		record_free(events, &graph, &notrace, &prof, 0);
 		return cli_usage("record", "--profile-cpu goes with --backend perf");
+	}
+	if (o.attach_pid && optind < argc) {
+		record_free(events, &graph, &notrace, &prof, 0);
+		return cli_usage("record", "-P PID traces a running process: give no COMMAND");
 	}
 	if (!output_set)
 		o.output = nt_backend_output(backend);

@@ -31,6 +31,9 @@ struct nt_record_opts {
 	/* the function profiler (--profile): patterns for its filter ("*": every function) */
 	const char *const *profile_funcs;
 	int nprofile_funcs;
+	/* -P: the workload is this existing process and its descendants (0: none). Only
+	 * nt_backend_record reads it: the capture itself stays system-wide. */
+	int attach_pid;
 };
 
 struct nt_record_result {
@@ -45,6 +48,7 @@ struct nt_record_result {
 	bool toplevel;		/* function_graph ran in the top-level buffer: this kernel has
 				 * none in instances (restored afterwards) */
 	char *profile_path;	/* owned: where the profiler's table was saved, or NULL */
+	int cmd_pid;		/* the command's pid (the workload's root), or 0 */
 };
 
 void nt_record_result_release(struct nt_record_result *r);

@@ -214,27 +214,37 @@ static void costliest(struct fx *x, bool soft)
 	free(rs.r);
 }
 
+/* Over the tasks the allocation section shows (alloc_tasks when it shows only some). */
 static void alloc(struct fx *x)
 {
+	bool tasks = nt_report_task_filtered(x->db, x->f);
 	sqlite3_stmt *st;
 
-	if (!nt_report_table_exists(x->db, "alloc_sites") ||
-	    sqlite3_prepare_v2(
-		    x->db,
-		    "WITH s AS (SELECT call_site, sum(bytes_alloc) AS b, sum(allocs) AS "
-		    "n FROM alloc_sites WHERE (?1 = 0 OR trace_id = ?1) AND net GROUP "
-		    "BY call_site) SELECT call_site, b, n, (SELECT sum(b) FROM s) FROM s "
-		    "ORDER BY b DESC, n DESC, call_site LIMIT 1",
-		    -1, &st, NULL) != SQLITE_OK)
+	if (!nt_report_table_exists(x->db, tasks ? "alloc_tasks" : "alloc_sites"))
 		return;
-	sqlite3_bind_int64(st, 1, x->f->trace);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	st = nt_report_task_query(
+		x->db,
+		tasks ? "WITH s AS (SELECT call_site, sum(bytes_alloc) AS b, sum(allocs) AS n FROM "
+			"alloc_tasks WHERE (?1 = 0 OR trace_id = ?1) AND net" NT_TASK_WHERE(
+				"alloc_tasks") " GROUP BY call_site) SELECT call_site, b, n, "
+					       "(SELECT "
+					       "sum(b) FROM s) FROM s ORDER BY b DESC, n DESC, "
+					       "call_site LIMIT 1"
+		      : "WITH s AS (SELECT call_site, sum(bytes_alloc) AS b, sum(allocs) AS n FROM "
+			"alloc_sites WHERE (?1 = 0 OR trace_id = ?1) AND net AND ?6 IS ?6 AND ?7 "
+			"IS "
+			"?7 AND ?8 IS ?8 GROUP BY call_site) SELECT call_site, b, n, (SELECT "
+			"sum(b) "
+			"FROM s) FROM s ORDER BY b DESC, n DESC, call_site LIMIT 1",
+		x->f);
+	if (st && sqlite3_step(st) == SQLITE_ROW) {
 		double b = sqlite3_column_double(st, 1), all = sqlite3_column_double(st, 3);
 
 		add(x, "alloc_site", b, pct(b, all), "alloc_sites",
-		    "biggest network-stack allocation site: %s, %lld bytes in %lld allocations "
+		    "biggest network-stack allocation site%s: %s, %lld bytes in %lld allocations "
 		    "(%.1f%% of the network stack's bytes)",
-		    text0(st, 0, "?"), (long long)b, sqlite3_column_int64(st, 2), pct(b, all));
+		    tasks ? " (of the shown tasks)" : "", text0(st, 0, "?"), (long long)b,
+		    sqlite3_column_int64(st, 2), pct(b, all));
 	}
 	sqlite3_finalize(st);
 }

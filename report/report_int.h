@@ -45,8 +45,29 @@ size_t nt_report_skb_stage(sqlite3 *db, const struct nt_report_filter *f, int a,
 	"rx_pid = ?6) AND (?7 IS NULL OR tx_comm = ?7 OR rx_comm = ?7) AND ?2 IS ?2"
 sqlite3_stmt *nt_report_skb_query(sqlite3 *db, const char *sql, const struct nt_report_filter *f);
 
-/* The "Findings" section (report/findings.c): appended to @d, its table "findings". */
+/*
+ * The task filters of a per-task table @tbl (columns trace_id, pid): ?6 pid, ?7 comm (any
+ * task name the pid had in the trace), ?8 1 to keep only the workload's tasks in traces that
+ * have a workload (traces without one keep every task). nt_report_task_query prepares such a
+ * query with ?1 (trace) and those bound (NULL on failure).
+ */
+#define NT_TASK_WHERE(tbl)                                                                        \
+	" AND (?6 < 0 OR " tbl ".pid = ?6) AND (?7 IS NULL OR " tbl ".pid IN (SELECT k.pid FROM " \
+	"tasks k WHERE k.trace_id = " tbl ".trace_id AND k.comm = ?7)) AND (?8 = 0 OR NOT "       \
+	"EXISTS (SELECT 1 FROM workload_tasks w WHERE w.trace_id = " tbl ".trace_id) OR " tbl     \
+	".pid IN (SELECT w.pid FROM workload_tasks w WHERE w.trace_id = " tbl ".trace_id))"
+sqlite3_stmt *nt_report_task_query(sqlite3 *db, const char *sql, const struct nt_report_filter *f);
+/* Do the task sections show only some tasks (--pid, --comm, or a workload)? */
+bool nt_report_task_filtered(sqlite3 *db, const struct nt_report_filter *f);
+/* A sentence saying which tasks the task sections show. */
+const char *nt_report_task_scope(sqlite3 *db, const struct nt_report_filter *f);
+
+/* The "Workload" section (report/tasks.c): its tasks and the packets they sent and received. */
 struct nt_doc;
+int nt_report_workload(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
+		       struct nt_err **err);
+
+/* The "Findings" section (report/findings.c): appended to @d, its table "findings". */
 int nt_report_findings(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		       struct nt_err **err);
 

@@ -43,6 +43,21 @@ static int fill(struct nt_table *t, sqlite3 *db, const char *sql, const struct n
 	return 0;
 }
 
+/* fill() for a query on a per-task table (NT_TASK_WHERE). */
+static int task_fill(struct nt_table *t, sqlite3 *db, const char *sql,
+		     const struct nt_report_filter *f, struct nt_err **err)
+{
+	sqlite3_stmt *st;
+
+	if (!t)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	st = nt_report_task_query(db, sql, f);
+	if (!st || nt_table_query(t, db, st))
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "report: cannot read '%s': %s", t->id,
+						  sqlite3_errmsg(db)));
+	return 0;
+}
+
 /* A bar chart's bars from @sql: (label, value) rows. */
 static void bars(sqlite3 *db, const struct nt_report_filter *f, struct nt_plot *p, const char *sql)
 {
@@ -94,11 +109,11 @@ static int capture(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc 
 	sqlite3_finalize(st);
 	if (!s->note)
 		nt_section_note(s, false, "No events were lost.");
-	if (fill(nt_section_table(s, "tasks", "Busiest tasks (events)", kcols), db,
-		 "SELECT trace_id, comm, pid, events FROM tasks WHERE (?1 = 0 OR trace_id = ?1) "
-		 "AND "
-		 "events > 0 ORDER BY events DESC LIMIT 15",
-		 f, err))
+	nt_section_note(s, false, "%s", nt_report_task_scope(db, f));
+	if (task_fill(nt_section_table(s, "tasks", "Busiest tasks (events)", kcols), db,
+		      "SELECT trace_id, comm, pid, events FROM tasks WHERE (?1 = 0 OR trace_id = "
+		      "?1) AND events > 0" NT_TASK_WHERE("tasks") " ORDER BY events DESC LIMIT 15",
+		      f, err))
 		return -1;
 	if (fill(nt_section_table(s, "event_counts", "Events per class", ccols), db,
 		 "SELECT trace_id, name, events FROM event_counts WHERE ?1 = 0 OR trace_id = ?1 "
@@ -529,6 +544,44 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 
 /* ---- allocations ---- */
 
+/*
+ * The call sites of the allocations the shown tasks made (alloc_tasks): frees, lifetimes and
+ * what is outstanding belong to objects, not tasks, and are left empty; caches and pages are
+ * not split by task.
+ */
+static int alloc_tasks(sqlite3 *db, const struct nt_report_filter *f, struct nt_section *s,
+		       const char *const *scols, struct nt_err **err)
+{
+	struct nt_plot *p;
+
+	nt_section_note(s, false,
+			"%s Frees, lifetimes and outstanding objects are not split by task; "
+			"caches and pages: --all-tasks.",
+			nt_report_task_scope(db, f));
+	if (!nt_report_table_exists(db, "alloc_tasks"))
+		return 0; /* a database from before per-task tables: nettrail analyze DB */
+	if (task_fill(
+		    nt_section_table(s, "alloc_sites", "Call sites (top 40 by bytes allocated)",
+				     scols),
+		    db,
+		    "SELECT call_site, net, sum(allocs), NULL, sum(bytes_req), sum(bytes_alloc), "
+		    "sum(bytes_alloc - bytes_req), round(100.0 * sum(bytes_alloc - bytes_req) / "
+		    "max(sum(bytes_alloc), 1), 1), NULL, NULL, NULL FROM alloc_tasks WHERE (?1 = 0 "
+		    "OR trace_id = ?1)" NT_TASK_WHERE(
+			    "alloc_tasks") " GROUP BY call_site, net ORDER BY 6 DESC, 3 DESC, 1 "
+					   "LIMIT 40",
+		    f, err))
+		return -1;
+	p = nt_plot_new(NT_PLOT_BARS, "alloc-sites", "Top call sites by bytes allocated",
+			"bytes allocated", "");
+	for (int r = 0; p && r < s->tables[s->ntables - 1]->nrows && r < 20; r++) {
+		const struct nt_table *t = s->tables[s->ntables - 1];
+		nt_plot_bar(p, t->cells[r * t->ncols].text, t->cells[r * t->ncols + 5].num);
+	}
+	nt_section_plot(s, p);
+	return 0;
+}
+
 static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		 struct nt_err **err)
 {
@@ -552,8 +605,10 @@ static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 	nt_section_note(
 		s, false,
 		"kmalloc and kmem_cache allocations by call site (from the trace's kallsyms) and "
-		"by cache; 'net' marks the network stack. Waste = allocated − requested bytes. "
-		"Only --trace applies to this section.");
+		"by cache; 'net' marks the network stack. Waste = allocated − requested bytes.");
+	if (nt_report_task_filtered(db, f))
+		return alloc_tasks(db, f, s, scols, err);
+	nt_section_note(s, false, "%s", nt_report_task_scope(db, f));
 	if (fill(nt_section_table(s, "alloc_sites", "Call sites (top 40 by bytes allocated)",
 				  scols),
 		 db,
@@ -840,8 +895,14 @@ int nt_doc_build(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 		 struct nt_err **err)
 {
 	static int (*const section[])(sqlite3 *, const struct nt_report_filter *, struct nt_doc *,
-				      struct nt_err **) = {
-		nt_report_findings, capture, skb, interrupts, alloc, funcs, profile};
+				      struct nt_err **) = {nt_report_findings,
+							   capture,
+							   nt_report_workload,
+							   skb,
+							   interrupts,
+							   alloc,
+							   funcs,
+							   profile};
 	const size_t n = sizeof(section) / sizeof(section[0]);
 
 	memset(d, 0, sizeof(*d));

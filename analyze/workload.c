@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tasks: the workload's process tree (the tasks record saw at its start, trace_meta
+ * workload_*, and every task they fork, from sched_process_fork, until sched_process_exit),
+ * and slab allocations per task and call site, so the task sections of a report can show the
+ * workload, one pid or one comm. docs/SCHEMA.md gives the tables.
+ */
+#include "analyze.h"
+#include "names.h"
+#include "netsym.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct wtask {
+	int pid, ppid;		   /* ppid 0: a task alive at the start */
+	int64_t first_ts, last_ts; /* -1: before the trace / still alive at its end */
+	bool live;
+};
+
+struct tagg {
+	int pid, site; /* site: index in sites */
+	int64_t allocs, req, alloc;
+};
+
+struct wctx {
+	struct nt_actx *ax;
+	int *excl; /* owned: nettrail's own tasks and their children */
+	size_t nexcl, cexcl;
+	struct wtask *t; /* owned */
+	size_t nt, ct;
+	struct nt_names keys, sites; /* keys: "pid site" -> index in agg */
+	struct tagg *agg;	     /* owned */
+	size_t nagg, cagg;
+};
+
+static struct wtask *find(struct wctx *x, int pid)
+{
+	for (size_t i = x->nt; i-- > 0;)
+		if (x->t[i].pid == pid && x->t[i].live)
+			return &x->t[i];
+	return NULL;
+}
+
+static bool excluded(const struct wctx *x, int pid)
+{
+	for (size_t i = 0; i < x->nexcl; i++)
+		if (x->excl[i] == pid)
+			return true;
+	return false;
+}
+
+static int push(void *pv, size_t *n, size_t *cap, size_t size)
+{
+	void **p = pv;
+
+	if (*n == *cap) {
+		void *v = realloc(*p, (*cap = *cap ? 2 * *cap : 16) * size);
+		if (!v)
+			return -1;
+		*p = v;
+	}
+	(*n)++;
+	return 0;
+}
+
+static int add_task(struct wctx *x, int pid, int ppid, int64_t ts)
+{
+	if (push(&x->t, &x->nt, &x->ct, sizeof(*x->t)))
+		return -1;
+	x->t[x->nt - 1] = (struct wtask){pid, ppid, ts, -1, true};
+	return 0;
+}
+
+enum { F_PPID, F_CPID, F_PTID, F_CTID };
+static const char *const f_fork[] = {"parent_pid", "child_pid", "parent_tid", "child_tid", NULL};
+enum { F_PID, F_TID };
+static const char *const f_exit[] = {"pid", "tid", NULL};
+enum { F_SITE, F_SYM, F_REQ, F_ALLOC };
+static const char *const f_alloc[] = {"call_site", "call_site_sym", "bytes_req", "bytes_alloc",
+				      NULL};
+
+/* A thread id: LTTng's *_tid where the trace has it (its *_pid is the process), else *_pid. */
+static int tid(const struct nt_ev *e, int t, int p)
+{
+	return (int)nt_ev_int(e, nt_ev_has(e, t) ? t : p);
+}
+
+static int on_fork(void *ctx, const struct nt_ev *e)
+{
+	struct wctx *x = ctx;
+	int parent = tid(e, F_PTID, F_PPID), child = tid(e, F_CTID, F_CPID);
+
+	if (excluded(x, parent)) { /* what nettrail forks is nettrail's too */
+		if (push(&x->excl, &x->nexcl, &x->cexcl, sizeof(int)))
+			return -1;
+		x->excl[x->nexcl - 1] = child;
+		return 0;
+	}
+	if (!find(x, parent) || excluded(x, child))
+		return 0;
+	return add_task(x, child, parent, e->ts);
+}
+
+static int on_exit_ev(void *ctx, const struct nt_ev *e)
+{
+	struct wctx *x = ctx;
+	struct wtask *t = find(x, tid(e, F_TID, F_PID));
+
+	if (t) { /* the pid may be reused later by a task outside the workload */
+		t->live = false;
+		t->last_ts = e->ts;
+	}
+	return 0;
+}
+
+static int on_alloc(void *ctx, const struct nt_ev *e)
+{
+	struct wctx *x = ctx;
+	char site[512], key[560];
+	bool added;
+	int s, k;
+
+	nt_alloc_site_name(e, site, sizeof(site));
+	snprintf(key, sizeof(key), "%d %s", e->pid, site);
+	if ((k = nt_names_get(&x->keys, key, &added)) < 0 ||
+	    (s = nt_names_get(&x->sites, site, NULL)) < 0)
+		return -1;
+	if (added) {
+		if (push(&x->agg, &x->nagg, &x->cagg, sizeof(*x->agg)))
+			return -1;
+		x->agg[k] = (struct tagg){e->pid, s, 0, 0, 0};
+	}
+	x->agg[k].allocs++;
+	x->agg[k].req += nt_ev_int(e, F_REQ);
+	x->agg[k].alloc += nt_ev_int(e, F_ALLOC);
+	return 0;
+}
+
+/* The tasks record saw at the start ("workload_pids") and nettrail's own ("workload_exclude"). */
+static int load_meta(struct wctx *x, struct nt_err **err)
+{
+	sqlite3_stmt *st =
+		nt_actx_prepare(x->ax,
+				"SELECT key, value FROM trace_meta WHERE trace_id = ? AND key IN "
+				"('workload_pids', 'workload_exclude') ORDER BY key DESC",
+				err);
+	int r = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, nt_actx_trace(x->ax));
+	while (!r && sqlite3_step(st) == SQLITE_ROW) {
+		bool seeds = !strcmp((const char *)sqlite3_column_text(st, 0), "workload_pids");
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		char *end;
+
+		for (long p; !r && v && (p = strtol(v, &end, 10)) > 0; v = end) {
+			if (seeds && !excluded(x, (int)p))
+				r = add_task(x, (int)p, 0, -1);
+			else if (!seeds)
+				r = push(&x->excl, &x->nexcl, &x->cexcl, sizeof(int));
+			if (!r && !seeds)
+				x->excl[x->nexcl - 1] = (int)p;
+		}
+	}
+	sqlite3_finalize(st);
+	return r ? nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory")) : 0;
+}
+
+static int wl_begin(struct nt_actx *ax, void **out, struct nt_err **err)
+{
+	struct wctx *x = calloc(1, sizeof(*x));
+
+	*out = x;
+	if (!x)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	x->ax = ax;
+	return load_meta(x, err);
+}
+
+static int bind_ts(sqlite3_stmt *st, int i, int64_t ts)
+{
+	return ts < 0 ? sqlite3_bind_null(st, i) : sqlite3_bind_int64(st, i, ts);
+}
+
+static int store(struct nt_actx *ax, sqlite3_stmt *st, struct nt_err **err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store the task tables: %s",
+					  sqlite3_errmsg(nt_actx_db(ax))));
+}
+
+static int wl_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
+{
+	struct wctx *x = ctx;
+	sqlite3_stmt *w = nt_actx_prepare(ax, "INSERT INTO workload_tasks VALUES(?,?,?,?,?)", err);
+	sqlite3_stmt *a =
+		w ? nt_actx_prepare(ax, "INSERT INTO alloc_tasks VALUES(?,?,?,?,?,?,?)", err)
+		  : NULL;
+	int rc = -1;
+
+	if (!a)
+		goto out;
+	for (size_t i = 0; i < x->nt; i++) {
+		sqlite3_bind_int64(w, 1, nt_actx_trace(ax));
+		sqlite3_bind_int(w, 2, x->t[i].pid);
+		if (x->t[i].ppid)
+			sqlite3_bind_int(w, 3, x->t[i].ppid);
+		else
+			sqlite3_bind_null(w, 3);
+		bind_ts(w, 4, x->t[i].first_ts);
+		bind_ts(w, 5, x->t[i].last_ts);
+		if (store(ax, w, err))
+			goto out;
+	}
+	for (size_t i = 0; i < x->nagg; i++) {
+		const struct tagg *g = &x->agg[i];
+		int net = nt_net_symbol(x->sites.s[g->site]);
+
+		sqlite3_bind_int64(a, 1, nt_actx_trace(ax));
+		sqlite3_bind_int(a, 2, g->pid);
+		sqlite3_bind_text(a, 3, x->sites.s[g->site], -1, SQLITE_STATIC);
+		if (net < 0)
+			sqlite3_bind_null(a, 4);
+		else
+			sqlite3_bind_int(a, 4, net);
+		sqlite3_bind_int64(a, 5, g->allocs);
+		sqlite3_bind_int64(a, 6, g->req);
+		sqlite3_bind_int64(a, 7, g->alloc);
+		if (store(ax, a, err))
+			goto out;
+	}
+	if (x->nt)
+		nt_actx_note(ax, "workload", "tasks", (int64_t)x->nt);
+	rc = 0;
+out:
+	sqlite3_finalize(w);
+	sqlite3_finalize(a);
+	return rc;
+}
+
+static void wl_free(void *ctx)
+{
+	struct wctx *x = ctx;
+
+	if (!x)
+		return;
+	nt_names_release(&x->keys);
+	nt_names_release(&x->sites);
+	free(x->agg);
+	free(x->t);
+	free(x->excl);
+	free(x);
+}
+
+static const struct nt_sub wl_subs[] = {
+	{"sched:sched_process_fork", f_fork, on_fork},
+	{"sched:sched_process_exit", f_exit, on_exit_ev},
+	{"kmem:kmalloc", f_alloc, on_alloc},
+	{"kmem:kmalloc_node", f_alloc, on_alloc},
+	{"kmem:kmem_cache_alloc", f_alloc, on_alloc},
+	{"kmem:kmem_cache_alloc_node", f_alloc, on_alloc},
+	{NULL, NULL, NULL},
+};
+
+static const char *const wl_tables[] = {"workload_tasks", "alloc_tasks", NULL};
+
+const struct nt_analysis nt_workload_analysis = {
+	.name = "workload",
+	.help = "the workload's process tree; slab allocations per task and call site",
+	.schema = "CREATE TABLE IF NOT EXISTS workload_tasks(trace_id INTEGER NOT NULL, pid "
+		  "INTEGER, ppid INTEGER, first_ts INTEGER, last_ts INTEGER);"
+		  "CREATE TABLE IF NOT EXISTS alloc_tasks(trace_id INTEGER NOT NULL, pid INTEGER, "
+		  "call_site TEXT, net INTEGER, allocs INTEGER, bytes_req INTEGER, bytes_alloc "
+		  "INTEGER);",
+	.tables = wl_tables,
+	.subs = wl_subs,
+	.begin = wl_begin,
+	.end = wl_end,
+	.free = wl_free,
+};
