@@ -2,8 +2,9 @@
 /*
  * Tasks: the workload's process tree (the tasks record saw at its start, trace_meta
  * workload_*, and every task they fork, from sched_process_fork, until sched_process_exit),
- * and slab allocations per task and call site, so the task sections of a report can show the
- * workload, one pid or one comm. docs/SCHEMA.md gives the tables.
+ * slab allocations per task and call site, so the task sections of a report can show the
+ * workload, one pid or one comm, and the transmits that ran in interrupt context (their pid
+ * is whichever task was interrupted: no task sent them). docs/SCHEMA.md gives the tables.
  */
 #include "analyze.h"
 #include "names.h"
@@ -32,6 +33,10 @@ struct wctx {
 	struct nt_names keys, sites; /* keys: "pid site" -> index in agg */
 	struct tagg *agg;	     /* owned */
 	size_t nagg, cagg;
+	int *irq; /* owned: per cpu, hard IRQ depth + 1 in a softirq (in the trace's order) */
+	size_t ncpu;
+	sqlite3_stmt *xmit; /* INSERT INTO skb_irq_xmits */
+	struct nt_err *err; /* from a handler */
 };
 
 static struct wtask *find(struct wctx *x, int pid)
@@ -72,11 +77,14 @@ static int add_task(struct wctx *x, int pid, int ppid, int64_t ts)
 	return 0;
 }
 
+static int store(struct nt_actx *ax, sqlite3_stmt *st, struct nt_err **err);
+
 enum { F_PPID, F_CPID, F_PTID, F_CTID };
 static const char *const f_fork[] = {"parent_pid", "child_pid", "parent_tid", "child_tid", NULL};
 enum { F_PID, F_TID };
 static const char *const f_exit[] = {"pid", "tid", NULL};
 enum { F_SITE, F_SYM, F_REQ, F_ALLOC };
+static const char *const f_xmit[] = {"skbaddr", NULL};
 static const char *const f_alloc[] = {"call_site", "call_site_sym", "bytes_req", "bytes_alloc",
 				      NULL};
 
@@ -135,6 +143,59 @@ static int on_alloc(void *ctx, const struct nt_ev *e)
 	x->agg[k].req += nt_ev_int(e, F_REQ);
 	x->agg[k].alloc += nt_ev_int(e, F_ALLOC);
 	return 0;
+}
+
+/* The interrupt depth of @cpu (NULL when out of memory). */
+static int *depth(struct wctx *x, int cpu)
+{
+	if (cpu < 0)
+		return NULL;
+	if ((size_t)cpu >= x->ncpu) {
+		int *v = realloc(x->irq, ((size_t)cpu + 1) * sizeof(*v));
+		if (!v)
+			return NULL;
+		memset(v + x->ncpu, 0, ((size_t)cpu + 1 - x->ncpu) * sizeof(*v));
+		x->irq = v;
+		x->ncpu = (size_t)cpu + 1;
+	}
+	return &x->irq[cpu];
+}
+
+static int irq_step(struct wctx *x, const struct nt_ev *e, int by)
+{
+	int *d = depth(x, e->cpu);
+
+	if (d && (*d += by) < 0)
+		*d = 0; /* an exit whose entry was before the trace */
+	return 0;
+}
+
+static int on_irq_entry(void *ctx, const struct nt_ev *e)
+{
+	return irq_step(ctx, e, 1);
+}
+
+static int on_irq_exit(void *ctx, const struct nt_ev *e)
+{
+	return irq_step(ctx, e, -1);
+}
+
+/* A transmit in interrupt context: recorded, so no task is credited with it. */
+static int on_xmit(void *ctx, const struct nt_ev *e)
+{
+	struct wctx *x = ctx;
+	int *d = depth(x, e->cpu);
+
+	if (!d || !*d || !nt_ev_has(e, 0))
+		return 0;
+	if (!x->xmit && !(x->xmit = nt_actx_prepare(
+				  x->ax, "INSERT INTO skb_irq_xmits VALUES(?,?,?,?)", &x->err)))
+		return -1;
+	sqlite3_bind_int64(x->xmit, 1, nt_actx_trace(x->ax));
+	sqlite3_bind_int64(x->xmit, 2, e->ts);
+	sqlite3_bind_int(x->xmit, 3, e->cpu);
+	sqlite3_bind_int64(x->xmit, 4, nt_ev_int(e, 0));
+	return store(x->ax, x->xmit, &x->err);
 }
 
 /* The tasks record saw at the start ("workload_pids") and nettrail's own ("workload_exclude"). */
@@ -255,6 +316,9 @@ static void wl_free(void *ctx)
 	free(x->agg);
 	free(x->t);
 	free(x->excl);
+	free(x->irq);
+	sqlite3_finalize(x->xmit);
+	nt_err_free(x->err);
 	free(x);
 }
 
@@ -265,10 +329,17 @@ static const struct nt_sub wl_subs[] = {
 	{"kmem:kmalloc_node", f_alloc, on_alloc},
 	{"kmem:kmem_cache_alloc", f_alloc, on_alloc},
 	{"kmem:kmem_cache_alloc_node", f_alloc, on_alloc},
+	{"irq:irq_handler_entry", NULL, on_irq_entry},
+	{"irq:irq_handler_exit", NULL, on_irq_exit},
+	{"irq:softirq_entry", NULL, on_irq_entry},
+	{"irq:softirq_exit", NULL, on_irq_exit},
+	{"net:net_dev_queue", f_xmit, on_xmit},
+	{"net:net_dev_start_xmit", f_xmit, on_xmit},
+	{"net:net_dev_xmit", f_xmit, on_xmit},
 	{NULL, NULL, NULL},
 };
 
-static const char *const wl_tables[] = {"workload_tasks", "alloc_tasks", NULL};
+static const char *const wl_tables[] = {"workload_tasks", "alloc_tasks", "skb_irq_xmits", NULL};
 
 const struct nt_analysis nt_workload_analysis = {
 	.name = "workload",
@@ -277,7 +348,10 @@ const struct nt_analysis nt_workload_analysis = {
 		  "INTEGER, ppid INTEGER, first_ts INTEGER, last_ts INTEGER);"
 		  "CREATE TABLE IF NOT EXISTS alloc_tasks(trace_id INTEGER NOT NULL, pid INTEGER, "
 		  "call_site TEXT, net INTEGER, allocs INTEGER, bytes_req INTEGER, bytes_alloc "
-		  "INTEGER);",
+		  "INTEGER);"
+		  "CREATE TABLE IF NOT EXISTS skb_irq_xmits(trace_id INTEGER NOT NULL, ts INTEGER, "
+		  "cpu INTEGER, skbaddr INTEGER);"
+		  "CREATE INDEX IF NOT EXISTS skb_irq_xmits_ts ON skb_irq_xmits(trace_id, ts);",
 	.tables = wl_tables,
 	.subs = wl_subs,
 	.begin = wl_begin,
