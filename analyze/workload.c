@@ -3,10 +3,11 @@
  * Tasks: the workload's process tree (the tasks record saw at its start, trace_meta
  * workload_*, and every task they fork, from sched_process_fork, until sched_process_exit),
  * slab allocations per task and call site, so the task sections of a report can show the
- * workload, one pid or one comm, and the transmits that ran in interrupt context (their pid
+ * workload, one pid or one comm, function_graph calls per task and function, and the transmits that ran in interrupt context (their pid
  * is whichever task was interrupted: no task sent them). docs/SCHEMA.md gives the tables.
  */
 #include "analyze.h"
+#include "hmap.h"
 #include "names.h"
 #include "netsym.h"
 
@@ -24,6 +25,16 @@ struct tagg {
 	int64_t allocs, req, alloc;
 };
 
+struct fagg {
+	int pid, fn; /* fn: index in fns */
+	int64_t calls, unfinished, total, self;
+};
+
+struct kids {
+	uint64_t id;   /* the parent call's call_id */
+	int64_t total; /* its closed callees' durations */
+};
+
 struct wctx {
 	struct nt_actx *ax;
 	int *excl; /* owned: nettrail's own tasks and their children */
@@ -33,6 +44,10 @@ struct wctx {
 	struct nt_names keys, sites; /* keys: "pid site" -> index in agg */
 	struct tagg *agg;	     /* owned */
 	size_t nagg, cagg;
+	struct nt_names fkeys, fns; /* fkeys: "pid function" -> index in fagg */
+	struct fagg *fagg;	    /* owned */
+	size_t nfagg, cfagg;
+	struct nt_hmap kids; /* of struct kids: open calls' closed callees */
 	int *irq; /* owned: per cpu, hard IRQ depth + 1 in a softirq (in the trace's order) */
 	size_t ncpu;
 	sqlite3_stmt *xmit; /* INSERT INTO skb_irq_xmits */
@@ -145,6 +160,48 @@ static int on_alloc(void *ctx, const struct nt_ev *e)
 	return 0;
 }
 
+enum { C_FN, C_DUR, C_ID, C_PARENT };
+static const char *const f_call[] = {"function", "duration_ns", "call_id", "parent_id", NULL};
+
+/* A function_graph call (calls close after their callees): self = duration - callees'. */
+static int on_call(void *ctx, const struct nt_ev *e)
+{
+	struct wctx *x = ctx;
+	const char *name = nt_ev_text(e, C_FN);
+	int64_t dur = nt_ev_has(e, C_DUR) ? nt_ev_int(e, C_DUR) : -1, kid = 0;
+	uint64_t id = (uint64_t)nt_ev_int(e, C_ID), parent = (uint64_t)nt_ev_int(e, C_PARENT);
+	char key[320];
+	struct kids *k;
+	bool added;
+	int i, fn;
+
+	snprintf(key, sizeof(key), "%d %s", e->pid, name && *name ? name : "[unknown]");
+	if ((i = nt_names_get(&x->fkeys, key, &added)) < 0 ||
+	    (fn = nt_names_get(&x->fns, strchr(key, ' ') + 1, NULL)) < 0)
+		return -1;
+	if (added) {
+		if (push(&x->fagg, &x->nfagg, &x->cfagg, sizeof(*x->fagg)))
+			return -1;
+		x->fagg[i] = (struct fagg){e->pid, fn, 0, 0, 0, 0};
+	}
+	if (id && (k = nt_hmap_find(&x->kids, id))) {
+		kid = k->total;
+		nt_hmap_del(&x->kids, k);
+	}
+	x->fagg[i].calls++;
+	if (dur < 0) {
+		x->fagg[i].unfinished++;
+		return 0;
+	}
+	x->fagg[i].total += dur;
+	x->fagg[i].self += dur > kid ? dur - kid : 0;
+	if (parent && !(k = nt_hmap_find(&x->kids, parent)) && !(k = nt_hmap_add(&x->kids, parent)))
+		return -1;
+	if (parent)
+		k->total += dur;
+	return 0;
+}
+
 /* The interrupt depth of @cpu (NULL when out of memory). */
 static int *depth(struct wctx *x, int cpu)
 {
@@ -237,6 +294,7 @@ static int wl_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 	if (!x)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	x->ax = ax;
+	nt_hmap_init(&x->kids, sizeof(struct kids));
 	return load_meta(x, err);
 }
 
@@ -254,6 +312,31 @@ static int store(struct nt_actx *ax, sqlite3_stmt *st, struct nt_err **err)
 		return 0;
 	return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store the task tables: %s",
 					  sqlite3_errmsg(nt_actx_db(ax))));
+}
+
+static int write_funcs(struct wctx *x, struct nt_actx *ax, struct nt_err **err)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (!x->nfagg)
+		return 0;
+	if (!(st = nt_actx_prepare(ax, "INSERT INTO func_tasks VALUES(?,?,?,?,?,?,?)", err)))
+		return -1;
+	for (size_t i = 0; !rc && i < x->nfagg; i++) {
+		const struct fagg *g = &x->fagg[i];
+
+		sqlite3_bind_int64(st, 1, nt_actx_trace(ax));
+		sqlite3_bind_int(st, 2, g->pid);
+		sqlite3_bind_text(st, 3, x->fns.s[g->fn], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, g->calls);
+		sqlite3_bind_int64(st, 5, g->unfinished);
+		sqlite3_bind_int64(st, 6, g->total);
+		sqlite3_bind_int64(st, 7, g->self);
+		rc = store(ax, st, err);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 static int wl_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
@@ -296,6 +379,8 @@ static int wl_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 		if (store(ax, a, err))
 			goto out;
 	}
+	if (write_funcs(x, ax, err))
+		goto out;
 	if (x->nt)
 		nt_actx_note(ax, "workload", "tasks", (int64_t)x->nt);
 	rc = 0;
@@ -317,6 +402,10 @@ static void wl_free(void *ctx)
 	free(x->t);
 	free(x->excl);
 	free(x->irq);
+	nt_names_release(&x->fkeys);
+	nt_names_release(&x->fns);
+	free(x->fagg);
+	nt_hmap_release(&x->kids);
 	sqlite3_finalize(x->xmit);
 	nt_err_free(x->err);
 	free(x);
@@ -329,6 +418,7 @@ static const struct nt_sub wl_subs[] = {
 	{"kmem:kmalloc_node", f_alloc, on_alloc},
 	{"kmem:kmem_cache_alloc", f_alloc, on_alloc},
 	{"kmem:kmem_cache_alloc_node", f_alloc, on_alloc},
+	{"funcgraph:call", f_call, on_call},
 	{"irq:irq_handler_entry", NULL, on_irq_entry},
 	{"irq:irq_handler_exit", NULL, on_irq_exit},
 	{"irq:softirq_entry", NULL, on_irq_entry},
@@ -339,7 +429,8 @@ static const struct nt_sub wl_subs[] = {
 	{NULL, NULL, NULL},
 };
 
-static const char *const wl_tables[] = {"workload_tasks", "alloc_tasks", "skb_irq_xmits", NULL};
+static const char *const wl_tables[] = {"workload_tasks", "alloc_tasks", "func_tasks",
+					"skb_irq_xmits", NULL};
 
 const struct nt_analysis nt_workload_analysis = {
 	.name = "workload",
@@ -348,6 +439,9 @@ const struct nt_analysis nt_workload_analysis = {
 		  "INTEGER, ppid INTEGER, first_ts INTEGER, last_ts INTEGER);"
 		  "CREATE TABLE IF NOT EXISTS alloc_tasks(trace_id INTEGER NOT NULL, pid INTEGER, "
 		  "call_site TEXT, net INTEGER, allocs INTEGER, bytes_req INTEGER, bytes_alloc "
+		  "INTEGER);"
+		  "CREATE TABLE IF NOT EXISTS func_tasks(trace_id INTEGER NOT NULL, pid INTEGER, "
+		  "function TEXT, calls INTEGER, unfinished INTEGER, total_ns INTEGER, self_ns "
 		  "INTEGER);"
 		  "CREATE TABLE IF NOT EXISTS skb_irq_xmits(trace_id INTEGER NOT NULL, ts INTEGER, "
 		  "cpu INTEGER, skbaddr INTEGER);"

@@ -725,14 +725,34 @@ static int funcs(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 	s = nt_doc_section(d, "Functions");
 	if (!s)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-	if (fill(nt_section_table(s, "functions", "Functions (top 40 by total time)", fcols), db,
-		 "SELECT function, sum(calls), sum(unfinished), round(sum(total_ns) / 1e3, 3), "
-		 "round(sum(self_ns) / 1e3, 3), round(sum(total_ns) / 1e3 / max(sum(calls) - "
-		 "sum(unfinished), 1), 3), round(max(max_ns) / 1e3, 3) FROM func_stats WHERE (?1 = "
-		 "0 OR "
-		 "trace_id = ?1) GROUP BY function ORDER BY 4 DESC LIMIT 40",
-		 f, err) ||
-	    fill(nt_section_table(s, "func_profile", "Function profile (Hit, Time, Avg, s^2)",
+	nt_section_note(s, false, "%s", nt_report_task_scope(db, f));
+	if (nt_report_task_filtered(db, f) && nt_report_table_exists(db, "func_tasks")) {
+		nt_section_note(
+			s, false,
+			"The function profile and the flame graph are the whole machine's.");
+		if (task_fill(
+			    nt_section_table(s, "functions", "Functions (top 40 by total time)",
+					     fcols),
+			    db,
+			    "SELECT function, sum(calls), sum(unfinished), round(sum(total_ns) / "
+			    "1e3, 3), round(sum(self_ns) / 1e3, 3), round(sum(total_ns) / 1e3 / "
+			    "max(sum(calls) - sum(unfinished), 1), 3), NULL FROM func_tasks WHERE "
+			    "(?1 = 0 OR trace_id = ?1)" NT_TASK_WHERE(
+				    "func_tasks") " GROUP BY function ORDER BY 4 DESC LIMIT 40",
+			    f, err))
+			return -1;
+	} else if (
+		fill(nt_section_table(s, "functions", "Functions (top 40 by total time)", fcols),
+		     db,
+		     "SELECT function, sum(calls), sum(unfinished), round(sum(total_ns) / 1e3, 3), "
+		     "round(sum(self_ns) / 1e3, 3), round(sum(total_ns) / 1e3 / max(sum(calls) - "
+		     "sum(unfinished), 1), 3), round(max(max_ns) / 1e3, 3) FROM func_stats WHERE "
+		     "(?1 = "
+		     "0 OR "
+		     "trace_id = ?1) GROUP BY function ORDER BY 4 DESC LIMIT 40",
+		     f, err))
+		return -1;
+	if (fill(nt_section_table(s, "func_profile", "Function profile (Hit, Time, Avg, s^2)",
 				  pcols),
 		 db,
 		 "SELECT cpu, function, hit, round(time_ns / 1e3, 3), round(avg_ns / 1e3, 3), "
@@ -854,6 +874,23 @@ static struct nt_plot *prof_flame(sqlite3 *db, const struct nt_report_filter *f)
 	return p;
 }
 
+/* A CPU-profile table: task_fill with ?9 = @net (network-stack functions only). */
+static int prof_fill(struct nt_table *t, sqlite3 *db, const char *sql, bool net,
+		     const struct nt_report_filter *f, struct nt_err **err)
+{
+	sqlite3_stmt *st;
+
+	if (!t)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	st = nt_report_task_query(db, sql, f);
+	if (st)
+		sqlite3_bind_int(st, 9, net);
+	if (!st || nt_table_query(t, db, st))
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "report: cannot read '%s': %s", t->id,
+						  sqlite3_errmsg(db)));
+	return 0;
+}
+
 static int profile(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		   struct nt_err **err)
 {
@@ -874,18 +911,34 @@ static int profile(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc 
 	s = nt_doc_section(d, "CPU profile");
 	if (!s)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-#define PROF_SQL(where)                                                                            \
-	"WITH s AS (SELECT max(sum(self), 1) AS n FROM prof_funcs WHERE ?1 = 0 OR trace_id = ?1) " \
-	"SELECT function, sum(self), round(100.0 * sum(self) / (SELECT n FROM s), 2), "            \
-	"sum(total), round(100.0 * sum(total) / (SELECT n FROM s), 2), max(net) FROM prof_funcs "  \
-	"WHERE (?1 = 0 OR trace_id = ?1) " where " GROUP BY function ORDER BY 2 DESC, 4 DESC, 1 "  \
-	"LIMIT 40"
-	if (fill(nt_section_table(s, "profile", "CPU profile: top functions by self samples", cols),
-		 db, PROF_SQL(""), f, err) ||
-	    fill(nt_section_table(s, "profile_net",
-				  "CPU profile: network-stack functions by self samples", cols),
-		 db, PROF_SQL("AND net = 1"), f, err))
-		return -1;
+	nt_section_note(s, false, "%s", nt_report_task_scope(db, f));
+	/* the shown tasks' samples from prof_tasks, or every sample from prof_funcs */
+#define PROF_SQL(tbl, where)                                                                    \
+	"WITH s AS (SELECT max(sum(self), 1) AS n FROM " tbl                                    \
+	" WHERE (?1 = 0 OR trace_id = ?1)" where                                                \
+	") SELECT function, sum(self), round(100.0 * sum(self) / (SELECT n FROM s), 2), "       \
+	"sum(total), round(100.0 * sum(total) / (SELECT n FROM s), 2), max(net) FROM " tbl      \
+	" WHERE (?1 = 0 OR trace_id = ?1) " where " AND (?9 = 0 OR net = 1) GROUP BY function " \
+	"ORDER BY 2 DESC, 4 DESC, 1 LIMIT 40"
+	{
+		bool tasks =
+			nt_report_task_filtered(db, f) && nt_report_table_exists(db, "prof_tasks");
+		const char *sql = tasks ? PROF_SQL("prof_tasks", NT_TASK_WHERE("prof_tasks"))
+					: PROF_SQL("prof_funcs", " AND ?6 IS ?6 AND ?7 IS ?7 "
+								 "AND ?8 IS ?8");
+
+		if (tasks)
+			nt_section_note(s, false, "The flame graph is the whole machine's.");
+		if (prof_fill(nt_section_table(s, "profile",
+					       "CPU profile: top functions by self samples", cols),
+			      db, sql, false, f, err) ||
+		    prof_fill(nt_section_table(s, "profile_net",
+					       "CPU profile: network-stack functions by self "
+					       "samples",
+					       cols),
+			      db, sql, true, f, err))
+			return -1;
+	}
 #undef PROF_SQL
 	nt_section_plot(s, prof_flame(db, f));
 	return 0;
