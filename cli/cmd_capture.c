@@ -42,6 +42,9 @@ const char capture_details[] =
 	"  report.html    the HTML report with plots\n"
 	"  gnuplot/       a .gp script and .dat file per plot\n"
 	"  csv/           every report table as CSV\n"
+	"  *.workload     the command's process tree's start (docs/SCHEMA.md)\n"
+	"and prints the report's findings block. The reports' task sections show the\n"
+	"command's tasks (nettrail report --all-tasks: every task).\n"
 	"Needs root, like record. Example: sudo nettrail capture -- ping -c 3 127.0.0.1\n";
 
 static char *path_in(const char *dir, const char *name)
