@@ -77,6 +77,8 @@ int nt_backend_record(enum nt_backend b, const struct nt_record_opts *o, unsigne
 		w.events = ev;
 	}
 	rc = dispatch(b, &w, profile_hz, r, err);
+	if (!rc)
+		nt_workload_forget(o->output);
 	if (!rc && workload) {
 		int root = o->attach_pid > 0 ? o->attach_pid : r->cmd_pid;
 

@@ -117,14 +117,35 @@ oom:
 	return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 }
 
+/* @trace.workload (beside a directory, never in it), or NULL when out of memory. */
+static char *file_of(const char *trace, const char *suffix)
+{
+	size_t n = strlen(trace);
+	char *p = NULL;
+
+	while (n > 1 && trace[n - 1] == '/')
+		n--;
+	if (asprintf(&p, "%.*s.workload%s", (int)n, trace, suffix) < 0)
+		return NULL;
+	return p;
+}
+
+void nt_workload_forget(const char *trace)
+{
+	char *p = file_of(trace, "");
+
+	if (p)
+		unlink(p);
+	free(p);
+}
+
 int nt_workload_save(const char *trace, int root, const int *pids, size_t n, struct nt_err **err)
 {
-	char *path = NULL, *tmp = NULL;
+	char *path = file_of(trace, ""), *tmp = file_of(trace, ".nettrail-tmp");
 	FILE *f = NULL;
 	int r = -1;
 
-	if (asprintf(&path, "%s.workload", trace) < 0 ||
-	    asprintf(&tmp, "%s.workload.nettrail-tmp", trace) < 0) {
+	if (!path || !tmp) {
 		nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 		goto out;
 	}

@@ -28,6 +28,10 @@ int nt_workload_tree(int root, int **pids, size_t *n, struct nt_err **err);
  */
 int nt_workload_save(const char *trace, int root, const int *pids, size_t n, struct nt_err **err);
 
+/* Remove a @trace.workload left by an earlier capture to the same name (a trace without a
+ * workload must not inherit one). */
+void nt_workload_forget(const char *trace);
+
 /* The sched events the process tree needs, NULL-terminated. */
 extern const char *const nt_workload_events[];
 

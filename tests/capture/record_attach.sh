@@ -33,6 +33,10 @@ assert_eq 0 "$(sql "$T/a.db" "select count(*) from workload_tasks where pid in (
 assert_eq "$root" "$(sql "$T/a.db" "select ppid from workload_tasks where pid = $(cat "$T/late")")" "the forked sender's parent"
 assert_eq 20 "$(sql "$T/a.db" "select count(*) from skb_lifecycles where tx_pid = $(cat "$T/late")")" "the sender's 20 datagrams"
 
+# a later capture to the same name without a workload does not inherit the file
+"$NETTRAIL" record -q -d 1 -e net -o "$T/a.dat" || fail "record again to a.dat"
+[ ! -e "$T/a.dat.workload" ] || fail "a.dat.workload left from the -P capture"
+
 # usage
 "$NETTRAIL" record -P "$root" -o "$T/b.dat" -- true > /dev/null 2> "$T/err"; rc=$?
 assert_eq 2 "$rc" "-P with a command"
