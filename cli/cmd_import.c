@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../core/escape.h"
 #include "../parse/reader.h"
 #include "../store/store.h"
 
@@ -37,6 +38,16 @@ static void list_formats(void)
 {
 	for (const struct nt_reader_ops *const *r = nt_readers(); *r; r++)
 		fprintf(stderr, "  %-12s %s\n", (*r)->name, (*r)->help);
+}
+
+static void imported(const char *path, const struct nt_import_result *r)
+{
+	fputs("imported '", stderr);
+	nt_esc_text(stderr, path);
+	fprintf(stderr, "' (%s) as trace %lld: %llu events, %s%llu lost%s\n", r->format,
+		(long long)r->trace_id, (unsigned long long)r->events,
+		r->lost_unknown ? "at least " : "", (unsigned long long)r->lost,
+		r->warnings ? ", with warnings" : "");
 }
 
 int cmd_import(int argc, char **argv)
@@ -116,11 +127,7 @@ int cmd_import(int argc, char **argv)
 		if (r.lost || r.lost_unknown)
 			lost = true;
 		if (!quiet)
-			fprintf(stderr,
-				"imported '%s' (%s) as trace %lld: %llu events, %s%llu lost%s\n",
-				argv[i], r.format, (long long)r.trace_id,
-				(unsigned long long)r.events, r.lost_unknown ? "at least " : "",
-				(unsigned long long)r.lost, r.warnings ? ", with warnings" : "");
+			imported(argv[i], &r);
 	}
 	if (nt_interrupted && code == NT_EXIT_OK)
 		code = NT_EXIT_INTR;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "../core/escape.h"
 #include "../store/store.h"
 
 const struct cli_opt info_opts[] = {
@@ -13,38 +14,6 @@ const struct cli_opt info_opts[] = {
 	 "\"lost_events\", \"event_counts\"}]}"},
 	{NULL, 0, NULL, NULL},
 };
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", stdout);
-			break;
-		case '\\':
-			fputs("\\\\", stdout);
-			break;
-		case '\n':
-			fputs("\\n", stdout);
-			break;
-		case '\t':
-			fputs("\\t", stdout);
-			break;
-		case '\r':
-			fputs("\\r", stdout);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				printf("\\u%04x", *p);
-			else if (*p == '<' || *p == '>' || *p == '&')
-				printf("\\u%04x", *p); /* safe to embed in HTML */
-			else
-				putchar(*p);
-		}
-	}
-	putchar('"');
-}
 
 static void print_counts(sqlite3 *db, int64_t id, bool json)
 {
@@ -62,14 +31,37 @@ static void print_counts(sqlite3 *db, int64_t id, bool json)
 		long long cnt = sqlite3_column_int64(st, 1);
 		if (json) {
 			printf("%s", n ? ", " : "");
-			json_str(name);
+			nt_esc_json(stdout, name);
 			printf(": %lld", cnt);
 		} else {
-			printf("    %10lld  %s\n", cnt, name);
+			printf("    %10lld  ", cnt);
+			nt_esc_text(stdout, name);
+			putchar('\n');
 		}
 		n++;
 	}
 	sqlite3_finalize(st);
+}
+
+/* A trace of the info query @st as text (every string from the trace escaped). */
+static void print_trace(sqlite3_stmt *st, int64_t id, const char *path, const char *fmt,
+			long long ev, long long lost)
+{
+	double dur = (double)(sqlite3_column_int64(st, 10) - sqlite3_column_int64(st, 9)) / 1e9;
+	const char *kernel = (const char *)sqlite3_column_text(st, 6);
+	const char *clock = (const char *)sqlite3_column_text(st, 8);
+	bool unknown = sqlite3_column_int(st, 5);
+
+	printf("trace %lld: ", (long long)id);
+	nt_esc_text(stdout, path);
+	fputs("\n  format ", stdout);
+	nt_esc_text(stdout, fmt);
+	fputs(", kernel ", stdout);
+	nt_esc_text(stdout, kernel ? kernel : "?");
+	printf(", %d cpus, clock ", sqlite3_column_int(st, 7));
+	nt_esc_text(stdout, clock ? clock : "?");
+	printf(", %.6f s\n  %lld events, %s%lld lost%s\n", dur, ev, unknown ? "at least " : "",
+	       lost, lost || unknown ? "  <-- LOST EVENTS: results are incomplete" : "");
 }
 
 int cmd_info(int argc, char **argv)
@@ -115,29 +107,15 @@ int cmd_info(int argc, char **argv)
 
 		if (json) {
 			printf("%s{\"id\": %lld, \"path\": ", n ? ", " : "", (long long)id);
-			json_str(path);
+			nt_esc_json(stdout, path);
 			printf(", \"format\": ");
-			json_str(fmt);
+			nt_esc_json(stdout, fmt);
 			printf(", \"events\": %lld, \"lost_events\": %lld, \"event_counts\": {", ev,
 			       lost);
 			print_counts(db, id, true);
 			printf("}}");
 		} else {
-			double dur = (double)(sqlite3_column_int64(st, 10) -
-					      sqlite3_column_int64(st, 9)) /
-				     1e9;
-			printf("trace %lld: %s\n  format %s, kernel %s, %d cpus, clock %s, %.6f s\n"
-			       "  %lld events, %s%lld lost%s\n",
-			       (long long)id, path, fmt,
-			       sqlite3_column_text(st, 6) ? (const char *)sqlite3_column_text(st, 6)
-							  : "?",
-			       sqlite3_column_int(st, 7),
-			       sqlite3_column_text(st, 8) ? (const char *)sqlite3_column_text(st, 8)
-							  : "?",
-			       dur, ev, sqlite3_column_int(st, 5) ? "at least " : "", lost,
-			       lost || sqlite3_column_int(st, 5)
-				       ? "  <-- LOST EVENTS: results are incomplete"
-				       : "");
+			print_trace(st, id, path, fmt, ev, lost);
 			print_counts(db, id, false);
 		}
 		n++;
@@ -145,8 +123,11 @@ int cmd_info(int argc, char **argv)
 	sqlite3_finalize(st);
 	if (json)
 		printf("]}\n");
-	else if (!n)
-		printf("no traces in '%s'\n", argv[optind]);
+	else if (!n) {
+		fputs("no traces in '", stdout);
+		nt_esc_text(stdout, argv[optind]);
+		fputs("'\n", stdout);
+	}
 	nt_store_close(s, false, NULL);
 	return NT_EXIT_OK;
 }

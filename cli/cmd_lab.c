@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../core/escape.h"
 #include "../collect/backend.h"
 #include "../collect/vm.h"
 #include "../collect/vm_int.h"
@@ -287,8 +288,9 @@ static int capture_vm(const struct lab_run *a, bool *graph, int *code, struct nt
 		fprintf(stderr, "lab %s: in the lab VM: building the world, recording %ld ...\n",
 			nt_lab_name(a->l), a->count);
 	if (nt_vm_record(&o, &r, err)) {
-		if (r.record_err && *r.record_err)
-			fprintf(stderr, "%s", nt_vm_tail(r.record_err, 20));
+		const char *tail = r.record_err ? nt_vm_tail(r.record_err, 20) : "";
+
+		nt_esc_text_n(stderr, tail, strlen(tail), NT_ESC_KEEP_NL); /* the guest's words */
 		if (r.console_log)
 			fprintf(stderr, "lab: the guest's console log: %s\n", r.console_log);
 		nt_vm_result_release(&r);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../core/escape.h"
 #include "../collect/backend.h"
 #include "../collect/vm.h"
 #include "../collect/vm_int.h"
@@ -134,7 +135,9 @@ static void print_prefixed(const char *prefix, const char *text)
 {
 	for (const char *l = text; l && *l;) {
 		size_t n = strcspn(l, "\n");
-		fprintf(stderr, "%s%.*s\n", prefix, (int)n, l);
+		fputs(prefix, stderr);
+		nt_esc_text_n(stderr, l, n, 0); /* the guest's output: escape sequences too */
+		fputc('\n', stderr);
 		l += n + (l[n] == '\n');
 	}
 }
@@ -142,11 +145,13 @@ static void print_prefixed(const char *prefix, const char *text)
 static void print_console(const char *path)
 {
 	char *text = path ? nt_vm_slurp(path, NULL) : NULL;
+	const char *tail;
 
 	if (!text)
 		return;
 	fprintf(stderr, "--- the VM's console (last lines of '%s') ---\n", path);
-	fputs(nt_vm_tail(text, 40), stderr);
+	tail = nt_vm_tail(text, 40);
+	nt_esc_text_n(stderr, tail, strlen(tail), NT_ESC_KEEP_NL); /* the guest's words */
 	if (*text && text[strlen(text) - 1] != '\n')
 		fputc('\n', stderr);
 	fprintf(stderr, "--- end of the console ---\n");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../core/escape.h"
 #include "../core/progress.h"
 #include "../parse/reader.h"
 
@@ -118,12 +119,14 @@ int cli_getopt(int argc, char **argv, const struct cli_opt *opts, bool in_order,
 	c = getopt_long(argc, argv, so, lo, NULL);
 	*arg = optarg;
 	if (c == '?' || c == ':') {
-		const char *bad = argv[optind - 1];
+		char bad[64];
+		if (optopt && optopt < 256 && c != ':')
+			snprintf(bad, sizeof(bad), "-%c", optopt);
+		else
+			nt_esc_text_buf(bad, sizeof(bad), argv[optind - 1]);
 		if (c == ':')
 			fprintf(stderr, "nettrail %s: option '%s' needs an argument\n", argv[0],
 				bad);
-		else if (optopt && optopt < 256)
-			fprintf(stderr, "nettrail %s: unknown option '-%c'\n", argv[0], optopt);
 		else
 			fprintf(stderr, "nettrail %s: unknown option '%s'\n", argv[0], bad);
 		fprintf(stderr, "try 'nettrail help %s'\n", argv[0]);
@@ -155,12 +158,16 @@ void cli_cmd_help(const struct cli_cmd *cmd, FILE *f)
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg = NULL;
 
-	fprintf(stderr, "nettrail %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
+	fprintf(stderr, "nettrail %s: ", cmd);
+	nt_esc_text(stderr, msg ? msg : fmt); /* the message quotes the command line */
 	fprintf(stderr, "\ntry 'nettrail help %s'\n", cmd);
+	free(msg);
 	return NT_EXIT_USAGE;
 }
 
@@ -274,8 +281,9 @@ int main(int argc, char **argv)
 		return finish_stdout(cmd_version(1, argv));
 	c = find_cmd(argv[1]);
 	if (!c) {
-		fprintf(stderr, "nettrail: '%s' is not a nettrail command; see 'nettrail --help'\n",
-			argv[1]);
+		fputs("nettrail: '", stderr);
+		nt_esc_text(stderr, argv[1]);
+		fputs("' is not a nettrail command; see 'nettrail --help'\n", stderr);
 		return NT_EXIT_USAGE;
 	}
 	if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Error chains: a list of messages, innermost cause last, printed once by the CLI. */
 #include "error.h"
+#include "escape.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -147,9 +148,14 @@ void nt_err_print(struct nt_err *err, FILE *f)
 {
 	const char *hint = nt_err_get_hint(err);
 
-	fprintf(f, "nettrail: error: %s\n", nt_err_msg(err));
-	if (hint)
-		fprintf(f, "hint: %s\n", hint);
+	fputs("nettrail: error: ", f);
+	nt_esc_text(f, nt_err_msg(err)); /* messages quote file names and trace strings */
+	fputc('\n', f);
+	if (hint) {
+		fputs("hint: ", f);
+		nt_esc_text(f, hint);
+		fputc('\n', f);
+	}
 }
 
 void nt_err_free(struct nt_err *err)

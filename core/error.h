@@ -57,7 +57,7 @@ void nt_err_hint(struct nt_err *err, const char *fmt, ...) __attribute__((format
 /* The hint, or NULL. Owned by @err. */
 const char *nt_err_get_hint(const struct nt_err *err);
 
-/* Print "nettrail: error: <chain>" (and the hint) on @f. */
+/* Print "nettrail: error: <chain>" (and the hint) on @f, escaped (core/escape.h). */
 void nt_err_print(struct nt_err *err, FILE *f);
 
 /* Free the chain. Accepts NULL. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lab_int.h"
+#include "../core/escape.h"
 
 #define MAX_CLAIMS 24
 #define MAX_NOTES  12
@@ -159,10 +160,27 @@ void lab_note(struct lab_sheet *s, const char *label, const char *sqlfmt, ...)
 	if (sql && sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		v = (const char *)sqlite3_column_text(st, 0);
+	v = v ? nt_esc_text_dup(v) : NULL; /* from the trace: escaped for text and HTML */
 	if (asprintf(&n, "%s: %s", label, v ? v : "(none)") >= 0)
 		s->notes[s->nnotes++] = n;
+	free((char *)v);
 	sqlite3_finalize(st);
 	sqlite3_free(sql);
+}
+
+/* One hop of the sample lifecycle, its strings (comm, device, drop reason) escaped. */
+static void sample_hop(FILE *m, sqlite3_stmt *st)
+{
+	char *t[6];
+
+	for (int i = 0; i < 6; i++)
+		t[i] = nt_esc_text_dup((const char *)sqlite3_column_text(st, i + 2));
+	fprintf(m, "%+10lld ns  cpu %-3d %-20s %-32s %-8s %-10s %5s  %s\n",
+		(long long)sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+		t[0] ? t[0] : "?", t[1] ? t[1] : "?", t[2] ? t[2] : "?", t[3] ? t[3] : "?",
+		t[4] ? t[4] : "?", t[5] ? t[5] : "?");
+	for (int i = 0; i < 6; i++)
+		free(t[i]);
 }
 
 void lab_sample(struct lab_sheet *s, const char *title, const char *sqlfmt, ...)
@@ -203,17 +221,9 @@ void lab_sample(struct lab_sheet *s, const char *title, const char *sqlfmt, ...)
 		"WHERE h.trace_id = 1 AND h.skb_id = %ld GROUP BY h.event_rowid "
 		"ORDER BY h.event_rowid",
 		id, id);
-	if (sql && sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+	if (sql && sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK)
 		while (sqlite3_step(st) == SQLITE_ROW)
-			fprintf(m, "%+10lld ns  cpu %-3d %-20s %-32s %-8s %-10s %5s  %s\n",
-				(long long)sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
-				(const char *)sqlite3_column_text(st, 2),
-				(const char *)sqlite3_column_text(st, 3),
-				(const char *)sqlite3_column_text(st, 4),
-				(const char *)sqlite3_column_text(st, 5),
-				(const char *)sqlite3_column_text(st, 6),
-				(const char *)sqlite3_column_text(st, 7));
-	}
+			sample_hop(m, st);
 	sqlite3_finalize(st);
 	sqlite3_free(sql);
 	fclose(m);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The report document: model, and its HTML, CSV and gnuplot renderings. */
 #include "doc.h"
+#include "../core/escape.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -229,17 +230,17 @@ static void html_table(const struct nt_table *t, FILE *o)
 
 	if (fold) {
 		fputs("<details><summary>", o);
-		nt_xml_escape(o, t->title);
+		nt_esc_xml(o, t->title);
 		fprintf(o, " (%d rows)</summary>", t->nrows);
 	}
 	fputs("<table id=\"t-", o);
-	nt_xml_escape(o, t->id);
+	nt_esc_xml(o, t->id);
 	fputs("\"><caption>", o);
-	nt_xml_escape(o, t->title);
+	nt_esc_xml(o, t->title);
 	fputs("</caption><tr>", o);
 	for (int c = 0; c < t->ncols; c++) {
 		fputs("<th>", o);
-		nt_xml_escape(o, t->cols[c]);
+		nt_esc_xml(o, t->cols[c]);
 		fputs("</th>", o);
 	}
 	fputs("</tr>\n", o);
@@ -253,7 +254,7 @@ static void html_table(const struct nt_table *t, FILE *o)
 			} else {
 				fputs(x->mark ? "<td class=\"hi\">" : "<td>", o);
 				if (x->text)
-					nt_xml_escape(o, x->text);
+					nt_esc_xml(o, x->text);
 				else
 					fputs("–", o);
 			}
@@ -276,15 +277,29 @@ static void html_list(const struct nt_table *t, FILE *o)
 		const struct nt_cell *x = &t->cells[r * t->ncols];
 
 		fputs("<li>", o);
-		nt_xml_escape(o, x[3].text ? x[3].text : "");
+		nt_esc_xml(o, x[3].text ? x[3].text : "");
 		if (x[4].text) {
 			fputs(" <a href=\"#t-", o);
-			nt_xml_escape(o, x[4].text);
+			nt_esc_xml(o, x[4].text);
 			fputs("\">(table)</a>", o);
 		}
 		fputs("</li>\n", o);
 	}
 	fputs("</ul>\n", o);
+}
+
+/* A note's paragraphs (lines), escaped, as lines of one HTML paragraph. */
+static void html_lines(FILE *o, const char *note)
+{
+	char *copy = strdup(note), *save = NULL;
+
+	for (char *l = copy ? strtok_r(copy, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (l != copy)
+			fputs("<br>", o);
+		nt_esc_xml(o, l);
+	}
+	free(copy);
 }
 
 static void anchor(FILE *o, int i)
@@ -304,7 +319,7 @@ int nt_doc_html(const struct nt_doc *d, FILE *o, struct nt_err **err)
 		fputs("<a href=\"#", o);
 		anchor(o, i);
 		fputs("\">", o);
-		nt_xml_escape(o, d->sections[i].title);
+		nt_esc_xml(o, d->sections[i].title);
 		fputs("</a>", o);
 	}
 	fputs("</nav>\n", o);
@@ -313,18 +328,11 @@ int nt_doc_html(const struct nt_doc *d, FILE *o, struct nt_err **err)
 		fputs("<section id=\"", o);
 		anchor(o, i);
 		fputs("\"><h2>", o);
-		nt_xml_escape(o, s->title);
+		nt_esc_xml(o, s->title);
 		fputs("</h2>\n", o);
 		if (s->note) {
 			fprintf(o, "<p class=\"%s\">", s->alert ? "alert" : "note");
-			for (const char *p = s->note; *p; p++) {
-				if (*p == '\n') {
-					fputs("<br>", o);
-					continue;
-				}
-				char c[2] = {*p, 0};
-				nt_xml_escape(o, c);
-			}
+			html_lines(o, s->note);
 			fputs("</p>\n", o);
 		}
 		for (int t = 0; t < s->ntables; t++)
@@ -351,21 +359,6 @@ static int mkdir_p(const char *dir, struct nt_err **err)
 	return 0;
 }
 
-static void csv_field(FILE *o, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, o);
-		return;
-	}
-	fputc('"', o);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', o);
-		fputc(*s, o);
-	}
-	fputc('"', o);
-}
-
 int nt_doc_csv(const struct nt_doc *d, const char *dir, struct nt_err **err)
 {
 	if (mkdir_p(dir, err))
@@ -384,7 +377,7 @@ int nt_doc_csv(const struct nt_doc *d, const char *dir, struct nt_err **err)
 			for (int c = 0; c < tb->ncols; c++) {
 				if (c)
 					fputc(',', o);
-				csv_field(o, tb->cols[c]);
+				nt_esc_csv(o, tb->cols[c]);
 			}
 			fputc('\n', o);
 			for (int r = 0; r < tb->nrows; r++) {
@@ -395,7 +388,7 @@ int nt_doc_csv(const struct nt_doc *d, const char *dir, struct nt_err **err)
 					if (x->is_num)
 						num_text(o, x->num);
 					else if (x->text)
-						csv_field(o, x->text);
+						nt_esc_csv(o, x->text);
 				}
 				fputc('\n', o);
 			}
@@ -420,16 +413,78 @@ int nt_doc_gnuplot(const struct nt_doc *d, const char *dir, struct nt_err **err)
 
 /* ---- text ---- */
 
-static void cell_text(const struct nt_cell *x, char *buf, size_t n)
+#define TEXT_ROWS 30
+#define TEXT_COL  40 /* bytes: a longer cell is cut (at a character) */
+
+/* A cell as text into @buf (TEXT_COL + 2 bytes: room for the mark). */
+static void cell_text(const struct nt_cell *x, char *buf)
 {
-	if (x->is_num) {
-		if (x->num == (double)(long long)x->num)
-			snprintf(buf, n, "%lld", (long long)x->num);
-		else
-			snprintf(buf, n, "%.3f", x->num);
-	} else {
-		snprintf(buf, n, "%s", x->text ? x->text : "-");
+	if (!x->is_num)
+		nt_esc_text_buf(buf, TEXT_COL + 1, x->text ? x->text : "-");
+	else if (x->num == (double)(long long)x->num)
+		snprintf(buf, TEXT_COL + 1, "%lld", (long long)x->num);
+	else
+		snprintf(buf, TEXT_COL + 1, "%.3f", x->num);
+	if (x->mark) /* a notable change */
+		strcat(buf, "*");
+}
+
+/* Columns @s takes on a terminal: its characters (it is valid UTF-8 once escaped). */
+static int width(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* @s left- or right-aligned in @w columns. */
+static void pad(FILE *o, const char *s, int w, bool right)
+{
+	int n = w - width(s);
+
+	if (right)
+		fprintf(o, " %*s%s", n, "", s);
+	else
+		fprintf(o, " %s%*s", s, n, "");
+}
+
+static void text_table(const struct nt_table *tb, FILE *o)
+{
+	int rows = tb->nrows < TEXT_ROWS ? tb->nrows : TEXT_ROWS, w[64] = {0};
+	char buf[TEXT_COL + 2];
+
+	for (int c = 0; c < tb->ncols && c < 64; c++) {
+		nt_esc_text_buf(buf, TEXT_COL + 1, tb->cols[c]);
+		w[c] = width(buf);
+		for (int r = 0; r < rows; r++) {
+			cell_text(&tb->cells[r * tb->ncols + c], buf);
+			if (width(buf) > w[c])
+				w[c] = width(buf);
+		}
 	}
+	fputc('\n', o);
+	nt_esc_text(o, tb->title);
+	fputs("\n ", o);
+	for (int c = 0; c < tb->ncols && c < 64; c++) {
+		nt_esc_text_buf(buf, TEXT_COL + 1, tb->cols[c]);
+		pad(o, buf, w[c], false);
+	}
+	fputc('\n', o);
+	for (int r = 0; r < rows; r++) {
+		fputc(' ', o);
+		for (int c = 0; c < tb->ncols && c < 64; c++) {
+			const struct nt_cell *x = &tb->cells[r * tb->ncols + c];
+			cell_text(x, buf);
+			pad(o, buf, w[c], x->is_num);
+		}
+		fputc('\n', o);
+	}
+	if (!tb->nrows)
+		fprintf(o, "  (none)\n");
+	else if (tb->nrows > rows)
+		fprintf(o, "  ... %d more rows (all of them: --csv DIR)\n", tb->nrows - rows);
 }
 
 /* A list section as text: one sentence a line, with the CSV table behind it. */
@@ -437,63 +492,30 @@ static void text_list(const struct nt_table *t, FILE *o)
 {
 	for (int r = 0; t->ncols >= 5 && r < t->nrows; r++) {
 		const struct nt_cell *x = &t->cells[r * t->ncols];
-		fprintf(o, "- %s [%s]\n", x[3].text ? x[3].text : "", x[4].text ? x[4].text : "");
+
+		fputs("- ", o);
+		nt_esc_text(o, x[3].text ? x[3].text : "");
+		fputs(" [", o);
+		nt_esc_text(o, x[4].text ? x[4].text : "");
+		fputs("]\n", o);
 	}
 }
-
-#define TEXT_ROWS 30
-#define TEXT_COL  40
 
 int nt_doc_text(const struct nt_doc *d, FILE *o, struct nt_err **err)
 {
 	for (int i = 0; i < d->nsections; i++) {
 		const struct nt_section *s = &d->sections[i];
 
-		fprintf(o, "%s== %s ==\n", i ? "\n" : "", s->title);
-		if (s->note)
-			fprintf(o, "%s%s\n", s->alert ? "!! " : "", s->note);
-		for (int t = 0; s->list && t < s->ntables; t++)
-			text_list(s->tables[t], o);
-		for (int t = 0; !s->list && t < s->ntables; t++) {
-			const struct nt_table *tb = s->tables[t];
-			int rows = tb->nrows < TEXT_ROWS ? tb->nrows : TEXT_ROWS;
-			int w[64] = {0};
-			char buf[256];
-
-			for (int c = 0; c < tb->ncols && c < 64; c++) {
-				w[c] = (int)strlen(tb->cols[c]);
-				for (int r = 0; r < rows; r++) {
-					cell_text(&tb->cells[r * tb->ncols + c], buf, sizeof(buf));
-					if ((int)strlen(buf) > w[c])
-						w[c] = (int)strlen(buf);
-				}
-				if (w[c] > TEXT_COL)
-					w[c] = TEXT_COL;
-			}
-			fprintf(o, "\n%s\n ", tb->title);
-			for (int c = 0; c < tb->ncols && c < 64; c++)
-				fprintf(o, " %-*.*s", w[c], TEXT_COL, tb->cols[c]);
+		fputs(i ? "\n== " : "== ", o);
+		nt_esc_text(o, s->title);
+		fputs(" ==\n", o);
+		if (s->note) {
+			fputs(s->alert ? "!! " : "", o);
+			nt_esc_text_n(o, s->note, strlen(s->note), NT_ESC_KEEP_NL);
 			fputc('\n', o);
-			for (int r = 0; r < rows; r++) {
-				fputc(' ', o);
-				for (int c = 0; c < tb->ncols && c < 64; c++) {
-					const struct nt_cell *x = &tb->cells[r * tb->ncols + c];
-					cell_text(x, buf, sizeof(buf));
-					if (x->mark) /* a notable change */
-						strncat(buf, "*", sizeof(buf) - strlen(buf) - 1);
-					if (x->is_num)
-						fprintf(o, " %*s", w[c], buf);
-					else
-						fprintf(o, " %-*.*s", w[c], TEXT_COL, buf);
-				}
-				fputc('\n', o);
-			}
-			if (!tb->nrows)
-				fprintf(o, "  (none)\n");
-			else if (tb->nrows > rows)
-				fprintf(o, "  ... %d more rows (all of them: --csv DIR)\n",
-					tb->nrows - rows);
 		}
+		for (int t = 0; t < s->ntables; t++)
+			(s->list ? text_list : text_table)(s->tables[t], o);
 	}
 	if (ferror(o))
 		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write the report"));

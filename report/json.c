@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The JSON writer. */
 #include "json.h"
+#include "../core/escape.h"
 
 #include <math.h>
 
@@ -51,32 +52,7 @@ void nt_json_end(struct nt_json *j)
 
 void nt_json_write_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", out);
-			break;
-		case '\\':
-			fputs("\\\\", out);
-			break;
-		case '\n':
-			fputs("\\n", out);
-			break;
-		case '\t':
-			fputs("\\t", out);
-			break;
-		case '\r':
-			fputs("\\r", out);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f || *p == '<' || *p == '>' || *p == '&')
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
+	nt_esc_json(out, s);
 }
 
 void nt_json_key(struct nt_json *j, const char *key)

@@ -29,7 +29,7 @@ void nt_json_key_str(struct nt_json *j, const char *key, const char *s);
 void nt_json_key_int(struct nt_json *j, const char *key, int64_t v);
 void nt_json_key_num(struct nt_json *j, const char *key, double v);
 
-/* Write @s as a JSON string literal (escaping <, > and & too, so it is safe inside HTML). */
+/* Write @s as a JSON string literal: valid UTF-8, safe inside HTML (nt_esc_json()). */
 void nt_json_write_string(FILE *out, const char *s);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Plots: the model, inline SVG drawing, and gnuplot scripts + data files. */
 #include "plot.h"
+#include "../core/escape.h"
 
 #include <errno.h>
 #include <math.h>
@@ -155,34 +156,6 @@ bool nt_plot_empty(const struct nt_plot *p)
 	return true;
 }
 
-void nt_xml_escape(FILE *out, const char *s)
-{
-	for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
-		switch (*c) {
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&#39;", out);
-			break;
-		default:
-			if (*c < 0x20 && *c != '\t' && *c != '\n')
-				fprintf(out, "&#%d;", *c == 0 ? 0xfffd : 0xfffd);
-			else
-				fputc(*c, out);
-		}
-	}
-}
-
 /* ---- prepared data shared by both outputs ---- */
 
 static int cmp_double(const void *a, const void *b)
@@ -262,7 +235,7 @@ static void svg_text(FILE *o, double x, double y, const char *anchor, int size, 
 {
 	fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\">", x, y, anchor,
 		size);
-	nt_xml_escape(o, s);
+	nt_esc_xml(o, s);
 	fputs("</text>", o);
 }
 
@@ -333,7 +306,7 @@ static void axes(FILE *o, const struct frame *f, const struct nt_plot *p, bool y
 			"<text transform=\"translate(14,%.1f) rotate(-90)\" text-anchor=\"middle\" "
 			"font-size=\"12\">",
 			(f->y0 + f->y1) / 2),
-			nt_xml_escape(o, p->ylabel), fputs("</text>", o);
+			nt_esc_xml(o, p->ylabel), fputs("</text>", o);
 }
 
 static void legend(FILE *o, const struct frame *f, char *const *names, int n)
@@ -378,10 +351,10 @@ static void svg_bars(FILE *o, const struct nt_plot *p)
 			"fill=\"%s\"><title>",
 			f.x0, y + rowh * 0.15, fx(&f, p->series[0].v[i]) - f.x0, rowh * 0.7,
 			palette[0]);
-		nt_xml_escape(o, p->labels[i]);
+		nt_esc_xml(o, p->labels[i]);
 		fprintf(o, ": %g</title></rect>", p->series[0].v[i]);
-		snprintf(lab, sizeof(lab), "%.40s%s", p->labels[i],
-			 strlen(p->labels[i]) > 40 ? "…" : "");
+		if (!nt_esc_text_buf(lab, 41, p->labels[i]))
+			strcat(lab, "…"); /* cut at a character, never inside one */
 		svg_text(o, f.x0 - 6, y + rowh * 0.5 + 4, "end", 11, lab);
 	}
 }
@@ -455,7 +428,7 @@ static void svg_cdf(FILE *o, const struct nt_plot *p)
 		for (size_t i = 0; i < se->n; i += stepn)
 			fprintf(o, "%.1f,%.1f ", fx(&f, v[i]), fy(&f, (double)(i + 1) / se->n));
 		fprintf(o, "%.1f,%.1f\"><title>", fx(&f, v[se->n - 1]), fy(&f, 1));
-		nt_xml_escape(o, se->name);
+		nt_esc_xml(o, se->name);
 		fputs("</title></polyline>", o);
 		free(v);
 	}
@@ -516,12 +489,12 @@ static void svg_flame(FILE *o, const struct nt_plot *p)
 			"<g><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
 			"fill=\"hsl(%u,80%%,%u%%)\" stroke=\"#fff\" stroke-width=\"0.5\"><title>",
 			x, y, w < 0.3 ? 0.3 : w, rowh - 1, 10 + hsh % 45, 55 + (hsh >> 8) % 15);
-		nt_xml_escape(o, p->cats[s->cat]);
+		nt_esc_xml(o, p->cats[s->cat]);
 		fprintf(o, " (%.2f%%)</title></rect>", s->end - s->start);
 		if (w > 60) {
 			char lab[64];
 			int maxc = (int)(w / 7);
-			snprintf(lab, sizeof(lab), "%.*s", maxc < 63 ? maxc : 63, p->cats[s->cat]);
+			nt_esc_text_buf(lab, (size_t)(maxc < 63 ? maxc : 63) + 1, p->cats[s->cat]);
 			svg_text(o, x + 3, y + rowh * 0.7, "start", 10, lab);
 		}
 		fputs("</g>", o);
@@ -552,26 +525,22 @@ void nt_plot_svg(const struct nt_plot *p, FILE *o)
 
 /* ---- gnuplot ---- */
 
-/* A label in a data file: double-quoted, with the characters that would end it replaced. */
-static void dat_label(FILE *o, const char *s)
+/* A series gnuplot can draw: it has a sample, a positive one on a log scale. */
+static bool drawable(const struct nt_plot_series *se, bool logx)
 {
-	fputc('"', o);
-	for (const char *c = s ? s : ""; *c; c++)
-		fputc(*c == '"' || *c == '\n' || *c == '\r' || *c == '\\' ? '\'' : *c, o);
-	fputc('"', o);
+	for (size_t i = 0; i < se->n; i++)
+		if (!logx || se->v[i] > 0)
+			return true;
+	return false;
 }
 
-/* Our own text in a gnuplot single-quoted string ('' is a quote; nothing is expanded). */
-static void gp_quote(FILE *o, const char *s)
+/* A log scale for the CDF when some series has a positive sample. */
+static bool gp_logx(const struct nt_plot *p)
 {
-	fputc('\'', o);
-	for (const char *c = s; *c; c++) {
-		if (*c == '\'')
-			fputc('\'', o);
-		if (*c != '\n')
-			fputc(*c, o);
-	}
-	fputc('\'', o);
+	for (int s = 0; p->logx && s < p->nseries; s++)
+		if (drawable(&p->series[s], true))
+			return true;
+	return false;
 }
 
 static void gp_data(const struct nt_plot *p, FILE *d, FILE *g, const char *dat)
@@ -580,7 +549,7 @@ static void gp_data(const struct nt_plot *p, FILE *d, FILE *g, const char *dat)
 		fprintf(d, "# index value label\n");
 		for (int i = 0; i < p->nlabels; i++) {
 			fprintf(d, "%d %.9g ", i, p->series[0].v[i]);
-			dat_label(d, p->labels[i]);
+			nt_esc_gnuplot_data(d, p->labels[i]);
 			fputc('\n', d);
 		}
 		fprintf(g,
@@ -596,7 +565,7 @@ static void gp_data(const struct nt_plot *p, FILE *d, FILE *g, const char *dat)
 		fprintf(d, "\"bin_start\"");
 		for (int s = 0; s < p->nseries; s++) {
 			fputc(' ', d);
-			dat_label(d, p->series[s].name);
+			nt_esc_gnuplot_data(d, p->series[s].name);
 		}
 		fputc('\n', d);
 		for (int b = 0; c && b < HIST_BINS; b++) {
@@ -612,14 +581,20 @@ static void gp_data(const struct nt_plot *p, FILE *d, FILE *g, const char *dat)
 			"plot for [i=2:%d] '%s' using ($1+%.9g):i with boxes\n",
 			width, p->nseries + 1, dat, width / 2);
 	} else if (p->kind == NT_PLOT_CDF) {
+		int shown = 0; /* gnuplot warns about a data block it cannot draw */
+		bool logx = gp_logx(p);
+
 		for (int s = 0; s < p->nseries; s++) {
 			const struct nt_plot_series *se = &p->series[s];
-			double *v = sorted(se);
+			double *v;
 			size_t stepn = se->n > CDF_POINTS * 4 ? se->n / (CDF_POINTS * 4) : 1;
 
-			if (s)
+			if (!drawable(se, logx))
+				continue;
+			v = sorted(se);
+			if (shown++)
 				fputs("\n\n", d);
-			dat_label(d, se->name);
+			nt_esc_gnuplot_data(d, se->name);
 			fputs(" \"fraction\"\n", d);
 			for (size_t i = 0; v && i < se->n; i += stepn)
 				fprintf(d, "%.9g %.6f\n", v[i], (double)(i + 1) / se->n);
@@ -627,21 +602,21 @@ static void gp_data(const struct nt_plot *p, FILE *d, FILE *g, const char *dat)
 				fprintf(d, "%.9g 1\n", v[se->n - 1]);
 			free(v);
 		}
-		if (p->logx)
+		if (logx)
 			fputs("set logscale x\n", g);
 		fprintf(g,
 			"set yrange [0:1]\nset key bottom right\n"
 			"plot for [i=0:%d] '%s' index i using 1:2 with steps title "
 			"columnheader(1)\n",
-			p->nseries - 1, dat);
+			shown - 1, dat);
 	} else {
 		fprintf(d, "# start end row category row_name category_name\n");
 		for (size_t i = 0; i < p->nspans; i++) {
 			const struct nt_plot_span *s = &p->spans[i];
 			fprintf(d, "%.9g %.9g %d %d ", s->start, s->end, s->row, s->cat);
-			dat_label(d, p->labels[s->row]);
+			nt_esc_gnuplot_data(d, p->labels[s->row]);
 			fputc(' ', d);
-			dat_label(d, p->cats[s->cat]);
+			nt_esc_gnuplot_data(d, p->cats[s->cat]);
 			fputc('\n', d);
 		}
 		fprintf(g,
@@ -674,15 +649,17 @@ int nt_plot_gnuplot(const struct nt_plot *p, const char *dir, struct nt_err **er
 			fclose(d);
 		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", gp));
 	}
-	fprintf(g, "# %s — run: gnuplot %s.gp  (writes %s.png, %s.svg and %s.pdf)\n", p->title,
-		p->id, p->id, p->id, p->id);
+	fputs("# ", g);
+	nt_esc_text(g, p->title);
+	fprintf(g, " — run: gnuplot %s.gp  (writes %s.png, %s.svg and %s.pdf)\n", p->id, p->id,
+		p->id, p->id);
 	fprintf(g, "# the data, with every label taken from the trace, is in %s.dat\n", p->id);
 	fputs("set title ", g);
-	gp_quote(g, p->title);
+	nt_esc_gnuplot_str(g, p->title);
 	fputs("\nset xlabel ", g);
-	gp_quote(g, p->xlabel);
+	nt_esc_gnuplot_str(g, p->xlabel);
 	fputs("\nset ylabel ", g);
-	gp_quote(g, p->ylabel);
+	nt_esc_gnuplot_str(g, p->ylabel);
 	fputs("\nset grid\nset datafile separator whitespace\n", g);
 	for (int t = 0; t < 3; t++) {
 		fprintf(g, "set terminal %s\nset output '%s.%s'\n", terms[t][0], p->id,

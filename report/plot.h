@@ -73,7 +73,4 @@ void nt_plot_svg(const struct nt_plot *p, FILE *out);
 /* Write DIR/ID.gp and DIR/ID.dat: `gnuplot ID.gp` makes ID.png, ID.svg and ID.pdf. */
 int nt_plot_gnuplot(const struct nt_plot *p, const char *dir, struct nt_err **err);
 
-/* Escape @s for XML/HTML text or attribute values. */
-void nt_xml_escape(FILE *out, const char *s);
-
 #endif

@@ -5,6 +5,7 @@
  */
 #include "store_int.h"
 #include "../analyze/analyze.h"
+#include "../core/escape.h"
 #include "../core/progress.h"
 #include "../parse/reader.h"
 
@@ -23,7 +24,7 @@
 struct iclass {
 	bool defined;
 	int64_t class_id;
-	char *name;	   /* owned: canonical "system:event" */
+	char *name;	   /* owned: the table (event_classes.name) */
 	char *orig;	   /* owned */
 	char *format;	   /* owned, may be NULL */
 	sqlite3_stmt *ins; /* owned */
@@ -169,73 +170,162 @@ static const char *type_name(enum nt_val_type t)
 	}
 }
 
-static bool reserved(const char *n)
+/* Room for the reader's class @id; NULL when out of memory. */
+static struct iclass *class_at(struct imp *im, uint32_t id)
 {
-	return !strcmp(n, "trace_id") || !strncmp(n, "common_", 7) || !strcmp(n, "rowid") ||
-	       !strcmp(n, "oid") || !strcmp(n, "_rowid_") || !*n;
-}
-
-/* The column name for field @i named @n (reserved names get a "field_" prefix). */
-static char *column_name(const char *n, uint32_t len)
-{
-	char *s;
-
-	if (asprintf(&s, "%.*s", (int)len, n) < 0)
-		return NULL;
-	if (reserved(s)) {
-		char *t;
-		if (asprintf(&t, "field_%s", s) < 0)
-			t = NULL;
-		free(s);
-		return t;
+	if (id >= im->ncls) {
+		uint32_t nc = id + 64;
+		struct iclass *x = realloc(im->cls, nc * sizeof(*x));
+		if (!x)
+			return NULL;
+		memset(x + im->ncls, 0, (nc - im->ncls) * sizeof(*x));
+		im->cls = x;
+		im->ncls = nc;
 	}
-	return s;
+	return &im->cls[id];
 }
 
-static int64_t lookup_class(struct imp *im, const char *name)
+/* Append column @col of type @t to *ddl (a table still to create) or to table @tbl. */
+static int add_column(struct imp *im, const char *tbl, char **ddl, const char *col,
+		      enum nt_val_type t)
 {
-	sqlite3_stmt *st = prep(im, "SELECT id FROM event_classes WHERE name=?");
-	int64_t id = 0;
+	char *q = nt_sql_ident(col), *x = NULL;
+	int rc;
+
+	if (!q || asprintf(&x, *ddl ? "%s, %s %s" : "ALTER TABLE %s ADD COLUMN %s %s",
+			   *ddl ? *ddl : tbl, q, type_name(t)) < 0) {
+		free(q);
+		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
+	}
+	free(q);
+	if (*ddl) {
+		free(*ddl);
+		*ddl = x;
+		return 0;
+	}
+	rc = sqlite3_exec(im->s->db, x, NULL, NULL, NULL);
+	free(x);
+	return rc == SQLITE_OK ? 0 : fail_sql(im, "cannot add a column to an event table");
+}
+
+/* Record field @i of class @cid (named @fn, @fl bytes) as column @col in event_fields. */
+static void note_field(struct imp *im, int64_t cid, uint32_t i, const char *col, const char *fn,
+		       uint32_t fl, enum nt_val_type t, uint32_t flags)
+{
+	sqlite3_stmt *st = prep(im, "INSERT OR IGNORE INTO event_fields(class_id, position, name, "
+				    "orig_name, type, flags) VALUES(?,?,?,?,?,?)");
 
 	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
+		return;
+	sqlite3_bind_int64(st, 1, cid);
+	sqlite3_bind_int(st, 2, (int)i);
+	sqlite3_bind_text(st, 3, col, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, fn, (int)strnlen(fn, fl), SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, type_name(t), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, flags);
+	sqlite3_step(st);
 	sqlite3_finalize(st);
-	return id;
 }
 
-/* Does table @tbl (quoted) have column @col? */
-static bool has_column(struct imp *im, const char *tbl, const char *col)
+/*
+ * Read the @nf field definitions at @c and give each its column (@cols, owned copies),
+ * adding the columns and event_fields rows the class lacks; a @fresh table is created here.
+ */
+static int map_fields(struct imp *im, struct nt_cursor *c, uint32_t nf, int64_t cid,
+		      const char *name, const char *tbl, bool fresh, char **cols)
 {
+	/* a new table is created with all its columns at once: one ALTER TABLE per column
+	 * re-parses the whole schema (slow with 180 classes) */
+	char *ddl = fresh ? strdup("trace_id INTEGER NOT NULL, common_ts INTEGER NOT NULL, "
+				   "common_cpu INTEGER NOT NULL, common_pid INTEGER NOT NULL, "
+				   "common_task INTEGER")
+			  : NULL;
+	char *none = NULL; /* no DDL: add columns to the existing table */
+	struct nt_store_cols *map = NULL;
+	int ret = -1;
+
+	if (fresh && !ddl)
+		goto oom;
+	if (nt_store_cols_load(im->s, cid, name, fresh, &map, &im->err))
+		goto out;
+	for (uint32_t i = 0; i < nf; i++) {
+		uint32_t fl;
+		const char *fn = nt_cur_str(c, &fl), *col;
+		enum nt_val_type ft = (enum nt_val_type)nt_cur_u8(c);
+		uint32_t flags = nt_cur_u32(c);
+		bool added;
+
+		if (c->bad) {
+			nt_err_set(&im->err,
+				   nt_err_new(NT_E_FAIL, "bad class definition from the reader"));
+			goto out;
+		}
+		col = nt_store_cols_map(map, fn, fl, &added);
+		if (!col || !(cols[i] = strdup(col)))
+			goto oom;
+		if (added && add_column(im, tbl, fresh ? &ddl : &none, col, ft))
+			goto out;
+		note_field(im, cid, i, col, fn, fl, ft, flags);
+	}
+	ret = 0;
+	if (fresh) {
+		char *sql = NULL;
+		if (asprintf(&sql, "CREATE TABLE %s(%s)", tbl, ddl) < 0)
+			goto oom;
+		if (sqlite3_exec(im->s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			ret = fail_sql(im, "cannot create an event table");
+		free(sql);
+	}
+	goto out;
+oom:
+	ret = nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
+out:
+	nt_store_cols_free(map);
+	free(ddl);
+	return ret;
+}
+
+/* The INSERT statement of table @tbl (quoted) with the fixed columns and @cols (caller frees). */
+static char *insert_sql(const char *tbl, char *const *cols, uint32_t nf)
+{
+	size_t cap = 256 + strlen(tbl), at;
 	char *sql;
-	sqlite3_stmt *st;
-	bool found = false;
 
-	if (asprintf(&sql, "SELECT 1 FROM pragma_table_info(%s) WHERE name=?", tbl) < 0)
-		return false;
-	st = prep(im, sql);
-	free(sql);
-	if (!st)
-		return false;
-	sqlite3_bind_text(st, 1, col, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
+	for (uint32_t i = 0; i < nf; i++)
+		cap += 2 * strlen(cols[i]) + 8;
+	sql = malloc(cap);
+	if (!sql)
+		return NULL;
+	at = (size_t)snprintf(
+		sql, cap,
+		"INSERT INTO %s(trace_id, common_ts, common_cpu, common_pid, common_task, rowid",
+		tbl);
+	for (uint32_t i = 0; i < nf; i++) {
+		char *q = nt_sql_ident(cols[i]);
+		if (!q) {
+			free(sql);
+			return NULL;
+		}
+		at += (size_t)snprintf(sql + at, cap - at, ", %s", q);
+		free(q);
+	}
+	at += (size_t)snprintf(sql + at, cap - at, ") VALUES(?,?,?,?,?,?");
+	for (uint32_t i = 0; i < nf; i++)
+		at += (size_t)snprintf(sql + at, cap - at, ",?");
+	snprintf(sql + at, cap - at, ")");
+	return sql;
 }
 
 static int define_class(struct imp *im, const struct nt_msg *m)
 {
-	char *ddl = NULL; /* owned: the columns of a table still to create */
 	struct nt_cursor c;
 	uint32_t id, ls, le, lo, lf, nf;
 	const char *sys, *ev, *orig, *fmt;
 	char *name = NULL, *tbl = NULL, *sql = NULL, **cols = NULL;
 	struct iclass *ic;
-	size_t at, cap;
 	int ret = -1;
 	int64_t cid;
+	bool fresh;
 
 	nt_cursor_init(&c, m);
 	id = nt_cur_u32(&c);
@@ -247,149 +337,27 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 	if (c.bad || id > 10000000 || nf > 4000 || !ls || !le)
 		return nt_err_set(&im->err,
 				  nt_err_new(NT_E_FAIL, "bad class definition from the reader"));
-	if (id >= im->ncls) {
-		uint32_t nc = id + 64;
-		struct iclass *x = realloc(im->cls, nc * sizeof(*x));
-		if (!x)
-			return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
-		memset(x + im->ncls, 0, (nc - im->ncls) * sizeof(*x));
-		im->cls = x;
-		im->ncls = nc;
-	}
-	ic = &im->cls[id];
+	ic = class_at(im, id);
 	cols = calloc(nf + 1, sizeof(*cols));
-	if (!cols || asprintf(&name, "%.*s:%.*s", (int)ls, sys, (int)le, ev) < 0) {
-		name = NULL;
+	if (!ic || !cols) {
 		nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
 		goto out;
 	}
+	if (nt_store_class_find(im->s, sys, ls, ev, le, &cid, &name, &fresh, &im->err))
+		goto out;
+	im->new_classes |= fresh;
 	tbl = nt_sql_ident(name);
-	cid = lookup_class(im, name);
-	if (!tbl || cid < 0)
-		goto out;
-	if (!cid) {
-		sqlite3_stmt *st =
-			prep(im, "INSERT INTO event_classes(name, system, event) VALUES(?,?,?)");
-		if (!st)
-			goto out;
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, sys, (int)ls, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, ev, (int)le, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			fail_sql(im, "cannot add an event class");
-			goto out;
-		}
-		sqlite3_finalize(st);
-		cid = sqlite3_last_insert_rowid(im->s->db);
-		/* a new table is created with all its columns at once, after the loop: one
-		 * ALTER TABLE per column re-parses the whole schema (slow with 180 classes) */
-		ddl = strdup("trace_id INTEGER NOT NULL, common_ts INTEGER NOT NULL, common_cpu "
-			     "INTEGER NOT NULL, common_pid INTEGER NOT NULL, common_task INTEGER");
-		if (!ddl)
-			goto oom;
-		im->new_classes = true;
-	}
-	/* fields: add the columns this trace has and the table lacks */
-	for (uint32_t i = 0; i < nf; i++) {
-		uint32_t fl;
-		const char *fn = nt_cur_str(&c, &fl);
-		enum nt_val_type ft = (enum nt_val_type)nt_cur_u8(&c);
-		uint32_t flags = nt_cur_u32(&c);
-		char *q;
-		sqlite3_stmt *st;
-
-		if (c.bad)
-			break;
-		cols[i] = column_name(fn, fl);
-		if (!cols[i])
-			goto oom;
-		for (uint32_t j = 0; j < i; j++) {
-			if (!strcmp(cols[j], cols[i])) { /* duplicate name: make it unique */
-				char *u;
-				if (asprintf(&u, "%s_%u", cols[i], i) < 0)
-					goto oom;
-				free(cols[i]);
-				cols[i] = u;
-			}
-		}
-		if (ddl) {
-			char *x = NULL;
-			q = nt_sql_ident(cols[i]);
-			if (!q || asprintf(&x, "%s, %s %s", ddl, q, type_name(ft)) < 0) {
-				free(q);
-				goto oom;
-			}
-			free(q);
-			free(ddl);
-			ddl = x;
-		} else if (!has_column(im, tbl, cols[i])) {
-			q = nt_sql_ident(cols[i]);
-			if (!q || asprintf(&sql, "ALTER TABLE %s ADD COLUMN %s %s", tbl, q,
-					   type_name(ft)) < 0) {
-				free(q);
-				goto oom;
-			}
-			free(q);
-			if (sqlite3_exec(im->s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-				fail_sql(im, "cannot add a column to an event table");
-				goto out;
-			}
-			free(sql);
-			sql = NULL;
-		}
-		st = prep(
-			im,
-			"INSERT OR IGNORE INTO event_fields(class_id, position, name, type, flags) "
-			"VALUES(?,?,?,?,?)");
-		if (!st)
-			goto out;
-		sqlite3_bind_int64(st, 1, cid);
-		sqlite3_bind_int(st, 2, (int)i);
-		sqlite3_bind_text(st, 3, cols[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, type_name(ft), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, flags);
-		sqlite3_step(st);
-		sqlite3_finalize(st);
-	}
-	if (c.bad) {
-		nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "bad class definition from the reader"));
+	if (!tbl) {
+		nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
 		goto out;
 	}
-	if (ddl) {
-		if (asprintf(&sql, "CREATE TABLE %s(%s)", tbl, ddl) < 0) {
-			sql = NULL;
-			goto oom;
-		}
-		if (sqlite3_exec(im->s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-			fail_sql(im, "cannot create an event table");
-			goto out;
-		}
-		free(sql);
-		sql = NULL;
+	if (map_fields(im, &c, nf, cid, name, tbl, fresh, cols))
+		goto out;
+	sql = insert_sql(tbl, cols, nf);
+	if (!sql) {
+		nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
+		goto out;
 	}
-	/* the insert statement */
-	cap = 256 + strlen(tbl);
-	for (uint32_t i = 0; i < nf; i++)
-		cap += 2 * strlen(cols[i]) + 8;
-	sql = malloc(cap);
-	if (!sql)
-		goto oom;
-	at = (size_t)snprintf(
-		sql, cap,
-		"INSERT INTO %s(trace_id, common_ts, common_cpu, common_pid, common_task, rowid",
-		tbl);
-	for (uint32_t i = 0; i < nf; i++) {
-		char *q = nt_sql_ident(cols[i]);
-		if (!q)
-			goto oom;
-		at += (size_t)snprintf(sql + at, cap - at, ", %s", q);
-		free(q);
-	}
-	at += (size_t)snprintf(sql + at, cap - at, ") VALUES(?,?,?,?,?,?");
-	for (uint32_t i = 0; i < nf; i++)
-		at += (size_t)snprintf(sql + at, cap - at, ",?");
-	snprintf(sql + at, cap - at, ")");
 	if (ic->defined) { /* a redefinition (the reader learned more fields) */
 		sqlite3_finalize(ic->ins);
 		free(ic->name);
@@ -411,11 +379,7 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 		goto out;
 	sqlite3_bind_int64(ic->ins, 1, im->trace_id);
 	ret = 0;
-	goto out;
-oom:
-	nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
 out:
-	free(ddl);
 	if (cols)
 		for (uint32_t i = 0; i < nf; i++)
 			free(cols[i]);
@@ -678,7 +642,11 @@ static int on_warn(struct imp *im, const struct nt_msg *m)
 	nt_cursor_init(&c, m);
 	s = nt_cur_str(&c, &n);
 	im->warnings++;
-	fprintf(stderr, "nettrail: warning: '%s': %.*s\n", im->path, (int)n, s);
+	fputs("nettrail: warning: '", stderr);
+	nt_esc_text(stderr, im->path);
+	fputs("': ", stderr);
+	nt_esc_text_n(stderr, s, n, 0);
+	fputc('\n', stderr);
 	sqlite3_bind_text(im->warn_ins, 2, s, (int)n, SQLITE_STATIC);
 	sqlite3_step(im->warn_ins);
 	sqlite3_reset(im->warn_ins);

@@ -41,6 +41,7 @@ static const char schema_sql[] =
 	"  system TEXT NOT NULL, event TEXT NOT NULL);\n"
 	"CREATE TABLE event_fields(class_id INTEGER NOT NULL, position INTEGER NOT NULL,\n"
 	"  name TEXT NOT NULL, type TEXT NOT NULL, flags INTEGER NOT NULL,\n"
+	"  orig_name TEXT NOT NULL DEFAULT '',\n"
 	"  PRIMARY KEY(class_id, name)) WITHOUT ROWID;\n"
 	"CREATE TABLE trace_classes(trace_id INTEGER NOT NULL, class_id INTEGER NOT NULL,\n"
 	"  orig_name TEXT NOT NULL, events INTEGER NOT NULL, first_rowid INTEGER,\n"
@@ -124,6 +125,31 @@ out:
 	free(d2);
 }
 
+/*
+ * Version 1 to 2: event_fields.orig_name, the field's own name; a version 1 column is named
+ * after its field but for the "field_" prefix of the names reserved then.
+ */
+static const char migrate_1_sql[] =
+	"ALTER TABLE event_fields ADD COLUMN orig_name TEXT NOT NULL DEFAULT '';\n"
+	"UPDATE event_fields SET orig_name = CASE WHEN substr(name, 1, 6) = 'field_' AND\n"
+	"  (substr(name, 7) IN ('trace_id', 'rowid', 'oid', '_rowid_', '') OR\n"
+	"   substr(name, 7, 7) = 'common_') THEN substr(name, 7) ELSE name END;\n"
+	"PRAGMA user_version=2;\n";
+
+/* Bring a database of an older schema to this one; a read-only file stays as it is. */
+static int migrate(struct nt_store *s, int ver, struct nt_err **err)
+{
+	if (ver != 1 || sqlite3_db_readonly(s->db, "main") == 1)
+		return 0;
+	if (nt_store_exec(s, "BEGIN IMMEDIATE", "cannot upgrade the database", err))
+		return -1;
+	if (nt_store_exec(s, migrate_1_sql, "cannot upgrade the database", err)) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return nt_store_exec(s, "COMMIT", "cannot upgrade the database", err);
+}
+
 static int check_schema(struct nt_store *s, bool fresh, struct nt_err **err)
 {
 	sqlite3_stmt *st;
@@ -142,6 +168,8 @@ static int check_schema(struct nt_store *s, bool fresh, struct nt_err **err)
 	sqlite3_finalize(st);
 	if (ver == NT_SCHEMA_VERSION)
 		return 0;
+	if (ver >= 1 && ver < NT_SCHEMA_VERSION)
+		return migrate(s, ver, err);
 	if (ver == 0 && ntables == 0 && fresh) {
 		char v[64];
 		if (nt_store_exec(s, "BEGIN", "cannot create the schema", err) ||

@@ -15,14 +15,15 @@
 
 #include "../core/error.h"
 
-#define NT_SCHEMA_VERSION 1
+#define NT_SCHEMA_VERSION 2
 
 struct nt_store; /* opaque */
 
 /*
  * Open the database at @path. With @create, a missing file is created (under a temporary name
  * until nt_store_close() succeeds); without it, a missing file is an error. Stale temporary
- * files left by killed imports are removed. Free with nt_store_close().
+ * files left by killed imports are removed. A database of an older schema version is upgraded
+ * in place (unless the file is read-only). Free with nt_store_close().
  */
 int nt_store_open(const char *path, bool create, struct nt_store **out, struct nt_err **err);
 
