@@ -192,6 +192,14 @@ static void strip_offset(const char *sym, char *buf, size_t n)
 		snprintf(buf, n, "%.*s%s", (int)(p - sym), sym, rest ? rest : "");
 }
 
+void nt_alloc_site_name(const struct nt_ev *e, char *buf, size_t n)
+{
+	char site[512];
+
+	call_site(e, site, sizeof(site));
+	strip_offset(site, buf, n);
+}
+
 /* Grow an aggregate array to hold index @i. */
 static int grow(void *pv, size_t *n, size_t i, size_t size)
 {
@@ -558,7 +566,7 @@ static int write_tasks(struct alloc_ctx *x, struct nt_actx *ax, struct nt_err **
 {
 	sqlite3_stmt *st = nt_actx_prepare(
 		ax,
-		"INSERT INTO alloc_tasks VALUES(?1,?2,(SELECT comm FROM tasks WHERE id = ?3),?4,?5,"
+		"INSERT INTO task_allocs VALUES(?1,?2,(SELECT comm FROM tasks WHERE id = ?3),?4,?5,"
 		"?6,?7,?8,?9,?10,?11,?12)",
 		err);
 	int rc = 0;
@@ -576,7 +584,7 @@ static int write_tasks(struct alloc_ctx *x, struct nt_actx *ax, struct nt_err **
 		sqlite3_bind_int64(st, 10, t->pages);
 		sqlite3_bind_int64(st, 11, t->page_frees);
 		sqlite3_bind_int64(st, 12, t->pages_freed);
-		rc = put(ax, st, "alloc_tasks", err);
+		rc = put(ax, st, "task_allocs", err);
 	}
 	sqlite3_finalize(st);
 	return !st || rc ? -1 : 0;
@@ -667,7 +675,7 @@ static const struct nt_sub alloc_subs[] = {
 };
 
 static const char *const alloc_tables[] = {"alloc_sites", "alloc_site_detail", "alloc_caches",
-					   "page_allocs", "alloc_tasks",       NULL};
+					   "page_allocs", "task_allocs",       NULL};
 
 #define AGG_SQL                                                                                   \
 	"allocs INTEGER, frees INTEGER, bytes_req INTEGER, bytes_alloc INTEGER, waste INTEGER, "  \
@@ -688,7 +696,7 @@ const struct nt_analysis nt_alloc_analysis = {
 		  "CREATE TABLE IF NOT EXISTS page_allocs(trace_id INTEGER NOT NULL, page_order "
 		  "INTEGER, allocs INTEGER, pages INTEGER, frees INTEGER, matched_frees INTEGER, "
 		  "outstanding INTEGER);"
-		  "CREATE TABLE IF NOT EXISTS alloc_tasks(trace_id INTEGER NOT NULL, pid INTEGER, "
+		  "CREATE TABLE IF NOT EXISTS task_allocs(trace_id INTEGER NOT NULL, pid INTEGER, "
 		  "comm TEXT, allocs INTEGER, bytes_req INTEGER, bytes_alloc INTEGER, frees "
 		  "INTEGER, bytes_freed INTEGER, page_allocs INTEGER, pages INTEGER, page_frees "
 		  "INTEGER, pages_freed INTEGER);",

@@ -16,10 +16,16 @@ extern const struct nt_analysis nt_skb_analysis;
 extern const struct nt_analysis nt_alloc_analysis;
 extern const struct nt_analysis nt_funcs_analysis;
 extern const struct nt_analysis nt_profile_analysis;
+extern const struct nt_analysis nt_workload_analysis;
 
 static const struct nt_analysis *const analyses[] = {
-	&nt_irq_analysis,   &nt_skb_analysis,	  &nt_alloc_analysis,
-	&nt_funcs_analysis, &nt_profile_analysis, NULL,
+	&nt_irq_analysis,
+	&nt_skb_analysis,
+	&nt_alloc_analysis,
+	&nt_funcs_analysis,
+	&nt_profile_analysis,
+	&nt_workload_analysis,
+	NULL,
 };
 
 const struct nt_analysis *const *nt_analyses(void)

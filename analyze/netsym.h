@@ -6,4 +6,13 @@
  * address "0x..."). The rule is in docs/analyses/alloc.md. */
 int nt_net_symbol(const char *sym);
 
+struct nt_ev;
+#include <stddef.h>
+/*
+ * The call site of an allocation event as alloc_sites names it (analyze/alloc.c): the symbol
+ * without its offset, else the address in hex, else "?". The event's subscribed fields 0 and
+ * 1 must be call_site and call_site_sym.
+ */
+void nt_alloc_site_name(const struct nt_ev *e, char *buf, size_t n);
+
 #endif

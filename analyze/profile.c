@@ -72,7 +72,7 @@ static void smap_free(struct smap *m)
 struct prof_ctx {
 	struct nt_actx *ax;
 	struct nt_ksyms ks;
-	struct smap funcs, paths;
+	struct smap funcs, paths, tfuncs; /* tfuncs: "PID FUNCTION" */
 	int64_t samples, frames, unresolved, empty;
 	uint64_t *pc; /* the current sample's frames */
 	size_t npc, cap;
@@ -130,6 +130,23 @@ static const char *frame_name(struct prof_ctx *x, uint64_t a, char *buf, size_t 
 
 static void load_symbols(struct prof_ctx *x);
 
+/* The per-task counts of @name in the current sample (the task sections of a report). */
+static int task_count(struct prof_ctx *x, int pid, const char *name, bool self)
+{
+	char key[320];
+	struct cnt *c;
+
+	snprintf(key, sizeof(key), "%d %s", pid, name);
+	if (!(c = smap_get(&x->tfuncs, key)))
+		return -1;
+	if (c->seen != x->samples) {
+		c->seen = x->samples;
+		c->b++;
+	}
+	c->a += self;
+	return 0;
+}
+
 static int on_sample(void *ctx, const struct nt_ev *e)
 {
 	struct prof_ctx *x = ctx;
@@ -170,6 +187,8 @@ static int on_sample(void *ctx, const struct nt_ev *e)
 		}
 		if (i == 0)
 			c->a++; /* self: the innermost frame */
+		if (task_count(x, e->pid, name, i == 0))
+			return -1;
 		if (len + l + 2 > x->pathcap) {
 			char *p = realloc(x->path, x->pathcap = 2 * (len + l + 2) + 256);
 			if (!p)
@@ -231,6 +250,37 @@ static int put(struct nt_actx *ax, sqlite3_stmt *st, const char *table, struct n
 					  sqlite3_errmsg(nt_actx_db(ax))));
 }
 
+/* prof_tasks: per task and function, self and total samples. */
+static int write_tasks(struct prof_ctx *x, struct nt_actx *ax, struct nt_err **err)
+{
+	sqlite3_stmt *t = nt_actx_prepare(ax, "INSERT INTO prof_tasks VALUES(?,?,?,?,?,?)", err);
+	int rc = 0;
+
+	if (!t)
+		return -1;
+	sqlite3_bind_int64(t, 1, nt_actx_trace(ax));
+	for (size_t i = 0; !rc && i < x->tfuncs.cap; i++) {
+		const struct cnt *c = &x->tfuncs.v[i];
+		const char *fn = c->key ? strchr(c->key, ' ') : NULL;
+		int net;
+
+		if (!fn)
+			continue;
+		net = nt_net_symbol(fn + 1);
+		sqlite3_bind_int(t, 2, atoi(c->key));
+		sqlite3_bind_text(t, 3, fn + 1, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(t, 4, c->a);
+		sqlite3_bind_int64(t, 5, c->b);
+		if (net < 0)
+			sqlite3_bind_null(t, 6);
+		else
+			sqlite3_bind_int(t, 6, net);
+		rc = put(ax, t, "prof_tasks", err);
+	}
+	sqlite3_finalize(t);
+	return rc;
+}
+
 static int prof_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 {
 	struct prof_ctx *x = ctx;
@@ -273,6 +323,8 @@ static int prof_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 		if (put(ax, p, "prof_paths", err))
 			goto out;
 	}
+	if (write_tasks(x, ax, err))
+		goto out;
 	nt_actx_note(ax, "profile", "samples", x->samples);
 	nt_actx_note(ax, "profile", "frames", x->frames);
 	nt_actx_note(ax, "profile", "unresolved_frames", x->unresolved);
@@ -292,12 +344,13 @@ static void prof_free(void *ctx)
 	nt_ksyms_release(&x->ks);
 	smap_free(&x->funcs);
 	smap_free(&x->paths);
+	smap_free(&x->tfuncs);
 	free(x->pc);
 	free(x->path);
 	free(x);
 }
 
-static const char *const prof_tables[] = {"prof_funcs", "prof_paths", NULL};
+static const char *const prof_tables[] = {"prof_funcs", "prof_paths", "prof_tasks", NULL};
 
 const struct nt_analysis nt_profile_analysis = {
 	.name = "profile",
@@ -306,7 +359,9 @@ const struct nt_analysis nt_profile_analysis = {
 	.schema = "CREATE TABLE IF NOT EXISTS prof_funcs(trace_id INTEGER NOT NULL, function TEXT, "
 		  "self INTEGER, total INTEGER, net INTEGER);"
 		  "CREATE TABLE IF NOT EXISTS prof_paths(trace_id INTEGER NOT NULL, path TEXT, "
-		  "samples INTEGER);",
+		  "samples INTEGER);"
+		  "CREATE TABLE IF NOT EXISTS prof_tasks(trace_id INTEGER NOT NULL, pid INTEGER, "
+		  "function TEXT, self INTEGER, total INTEGER, net INTEGER);",
 	.tables = prof_tables,
 	.subs = prof_subs,
 	.begin = prof_begin,

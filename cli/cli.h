@@ -101,9 +101,13 @@ enum {
 		{"backend", CLI_REC_BACKEND, "ftrace|perf|lttng",                                  \
 		 "ftrace (default: trace.dat), perf (perf record -a: perf.data; docs/PERF.md) or " \
 		 "lttng (LTTng's kernel tracer: a CTF directory; docs/LTTNG.md)"},                 \
+		{"profile-cpu", CLI_REC_PROFCPU, "HZ",                                             \
+		 "with --backend perf: also sample cpu-clock at HZ with kernel call stacks"},      \
 	{                                                                                          \
-		"profile-cpu", CLI_REC_PROFCPU, "HZ",                                              \
-			"with --backend perf: also sample cpu-clock at HZ with kernel call stacks" \
+		"pid", 'P', "PID",                                                                 \
+			"the workload is this running process and its descendants (not with a "    \
+			"COMMAND; "                                                                \
+			"until -d or Ctrl-C)"                                                      \
 	}
 
 struct cli_strv {

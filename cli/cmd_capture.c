@@ -35,6 +35,9 @@ const char capture_details[] =
 	"  report.html    the HTML report with plots\n"
 	"  gnuplot/       a .gp script and .dat file per plot\n"
 	"  csv/           every report table as CSV\n"
+	"  *.workload     the command's process tree's start (docs/SCHEMA.md)\n"
+	"and prints the report's findings block. The reports' task sections show the\n"
+	"command's tasks (nettrail report --all-tasks: every task).\n"
 	"Needs root, like record. Example: sudo nettrail capture -- ping -c 3 127.0.0.1\n";
 
 static char *path_in(const char *dir, const char *name)
@@ -45,7 +48,8 @@ static char *path_in(const char *dir, const char *name)
 	return p;
 }
 
-static int write_reports(const char *dir, const char *dbpath, struct nt_err **err)
+/* All the reports into @dir; unless @quiet, the findings block on stdout. */
+static int write_reports(const char *dir, const char *dbpath, bool quiet, struct nt_err **err)
 {
 	struct nt_store *s = NULL;
 	struct nt_report_filter f;
@@ -55,6 +59,8 @@ static int write_reports(const char *dir, const char *dbpath, struct nt_err **er
 	if (nt_store_open(dbpath, false, &s, err))
 		return -1;
 	r = nt_report_write_dir(nt_store_db(s), &f, dir, err);
+	if (!r && !quiet)
+		r = nt_report_findings_text(nt_store_db(s), &f, stdout, err);
 	nt_store_close(s, false, NULL);
 	return r;
 }
@@ -90,6 +96,10 @@ int cmd_capture(int argc, char **argv)
 	if ((code = cli_record_finish(&rec, "capture"))) {
 		cli_record_release(&rec);
 		return code;
+	}
+	if (rec.o.attach_pid && optind < argc) {
+		cli_record_release(&rec);
+		return cli_usage("capture", "-P PID traces a running process: give no COMMAND");
 	}
 	o = rec.o;
 	backend = rec.backend;
@@ -138,20 +148,10 @@ int cmd_capture(int argc, char **argv)
 		nt_store_close(st, true, NULL);
 		goto fail;
 	}
-	if (nt_store_close(st, false, &err) || write_reports(dir, db, &err))
+	if (nt_store_close(st, false, &err) || write_reports(dir, db, quiet, &err))
 		goto fail;
-	if (!quiet) {
-		char *txt = path_in(dir, "report.txt");
-		FILE *f = txt ? fopen(txt, "r") : NULL;
-		char line[512];
-		int n = 0;
-		while (f && fgets(line, sizeof(line), f) && n++ < 40)
-			fputs(line, stdout);
-		if (f)
-			fclose(f);
-		free(txt);
+	if (!quiet)
 		printf("\n%llu events in '%s'\n", (unsigned long long)ir.events, db);
-	}
 	printf("report: %s/report.html (text: %s/report.txt, plots: %s/gnuplot, tables: %s/csv)\n",
 	       dir, dir, dir, dir);
 	cli_record_release(&rec);

@@ -16,7 +16,7 @@
 
 #include "cli.h"
 #include "../core/escape.h"
-#include "../collect/ftrace.h"
+#include "../collect/backend.h"
 #include "../collect/vm.h"
 #include "../collect/vm_int.h"
 #include "../lab/lab.h"
@@ -139,7 +139,7 @@ static int record(const struct nt_lab *l, long tag, long count, const char *dir,
 		o.ngraph = nt_lab_functions(l, fns, MAX_FUNCS);
 		o.graph = fns;
 	}
-	return nt_ftrace_record(&o, rr, err);
+	return nt_backend_record(NT_BACKEND_FTRACE, &o, 0, rr, err);
 }
 
 static int analyze(const struct nt_lab *l, long count, const char *dir, const char *db,

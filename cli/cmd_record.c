@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* nettrail record: capture with ftrace into a trace.dat (or with perf, or LTTng). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,11 @@ const char record_details[] =
 	"\nthe default preset: skb, net, napi, irq, sock, tcp, udp and the kmem allocation and "
 	"free\n"
 	"events (kmalloc, kfree, kmem_cache_alloc, kmem_cache_free, mm_page_alloc, "
-	"mm_page_free).\n"
+	"mm_page_free), and sched_process_fork/exit.\n"
+	"\nthe workload: COMMAND (or -P PID) and every task it forks, saved as FILE.workload\n"
+	"(the root pid; the tree comes from the trace's sched_process_fork events, which are\n"
+	"added to -e lists). The capture stays system-wide; reports show the workload's tasks\n"
+	"in the task sections (docs/REPORT.md).\n"
 	"\nfunction tracers: --graph records function_graph entries and exits (trace.dat events\n"
 	"ftrace:funcgraph_entry/funcgraph_exit; the import pairs them into calls). With --graph\n"
 	"or --profile and no -e, no tracepoint is enabled. Every function pattern is checked\n"
@@ -145,6 +150,11 @@ int cli_record_opt(struct cli_record *r, const char *cmd, int c, char *arg)
 				arg);
 		r->profile_hz = (unsigned)v;
 		return 0;
+	case 'P':
+		if ((v = number(arg, 1, INT_MAX)) < 0)
+			return cli_usage(cmd, "-P wants a pid, not '%s'", arg);
+		r->o.attach_pid = (int)v;
+		return 0;
 	}
 	return -1;
 }
@@ -199,6 +209,10 @@ int cmd_record(int argc, char **argv)
 	}
 	backend = rec.backend;
 	profile_hz = rec.profile_hz;
+	if (rec.o.attach_pid && optind < argc) {
+		cli_record_release(&rec);
+		return cli_usage("record", "-P PID traces a running process: give no COMMAND");
+	}
 	if (!output_set)
 		op->output = nt_backend_output(backend);
 	o = rec.o;

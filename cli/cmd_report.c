@@ -22,7 +22,8 @@ enum {
 	OPT_HTML,
 	OPT_GNUPLOT,
 	OPT_CSV,
-	OPT_BY_TRACE
+	OPT_BY_TRACE,
+	OPT_ALL
 };
 
 const struct cli_opt report_opts[] = {
@@ -39,6 +40,8 @@ const struct cli_opt report_opts[] = {
 	{"cpu", OPT_CPU, "N", "only events on this cpu"},
 	{"pid", OPT_PID, "PID", "only this task (sections about tasks)"},
 	{"comm", OPT_COMM, "NAME", "only tasks with this name (sections about tasks)"},
+	{"all-tasks", OPT_ALL, NULL,
+	 "sections about tasks show the whole machine, not the traced command's workload"},
 	{"dev", OPT_DEV, "NAME", "only this network device"},
 	{"from", OPT_FROM, "T", "from this time (ns, or seconds with a '.', as trace-cmd prints)"},
 	{"to", OPT_TO, "T", "up to this time (same units)"},
@@ -164,6 +167,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case OPT_COMM:
 			f.comm = arg;
+			break;
+		case OPT_ALL:
+			f.machine = true;
 			break;
 		case OPT_DEV:
 			f.dev = arg;

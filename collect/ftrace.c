@@ -45,6 +45,8 @@ const char *const nt_record_preset[] = {
 	"kmem:kmem_cache_free",
 	"kmem:mm_page_alloc",
 	"kmem:mm_page_free",
+	"sched:sched_process_fork", /* the workload's process tree (collect/workload.h) */
+	"sched:sched_process_exit",
 	NULL,
 };
 
@@ -869,6 +871,7 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 	res->bytes = r.bytes;
 	res->nevents = r.nevents;
 	res->cmd_status = nt_child_status(&r.child);
+	res->cmd_pid = r.child.pid > 0 ? r.child.pid : 0;
 	ret = 0;
 out:
 	nt_child_stop(&r.child);

@@ -32,6 +32,9 @@ struct nt_record_opts {
 	/* the function profiler (--profile): patterns for its filter ("*": every function) */
 	const char *const *profile_funcs;
 	int nprofile_funcs;
+	/* -P: the workload is this existing process and its descendants (0: none). Only
+	 * nt_backend_record reads it: the capture itself stays system-wide. */
+	int attach_pid;
 };
 
 struct nt_record_result {
@@ -48,6 +51,7 @@ struct nt_record_result {
 	char *profile_path;	/* owned: where the profiler's table was saved, or NULL */
 	struct nt_tmpfile_swept swept; /* temporary files of killed nettrail processes removed
 					* from the output's directory before the capture */
+	int cmd_pid;		       /* the command's pid (the workload's root), or 0 */
 };
 
 void nt_record_result_release(struct nt_record_result *r);

@@ -963,6 +963,7 @@ int nt_lttng_record(const struct nt_record_opts *o, struct nt_record_result *res
 	res->bytes = du(p.out);
 	res->nevents = p.nev + 2 * o->ngraph; /* a kretprobe is two events */
 	res->cmd_status = nt_child_status(&p.child);
+	res->cmd_pid = p.child.pid > 0 ? p.child.pid : 0;
 	ret = 0;
 out:
 	nt_child_stop(&p.child);

@@ -611,6 +611,7 @@ int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
 	res->bytes = stat(o->output, &s) ? 0 : (uint64_t)s.st_size;
 	res->nevents = p.nev + (profile_hz ? 1 : 0);
 	res->cmd_status = nt_child_status(&p.child);
+	res->cmd_pid = p.child.pid > 0 ? p.child.pid : 0;
 	ret = 0;
 out:
 	if (p.perf > 0)

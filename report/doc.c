@@ -221,7 +221,8 @@ static const char css[] =
 	"1em;font-weight:bold}"
 	".note{background:#f6f6f6;padding:.5em 1em}svg.plot{display:block;margin:.5em 0 "
 	"1.5em;max-width:100%;height:auto}"
-	"nav a{margin-right:1em}td.hi{background:#ffe08a;font-weight:bold}";
+	"nav a{margin-right:1em}ul.findings{background:#eef5ff;padding:.6em 2em}"
+	"td.hi{background:#ffe08a;font-weight:bold}";
 
 static void html_table(const struct nt_table *t, FILE *o)
 {
@@ -232,7 +233,9 @@ static void html_table(const struct nt_table *t, FILE *o)
 		nt_esc_xml(o, t->title);
 		fprintf(o, " (%d rows)</summary>", t->nrows);
 	}
-	fputs("<table><caption>", o);
+	fputs("<table id=\"t-", o);
+	nt_esc_xml(o, t->id);
+	fputs("\"><caption>", o);
 	nt_esc_xml(o, t->title);
 	fputs("</caption><tr>", o);
 	for (int c = 0; c < t->ncols; c++) {
@@ -264,6 +267,25 @@ static void html_table(const struct nt_table *t, FILE *o)
 	fputs("</table>\n", o);
 	if (fold)
 		fputs("</details>\n", o);
+}
+
+/* A list section: each row's sentence (column 3), linked to the table named in column 4. */
+static void html_list(const struct nt_table *t, FILE *o)
+{
+	fputs("<ul class=\"findings\">\n", o);
+	for (int r = 0; t->ncols >= 5 && r < t->nrows; r++) {
+		const struct nt_cell *x = &t->cells[r * t->ncols];
+
+		fputs("<li>", o);
+		nt_esc_xml(o, x[3].text ? x[3].text : "");
+		if (x[4].text) {
+			fputs(" <a href=\"#t-", o);
+			nt_esc_xml(o, x[4].text);
+			fputs("\">(table)</a>", o);
+		}
+		fputs("</li>\n", o);
+	}
+	fputs("</ul>\n", o);
 }
 
 /* A note's paragraphs (lines), escaped, as lines of one HTML paragraph. */
@@ -314,7 +336,7 @@ int nt_doc_html(const struct nt_doc *d, FILE *o, struct nt_err **err)
 			fputs("</p>\n", o);
 		}
 		for (int t = 0; t < s->ntables; t++)
-			html_table(s->tables[t], o);
+			(s->list ? html_list : html_table)(s->tables[t], o);
 		for (int p = 0; p < s->nplots; p++)
 			nt_plot_svg(s->plots[p], o);
 		fputs("</section>\n", o);
@@ -465,6 +487,20 @@ static void text_table(const struct nt_table *tb, FILE *o)
 		fprintf(o, "  ... %d more rows (all of them: --csv DIR)\n", tb->nrows - rows);
 }
 
+/* A list section as text: one sentence a line, with the CSV table behind it. */
+static void text_list(const struct nt_table *t, FILE *o)
+{
+	for (int r = 0; t->ncols >= 5 && r < t->nrows; r++) {
+		const struct nt_cell *x = &t->cells[r * t->ncols];
+
+		fputs("- ", o);
+		nt_esc_text(o, x[3].text ? x[3].text : "");
+		fputs(" [", o);
+		nt_esc_text(o, x[4].text ? x[4].text : "");
+		fputs("]\n", o);
+	}
+}
+
 int nt_doc_text(const struct nt_doc *d, FILE *o, struct nt_err **err)
 {
 	for (int i = 0; i < d->nsections; i++) {
@@ -479,7 +515,7 @@ int nt_doc_text(const struct nt_doc *d, FILE *o, struct nt_err **err)
 			fputc('\n', o);
 		}
 		for (int t = 0; t < s->ntables; t++)
-			text_table(s->tables[t], o);
+			(s->list ? text_list : text_table)(s->tables[t], o);
 	}
 	if (ferror(o))
 		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write the report"));

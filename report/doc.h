@@ -38,6 +38,9 @@ struct nt_section {
 	char *title;
 	char *note; /* a paragraph, or NULL */
 	bool alert; /* the note is a warning (lost events) */
+	/* a list, not a table: its one table's rows are (key, value, share, sentence, id of the
+	 * table behind it); HTML links each sentence to that table, text prints the sentences */
+	bool list;
 	struct nt_table **tables;
 	int ntables;
 	struct nt_plot **plots;
@@ -81,6 +84,10 @@ int nt_doc_gnuplot(const struct nt_doc *d, const char *dir, struct nt_err **err)
  * place: never half a report at @path, nothing left behind on failure.
  */
 int nt_doc_write_file(const struct nt_doc *d, const char *path, bool html, struct nt_err **err);
+
+/* Only the findings block of the report of @db (under @f), as text (capture prints it). */
+int nt_report_findings_text(sqlite3 *db, const struct nt_report_filter *f, FILE *out,
+			    struct nt_err **err);
 
 /*
  * Every report of @db (under @f) into @dir: report.txt, report.html (each written under a

@@ -97,6 +97,7 @@ int nt_report_gather_irq(sqlite3 *db, const struct nt_report_filter *f, bool sof
 		if (!r)
 			break;
 		nt_stat_add(&r->dur, sqlite3_column_double(st, 2));
+		r->total_ns += sqlite3_column_int64(st, 2);
 		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
 			nt_stat_add(&r->raise, sqlite3_column_double(st, 3));
 	}
@@ -301,16 +302,26 @@ static void json_skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_js
 	nt_json_end(j);
 }
 
+/* @sql over the per-task table @tasks under the task filter, or @all over every task. */
+static sqlite3_stmt *task_or_all(sqlite3 *db, const struct nt_report_filter *f, const char *tasks,
+				 const char *sql, const char *all_tbl, const char *all)
+{
+	if (nt_report_task_filtered(db, f))
+		return nt_report_table_exists(db, tasks) ? nt_report_task_query(db, sql, f) : NULL;
+	return nt_report_table_exists(db, all_tbl) ? prep1(db, all, f) : NULL;
+}
+
 static void json_alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
 {
-	sqlite3_stmt *st =
-		nt_report_table_exists(db, "alloc_sites")
-			? prep1(db,
-				"SELECT call_site, sum(allocs), sum(frees), sum(bytes_req), "
-				"sum(bytes_alloc), max(net) FROM alloc_sites WHERE ?1 = 0 OR "
-				"trace_id = ?1 GROUP BY call_site ORDER BY 5 DESC, 1",
-				f)
-			: NULL;
+	sqlite3_stmt *st = task_or_all(
+		db, f, "alloc_tasks",
+		"SELECT call_site, sum(allocs), NULL, sum(bytes_req), sum(bytes_alloc), max(net) "
+		"FROM alloc_tasks WHERE (?1 = 0 OR trace_id = ?1)" NT_TASK_WHERE(
+			"alloc_tasks") " GROUP BY call_site ORDER BY 5 DESC, 1",
+		"alloc_sites",
+		"SELECT call_site, sum(allocs), sum(frees), sum(bytes_req), sum(bytes_alloc), "
+		"max(net) FROM alloc_sites WHERE ?1 = 0 OR trace_id = ?1 GROUP BY call_site ORDER "
+		"BY 5 DESC, 1");
 
 	nt_json_key(j, "alloc");
 	nt_json_object(j);
@@ -320,7 +331,11 @@ static void json_alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_
 		nt_json_object(j);
 		nt_json_key_str(j, "call_site", (const char *)sqlite3_column_text(st, 0));
 		nt_json_key_int(j, "allocs", sqlite3_column_int64(st, 1));
-		nt_json_key_int(j, "frees", sqlite3_column_int64(st, 2));
+		nt_json_key(j, "frees");
+		if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+			nt_json_str(j, NULL); /* per task: frees belong to objects */
+		else
+			nt_json_int(j, sqlite3_column_int64(st, 2));
 		nt_json_key_int(j, "bytes_req", sqlite3_column_int64(st, 3));
 		nt_json_key_int(j, "bytes_alloc", sqlite3_column_int64(st, 4));
 		nt_json_key(j, "net");
@@ -337,14 +352,15 @@ static void json_alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_
 
 static void json_functions(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
 {
-	sqlite3_stmt *st =
-		nt_report_table_exists(db, "func_stats")
-			? prep1(db,
-				"SELECT function, sum(calls), sum(total_ns), sum(self_ns) "
-				"FROM func_stats WHERE ?1 = 0 OR trace_id = ?1 GROUP BY "
-				"function ORDER BY 3 DESC, 1",
-				f)
-			: NULL;
+	sqlite3_stmt *st = task_or_all(
+		db, f, "func_tasks",
+		"SELECT function, sum(calls), sum(total_ns), sum(self_ns) FROM func_tasks WHERE "
+		"(?1 "
+		"= 0 OR trace_id = ?1)" NT_TASK_WHERE("func_tasks") " GROUP BY function ORDER BY 3 "
+								    "DESC, 1",
+		"func_stats",
+		"SELECT function, sum(calls), sum(total_ns), sum(self_ns) FROM func_stats WHERE ?1 "
+		"= 0 OR trace_id = ?1 GROUP BY function ORDER BY 3 DESC, 1");
 
 	nt_json_key(j, "functions");
 	nt_json_array(j);
@@ -362,14 +378,14 @@ static void json_functions(sqlite3 *db, const struct nt_report_filter *f, struct
 
 static void json_profile(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
 {
-	sqlite3_stmt *st =
-		nt_report_table_exists(db, "prof_funcs")
-			? prep1(db,
-				"SELECT function, sum(self), sum(total), max(net) FROM prof_funcs "
-				"WHERE ?1 = 0 OR trace_id = ?1 GROUP BY function ORDER BY 2 DESC, "
-				"3 DESC, 1",
-				f)
-			: NULL;
+	sqlite3_stmt *st = task_or_all(
+		db, f, "prof_tasks",
+		"SELECT function, sum(self), sum(total), max(net) FROM prof_tasks WHERE (?1 = 0 OR "
+		"trace_id = ?1)" NT_TASK_WHERE("prof_tasks") " GROUP BY function ORDER BY 2 DESC, "
+							     "3 DESC, 1",
+		"prof_funcs",
+		"SELECT function, sum(self), sum(total), max(net) FROM prof_funcs WHERE ?1 = 0 OR "
+		"trace_id = ?1 GROUP BY function ORDER BY 2 DESC, 3 DESC, 1");
 
 	nt_json_key(j, "profile");
 	nt_json_array(j);
@@ -387,6 +403,36 @@ static void json_profile(sqlite3 *db, const struct nt_report_filter *f, struct n
 	}
 	sqlite3_finalize(st);
 	nt_json_end(j);
+}
+
+/* "findings": the rows of the findings table (report/findings.c). */
+static int json_findings(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j,
+			 struct nt_err **err)
+{
+	static const char *const keys[] = {"finding", "value", "share_pct", "detail", "see"};
+	struct nt_doc d = {0};
+	const struct nt_table *t;
+
+	if (nt_report_findings(db, f, &d, err))
+		return -1;
+	t = d.sections[0].tables[0];
+	nt_json_key(j, "findings");
+	nt_json_array(j);
+	for (int r = 0; r < t->nrows; r++) {
+		nt_json_object(j);
+		for (int c = 0; c < 5 && c < t->ncols; c++) {
+			const struct nt_cell *x = &t->cells[r * t->ncols + c];
+			nt_json_key(j, keys[c]);
+			if (x->is_num)
+				nt_json_num(j, x->num);
+			else
+				nt_json_str(j, x->is_null ? NULL : x->text);
+		}
+		nt_json_end(j);
+	}
+	nt_json_end(j);
+	nt_doc_free(&d);
+	return 0;
 }
 
 int nt_report_text(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struct nt_err **err)
@@ -464,6 +510,8 @@ int nt_report_json(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struc
 	json_alloc(db, f, &j);
 	json_functions(db, f, &j);
 	json_profile(db, f, &j);
+	if (json_findings(db, f, &j, err))
+		return -1;
 	nt_json_end(&j);
 	fputc('\n', o);
 	return 0;

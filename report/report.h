@@ -22,6 +22,7 @@ struct nt_report_filter {
 	const char *comm; /* NULL: every task */
 	const char *dev;  /* NULL: every device */
 	int64_t from, to; /* time window in ns, -1: open */
+	bool machine;	  /* task sections: every task, not the workload (docs/REPORT.md) */
 };
 
 void nt_report_filter_init(struct nt_report_filter *f);

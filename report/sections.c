@@ -4,6 +4,7 @@
 #include "report_int.h"
 #include "../core/progress.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,21 @@ static int fill(struct nt_table *t, sqlite3 *db, const char *sql, const struct n
 
 	if (!t)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	if (!st || nt_table_query(t, db, st))
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "report: cannot read '%s': %s", t->id,
+						  sqlite3_errmsg(db)));
+	return 0;
+}
+
+/* fill() for a query on a per-task table (NT_TASK_WHERE). */
+static int task_fill(struct nt_table *t, sqlite3 *db, const char *sql,
+		     const struct nt_report_filter *f, struct nt_err **err)
+{
+	sqlite3_stmt *st;
+
+	if (!t)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	st = nt_report_task_query(db, sql, f);
 	if (!st || nt_table_query(t, db, st))
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "report: cannot read '%s': %s", t->id,
 						  sqlite3_errmsg(db)));
@@ -93,11 +109,11 @@ static int capture(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc 
 	sqlite3_finalize(st);
 	if (!s->note)
 		nt_section_note(s, false, "No events were lost.");
-	if (fill(nt_section_table(s, "tasks", "Busiest tasks (events)", kcols), db,
-		 "SELECT trace_id, comm, pid, events FROM tasks WHERE (?1 = 0 OR trace_id = ?1) "
-		 "AND "
-		 "events > 0 ORDER BY events DESC LIMIT 15",
-		 f, err))
+	nt_section_note(s, false, "%s", nt_report_task_scope(db, f));
+	if (task_fill(nt_section_table(s, "tasks", "Busiest tasks (events)", kcols), db,
+		      "SELECT trace_id, comm, pid, events FROM tasks WHERE (?1 = 0 OR trace_id = "
+		      "?1) AND events > 0" NT_TASK_WHERE("tasks") " ORDER BY events DESC LIMIT 15",
+		      f, err))
 		return -1;
 	if (fill(nt_section_table(s, "event_counts", "Events per class", ccols), db,
 		 "SELECT trace_id, name, events FROM event_counts WHERE ?1 = 0 OR trace_id = ?1 "
@@ -114,10 +130,27 @@ static int capture(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc 
 
 /* ---- interrupts ---- */
 
+static int cmp_total(const void *a, const void *b)
+{
+	const struct irq_row *x = a, *y = b;
+
+	if (x->total_ns != y->total_ns)
+		return x->total_ns > y->total_ns ? -1 : 1;
+	return x->number < y->number ? -1 : x->number > y->number;
+}
+
+/* One row per IRQ (vector), ranked by total time, with its share of all of them. */
 static void irq_table(struct nt_table *t, const struct irq_rows *rs, bool soft)
 {
-	for (int i = 0; t && i < rs->n; i++) {
-		const struct irq_row *r = &rs->r[i];
+	struct irq_row *v = rs->n ? malloc((size_t)rs->n * sizeof(*v)) : NULL;
+	double all = 0;
+
+	for (int i = 0; v && i < rs->n; i++)
+		all += (double)(v[i] = rs->r[i]).total_ns;
+	if (v)
+		qsort(v, (size_t)rs->n, sizeof(*v), cmp_total);
+	for (int i = 0; t && v && i < rs->n; i++) {
+		const struct irq_row *r = &v[i];
 		const struct nt_stat *st[2] = {&r->dur, &r->raise};
 
 		nt_table_row(t);
@@ -126,8 +159,12 @@ static void irq_table(struct nt_table *t, const struct irq_rows *rs, bool soft)
 			nt_table_text(t, r->name);
 		else
 			nt_table_null(t);
+		nt_table_num(t, (double)r->dur.n);
+		nt_table_num(t, (double)r->total_ns / 1e3);
+		nt_table_num(t, all > 0 ? round(1000.0 * (double)r->total_ns / all) / 10 : 0);
 		for (int k = 0; k < (soft ? 2 : 1); k++) {
-			nt_table_num(t, (double)st[k]->n);
+			if (k)
+				nt_table_num(t, (double)st[k]->n);
 			if (st[k]->n) {
 				nt_table_num(t, st[k]->min / 1e3);
 				nt_table_num(t, st[k]->mean / 1e3);
@@ -139,6 +176,7 @@ static void irq_table(struct nt_table *t, const struct irq_rows *rs, bool soft)
 			}
 		}
 	}
+	free(v);
 }
 
 static char *label_of(const struct irq_row *r, bool soft)
@@ -225,12 +263,12 @@ static struct nt_plot *irq_timeline(sqlite3 *db, const struct nt_report_filter *
 static int interrupts(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		      struct nt_err **err)
 {
-	static const char *const hcols[] = {"irq",    "name",	"count",    "min_us",
-					    "avg_us", "max_us", "stdev_us", NULL};
+	static const char *const hcols[] = {"irq",    "name",	"count",  "total_us", "share_pct",
+					    "min_us", "avg_us", "max_us", "stdev_us", NULL};
 	static const char *const scols[] = {
-		"vec",		"name",		  "count",	 "min_us",	 "avg_us",
-		"max_us",	"stdev_us",	  "raise_count", "raise_min_us", "raise_avg_us",
-		"raise_max_us", "raise_stdev_us", NULL};
+		"vec",		"name",		"count",	"total_us",	  "share_pct",
+		"min_us",	"avg_us",	"max_us",	"stdev_us",	  "raise_count",
+		"raise_min_us", "raise_avg_us", "raise_max_us", "raise_stdev_us", NULL};
 	static const char *const ncols[] = {"dev",	"polls",  "work", "full_budget_polls",
 					    "max_work", "budget", NULL};
 	struct irq_rows hard, soft;
@@ -249,8 +287,10 @@ static int interrupts(sqlite3 *db, const struct nt_report_filter *f, struct nt_d
 		"Durations are from handler entry to exit on one CPU; raise latency is from the "
 		"first softirq_raise of a vector to its softirq_entry. Intervals that overlap a "
 		"window of lost events are left out. Times in µs.");
-	irq_table(nt_section_table(s, "irq", "Hard IRQs (handler duration)", hcols), &hard, false);
-	irq_table(nt_section_table(s, "softirq", "Softirqs (duration | raise → entry latency)",
+	irq_table(nt_section_table(s, "irq", "Hard IRQs by total handler time", hcols), &hard,
+		  false);
+	irq_table(nt_section_table(s, "softirq",
+				   "Softirqs by total time (duration | raise → entry latency)",
 				   scols),
 		  &soft, true);
 	p = nt_plot_new(NT_PLOT_HIST, "irq-duration", "Hard IRQ handler durations", "duration (µs)",
@@ -333,12 +373,9 @@ static void unnamed_note(sqlite3 *db, const struct nt_report_filter *f, struct n
 	sqlite3_finalize(st);
 }
 
-#define SKB_WHERE                                                                                  \
-	" WHERE (?1 = 0 OR trace_id = ?1) AND (?3 < 0 OR start_ts >= ?3) AND (?4 < 0 OR start_ts " \
-	"<= ?4) AND (?5 IS NULL OR device = ?5 OR rx_device = ?5) AND (?6 < 0 OR tx_pid = ?6 OR "  \
-	"rx_pid = ?6) AND (?7 IS NULL OR tx_comm = ?7 OR rx_comm = ?7) AND ?2 IS ?2"
+#define SKB_WHERE NT_SKB_WHERE
 
-static sqlite3_stmt *skb_query(sqlite3 *db, const char *sql, const struct nt_report_filter *f)
+sqlite3_stmt *nt_report_skb_query(sqlite3 *db, const char *sql, const struct nt_report_filter *f)
 {
 	sqlite3_stmt *st = query(db, sql, f);
 
@@ -356,7 +393,7 @@ static int skb_fill(struct nt_table *t, sqlite3 *db, const char *sql,
 
 	if (!t)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-	st = skb_query(db, sql, f);
+	st = nt_report_skb_query(db, sql, f);
 	if (!st || nt_table_query(t, db, st))
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "report: cannot read '%s': %s", t->id,
 						  sqlite3_errmsg(db)));
@@ -380,7 +417,7 @@ size_t nt_report_skb_stage(sqlite3 *db, const struct nt_report_filter *f, int a,
 		 "SELECT %s_ts - %s_ts AS x FROM skb_lifecycles" SKB_WHERE
 		 " AND NOT lossy AND %s_ts IS NOT NULL AND %s_ts IS NOT NULL ORDER BY x",
 		 nt_skb_stages[a + 1], nt_skb_stages[a], nt_skb_stages[a], nt_skb_stages[a + 1]);
-	st = skb_query(db, sql, f);
+	st = nt_report_skb_query(db, sql, f);
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		if (n == cap) {
 			double *x = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*x));
@@ -429,12 +466,12 @@ static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter 
 	struct nt_plot *p =
 		nt_plot_new(NT_PLOT_TIMELINE, "skb-waterfall", "Sample packets through the stack",
 			    "time since the packet's first event (µs)", "");
-	sqlite3_stmt *st =
-		skb_query(db,
-			  "SELECT trace_id, skb_id, coalesce(device, rx_device, '?'), len FROM "
-			  "skb_lifecycles" SKB_WHERE " AND hops >= 3 AND NOT lossy ORDER BY "
-			  "start_ts LIMIT 8",
-			  f);
+	sqlite3_stmt *st = nt_report_skb_query(
+		db,
+		"SELECT trace_id, skb_id, coalesce(device, rx_device, '?'), len FROM "
+		"skb_lifecycles" SKB_WHERE " AND hops >= 3 AND NOT lossy ORDER BY "
+		"start_ts LIMIT 8",
+		f);
 	int64_t trace[8], id[8];
 	int row[8], n = 0;
 	char sql[512];
@@ -583,6 +620,44 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 
 /* ---- allocations ---- */
 
+/*
+ * The call sites of the allocations the shown tasks made (alloc_tasks): frees, lifetimes and
+ * what is outstanding belong to objects, not tasks, and are left empty; caches and pages are
+ * not split by task.
+ */
+static int alloc_tasks(sqlite3 *db, const struct nt_report_filter *f, struct nt_section *s,
+		       const char *const *scols, struct nt_err **err)
+{
+	struct nt_plot *p;
+
+	nt_section_note(s, false,
+			"%s Frees, lifetimes and outstanding objects are not split by task; "
+			"caches and pages: --all-tasks.",
+			nt_report_task_scope(db, f));
+	if (!nt_report_table_exists(db, "alloc_tasks"))
+		return 0; /* a database from before per-task tables: nettrail analyze DB */
+	if (task_fill(
+		    nt_section_table(s, "alloc_sites", "Call sites (top 40 by bytes allocated)",
+				     scols),
+		    db,
+		    "SELECT call_site, net, sum(allocs), NULL, sum(bytes_req), sum(bytes_alloc), "
+		    "sum(bytes_alloc - bytes_req), round(100.0 * sum(bytes_alloc - bytes_req) / "
+		    "max(sum(bytes_alloc), 1), 1), NULL, NULL, NULL FROM alloc_tasks WHERE (?1 = 0 "
+		    "OR trace_id = ?1)" NT_TASK_WHERE(
+			    "alloc_tasks") " GROUP BY call_site, net ORDER BY 6 DESC, 3 DESC, 1 "
+					   "LIMIT 40",
+		    f, err))
+		return -1;
+	p = nt_plot_new(NT_PLOT_BARS, "alloc-sites", "Top call sites by bytes allocated",
+			"bytes allocated", "");
+	for (int r = 0; p && r < s->tables[s->ntables - 1]->nrows && r < 20; r++) {
+		const struct nt_table *t = s->tables[s->ntables - 1];
+		nt_plot_bar(p, t->cells[r * t->ncols].text, t->cells[r * t->ncols + 5].num);
+	}
+	nt_section_plot(s, p);
+	return 0;
+}
+
 static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		 struct nt_err **err)
 {
@@ -612,8 +687,10 @@ static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 		"by cache; 'net' marks the network stack. Waste = allocated − requested bytes. "
 		"Per task: slab allocations (kmalloc, kmem_cache_alloc) and pages allocated by "
 		"the task, frees made by it (bytes_freed: of objects whose allocation the trace "
-		"shows). Only --trace applies to this section, and --pid/--comm to the per-task "
-		"table.");
+		"shows); --pid/--comm apply to the per-task table.");
+	if (nt_report_task_filtered(db, f))
+		return alloc_tasks(db, f, s, scols, err);
+	nt_section_note(s, false, "%s", nt_report_task_scope(db, f));
 	if (fill(nt_section_table(s, "alloc_sites", "Call sites (top 40 by bytes allocated)",
 				  scols),
 		 db,
@@ -636,15 +713,15 @@ static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 		 "page_order",
 		 f, err))
 		return -1;
-	if (nt_report_table_exists(db, "alloc_tasks") &&
+	if (nt_report_table_exists(db, "task_allocs") &&
 	    skb_fill(
-		    nt_section_table(s, "alloc_tasks",
+		    nt_section_table(s, "task_allocs",
 				     "Per task (top 20 by bytes allocated, as lttng-memtop)",
 				     tcols),
 		    db,
 		    "SELECT pid, comm, sum(allocs), sum(bytes_alloc), sum(frees), "
 		    "sum(bytes_freed), "
-		    "sum(pages), sum(pages_freed) FROM alloc_tasks WHERE (?1 = 0 OR trace_id = ?1) "
+		    "sum(pages), sum(pages_freed) FROM task_allocs WHERE (?1 = 0 OR trace_id = ?1) "
 		    "AND (?6 < 0 OR pid = ?6) AND (?7 IS NULL OR comm = ?7) AND ?2 IS ?2 AND ?3 "
 		    "IS ?3 AND ?4 IS ?4 AND ?5 IS ?5 GROUP BY pid, comm ORDER BY 4 DESC, 3 DESC, "
 		    "1 LIMIT 20",
@@ -744,14 +821,34 @@ static int funcs(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 	s = nt_doc_section(d, "Functions");
 	if (!s)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-	if (fill(nt_section_table(s, "functions", "Functions (top 40 by total time)", fcols), db,
-		 "SELECT function, sum(calls), sum(unfinished), round(sum(total_ns) / 1e3, 3), "
-		 "round(sum(self_ns) / 1e3, 3), round(sum(total_ns) / 1e3 / max(sum(calls) - "
-		 "sum(unfinished), 1), 3), round(max(max_ns) / 1e3, 3) FROM func_stats WHERE (?1 = "
-		 "0 OR "
-		 "trace_id = ?1) GROUP BY function ORDER BY 4 DESC LIMIT 40",
-		 f, err) ||
-	    fill(nt_section_table(s, "func_profile", "Function profile (Hit, Time, Avg, s^2)",
+	nt_section_note(s, false, "%s", nt_report_task_scope(db, f));
+	if (nt_report_task_filtered(db, f) && nt_report_table_exists(db, "func_tasks")) {
+		nt_section_note(
+			s, false,
+			"The function profile and the flame graph are the whole machine's.");
+		if (task_fill(
+			    nt_section_table(s, "functions", "Functions (top 40 by total time)",
+					     fcols),
+			    db,
+			    "SELECT function, sum(calls), sum(unfinished), round(sum(total_ns) / "
+			    "1e3, 3), round(sum(self_ns) / 1e3, 3), round(sum(total_ns) / 1e3 / "
+			    "max(sum(calls) - sum(unfinished), 1), 3), NULL FROM func_tasks WHERE "
+			    "(?1 = 0 OR trace_id = ?1)" NT_TASK_WHERE(
+				    "func_tasks") " GROUP BY function ORDER BY 4 DESC LIMIT 40",
+			    f, err))
+			return -1;
+	} else if (
+		fill(nt_section_table(s, "functions", "Functions (top 40 by total time)", fcols),
+		     db,
+		     "SELECT function, sum(calls), sum(unfinished), round(sum(total_ns) / 1e3, 3), "
+		     "round(sum(self_ns) / 1e3, 3), round(sum(total_ns) / 1e3 / max(sum(calls) - "
+		     "sum(unfinished), 1), 3), round(max(max_ns) / 1e3, 3) FROM func_stats WHERE "
+		     "(?1 = "
+		     "0 OR "
+		     "trace_id = ?1) GROUP BY function ORDER BY 4 DESC LIMIT 40",
+		     f, err))
+		return -1;
+	if (fill(nt_section_table(s, "func_profile", "Function profile (Hit, Time, Avg, s^2)",
 				  pcols),
 		 db,
 		 "SELECT cpu, function, hit, round(time_ns / 1e3, 3), round(avg_ns / 1e3, 3), "
@@ -873,6 +970,23 @@ static struct nt_plot *prof_flame(sqlite3 *db, const struct nt_report_filter *f)
 	return p;
 }
 
+/* A CPU-profile table: task_fill with ?9 = @net (network-stack functions only). */
+static int prof_fill(struct nt_table *t, sqlite3 *db, const char *sql, bool net,
+		     const struct nt_report_filter *f, struct nt_err **err)
+{
+	sqlite3_stmt *st;
+
+	if (!t)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	st = nt_report_task_query(db, sql, f);
+	if (st)
+		sqlite3_bind_int(st, 9, net);
+	if (!st || nt_table_query(t, db, st))
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "report: cannot read '%s': %s", t->id,
+						  sqlite3_errmsg(db)));
+	return 0;
+}
+
 static int profile(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		   struct nt_err **err)
 {
@@ -893,18 +1007,34 @@ static int profile(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc 
 	s = nt_doc_section(d, "CPU profile");
 	if (!s)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-#define PROF_SQL(where)                                                                            \
-	"WITH s AS (SELECT max(sum(self), 1) AS n FROM prof_funcs WHERE ?1 = 0 OR trace_id = ?1) " \
-	"SELECT function, sum(self), round(100.0 * sum(self) / (SELECT n FROM s), 2), "            \
-	"sum(total), round(100.0 * sum(total) / (SELECT n FROM s), 2), max(net) FROM prof_funcs "  \
-	"WHERE (?1 = 0 OR trace_id = ?1) " where " GROUP BY function ORDER BY 2 DESC, 4 DESC, 1 "  \
-	"LIMIT 40"
-	if (fill(nt_section_table(s, "profile", "CPU profile: top functions by self samples", cols),
-		 db, PROF_SQL(""), f, err) ||
-	    fill(nt_section_table(s, "profile_net",
-				  "CPU profile: network-stack functions by self samples", cols),
-		 db, PROF_SQL("AND net = 1"), f, err))
-		return -1;
+	nt_section_note(s, false, "%s", nt_report_task_scope(db, f));
+	/* the shown tasks' samples from prof_tasks, or every sample from prof_funcs */
+#define PROF_SQL(tbl, where)                                                                    \
+	"WITH s AS (SELECT max(sum(self), 1) AS n FROM " tbl                                    \
+	" WHERE (?1 = 0 OR trace_id = ?1)" where                                                \
+	") SELECT function, sum(self), round(100.0 * sum(self) / (SELECT n FROM s), 2), "       \
+	"sum(total), round(100.0 * sum(total) / (SELECT n FROM s), 2), max(net) FROM " tbl      \
+	" WHERE (?1 = 0 OR trace_id = ?1) " where " AND (?9 = 0 OR net = 1) GROUP BY function " \
+	"ORDER BY 2 DESC, 4 DESC, 1 LIMIT 40"
+	{
+		bool tasks =
+			nt_report_task_filtered(db, f) && nt_report_table_exists(db, "prof_tasks");
+		const char *sql = tasks ? PROF_SQL("prof_tasks", NT_TASK_WHERE("prof_tasks"))
+					: PROF_SQL("prof_funcs", " AND ?6 IS ?6 AND ?7 IS ?7 "
+								 "AND ?8 IS ?8");
+
+		if (tasks)
+			nt_section_note(s, false, "The flame graph is the whole machine's.");
+		if (prof_fill(nt_section_table(s, "profile",
+					       "CPU profile: top functions by self samples", cols),
+			      db, sql, false, f, err) ||
+		    prof_fill(nt_section_table(s, "profile_net",
+					       "CPU profile: network-stack functions by self "
+					       "samples",
+					       cols),
+			      db, sql, true, f, err))
+			return -1;
+	}
 #undef PROF_SQL
 	nt_section_plot(s, prof_flame(db, f));
 	return 0;
@@ -914,8 +1044,14 @@ int nt_doc_build(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 		 struct nt_err **err)
 {
 	static int (*const section[])(sqlite3 *, const struct nt_report_filter *, struct nt_doc *,
-				      struct nt_err **) = {capture, skb,   interrupts,
-							   alloc,   funcs, profile};
+				      struct nt_err **) = {nt_report_findings,
+							   capture,
+							   nt_report_workload,
+							   skb,
+							   interrupts,
+							   alloc,
+							   funcs,
+							   profile};
 	const size_t n = sizeof(section) / sizeof(section[0]);
 
 	memset(d, 0, sizeof(*d));

@@ -1083,6 +1083,61 @@ static int finish(struct imp *im)
 	return 0;
 }
 
+static void put_meta(struct imp *im, const char *key, const char *value)
+{
+	sqlite3_bind_text(im->meta_ins, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(im->meta_ins, 3, value, -1, SQLITE_STATIC);
+	sqlite3_step(im->meta_ins);
+	sqlite3_reset(im->meta_ins);
+}
+
+/*
+ * The workload record saved beside the trace (PATH.workload, collect/workload.h) into
+ * trace_meta: workload_root, workload_pids, workload_exclude (pids separated by spaces).
+ * Without the file the trace has no workload.
+ */
+static int load_workload(struct imp *im, const char *path)
+{
+	char *p = NULL, line[256], *lists[2] = {NULL, NULL};
+	size_t len[2] = {0, 0};
+	FILE *f = NULL, *m[2] = {NULL, NULL};
+	size_t n = strlen(path);
+	long root = 0;
+
+	while (n > 1 && path[n - 1] == '/') /* a CTF directory: the file is beside it */
+		n--;
+	if (asprintf(&p, "%.*s.workload", (int)n, path) < 0)
+		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
+	f = fopen(p, "r");
+	free(p);
+	if (!f)
+		return 0;
+	m[0] = open_memstream(&lists[0], &len[0]);
+	m[1] = open_memstream(&lists[1], &len[1]);
+	while (m[0] && m[1] && fgets(line, sizeof(line), f)) {
+		long v;
+		if (sscanf(line, "root %ld", &v) == 1 && v > 0)
+			root = v;
+		else if (sscanf(line, "pid %ld", &v) == 1 && v > 0)
+			fprintf(m[0], "%s%ld", ftell(m[0]) ? " " : "", v);
+		else if (sscanf(line, "exclude %ld", &v) == 1 && v > 0)
+			fprintf(m[1], "%s%ld", ftell(m[1]) ? " " : "", v);
+	}
+	fclose(f);
+	for (int i = 0; i < 2; i++)
+		if (m[i])
+			fclose(m[i]);
+	if (root > 0 && lists[0] && lists[1]) {
+		snprintf(line, sizeof(line), "%ld", root);
+		put_meta(im, "workload_root", line);
+		put_meta(im, "workload_pids", *lists[0] ? lists[0] : line);
+		put_meta(im, "workload_exclude", lists[1]);
+	}
+	free(lists[0]);
+	free(lists[1]);
+	return 0;
+}
+
 static void imp_release(struct imp *im)
 {
 	for (uint32_t i = 0; i < im->ncls; i++) {
@@ -1204,7 +1259,7 @@ int nt_store_import(struct nt_store *s, const char *path, const struct nt_import
 		goto out;
 	}
 	show_progress(&im, true);
-	if (finish(&im))
+	if (finish(&im) || load_workload(&im, path))
 		goto out;
 	if (!o->no_analyze && nt_analyze_trace(s->db, im.trace_id, &im.err))
 		goto out;

@@ -31,4 +31,17 @@ perf script -i "$T/p.data" 2>/dev/null | awk '/cpu-clock:/ {getline; print $1}' 
 sql "$T/p.db" 'select perf_callchain from "perf:cpu-clock"' | tr -d '[]' | cut -d, -f2 | sort > "$T/leaf.actual"
 diff -u "$T/leaf.expected" "$T/leaf.actual" > /dev/null || fail "leaf frames differ from perf script"
 echo "ok: $n leaf frames equal perf script's"
+# per task: the samples of each thread (perf script's tid, the event's pid) are prof_tasks' self samples
+perf script -i "$T/p.data" -F tid,event 2>/dev/null | awk '/cpu-clock:/ {c[$1]++} END {for (p in c) print p, c[p]}' | sort > "$T/pid.expected"
+sql "$T/p.db" 'select pid, sum(self) from prof_tasks group by pid' | tr '|' ' ' | sort > "$T/pid.actual"
+diff -u "$T/pid.expected" "$T/pid.actual" || fail "samples per task differ from perf script"
+echo "ok: samples of $(wc -l < "$T/pid.expected") tasks equal perf script's"
+# the default report shows the workload's samples (nt-traffic's), --all-tasks every sample
+wl=$(paste -sd, <(sql "$T/p.db" 'select pid from workload_tasks'))
+[ -n "$wl" ] || fail "no workload in a record of a command"
+"$NETTRAIL" report -q --json "$T/p.db" > "$T/w.json" || fail "report --json"
+"$NETTRAIL" report -q --json --all-tasks "$T/p.db" > "$T/a.json" || fail "report --json --all-tasks"
+wsum=$(awk -v w=",$wl," 'index(w, "," $1 ",") {s += $2} END {print s + 0}' "$T/pid.expected")
+assert_eq "$wsum" "$(python3 -c 'import json,sys; print(sum(x["self"] for x in json.load(open(sys.argv[1]))["profile"]))' "$T/w.json")" "the workload's samples in the default profile"
+assert_eq "$n" "$(python3 -c 'import json,sys; print(sum(x["self"] for x in json.load(open(sys.argv[1]))["profile"]))' "$T/a.json")" "every sample with --all-tasks"
 echo "perf_backend_profile: ok"
