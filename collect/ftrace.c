@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <libgen.h>
@@ -348,6 +349,26 @@ static int use_toplevel(struct rec *r)
 	return 0;
 }
 
+/*
+ * Whether @clock is one of the words of trace_clock's @avail ("[local] global ..."); @avail
+ * is rewritten as the plain list ("local global ...") for messages.
+ */
+static bool clock_offered(char *avail, const char *clock)
+{
+	bool found = false;
+	char *w = avail, *o = avail;
+
+	for (char *t = strtok_r(w, " []\n", &w); t; t = strtok_r(NULL, " []\n", &w)) {
+		found |= !strcmp(t, clock);
+		if (o != avail)
+			*o++ = ' ';
+		memmove(o, t, strlen(t));
+		o += strlen(t);
+	}
+	*o = '\0';
+	return found;
+}
+
 static int setup_instance(struct rec *r)
 {
 	unsigned rnd;
@@ -382,10 +403,11 @@ static int setup_instance(struct rec *r)
 		return -1;
 	/* the clock */
 	avail = tracefs_instance_file_read(r->inst, "trace_clock", NULL);
-	if (!avail || !strstr(avail, clock) || set_file(r, "trace_clock", clock) < 0) {
-		r->err = nt_err_new(NT_E_INPUT,
-				    "trace clock '%s' is not available (this kernel offers: %s)",
+	if (!avail || !clock_offered(avail, clock) || set_file(r, "trace_clock", clock) < 0) {
+		r->err = nt_err_new(NT_E_USAGE,
+				    "trace clock '%s' is not available; this kernel offers: %s",
 				    clock, avail ? avail : "?");
+		nt_err_hint(r->err, "choose one with --clock NAME (default: local)");
 		free(avail);
 		return -1;
 	}

@@ -201,7 +201,7 @@ static int check_specs(struct lrec *p)
 	for (int i = 0; p->o->events && i < p->o->nevents; i++) {
 		if (spec_mappable(p->o->events[i]))
 			continue;
-		p->err = nt_err_new(NT_E_INPUT,
+		p->err = nt_err_new(NT_E_USAGE,
 				    "unknown event '%s': LTTng's kernel tracer has no such event",
 				    p->o->events[i]);
 		nt_err_hint(p->err,
@@ -354,7 +354,7 @@ static int resolve_events(struct lrec *p)
 			got++;
 		}
 		if (!got && p->o->events) {
-			p->err = nt_err_new(NT_E_INPUT,
+			p->err = nt_err_new(NT_E_USAGE,
 					    "unknown event '%s': the running lttng-modules has no "
 					    "such event",
 					    list[i]);
@@ -841,7 +841,7 @@ static int check_opts(struct lrec *p)
 		return -1;
 	}
 	if (p->o->clock && strcmp(p->o->clock, "mono")) {
-		p->err = nt_err_new(NT_E_INPUT, "clock '%s' cannot be used with --backend lttng",
+		p->err = nt_err_new(NT_E_USAGE, "clock '%s' cannot be used with --backend lttng",
 				    p->o->clock);
 		nt_err_hint(p->err, "LTTng's kernel tracer uses CLOCK_MONOTONIC (--clock mono)");
 		return -1;

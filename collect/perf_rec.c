@@ -197,7 +197,7 @@ static const char *clock_id(const char *clock, struct nt_err **err)
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (!strcmp(clock, map[i][0]))
 			return map[i][1];
-	*err = nt_err_new(NT_E_INPUT, "clock '%s' cannot be used with --backend perf", clock);
+	*err = nt_err_new(NT_E_USAGE, "clock '%s' cannot be used with --backend perf", clock);
 	nt_err_hint(*err, "use mono (default), mono_raw, boot, tai or local (perf's own clock)");
 	return NULL;
 }

@@ -24,6 +24,15 @@ first=$(find /sys/kernel/tracing/events -mindepth 1 -maxdepth 1 -type d -printf 
 assert_match "unknown event 'nosuch:event': this kernel has no event system 'nosuch'; it has $first, " "$err" "unknown event message names the systems"
 same_tracefs "unknown event"; no_output "$T/a.dat" "unknown event"
 
+# a clock the kernel lacks (and a prefix of one it has): usage, naming the clocks it offers
+clocks=$(tr -d '[]\n' < /sys/kernel/tracing/trace_clock | xargs)
+for clk in nosuch lo; do
+	err=$("$NETTRAIL" record -q --clock $clk -e net -o "$T/k.dat" -- true 2>&1); rc=$?
+	assert_eq 2 "$rc" "--clock $clk exit code (usage)"
+	assert_match "trace clock '$clk' is not available; this kernel offers: $clocks\$" "$(echo "$err" | grep 'trace clock')" "--clock $clk message names the clocks"
+	same_tracefs "--clock $clk"; no_output "$T/k.dat" "--clock $clk"
+done
+
 # a command that cannot start
 err=$("$NETTRAIL" record -q -o "$T/b.dat" -- /nonexistent/cmd 2>&1); rc=$?
 assert_eq 3 "$rc" "missing command exit code"
