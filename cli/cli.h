@@ -134,6 +134,9 @@ int cli_record_finish(struct cli_record *r, const char *cmd);
 /* Free what @r holds (not @r). */
 void cli_record_release(struct cli_record *r);
 
+/* Trace ids "1,2,5" into @ids (at most @max, each > 0). Returns the count, or -1. */
+int cli_parse_ids(const char *s, int64_t *ids, int max);
+
 int cmd_record(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_info(int argc, char **argv);

@@ -37,24 +37,6 @@ const char compare_details[] =
 	"With two runs the report tables follow, side by side. Exit code 0 whether or not\n"
 	"changes are flagged.\n";
 
-/* "1,2,5" into @ids; returns the count or -1. */
-static int parse_ids(const char *s, int64_t *ids, int max)
-{
-	int n = 0;
-	char *end;
-
-	do {
-		if (n == max)
-			return -1;
-		ids[n] = strtoll(s, &end, 10);
-		if (end == s || ids[n] <= 0 || (*end && *end != ','))
-			return -1;
-		n++;
-		s = end + 1;
-	} while (*end);
-	return n;
-}
-
 /* The runs from the databases @dbs (@ndb) and the trace ids @ids (@nids). */
 static int make_runs(char **dbs, int ndb, const int64_t *ids, int nids, struct nt_run *runs)
 {
@@ -86,7 +68,7 @@ int cmd_compare(int argc, char **argv)
 	nt_compare_opts_init(&o);
 	while ((c = cli_getopt(argc, argv, compare_opts, false, &arg)) != -1) {
 		if (c == 't') {
-			nids = parse_ids(arg, ids, 64);
+			nids = cli_parse_ids(arg, ids, 64);
 			if (nids < 2)
 				return cli_usage(
 					"compare",

@@ -27,28 +27,11 @@ const char export_details[] =
 	"(DIR/TABLE/trace_id=N/data.parquet), and DIR/traces/data.parquet with each run's\n"
 	"metadata: the analysis tables (skb_lifecycles, skb_hops, skb_latency, skb_drops,\n"
 	"irq_intervals, softirq_intervals, irq_stats, napi_*, alloc_*, page_allocs, func_*,\n"
-	"prof_*, analysis_notes) and trace_meta, trace_cpus, lost_windows, warnings. Tables\n"
+	"prof_*, task_allocs, workload_tasks, skb_irq_xmits, analysis_notes) and trace_meta,\n"
+	"trace_cpus, lost_windows, warnings. Tables\n"
 	"without rows are left out. DuckDB's C library writes the files: it is loaded at run\n"
 	"time (tools/fetch-duckdb.sh caches it from npm). DIR must not exist; it appears only\n"
 	"when complete. Queries for DuckDB and Spark: docs/SCALE.md.\n";
-
-/* Parse "1,2,5" into @ids (at most @max). Returns the count, or -1. */
-static int parse_ids(const char *s, int64_t *ids, int max)
-{
-	int n = 0;
-	char *end;
-
-	do {
-		if (n == max)
-			return -1;
-		ids[n] = strtoll(s, &end, 10);
-		if (end == s || ids[n] <= 0 || (*end && *end != ','))
-			return -1;
-		n++;
-		s = end + 1;
-	} while (*end);
-	return n;
-}
 
 int cmd_export(int argc, char **argv)
 {
@@ -68,7 +51,7 @@ int cmd_export(int argc, char **argv)
 		} else if (c == 'e') {
 			o.events = true;
 		} else if (c == 't') {
-			o.ntraces = parse_ids(arg, ids, 256);
+			o.ntraces = cli_parse_ids(arg, ids, 256);
 			if (o.ntraces < 0)
 				return cli_usage("export", "-t wants trace ids like 1,2, not '%s'",
 						 arg);

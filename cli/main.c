@@ -171,6 +171,23 @@ void cli_cmd_help(const struct cli_cmd *cmd, FILE *f)
 		fprintf(f, "\n%s", cmd->details);
 }
 
+int cli_parse_ids(const char *s, int64_t *ids, int max)
+{
+	int n = 0;
+	char *end;
+
+	do {
+		if (n == max)
+			return -1;
+		ids[n] = strtoll(s, &end, 10);
+		if (end == s || ids[n] <= 0 || (*end && *end != ','))
+			return -1;
+		n++;
+		s = end + 1;
+	} while (*end);
+	return n;
+}
+
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

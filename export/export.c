@@ -107,11 +107,14 @@ out:
 
 /* The analysis tables and per-trace metadata, all with a trace_id column. */
 static const char *const derived[] = {
-	"skb_lifecycles",    "skb_hops",	  "skb_latency",  "skb_drops",	 "irq_intervals",
-	"softirq_intervals", "irq_stats",	  "napi_polls",	  "napi_stats",	 "napi_work",
-	"alloc_sites",	     "alloc_site_detail", "alloc_caches", "page_allocs", "func_stats",
-	"func_paths",	     "func_profile",	  "prof_funcs",	  "prof_paths",	 "analysis_notes",
-	"trace_meta",	     "trace_cpus",	  "lost_windows", "warnings",	 NULL};
+	"skb_lifecycles", "skb_hops",	       "skb_latency", "skb_drops",
+	"irq_intervals",  "softirq_intervals", "irq_stats",   "napi_polls",
+	"napi_stats",	  "napi_work",	       "alloc_sites", "alloc_site_detail",
+	"alloc_caches",	  "page_allocs",       "func_stats",  "func_paths",
+	"func_profile",	  "prof_funcs",	       "prof_paths",  "analysis_notes",
+	"task_allocs",	  "workload_tasks",    "alloc_tasks", "func_tasks",
+	"prof_tasks",	  "skb_irq_xmits",     "trace_meta",  "trace_cpus",
+	"lost_windows",	  "warnings",	       NULL};
 
 struct cols {
 	int n;

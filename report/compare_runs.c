@@ -232,7 +232,9 @@ static int collect_run(sqlite3 *db, const char *tf, struct runc *rc)
 
 	/* per-skb rates are over the lifecycles the stack decided (consumed, dropped) */
 	snprintf(sql, sizeof(sql),
-		 "SELECT count(*) FROM skb_lifecycles WHERE outcome <> 'open' AND %s", tf);
+		 "SELECT count(*) FROM skb_lifecycles WHERE outcome NOT IN ('open', 'recycled') "
+		 "AND %s",
+		 tf);
 	rc->skbs = skbs = (double)scalar(db, sql);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM skb_lifecycles WHERE %s", tf);
 	rc->skbs_all = (double)scalar(db, sql);
@@ -254,9 +256,13 @@ static int collect_run(sqlite3 *db, const char *tf, struct runc *rc)
 		 "raise_latency_ns NOT NULL AND name IN ('NET_RX', 'NET_TX') AND %s",
 		 tf);
 	r = r ? r : collect_dist(db, sql, "softirq", "raise latency", rc);
-	/* open lifecycles are cut by the trace's end, not decided by the stack: not tested */
+	/*
+	 * open lifecycles are cut by the trace's end, and recycled ones are told from open ones
+	 * by which socket events the trace has: neither is decided by the stack, not tested
+	 */
 	snprintf(sql, sizeof(sql),
-		 "SELECT outcome, count(*) FROM skb_lifecycles WHERE outcome <> 'open' AND %s "
+		 "SELECT outcome, count(*) FROM skb_lifecycles WHERE outcome NOT IN ('open', "
+		 "'recycled') AND %s "
 		 "GROUP BY 1",
 		 tf);
 	r = r ? r : collect_count(db, sql, "skb outcome", "decided", skbs, rc);
@@ -647,7 +653,8 @@ static int note(struct nt_section *s, const struct nt_run *runs, int nr, const s
 		"a factor of %g or more. Latencies are tested on their per-packet or per-interval "
 		"samples (fewer than %d in a run: too few samples); counts per skb are rates over "
 		"the lifecycles the run decided (consumed or dropped; open ones are cut by the "
-		"trace's end and not tested), too few events when even all of them in one run "
+		"trace's end and recycled ones told apart by the socket events it has: not "
+		"tested), too few events when even all of them in one run "
 		"could not reach p < %g; a run that lost events has its counts untested. What the "
 		"workload does not drive (IRQs, timer and RCU softirqs, "
 		"allocations outside the network stack: the machine's background) is in the "
