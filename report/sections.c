@@ -658,6 +658,27 @@ static int alloc_tasks(sqlite3 *db, const struct nt_report_filter *f, struct nt_
 	return 0;
 }
 
+/* The per-task totals (task_allocs, as lttng-memtop), for the tasks the section shows. */
+static int task_totals(sqlite3 *db, const struct nt_report_filter *f, struct nt_section *s,
+		       struct nt_err **err)
+{
+	static const char *const tcols[] = {"pid",	   "comm",	  "allocs",
+					    "bytes_alloc", "frees",	  "bytes_freed",
+					    "pages",	   "pages_freed", NULL};
+
+	if (!nt_report_table_exists(db, "task_allocs"))
+		return 0;
+	return task_fill(
+		nt_section_table(s, "task_allocs",
+				 "Per task (top 20 by bytes allocated, as lttng-memtop)", tcols),
+		db,
+		"SELECT pid, comm, sum(allocs), sum(bytes_alloc), sum(frees), sum(bytes_freed), "
+		"sum(pages), sum(pages_freed) FROM task_allocs WHERE (?1 = 0 OR trace_id = "
+		"?1)" NT_TASK_WHERE("task_allocs") " GROUP BY pid, comm ORDER BY 4 DESC, 3 DESC, "
+						   "1 LIMIT 20",
+		f, err);
+}
+
 static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		 struct nt_err **err)
 {
@@ -670,9 +691,6 @@ static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 					    "frag_pct", "outstanding", NULL};
 	static const char *const pcols[] = {"order", "allocs",	    "pages",
 					    "frees", "outstanding", NULL};
-	static const char *const tcols[] = {"pid",	   "comm",	  "allocs",
-					    "bytes_alloc", "frees",	  "bytes_freed",
-					    "pages",	   "pages_freed", NULL};
 	struct nt_section *s;
 	struct nt_plot *p;
 
@@ -687,9 +705,10 @@ static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 		"by cache; 'net' marks the network stack. Waste = allocated − requested bytes. "
 		"Per task: slab allocations (kmalloc, kmem_cache_alloc) and pages allocated by "
 		"the task, frees made by it (bytes_freed: of objects whose allocation the trace "
-		"shows); --pid/--comm apply to the per-task table.");
+		"shows), of the tasks the section shows (the workload, --pid/--comm; "
+		"--all-tasks).");
 	if (nt_report_task_filtered(db, f))
-		return alloc_tasks(db, f, s, scols, err);
+		return alloc_tasks(db, f, s, scols, err) || task_totals(db, f, s, err) ? -1 : 0;
 	nt_section_note(s, false, "%s", nt_report_task_scope(db, f));
 	if (fill(nt_section_table(s, "alloc_sites", "Call sites (top 40 by bytes allocated)",
 				  scols),
@@ -713,19 +732,7 @@ static int alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 		 "page_order",
 		 f, err))
 		return -1;
-	if (nt_report_table_exists(db, "task_allocs") &&
-	    skb_fill(
-		    nt_section_table(s, "task_allocs",
-				     "Per task (top 20 by bytes allocated, as lttng-memtop)",
-				     tcols),
-		    db,
-		    "SELECT pid, comm, sum(allocs), sum(bytes_alloc), sum(frees), "
-		    "sum(bytes_freed), "
-		    "sum(pages), sum(pages_freed) FROM task_allocs WHERE (?1 = 0 OR trace_id = ?1) "
-		    "AND (?6 < 0 OR pid = ?6) AND (?7 IS NULL OR comm = ?7) AND ?2 IS ?2 AND ?3 "
-		    "IS ?3 AND ?4 IS ?4 AND ?5 IS ?5 GROUP BY pid, comm ORDER BY 4 DESC, 3 DESC, "
-		    "1 LIMIT 20",
-		    f, err))
+	if (task_totals(db, f, s, err))
 		return -1;
 	p = nt_plot_new(NT_PLOT_BARS, "alloc-sites", "Top call sites by bytes allocated",
 			"bytes allocated", "");
