@@ -64,7 +64,7 @@ int cmd_import(int argc, char **argv)
 	bool quiet = false, any_ok = false, lost = false;
 	struct nt_store *st = NULL;
 	struct nt_err *err = NULL;
-	int c, code = NT_EXIT_OK;
+	int c, i, code = NT_EXIT_OK;
 	char *arg;
 
 	while ((c = cli_getopt(argc, argv, import_opts, false, &arg)) != -1) {
@@ -127,7 +127,7 @@ int cmd_import(int argc, char **argv)
 	cli_catch_signals();
 	if (nt_store_open(out, true, &st, &err))
 		return cli_fail(nt_err_wrap(err, "cannot import"));
-	for (int i = optind; i < argc && !nt_interrupted; i++) {
+	for (i = optind; i < argc && !nt_interrupted; i++) {
 		struct nt_import_result r;
 
 		if (nt_store_import(st, argv[i], &o, &r, &err)) {
@@ -146,8 +146,19 @@ int cmd_import(int argc, char **argv)
 		if (!quiet)
 			imported(argv[i], &r);
 	}
-	if (nt_interrupted && code == NT_EXIT_OK)
-		code = NT_EXIT_INTR;
+	/*
+	 * A signal that came while the last file was being committed interrupted nothing: that
+	 * file is stored (exit 0). Only files left unread make it an interrupted import.
+	 */
+	if (nt_interrupted && code == NT_EXIT_OK && i < argc) {
+		code = cli_fail(nt_err_new(NT_E_INTR,
+					   "interrupted: %d of %d files were not imported (the "
+					   "first: '%s')",
+					   argc - i, argc - optind, argv[i]));
+	} else if (nt_interrupted && code == NT_EXIT_OK && !quiet) {
+		fprintf(stderr, "note: the signal came after the last file was stored; nothing was "
+				"interrupted\n");
+	}
 	/* a new database that received nothing is not left behind */
 	if (nt_store_close(st, !any_ok, &err))
 		return cli_fail(err);

@@ -7,6 +7,7 @@
 #include "../analyze/analyze.h"
 #include "../core/escape.h"
 #include "../core/progress.h"
+#include "../core/testhook.h"
 #include "../parse/reader.h"
 
 #include <dirent.h>
@@ -1270,6 +1271,7 @@ int nt_store_import(struct nt_store *s, const char *path, const struct nt_import
 	if (nt_store_exec(s, "COMMIT", "cannot commit the import", &im.err))
 		goto out;
 	in_txn = false;
+	nt_test_pause("import-committed", &nt_interrupted); /* tests: a signal after COMMIT */
 	res->trace_id = im.trace_id;
 	res->events = im.events;
 	res->warnings = im.warnings;
