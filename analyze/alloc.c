@@ -493,18 +493,6 @@ static void bind_net(sqlite3_stmt *st, int col, int net)
 		sqlite3_bind_int(st, col, net);
 }
 
-static int put(struct nt_actx *ax, sqlite3_stmt *st, const char *table, struct nt_err **err)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store %s: %s", table,
-					  sqlite3_errmsg(nt_actx_db(ax))));
-}
-
 static int write_slabs(struct alloc_ctx *x, struct nt_actx *ax, struct nt_err **err)
 {
 	sqlite3_stmt *st;
@@ -517,7 +505,7 @@ static int write_slabs(struct alloc_ctx *x, struct nt_actx *ax, struct nt_err **
 		sqlite3_bind_text(st, 2, x->sites.s[i], -1, SQLITE_STATIC);
 		bind_net(st, 3, net_symbol(x->sites.s[i]));
 		bind_agg(st, 4, &x->site_agg[i]);
-		rc = put(ax, st, "alloc_sites", err);
+		rc = nt_actx_put(ax, st, "alloc_sites", err);
 	}
 	sqlite3_finalize(st);
 	if (!st || rc)
@@ -539,7 +527,7 @@ static int write_slabs(struct alloc_ctx *x, struct nt_actx *ax, struct nt_err **
 			sqlite3_bind_null(st, 5);
 		bind_net(st, 6, net_symbol(x->sites.s[d->site]));
 		bind_agg(st, 7, &d->a);
-		rc = put(ax, st, "alloc_site_detail", err);
+		rc = nt_actx_put(ax, st, "alloc_site_detail", err);
 	}
 	sqlite3_finalize(st);
 	if (!st || rc)
@@ -556,7 +544,7 @@ static int write_slabs(struct alloc_ctx *x, struct nt_actx *ax, struct nt_err **
 			sqlite3_bind_null(st, 2);
 		bind_net(st, 3, *c ? net_cache(c) : -1);
 		bind_agg(st, 4, &x->cache_agg[i]);
-		rc = put(ax, st, "alloc_caches", err);
+		rc = nt_actx_put(ax, st, "alloc_caches", err);
 	}
 	sqlite3_finalize(st);
 	return !st || rc ? -1 : 0;
@@ -584,7 +572,7 @@ static int write_tasks(struct alloc_ctx *x, struct nt_actx *ax, struct nt_err **
 		sqlite3_bind_int64(st, 10, t->pages);
 		sqlite3_bind_int64(st, 11, t->page_frees);
 		sqlite3_bind_int64(st, 12, t->pages_freed);
-		rc = put(ax, st, "task_allocs", err);
+		rc = nt_actx_put(ax, st, "task_allocs", err);
 	}
 	sqlite3_finalize(st);
 	return !st || rc ? -1 : 0;
@@ -628,7 +616,7 @@ static int alloc_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 		sqlite3_bind_int64(st, 5, p->frees);
 		sqlite3_bind_int64(st, 6, p->matched);
 		sqlite3_bind_int64(st, 7, p->out);
-		rc = put(ax, st, "page_allocs", err);
+		rc = nt_actx_put(ax, st, "page_allocs", err);
 	}
 	sqlite3_finalize(st);
 	if (!st || rc)

@@ -47,6 +47,9 @@ bool nt_actx_lossy(struct nt_actx *ax, int cpu, int64_t from, int64_t to);
 void nt_actx_note(struct nt_actx *ax, const char *analysis, const char *key, int64_t value);
 /* Prepare @sql on the database; on failure set *err (naming @what) and return NULL. */
 sqlite3_stmt *nt_actx_prepare(struct nt_actx *ax, const char *sql, struct nt_err **err);
+/* Run the INSERT @st once and reset it, its bindings kept; on failure set *err naming @table
+ * and SQLite's cause ("database or disk is full" stays in the chain). */
+int nt_actx_put(struct nt_actx *ax, sqlite3_stmt *st, const char *table, struct nt_err **err);
 
 struct nt_analysis {
 	const char *name;   /* "irq" */

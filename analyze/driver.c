@@ -122,6 +122,17 @@ sqlite3_stmt *nt_actx_prepare(struct nt_actx *ax, const char *sql, struct nt_err
 	return st;
 }
 
+int nt_actx_put(struct nt_actx *ax, sqlite3_stmt *st, const char *table, struct nt_err **err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return nt_err_set(
+		err, nt_err_new(NT_E_FAIL, "cannot store %s: %s", table, sqlite3_errmsg(ax->db)));
+}
+
 void nt_stat_add(struct nt_stat *s, double x)
 {
 	double d;

@@ -312,17 +312,6 @@ static int funcs_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 	return 0;
 }
 
-static int put(struct nt_actx *ax, sqlite3_stmt *st, const char *table, struct nt_err **err)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store %s: %s", table,
-					  sqlite3_errmsg(nt_actx_db(ax))));
-}
-
 struct path_out {
 	struct funcs_ctx *x;
 	struct nt_actx *ax;
@@ -354,7 +343,8 @@ static int write_paths(struct path_out *o, const struct node *list, int depth, s
 		sqlite3_bind_int64(o->st, 8, n->total);
 		sqlite3_bind_int64(o->st, 9, n->self);
 		sqlite3_bind_int64(o->st, 10, n->lossy);
-		if (put(o->ax, o->st, "func_paths", err) || write_paths(o, n->kids, depth + 1, err))
+		if (nt_actx_put(o->ax, o->st, "func_paths", err) ||
+		    write_paths(o, n->kids, depth + 1, err))
 			return -1;
 		o->len = len;
 		o->buf[len] = '\0';
@@ -441,7 +431,7 @@ static int write_stats(struct funcs_ctx *x, struct nt_actx *ax, struct nt_err **
 			sqlite3_bind_null(st, 9);
 		}
 		sqlite3_bind_int64(st, 10, f->lossy);
-		rc = put(ax, st, "func_stats", err);
+		rc = nt_actx_put(ax, st, "func_stats", err);
 	}
 	sqlite3_finalize(st);
 	return !st || rc ? -1 : 0;
@@ -471,7 +461,7 @@ static int write_profile(struct funcs_ctx *x, struct nt_actx *ax, struct nt_err 
 		else
 			sqlite3_bind_int64(st, 7, (int64_t)s2);
 		sqlite3_bind_text(st, 8, "function_graph", -1, SQLITE_STATIC);
-		if (put(ax, st, "func_profile", err))
+		if (nt_actx_put(ax, st, "func_profile", err))
 			return -1;
 	}
 	return 0;

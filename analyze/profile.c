@@ -239,17 +239,6 @@ static int prof_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 	return 0;
 }
 
-static int put(struct nt_actx *ax, sqlite3_stmt *st, const char *table, struct nt_err **err)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store %s: %s", table,
-					  sqlite3_errmsg(nt_actx_db(ax))));
-}
-
 /* prof_tasks: per task and function, self and total samples. */
 static int write_tasks(struct prof_ctx *x, struct nt_actx *ax, struct nt_err **err)
 {
@@ -275,7 +264,7 @@ static int write_tasks(struct prof_ctx *x, struct nt_actx *ax, struct nt_err **e
 			sqlite3_bind_null(t, 6);
 		else
 			sqlite3_bind_int(t, 6, net);
-		rc = put(ax, t, "prof_tasks", err);
+		rc = nt_actx_put(ax, t, "prof_tasks", err);
 	}
 	sqlite3_finalize(t);
 	return rc;
@@ -310,7 +299,7 @@ static int prof_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 			sqlite3_bind_null(f, 5);
 		else
 			sqlite3_bind_int(f, 5, net);
-		if (put(ax, f, "prof_funcs", err))
+		if (nt_actx_put(ax, f, "prof_funcs", err))
 			goto out;
 	}
 	for (size_t i = 0; i < x->paths.cap; i++) {
@@ -320,7 +309,7 @@ static int prof_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 			continue;
 		sqlite3_bind_text(p, 2, c->key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(p, 3, c->a);
-		if (put(ax, p, "prof_paths", err))
+		if (nt_actx_put(ax, p, "prof_paths", err))
 			goto out;
 	}
 	if (write_tasks(x, ax, err))

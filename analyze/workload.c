@@ -92,8 +92,6 @@ static int add_task(struct wctx *x, int pid, int ppid, int64_t ts)
 	return 0;
 }
 
-static int store(struct nt_actx *ax, sqlite3_stmt *st, struct nt_err **err);
-
 enum { F_PPID, F_CPID, F_PTID, F_CTID };
 static const char *const f_fork[] = {"parent_pid", "child_pid", "parent_tid", "child_tid", NULL};
 enum { F_PID, F_TID };
@@ -252,7 +250,7 @@ static int on_xmit(void *ctx, const struct nt_ev *e)
 	sqlite3_bind_int64(x->xmit, 2, e->ts);
 	sqlite3_bind_int(x->xmit, 3, e->cpu);
 	sqlite3_bind_int64(x->xmit, 4, nt_ev_int(e, 0));
-	return store(x->ax, x->xmit, &x->err);
+	return nt_actx_put(x->ax, x->xmit, "skb_irq_xmits", &x->err);
 }
 
 /* The tasks record saw at the start ("workload_pids") and nettrail's own ("workload_exclude"). */
@@ -303,17 +301,6 @@ static int bind_ts(sqlite3_stmt *st, int i, int64_t ts)
 	return ts < 0 ? sqlite3_bind_null(st, i) : sqlite3_bind_int64(st, i, ts);
 }
 
-static int store(struct nt_actx *ax, sqlite3_stmt *st, struct nt_err **err)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store the task tables: %s",
-					  sqlite3_errmsg(nt_actx_db(ax))));
-}
-
 static int write_funcs(struct wctx *x, struct nt_actx *ax, struct nt_err **err)
 {
 	sqlite3_stmt *st;
@@ -333,7 +320,7 @@ static int write_funcs(struct wctx *x, struct nt_actx *ax, struct nt_err **err)
 		sqlite3_bind_int64(st, 5, g->unfinished);
 		sqlite3_bind_int64(st, 6, g->total);
 		sqlite3_bind_int64(st, 7, g->self);
-		rc = store(ax, st, err);
+		rc = nt_actx_put(ax, st, "func_tasks", err);
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -359,7 +346,7 @@ static int wl_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 			sqlite3_bind_null(w, 3);
 		bind_ts(w, 4, x->t[i].first_ts);
 		bind_ts(w, 5, x->t[i].last_ts);
-		if (store(ax, w, err))
+		if (nt_actx_put(ax, w, "workload_tasks", err))
 			goto out;
 	}
 	for (size_t i = 0; i < x->nagg; i++) {
@@ -376,7 +363,7 @@ static int wl_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 		sqlite3_bind_int64(a, 5, g->allocs);
 		sqlite3_bind_int64(a, 6, g->req);
 		sqlite3_bind_int64(a, 7, g->alloc);
-		if (store(ax, a, err))
+		if (nt_actx_put(ax, a, "alloc_tasks", err))
 			goto out;
 	}
 	if (write_funcs(x, ax, err))
