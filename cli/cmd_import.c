@@ -20,7 +20,7 @@ const struct cli_opt import_opts[] = {
 	{"format", 'f', "NAME", "read the files as this format instead of detecting it"},
 	{"jobs", 'j', "N",
 	 "read up to N files at once (default: the number of CPUs online; 1: one after the "
-	 "other); the database is the same"},
+	 "other; --in-process: 1); the database is the same"},
 	{"replace", OPT_REPLACE, NULL, "replace traces already imported from the same files"},
 	{"quiet", 'q', NULL, "no progress or summary lines"},
 	{"no-analyze", OPT_NOANALYZE, NULL,
