@@ -9,6 +9,7 @@
 # out the perf.data and CTF rows (recording with perf and converting takes a few minutes),
 # BENCH_SKIP_TRACEDAT=1 to leave out the trace.dat rows, BENCH_PERF_CTF=1 to add a row for the
 # old perf.data route (NETTRAIL_PERFDATA_CTF=1: perf data convert --to-ctf, about a minute).
+# Then a batch of 10 mixed fixture files, import -j 1 against -j N (BENCH_SKIP_BATCH=1: not).
 set -euo pipefail
 B=$(realpath "${1:-build}")
 OUT=$(realpath -m "${2:-bench/out}")
@@ -53,6 +54,44 @@ for f in "$v7" "$v6"; do
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail analyze" "$as" "$(echo "$ev / $as" | bc -l)" "$(echo "$arss / 1024" | bc -l)" "$(echo "$as / $ts" | bc -l)"
 	echo "  ($ev events; import peak RSS = importer + reader worker; analyze = all analyses, no import)"
 done
+
+# ---- a batch of mixed files: import -j 1 against -j N (readers run ahead, one writer) ----
+# 10 files from fixtures/ and ../shared (trace.dat v6/v7, perf.data, ftrace text, CTF), the
+# runs alternated (the machine may be shared) and the median taken. BENCH_SKIP_BATCH=1 leaves
+# it out; BENCH_BATCH_RUNS (default 5); BENCH_JOBS (default: the CPUs online).
+if [ "${BENCH_SKIP_BATCH:-0}" != 1 ]; then
+	S=$(realpath "$(dirname "$0")/..")
+	X=$(realpath -m "$S/../shared/fixtures/external")
+	bd=$OUT/batch
+	mkdir -p "$bd"
+	for n in udp100-tracecmd-v6 udp100-tracecmd-v7 udp100-nettrail; do
+		[ -s "$bd/$n.dat" ] || xz -dc "$S/fixtures/$n.dat.xz" > "$bd/$n.dat"
+	done
+	for n in perf-udp-z perf-udp-tcp; do
+		[ -s "$bd/$n.data" ] || xz -dc "$S/fixtures/$n.data.xz" > "$bd/$n.data"
+	done
+	files=("$bd"/*.dat "$bd"/*.data)
+	for f in perf_data_converter/perf.data.lost_samples-4.4 tracecompass-incubator/ftrace-text/atrace-test \
+		tracecompass-incubator/ftrace-text/ftrace_syscalls.txt tracecompass-test-traces/many-threads \
+		tracecompass-test-traces/synctraces/scp_src; do
+		[ -e "$X/$f" ] && files+=("$X/$f")
+	done
+	jobs=${BENCH_JOBS:-$(nproc)}
+	: > "$OUT/batch-1.txt"
+	: > "$OUT/batch-$jobs.txt"
+	for _ in $(seq "${BENCH_BATCH_RUNS:-5}"); do
+		for j in 1 "$jobs"; do
+			rm -f "$OUT/batch.db"
+			run "batch -j $j" "$B/nettrail" import -q -j "$j" "${files[@]}" -o "$OUT/batch.db" | cut -d' ' -f1 >> "$OUT/batch-$j.txt"
+		done
+	done
+	median() { sort -n "$1" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+	m1=$(median "$OUT/batch-1.txt")
+	mj=$(median "$OUT/batch-$jobs.txt")
+	printf '%-34s %9.2f %12s %12s %10s\n' "batch of ${#files[@]} files  -j 1" "$m1" "" "" "1.00"
+	printf '%-34s %9.2f %12s %12s %10.2f\n' "batch of ${#files[@]} files  -j $jobs" "$mj" "" "" "$(echo "$mj / $m1" | bc -l)"
+	echo "  (median of ${BENCH_BATCH_RUNS:-5} alternated runs each; last column: time against -j 1)"
+fi
 
 # ---- the other formats: the same workload recorded by perf, and that perf.data as CTF ----
 # (issue: import faster than `babeltrace2 DIR > /dev/null` and `perf script > /dev/null`)

@@ -13,9 +13,14 @@
 
 enum { OPT_REPLACE = 256, OPT_INPROC, OPT_TIMEOUT, OPT_NOANALYZE, OPT_WAIT };
 
+#define JOBS_MAX 64
+
 const struct cli_opt import_opts[] = {
 	{"output", 'o', "DB", "the database to create or add to (required)"},
 	{"format", 'f', "NAME", "read the files as this format instead of detecting it"},
+	{"jobs", 'j', "N",
+	 "read up to N files at once (default: the number of CPUs online; 1: one after the "
+	 "other; --in-process: 1); the database is the same"},
 	{"replace", OPT_REPLACE, NULL, "replace traces already imported from the same files"},
 	{"quiet", 'q', NULL, "no progress or summary lines"},
 	{"no-analyze", OPT_NOANALYZE, NULL,
@@ -35,6 +40,9 @@ const char import_details[] =
 	"detected from the content. A file that fails leaves nothing of itself in the database;\n"
 	"the other files are still imported. Readers run in a worker process, so a crash in a\n"
 	"trace library on a damaged file is reported as an error.\n"
+	"With -j N (default: one per CPU), the readers of the next files run ahead on other\n"
+	"cores while one writer stores the files in the order given: trace ids, rows and\n"
+	"results are those of an import one file at a time.\n"
 	"Imports into one database run one after the other: while another process writes\n"
 	"DB (or creates it), this one waits (saying so on a terminal), then adds its files\n"
 	"to what the other stored. --timeout watches our own reader; --wait bounds the wait\n"
@@ -57,6 +65,26 @@ static void imported(const char *path, const struct nt_import_result *r)
 		r->warnings ? ", with warnings" : "");
 }
 
+static int default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > JOBS_MAX ? JOBS_MAX : (int)n;
+}
+
+/* Probe files [*next, @upto) and, in a batch of more than one job, start their readers. */
+static void start_ahead(char **argv, int *next, int upto, struct nt_import_prep **prep,
+			const struct nt_import_opts *o, int jobs)
+{
+	for (; *next < upto; (*next)++)
+		prep[*next] = nt_store_import_prep(argv[*next], o, jobs > 1);
+}
+
+static double cpu_s(const struct rusage *r)
+{
+	return (double)(r->ru_utime.tv_sec + r->ru_stime.tv_sec) +
+	       (double)(r->ru_utime.tv_usec + r->ru_stime.tv_usec) / 1e6;
+}
+
 int cmd_import(int argc, char **argv)
 {
 	struct nt_import_opts o = {.timeout_s = 120};
@@ -64,7 +92,8 @@ int cmd_import(int argc, char **argv)
 	bool quiet = false, any_ok = false, lost = false;
 	struct nt_store *st = NULL;
 	struct nt_err *err = NULL;
-	int c, i, code = NT_EXIT_OK;
+	int c, i, ahead, rc, code = NT_EXIT_OK, jobs = default_jobs();
+	struct nt_import_prep **prep;
 	char *arg;
 
 	while ((c = cli_getopt(argc, argv, import_opts, false, &arg)) != -1) {
@@ -80,6 +109,16 @@ int cmd_import(int argc, char **argv)
 			}
 			o.format = arg;
 			break;
+		case 'j': {
+			char *end;
+			long v = strtol(arg, &end, 10);
+			if (*end || !*arg || v < 1 || v > JOBS_MAX)
+				return cli_usage("import",
+						 "-j wants a number of files (1 to %d), not '%s'",
+						 JOBS_MAX, arg);
+			jobs = (int)v;
+			break;
+		}
 		case OPT_REPLACE:
 			o.replace = true;
 			break;
@@ -127,10 +166,21 @@ int cmd_import(int argc, char **argv)
 	cli_catch_signals();
 	if (nt_store_open(out, true, &st, &err))
 		return cli_fail(nt_err_wrap(err, "cannot import"));
-	for (i = optind; i < argc && !nt_interrupted; i++) {
+	prep = calloc((size_t)argc, sizeof(*prep));
+	if (!prep) {
+		nt_store_close(st, true, NULL);
+		return cli_fail(nt_err_new(NT_E_FAIL, "cannot import: out of memory"));
+	}
+	o.nfiles = (unsigned)(argc - optind);
+	for (i = optind, ahead = optind; i < argc && !nt_interrupted; i++) {
 		struct nt_import_result r;
 
-		if (nt_store_import(st, argv[i], &o, &r, &err)) {
+		start_ahead(argv, &ahead, i + jobs < argc ? i + jobs : argc, prep, &o, jobs);
+		o.file_no = (unsigned)(i - optind + 1);
+		rc = nt_store_import_run(st, prep[i], &o, &r, &err);
+		nt_store_import_prep_free(prep[i]);
+		prep[i] = NULL;
+		if (rc) {
 			int e = nt_err_kind(err);
 			int fc = cli_fail(err);
 			err = NULL;
@@ -146,6 +196,9 @@ int cmd_import(int argc, char **argv)
 		if (!quiet)
 			imported(argv[i], &r);
 	}
+	for (int k = optind; k < argc; k++) /* readers started for files not reached */
+		nt_store_import_prep_free(prep[k]);
+	free(prep);
 	/*
 	 * A signal that came while the last file was being committed interrupted nothing: that
 	 * file is stored (exit 0). Only files left unread make it an interrupted import.
@@ -166,8 +219,11 @@ int cmd_import(int argc, char **argv)
 		struct rusage self, kids;
 		getrusage(RUSAGE_SELF, &self);
 		getrusage(RUSAGE_CHILDREN, &kids);
-		fprintf(stderr, "rusage: importer maxrss %ld KB, readers maxrss %ld KB\n",
-			self.ru_maxrss, kids.ru_maxrss);
+		fprintf(stderr,
+			"rusage: importer maxrss %ld KB, readers maxrss %ld KB, importer cpu %.3f "
+			"s, "
+			"readers cpu %.3f s\n",
+			self.ru_maxrss, kids.ru_maxrss, cpu_s(&self), cpu_s(&kids));
 	}
 	if (code == NT_EXIT_OK && lost) {
 		fprintf(stderr, "nettrail: warning: events were lost while tracing; results from "

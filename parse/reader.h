@@ -72,6 +72,9 @@ struct nt_source; /* opaque: a reader at work, maybe in a worker process */
  * Start reading @path with @ops. With @isolate, the reader runs in a child process, so a
  * crash or hang in a third-party library becomes a clean error; @timeout_s bounds how long
  * it may go without producing anything (0: no limit). Free with nt_source_close().
+ * Sources may be opened ahead of their turn (a batch read in parallel): while one isolated
+ * source is read, what the workers of the others send is taken in too and kept in memory (up
+ * to 64 MiB each; beyond that a worker waits), so their readers run on other cores meanwhile.
  */
 int nt_source_open(const char *path, const struct nt_reader_ops *ops, int isolate,
 		   unsigned timeout_s, struct nt_source **out, struct nt_err **err);

@@ -20,6 +20,13 @@
 
 volatile int nt_interrupted;
 
+/* What a source opened ahead may hold before its worker has to wait (nt_source_open). */
+#define AHEAD_CAP (64u << 20)
+/* At most this many other sources are drained while one is read. */
+#define PEERS_MAX 64
+
+static struct nt_source *open_list; /* every open worker source, newest first */
+
 struct nt_source {
 	const struct nt_reader_ops *ops; /* weak */
 	char *path;			 /* owned */
@@ -31,6 +38,7 @@ struct nt_source {
 	unsigned char *buf; /* owned: received bytes [start, len) */
 	size_t start, len, cap, deliver;
 	bool eof, ended;
+	struct nt_source *prev, *next; /* weak: the list of open worker sources */
 	char errtail[2048];
 	size_t errlen;
 	/* in-process */
@@ -158,6 +166,10 @@ int nt_source_open(const char *path, const struct nt_reader_ops *ops, int isolat
 	fcntl(dp[0], F_SETPIPE_SZ, 1 << 20);
 	s->fd = dp[0];
 	s->errfd = ep[0];
+	s->next = open_list;
+	if (open_list)
+		open_list->prev = s;
+	open_list = s;
 	*out = s;
 	return 0;
 fail_errno:
@@ -297,6 +309,100 @@ static bool grow(struct nt_source *s)
 	return true;
 }
 
+/* Read what the worker of @s has sent into its buffer: 1 read, 0 nothing new, -1 no memory. */
+static int fill(struct nt_source *s)
+{
+	ssize_t got;
+
+	if (!grow(s))
+		return -1;
+	got = read(s->fd, s->buf + s->len, s->cap - s->len);
+	if (got > 0) {
+		s->len += (size_t)got;
+		return 1;
+	}
+	if (got == 0 || (errno != EINTR && errno != EAGAIN))
+		s->eof = true;
+	return 0;
+}
+
+/*
+ * The descriptors to wait on while @s is read: its own two at p[0] and p[1], then those of the
+ * other open sources (read ahead, up to AHEAD_CAP each), whose owners go to @who. Returns the
+ * count.
+ */
+static int watch(struct nt_source *s, struct pollfd *p, struct nt_source **who)
+{
+	int n = 2;
+
+	p[0] = (struct pollfd){s->fd, POLLIN, 0};
+	p[1] = (struct pollfd){s->errfd, POLLIN, 0};
+	for (struct nt_source *q = open_list; q && n < 2 + 2 * PEERS_MAX; q = q->next) {
+		if (q == s || q->pid <= 0)
+			continue;
+		if (!q->eof && q->len - q->start < AHEAD_CAP) {
+			who[n] = q;
+			p[n++] = (struct pollfd){q->fd, POLLIN, 0};
+		}
+		if (q->errfd >= 0) {
+			who[n] = q;
+			p[n++] = (struct pollfd){q->errfd, POLLIN, 0};
+		}
+	}
+	return n;
+}
+
+/* Take in what the other sources' workers sent (p and who from watch() and poll()). */
+static void serve_peers(const struct pollfd *p, struct nt_source **who, int n)
+{
+	for (int i = 2; i < n; i++) {
+		if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (p[i].fd == who[i]->errfd)
+			read_stderr(who[i]);
+		else
+			fill(who[i]); /* out of memory: the worker waits for its turn */
+	}
+}
+
+/* Without waiting, take in what the other sources have sent. */
+static void pump_peers(struct nt_source *s)
+{
+	struct pollfd p[2 + 2 * PEERS_MAX];
+	struct nt_source *who[2 + 2 * PEERS_MAX];
+	int n = watch(s, p, who);
+
+	if (n > 2 && poll(p + 2, (nfds_t)(n - 2), 0) > 0)
+		serve_peers(p, who, n);
+}
+
+/* The worker of @s has ended: END, or why not. */
+static enum nt_next finished(struct nt_source *s, struct nt_err **err)
+{
+	int status = 0;
+
+	while (s->errfd >= 0)
+		read_stderr(s);
+	while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	s->pid = 0;
+	if (s->ended && s->len == s->start && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return NT_NEXT_END;
+	if (nt_interrupted) /* the signal that stopped us ended the reader too */
+		return nt_err_set(err,
+				  nt_err_new(NT_E_INTR, "interrupted while reading '%s'", s->path)),
+		       NT_NEXT_ERROR;
+	nt_err_set(err, exit_error(s, status));
+	return NT_NEXT_ERROR;
+}
+
+static enum nt_next fail_read(struct nt_source *s, struct nt_err **err, struct nt_err *e)
+{
+	kill_child(s);
+	nt_err_set(err, e);
+	return NT_NEXT_ERROR;
+}
+
 enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, size_t *len,
 			    struct nt_err **err)
 {
@@ -306,91 +412,59 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 		return read_inproc(s, data, len);
 	s->start += s->deliver;
 	s->deliver = 0;
+	pump_peers(s);
 	for (;;) {
+		struct pollfd p[2 + 2 * PEERS_MAX];
+		struct nt_source *who[2 + 2 * PEERS_MAX];
 		size_t pos = s->start;
 		struct nt_msg m;
-		int r, status = 0;
+		int r, n, np;
 
 		while ((r = nt_msg_next(s->buf, s->len, &pos, &m)) == 1)
 			if (m.type == NT_MSG_END || m.type == NT_MSG_ERROR)
 				s->ended = true;
-		if (r < 0) {
-			kill_child(s);
-			return nt_err_set(err,
-					  nt_err_new(NT_E_FAIL,
-						     "the %s reader sent a corrupt stream for '%s'",
-						     s->ops->name, s->path)),
-			       NT_NEXT_ERROR;
-		}
+		if (r < 0)
+			return fail_read(s, err,
+					 nt_err_new(NT_E_FAIL,
+						    "the %s reader sent a corrupt stream for '%s'",
+						    s->ops->name, s->path));
 		if (pos > s->start) {
 			*data = s->buf + s->start;
 			*len = pos - s->start;
 			s->deliver = *len;
 			return NT_NEXT_OK;
 		}
-		if (s->eof) {
-			while (s->errfd >= 0)
+		if (s->eof)
+			return finished(s, err);
+		if (nt_interrupted)
+			return fail_read(
+				s, err,
+				nt_err_new(NT_E_INTR, "interrupted while reading '%s'", s->path));
+		np = watch(s, p, who);
+		n = poll(p, (nfds_t)np, 200);
+		if (n < 0 && errno != EINTR)
+			return fail_read(s, err, nt_err_errno(NT_E_FAIL, errno, "poll"));
+		if (n > 0) {
+			serve_peers(p, who, np);
+			if (s->errfd >= 0 && (p[1].revents & (POLLIN | POLLHUP)))
 				read_stderr(s);
-			while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
-				;
-			s->pid = 0;
-			if (s->ended && s->len == s->start && WIFEXITED(status) &&
-			    WEXITSTATUS(status) == 0)
-				return NT_NEXT_END;
-			if (nt_interrupted) /* the signal that stopped us ended the reader too */
-				return nt_err_set(err, nt_err_new(NT_E_INTR,
-								  "interrupted while reading '%s'",
-								  s->path)),
-				       NT_NEXT_ERROR;
-			nt_err_set(err, exit_error(s, status));
-			return NT_NEXT_ERROR;
-		}
-		if (nt_interrupted) {
-			kill_child(s);
-			nt_err_set(err, nt_err_new(NT_E_INTR, "interrupted while reading '%s'",
-						   s->path));
-			return NT_NEXT_ERROR;
-		}
-		{
-			struct pollfd p[2] = {{s->fd, POLLIN, 0}, {s->errfd, POLLIN, 0}};
-			int n = poll(p, s->errfd >= 0 ? 2 : 1, 200);
-
-			if (n < 0 && errno != EINTR) {
-				kill_child(s);
-				return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "poll")),
-				       NT_NEXT_ERROR;
-			}
-			if (n > 0 && s->errfd >= 0 && (p[1].revents & (POLLIN | POLLHUP)))
-				read_stderr(s);
-			if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-				ssize_t got;
-
-				if (!grow(s)) {
-					kill_child(s);
-					return nt_err_set(err,
-							  nt_err_new(NT_E_FAIL, "out of memory")),
-					       NT_NEXT_ERROR;
-				}
-				got = read(s->fd, s->buf + s->len, s->cap - s->len);
-				if (got > 0) {
-					s->len += (size_t)got;
+			if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+				r = fill(s);
+				if (r < 0)
+					return fail_read(s, err,
+							 nt_err_new(NT_E_FAIL, "out of memory"));
+				if (r > 0)
 					last = now_s();
-				} else if (got == 0) {
-					s->eof = true;
-				} else if (errno != EINTR && errno != EAGAIN) {
-					s->eof = true;
-				}
 				continue;
 			}
 		}
-		if (s->timeout_s && now_s() - last > s->timeout_s) {
-			kill_child(s);
-			nt_err_set(err, nt_err_new(NT_E_INPUT,
-						   "the %s reader made no progress for %u s on "
-						   "'%s'; the file is probably damaged",
-						   s->ops->name, s->timeout_s, s->path));
-			return NT_NEXT_ERROR;
-		}
+		if (s->timeout_s && now_s() - last > s->timeout_s)
+			return fail_read(
+				s, err,
+				nt_err_new(NT_E_INPUT,
+					   "the %s reader made no progress for %u s on '%s'; "
+					   "the file is probably damaged",
+					   s->ops->name, s->timeout_s, s->path));
 	}
 }
 
@@ -398,6 +472,12 @@ void nt_source_close(struct nt_source *s)
 {
 	if (!s)
 		return;
+	if (s->prev)
+		s->prev->next = s->next;
+	else if (open_list == s)
+		open_list = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
 	kill_child(s);
 	if (s->fd >= 0)
 		close(s->fd);

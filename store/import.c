@@ -69,6 +69,7 @@ struct imp {
 	struct nt_err *err;
 	/* progress */
 	bool progress;
+	unsigned file_no, nfiles;
 	double t0, last_shown;
 };
 
@@ -676,7 +677,11 @@ static void show_progress(struct imp *im, bool final)
 	if (!im->progress || (!final && t - im->last_shown < 0.2))
 		return;
 	im->last_shown = t;
-	snprintf(what, sizeof(what), "importing '%s'", im->path);
+	if (im->nfiles > 1)
+		snprintf(what, sizeof(what), "importing '%s' (%u of %u)", im->path, im->file_no,
+			 im->nfiles);
+	else
+		snprintf(what, sizeof(what), "importing '%s'", im->path);
 	nt_progress(what, im->events, 0, final);
 }
 
@@ -1206,38 +1211,95 @@ static int begin_trace(struct imp *im, const char *path, const char *fp, const c
 	return 0;
 }
 
+struct nt_import_prep {
+	char *path; /* owned */
+	const struct nt_reader_ops *ops;
+	struct nt_source *src; /* owned: the reader, when started ahead */
+	char fp[64];
+	struct nt_err *err; /* owned: why the file cannot be imported */
+};
+
+struct nt_import_prep *nt_store_import_prep(const char *path, const struct nt_import_opts *o,
+					    bool start)
+{
+	struct nt_import_prep *p = calloc(1, sizeof(*p));
+
+	if (!p || !(p->path = strdup(path))) {
+		free(p);
+		return NULL;
+	}
+	if (o->format) {
+		p->ops = nt_reader_find(o->format);
+		if (!p->ops)
+			p->err = nt_err_new(NT_E_USAGE, "unknown format '%s'", o->format);
+		else if (access(path, R_OK) < 0)
+			p->err = nt_err_errno(NT_E_INPUT, errno, "cannot open '%s'", path);
+	} else {
+		nt_reader_probe(path, &p->ops, &p->err);
+	}
+	if (p->err)
+		return p;
+	fingerprint(path, p->fp);
+	if (start && !o->in_process)
+		nt_source_open(path, p->ops, true, o->timeout_s, &p->src, &p->err);
+	return p;
+}
+
+void nt_store_import_prep_free(struct nt_import_prep *p)
+{
+	if (!p)
+		return;
+	nt_source_close(p->src);
+	nt_err_free(p->err);
+	free(p->path);
+	free(p);
+}
+
 int nt_store_import(struct nt_store *s, const char *path, const struct nt_import_opts *o,
 		    struct nt_import_result *res, struct nt_err **err)
 {
-	const struct nt_reader_ops *ops = NULL;
+	struct nt_import_prep *p = nt_store_import_prep(path, o, false);
+	int ret = nt_store_import_run(s, p, o, res, err);
+
+	nt_store_import_prep_free(p);
+	return ret;
+}
+
+int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
+			const struct nt_import_opts *o, struct nt_import_result *res,
+			struct nt_err **err)
+{
+	const struct nt_reader_ops *ops;
 	struct nt_source *src = NULL;
-	struct imp im = {.s = s, .path = path};
-	char fp[64];
+	struct imp im = {.s = s};
+	const char *path, *fp;
 	bool in_txn = false;
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (o->format) {
-		ops = nt_reader_find(o->format);
-		if (!ops)
-			return nt_err_set(err,
-					  nt_err_new(NT_E_USAGE, "unknown format '%s'", o->format));
-		if (access(path, R_OK) < 0)
-			return nt_err_set(
-				err, nt_err_errno(NT_E_INPUT, errno, "cannot open '%s'", path));
-	} else if (nt_reader_probe(path, &ops, err)) {
+	if (!p)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	if (p->err) {
+		nt_err_set(err, p->err);
+		p->err = NULL;
 		return -1;
 	}
-	fingerprint(path, fp);
+	ops = p->ops;
+	im.path = path = p->path;
+	fp = p->fp;
+	src = p->src; /* started ahead, or opened below as before */
+	p->src = NULL;
 	if (nt_store_exec(s, "BEGIN IMMEDIATE", "cannot start the import", &im.err))
 		goto out;
 	in_txn = true;
 	if (check_duplicate(s, path, fp, o->replace, &im.err) ||
 	    begin_trace(&im, path, fp, ops->name))
 		goto out;
-	if (nt_source_open(path, ops, !o->in_process, o->timeout_s, &src, &im.err))
+	if (!src && nt_source_open(path, ops, !o->in_process, o->timeout_s, &src, &im.err))
 		goto out;
 	im.progress = o->progress;
+	im.file_no = o->file_no;
+	im.nfiles = o->nfiles;
 	im.t0 = im.last_shown = now_s();
 	for (;;) {
 		const unsigned char *data;
@@ -1250,6 +1312,8 @@ int nt_store_import(struct nt_store *s, const char *path, const struct nt_import
 			break;
 		if (consume(&im, data, len))
 			goto out;
+		/* tests: a signal while a file is half stored (and, with -j, others are read) */
+		nt_test_pause("import-reading", &nt_interrupted);
 		if (nt_interrupted) {
 			nt_err_set(&im.err, nt_err_new(NT_E_INTR, "interrupted"));
 			goto out;

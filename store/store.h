@@ -59,6 +59,8 @@ struct nt_import_opts {
 	bool progress;	    /* show progress on stderr */
 	unsigned timeout_s; /* reader watchdog (0: none) */
 	bool no_analyze;    /* skip the analyses (analyze/) */
+	unsigned file_no;   /* progress: this is file @file_no of @nfiles (0: not shown) */
+	unsigned nfiles;
 };
 
 struct nt_import_result {
@@ -76,6 +78,29 @@ struct nt_import_result {
  */
 int nt_store_import(struct nt_store *s, const char *path, const struct nt_import_opts *o,
 		    struct nt_import_result *res, struct nt_err **err);
+
+/*
+ * A batch imported in parallel: each file is probed, fingerprinted and (with @start) its reader
+ * started in a worker process ahead of its turn, while earlier files are still being stored;
+ * the store itself still takes the files one at a time, in the order given, so the database
+ * is the same as when they are imported one after the other (parse/reader.h: nt_source_open).
+ * A failure (unreadable file, unknown format) is kept and returned by nt_store_import_run().
+ * Returns NULL when out of memory. Free with nt_store_import_prep_free().
+ */
+struct nt_import_prep; /* opaque */
+struct nt_import_prep *nt_store_import_prep(const char *path, const struct nt_import_opts *o,
+					    bool start);
+
+/* Stop its reader if still running, and free @p. Accepts NULL. */
+void nt_store_import_prep_free(struct nt_import_prep *p);
+
+/*
+ * nt_store_import() of a prepared file (@p NULL: out of memory). The reader started ahead is
+ * taken over (and stopped when the import fails). @o must be the options @p was prepared with.
+ */
+int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
+			const struct nt_import_opts *o, struct nt_import_result *res,
+			struct nt_err **err);
 
 /* Run @sql (no results). Returns 0 or -1 with *err set (context: @what). */
 int nt_store_exec(struct nt_store *s, const char *sql, const char *what, struct nt_err **err);
