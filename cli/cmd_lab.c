@@ -26,13 +26,12 @@
 #include "../store/store.h"
 
 enum {
-	OPT_TRAFFIC = 256,
+	OPT_TRAFFIC = CLI_OPT_FIRST_FREE,
 	OPT_TAG,
 	OPT_VM,
 	OPT_VM_KEEP,
 	OPT_RECORD_ONLY,
 	OPT_ANALYZE_ONLY,
-	OPT_CLOCK
 };
 
 /* What the guest needs for the worlds (nettrail lab --vm): ip, nft and their modules. */
@@ -48,7 +47,7 @@ const struct cli_opt lab_opts[] = {
 	{"output", 'o', "DIR", "where to put everything (default: nettrail-lab-NAME-DATE-TIME)"},
 	{"quiet", 'q', NULL, "only print the result line and where the sheet is"},
 	{"traffic", OPT_TRAFFIC, "NAME", "(internal) run the scenario's traffic in its world"},
-	{"clock", OPT_CLOCK, "NAME",
+	{"clock", CLI_REC_CLOCK, "NAME",
 	 "trace clock (default: local; global with --vm, as for 'nettrail vm record')"},
 	{"vm", OPT_VM, NULL,
 	 "run it in the lab VM (Debian's kernel under QEMU: function_graph claims too)"},
@@ -73,16 +72,9 @@ const char lab_details[] =
 	"too and their calls are claims of the sheet; where it has not (this is said on the\n"
 	"sheet), --vm runs the world and the recording in the lab VM (Debian's stock kernel\n"
 	"under QEMU, see 'nettrail vm'), and the analysis on this machine.\n"
-	"Exit code 1 when a claim fails. Scenarios: 'nettrail lab --list'; docs/LABS.md.\n"
+	"Exit code 6 when a claim of the sheet fails (1: the system refused). Scenarios:\n"
+	"'nettrail lab --list'; docs/LABS.md.\n"
 	"Needs root (not with --vm). Example: sudo nettrail lab syn-closed-port -c 20 -o syn\n";
-
-static char *path_in(const char *dir, const char *name)
-{
-	char *p = NULL;
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		return NULL;
-	return p;
-}
 
 static int run_traffic(const char *name, long tag, long count, const char *dir)
 {
@@ -169,7 +161,7 @@ static int analyze(const struct nt_lab *l, long count, const char *dir, const ch
 
 static void show_sheet(const char *dir, bool quiet)
 {
-	char *p = path_in(dir, "lab-sheet.txt"), line[1024];
+	char *p = cli_path_in(dir, "lab-sheet.txt"), line[1024];
 	FILE *f = p ? fopen(p, "r") : NULL;
 
 	while (f && fgets(line, sizeof(line), f))
@@ -302,7 +294,7 @@ static int capture_vm(const struct lab_run *a, bool *graph, int *code, struct nt
 	if (r.record_rc == NT_EXIT_LOST)
 		*code = NT_EXIT_LOST;
 	nt_vm_result_release(&r);
-	rec = path_in(a->dir, "record.txt");
+	rec = cli_path_in(a->dir, "record.txt");
 	g = rec ? nt_vm_slurp(rec, NULL) : NULL;
 	*graph = g && strstr(g, "graph=1");
 	free(g);
@@ -317,8 +309,8 @@ out:
 static int run_lab(struct lab_run *a)
 {
 	struct nt_err *err = NULL;
-	char *dat = path_in(a->dir, "trace.dat"), *db = path_in(a->dir, "nettrail.db");
-	char *rec = path_in(a->dir, "record.txt");
+	char *dat = cli_path_in(a->dir, "trace.dat"), *db = cli_path_in(a->dir, "nettrail.db");
+	char *rec = cli_path_in(a->dir, "record.txt");
 	int failed = 0, code = NT_EXIT_OK;
 	bool graph = false;
 
@@ -333,7 +325,7 @@ static int run_lab(struct lab_run *a)
 	}
 	cli_catch_signals();
 	if (a->analyze_only) {
-		char *tt = path_in(a->dir, "traffic.txt"), *g;
+		char *tt = cli_path_in(a->dir, "traffic.txt"), *g;
 		bool missing = access(dat, R_OK) || !tt || access(tt, R_OK);
 		free(tt);
 		if (missing) {
@@ -348,7 +340,7 @@ static int run_lab(struct lab_run *a)
 		graph = g && strstr(g, "graph=1");
 		free(g);
 		if (!a->count_set) { /* the count the lab was recorded with */
-			char *t = path_in(a->dir, "traffic.txt"),
+			char *t = cli_path_in(a->dir, "traffic.txt"),
 			     *txt = t ? nt_vm_slurp(t, NULL) : NULL;
 			const char *c = txt ? strstr(txt, "\ncount=") : NULL;
 			if (c)
@@ -381,7 +373,7 @@ out:
 	free(dat);
 	free(db);
 	free(rec);
-	return failed ? NT_EXIT_FAIL : code;
+	return failed ? NT_EXIT_CLAIM : code;
 fail:
 	free(dat);
 	free(db);
@@ -392,6 +384,7 @@ fail:
 int cmd_lab(int argc, char **argv)
 {
 	const char *dir = NULL, *traffic = NULL;
+	struct cli_record rec = {0}; /* nothing to release: --clock only */
 	struct lab_run a = {0};
 	char defdir[96], *arg, *end;
 	long count = 0, tag = 0;
@@ -421,8 +414,10 @@ int cmd_lab(int argc, char **argv)
 		case OPT_VM_KEEP:
 			a.vm_keep = arg;
 			break;
-		case OPT_CLOCK:
-			a.clock = arg;
+		case CLI_REC_CLOCK: /* a record option: checked as record checks it */
+			if ((code = cli_record_opt(&rec, "lab", c, arg)))
+				return code;
+			a.clock = rec.o.clock;
 			break;
 		case OPT_RECORD_ONLY:
 			a.record_only = true;
@@ -491,7 +486,8 @@ int cmd_lab(int argc, char **argv)
 	a.count = count;
 	a.dir = dir;
 	code = run_lab(&a);
-	if (made && code != NT_EXIT_OK && code != NT_EXIT_FAIL && code != NT_EXIT_LOST)
+	if (made && code != NT_EXIT_OK && code != NT_EXIT_CLAIM && code != NT_EXIT_FAIL &&
+	    code != NT_EXIT_LOST)
 		rmdir(dir); /* a directory we made is not left behind empty (it fails if not) */
 	return code;
 }
