@@ -210,6 +210,30 @@ static int vm_record_opt(struct vm_args *a, const char *name, int c, char *arg)
 	return code;
 }
 
+/* After vm record's options: their combinations, the clock, the traffic. */
+static int vm_finish(struct vm_args *a, int argc, char **argv)
+{
+	if (optind >= argc)
+		return cli_usage("vm",
+				 "no traffic given after '--' (e.g. -- udp 100 tcp-closed 5)");
+	if (a->o.lttng_dir && !a->o.lttng)
+		return cli_usage("vm", "--lttng-dir goes with --backend lttng");
+	if (a->o.lttng && a->ropts.o.clock && strcmp(a->ropts.o.clock, "mono"))
+		return cli_usage("vm",
+				 "LTTng's kernel tracer has one clock, CLOCK_MONOTONIC: "
+				 "--clock mono or none, not '%s'",
+				 a->ropts.o.clock);
+	if (!a->ropts.o.clock && !a->o.lttng) {
+		/* under emulation the guest's TSC is unstable: the local clock drifts per cpu
+		 * (LTTng has one clock, CLOCK_MONOTONIC) */
+		a->rec[a->nrec++] = "--clock";
+		a->rec[a->nrec++] = "global";
+	}
+	if (parse_traffic(argc - optind, argv + optind, &a->traffic, &a->ntraffic))
+		return NT_EXIT_USAGE;
+	return 0;
+}
+
 static int vm_parse(int argc, char **argv, struct vm_args *a)
 {
 	bool dat_set = false;
@@ -278,27 +302,9 @@ static int vm_parse(int argc, char **argv, struct vm_args *a)
 	}
 	if ((code = cli_record_finish(&a->ropts, "vm")))
 		return code;
-	if (optind >= argc)
-		return cli_usage("vm",
-				 "no traffic given after '--' (e.g. -- udp 100 tcp-closed 5)");
 	if (a->o.lttng && !dat_set)
 		a->o.dat = "lttng-trace";
-	if (a->o.lttng_dir && !a->o.lttng)
-		return cli_usage("vm", "--lttng-dir goes with --backend lttng");
-	if (a->o.lttng && a->ropts.o.clock && strcmp(a->ropts.o.clock, "mono"))
-		return cli_usage("vm",
-				 "LTTng's kernel tracer has one clock, CLOCK_MONOTONIC: "
-				 "--clock mono or none, not '%s'",
-				 a->ropts.o.clock);
-	if (!a->ropts.o.clock && !a->o.lttng) {
-		/* under emulation the guest's TSC is unstable: the local clock drifts per cpu
-		 * (LTTng has one clock, CLOCK_MONOTONIC) */
-		a->rec[a->nrec++] = "--clock";
-		a->rec[a->nrec++] = "global";
-	}
-	if (parse_traffic(argc - optind, argv + optind, &a->traffic, &a->ntraffic))
-		return NT_EXIT_USAGE;
-	return 0;
+	return vm_finish(a, argc, argv);
 }
 
 static int vm_record(int argc, char **argv)
