@@ -18,7 +18,11 @@ enum {
 	NT_EXIT_INPUT = 3,
 	NT_EXIT_INTR = 4,
 	NT_EXIT_LOST = 5,
+	NT_EXIT_CLAIM = 6, /* lab: completed, but a claim of the lab sheet did not hold */
 };
+
+/* The meaning of each exit code, in order (NT_EXIT_OK first), for help and the man page. */
+extern const char *const cli_exit_text[NT_EXIT_CLAIM + 1];
 
 /* One option of a command: the table drives both parsing and help. */
 struct cli_opt {
@@ -35,7 +39,46 @@ struct cli_cmd {
 	const char *help;     /* one line */
 	const struct cli_opt *opts;
 	const char *details; /* more text for `nettrail help CMD`, or NULL */
+	const char *exits;   /* the exit codes it returns, as digits: "0123" */
+	/*
+	 * What -i/--input ARG stands for, as perf's -i: the positional argument named here
+	 * ("DB", "FILE"), which the option gives instead; NULL: no -i.
+	 */
+	const char *input;
+	/* A list printed after the details under this title (e.g. "formats"), or NULL. */
+	const char *list_title;
+	/* Row @i of that list into *@name and *@help: 1, or 0 past the last row. */
+	int (*list)(int i, const char **name, const char **help);
 };
+
+/* The command table (cli/main.c), @cli_ncommands rows. */
+extern const struct cli_cmd cli_commands[];
+extern const size_t cli_ncommands;
+
+/* The command called @name, or NULL. */
+const struct cli_cmd *cli_cmd_find(const char *name);
+
+/*
+ * Every option @cmd takes, in help's order: its table, then -i/--input (if it has one) and
+ * -h/--help, into @out (room for @max rows, the last left {NULL}). Returns the count.
+ */
+int cli_cmd_opts(const struct cli_cmd *cmd, struct cli_opt *out, int max);
+
+/*
+ * Turn -i ARG / --input ARG (also -iARG, --input=ARG) in @argv into the plain argument ARG,
+ * in place, for commands whose row names an input; options' own arguments and what follows
+ * "--" are left alone. Returns the new argc, or -1 after a usage error (printed).
+ */
+int cli_input_rewrite(const struct cli_cmd *cmd, int argc, char **argv);
+
+/* The manual page nettrail(1), in man(7) roff, from the tables (`nettrail help --man`). */
+void cli_help_man(FILE *f);
+
+/* A bash completion script from the tables (`nettrail help --completion bash`). */
+void cli_help_bash(FILE *f);
+
+/* The main help (commands and exit codes) on @f. */
+void cli_main_help(FILE *f);
 
 /*
  * getopt_long over @opts; with @in_order, options end at the first non-option (what follows is
@@ -133,6 +176,25 @@ int cli_record_finish(struct cli_record *r, const char *cmd);
 
 /* Free what @r holds (not @r). */
 void cli_record_release(struct cli_record *r);
+
+/*
+ * The options of @cmd (a command whose table holds CLI_RECORD_OPTS, -o and -q) into @r, with
+ * -o's argument in *@output and -q in *@quiet; then cli_record_finish, and r->o.argv set to
+ * the COMMAND after the options (NULL if none; -P refuses one). Returns 0; -1 when the help
+ * was printed; else an exit code (the usage error printed). @r is released unless 0.
+ */
+int cli_record_parse(struct cli_record *r, const char *cmd, int argc, char **argv,
+		     const char **output, bool *quiet);
+
+/* Record with @r (its progress and signals set here, "recording" said unless @quiet). */
+int cli_record_run(struct cli_record *r, bool quiet, struct nt_record_result *res,
+		   struct nt_err **err);
+
+/* The decimal number @arg in [@lo, @hi] (@lo >= 0), or -1 when it is not one. */
+long cli_number(const char *arg, long lo, long hi);
+
+/* "@dir/@name", owned by the caller (free), or NULL when out of memory. */
+char *cli_path_in(const char *dir, const char *name);
 
 /* Trace ids "1,2,5" into @ids (at most @max, each > 0). Returns the count, or -1. */
 int cli_parse_ids(const char *s, int64_t *ids, int max);

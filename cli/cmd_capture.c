@@ -40,14 +40,6 @@ const char capture_details[] =
 	"command's tasks (nettrail report --all-tasks: every task).\n"
 	"Needs root, like record. Example: sudo nettrail capture -- ping -c 3 127.0.0.1\n";
 
-static char *path_in(const char *dir, const char *name)
-{
-	char *p = NULL;
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		return NULL;
-	return p;
-}
-
 /* All the reports into @dir; unless @quiet, the findings block on stdout. */
 static int write_reports(const char *dir, const char *dbpath, bool quiet, struct nt_err **err)
 {
@@ -65,108 +57,103 @@ static int write_reports(const char *dir, const char *dbpath, bool quiet, struct
 	return r;
 }
 
-int cmd_capture(int argc, char **argv)
+struct capture {
+	const char *dir; /* weak: -o's argument, or defdir */
+	char defdir[64];
+	char *dat, *db, *prof; /* owned */
+	bool quiet, made_dir;
+};
+
+/* DIR made (unless it exists without a capture) and the paths in it. */
+static int capture_dir(struct capture *cap, int backend, struct nt_err **err)
 {
-	struct cli_record rec = {.backend = NT_BACKEND_FTRACE};
-	struct nt_record_opts o;
+	if (!cap->dir) {
+		time_t t = time(NULL);
+		strftime(cap->defdir, sizeof(cap->defdir), "nettrail-%Y%m%d-%H%M%S", localtime(&t));
+		cap->dir = cap->defdir;
+	}
+	if (mkdir(cap->dir, 0755) == 0)
+		cap->made_dir = true;
+	else if (errno != EEXIST)
+		return nt_err_set(err,
+				  nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", cap->dir));
+	cap->dat = cli_path_in(cap->dir, nt_backend_output(backend));
+	cap->db = cli_path_in(cap->dir, "nettrail.db");
+	if (!cap->dat || !cap->db)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	if (!access(cap->db, F_OK)) {
+		struct nt_err *e = nt_err_new(NT_E_USAGE, "'%s' already holds a capture", cap->dir);
+		nt_err_hint(e, "choose another directory with -o");
+		return nt_err_set(err, e);
+	}
+	return 0;
+}
+
+/* The recording; *@code: lost events or an interrupted capture. */
+static int capture_record(struct capture *cap, struct cli_record *rec, int *code,
+			  struct nt_err **err)
+{
 	struct nt_record_result rr;
+
+	rec->o.output = cap->dat;
+	if (cli_record_run(rec, cap->quiet, &rr, err))
+		return -1;
+	cap->prof = rr.profile_path ? strdup(rr.profile_path) : NULL;
+	if (rr.lost_total)
+		*code = NT_EXIT_LOST;
+	if (rr.stopped_by_signal && (rec->o.argv || rec->o.duration > 0))
+		*code = NT_EXIT_INTR;
+	nt_record_result_release(&rr);
+	nt_interrupted = 0; /* a Ctrl-C that ended the capture does not stop the rest */
+	return 0;
+}
+
+/* The trace (and the --profile table) into the new database. */
+static int capture_import(struct capture *cap, uint64_t *events, struct nt_err **err)
+{
 	struct nt_import_opts io = {.timeout_s = 120};
 	struct nt_import_result ir, pr;
 	struct nt_store *st = NULL;
-	struct nt_err *err = NULL;
-	char defdir[64], *dat = NULL, *db = NULL, *prof = NULL, *arg;
-	const char *dir = NULL;
-	bool quiet = false, made_dir = false;
-	int backend;
-	int c, code;
 
-	while ((c = cli_getopt(argc, argv, capture_opts, true, &arg)) != -1) {
-		if (c == 'o') {
-			dir = arg;
-		} else if (c == 'q') {
-			quiet = true;
-		} else if (c == 'h') {
-			cli_record_release(&rec);
-			return cli_help_exit("capture");
-		} else if ((code = cli_record_opt(&rec, "capture", c, arg))) {
-			cli_record_release(&rec);
-			return code < 0 ? NT_EXIT_USAGE : code;
-		}
-	}
-	if ((code = cli_record_finish(&rec, "capture"))) {
-		cli_record_release(&rec);
-		return code;
-	}
-	if (rec.o.attach_pid && optind < argc) {
-		cli_record_release(&rec);
-		return cli_usage("capture", "-P PID traces a running process: give no COMMAND");
-	}
-	o = rec.o;
-	backend = rec.backend;
-	if (!dir) {
-		time_t t = time(NULL);
-		strftime(defdir, sizeof(defdir), "nettrail-%Y%m%d-%H%M%S", localtime(&t));
-		dir = defdir;
-	}
-	if (mkdir(dir, 0755) == 0) {
-		made_dir = true;
-	} else if (errno != EEXIST) {
-		cli_record_release(&rec);
-		return cli_fail(nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", dir));
-	}
-	dat = path_in(dir, nt_backend_output(backend));
-	db = path_in(dir, "nettrail.db");
-	if (!dat || !db)
-		goto oom;
-	if (!access(db, F_OK)) {
-		err = nt_err_new(NT_E_USAGE, "'%s' already holds a capture", dir);
-		nt_err_hint(err, "choose another directory with -o");
-		goto fail;
-	}
-	o.output = dat;
-	o.argv = optind < argc ? argv + optind : NULL;
-	o.progress = !quiet && isatty(2);
-	cli_catch_signals();
-	if (!quiet && !o.argv && o.duration <= 0)
-		fprintf(stderr, "recording; press Ctrl-C to stop\n");
-	if (nt_backend_record(backend, &o, rec.profile_hz, &rr, &err))
-		goto fail;
-	code = NT_EXIT_OK;
-	prof = rr.profile_path ? strdup(rr.profile_path) : NULL;
-	if (rr.lost_total)
-		code = NT_EXIT_LOST;
-	if (rr.stopped_by_signal && (o.argv || o.duration > 0))
-		code = NT_EXIT_INTR;
-	nt_record_result_release(&rr);
-	nt_interrupted = 0; /* a Ctrl-C that ended the capture does not stop the rest */
-	io.progress = !quiet && isatty(2);
-	cli_progress_init(quiet);
-	if (nt_store_open(db, true, &st, &err))
-		goto fail;
-	if (nt_store_import(st, dat, &io, &ir, &err) ||
-	    (prof && nt_store_import(st, prof, &io, &pr, &err))) {
+	io.progress = !cap->quiet && isatty(2);
+	cli_progress_init(cap->quiet);
+	if (nt_store_open(cap->db, true, &st, err))
+		return -1;
+	if (nt_store_import(st, cap->dat, &io, &ir, err) ||
+	    (cap->prof && nt_store_import(st, cap->prof, &io, &pr, err))) {
 		nt_store_close(st, true, NULL);
-		goto fail;
+		return -1;
 	}
-	if (nt_store_close(st, false, &err) || write_reports(dir, db, quiet, &err))
-		goto fail;
-	if (!quiet)
-		printf("\n%llu events in '%s'\n", (unsigned long long)ir.events, db);
-	printf("report: %s/report.html (text: %s/report.txt, plots: %s/gnuplot, tables: %s/csv)\n",
-	       dir, dir, dir, dir);
+	*events = ir.events;
+	return nt_store_close(st, false, err);
+}
+
+int cmd_capture(int argc, char **argv)
+{
+	struct cli_record rec = {.backend = NT_BACKEND_FTRACE};
+	struct capture cap = {0};
+	struct nt_err *err = NULL;
+	uint64_t events = 0;
+	int code = cli_record_parse(&rec, "capture", argc, argv, &cap.dir, &cap.quiet);
+
+	if (code)
+		return code < 0 ? NT_EXIT_OK : code;
+	if (capture_dir(&cap, rec.backend, &err) || capture_record(&cap, &rec, &code, &err) ||
+	    capture_import(&cap, &events, &err) ||
+	    write_reports(cap.dir, cap.db, cap.quiet, &err)) {
+		if (cap.made_dir)
+			rmdir(cap.dir); /* a directory we made is not left behind empty */
+		code = cli_fail(err);
+	} else {
+		if (!cap.quiet)
+			printf("\n%llu events in '%s'\n", (unsigned long long)events, cap.db);
+		printf("report: %s/report.html (text: %s/report.txt, plots: %s/gnuplot, tables: "
+		       "%s/csv)\n",
+		       cap.dir, cap.dir, cap.dir, cap.dir);
+	}
 	cli_record_release(&rec);
-	free(dat);
-	free(db);
-	free(prof);
+	free(cap.dat);
+	free(cap.db);
+	free(cap.prof);
 	return code;
-oom:
-	err = nt_err_new(NT_E_FAIL, "out of memory");
-fail:
-	if (made_dir)
-		rmdir(dir); /* a directory we made is not left behind empty (it fails if not) */
-	cli_record_release(&rec);
-	free(dat);
-	free(db);
-	free(prof);
-	return cli_fail(err);
 }

@@ -46,8 +46,7 @@ const char import_details[] =
 	"Imports into one database run one after the other: while another process writes\n"
 	"DB (or creates it), this one waits (saying so on a terminal), then adds its files\n"
 	"to what the other stored. --timeout watches our own reader; --wait bounds the wait\n"
-	"for the other writer, whose whole import may take much longer.\n"
-	"\nformats:\n";
+	"for the other writer, whose whole import may take much longer.\n";
 
 static void list_formats(void)
 {

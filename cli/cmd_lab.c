@@ -26,13 +26,12 @@
 #include "../store/store.h"
 
 enum {
-	OPT_TRAFFIC = 256,
+	OPT_TRAFFIC = CLI_OPT_FIRST_FREE,
 	OPT_TAG,
 	OPT_VM,
 	OPT_VM_KEEP,
 	OPT_RECORD_ONLY,
 	OPT_ANALYZE_ONLY,
-	OPT_CLOCK
 };
 
 /* What the guest needs for the worlds (nettrail lab --vm): ip, nft and their modules. */
@@ -48,7 +47,7 @@ const struct cli_opt lab_opts[] = {
 	{"output", 'o', "DIR", "where to put everything (default: nettrail-lab-NAME-DATE-TIME)"},
 	{"quiet", 'q', NULL, "only print the result line and where the sheet is"},
 	{"traffic", OPT_TRAFFIC, "NAME", "(internal) run the scenario's traffic in its world"},
-	{"clock", OPT_CLOCK, "NAME",
+	{"clock", CLI_REC_CLOCK, "NAME",
 	 "trace clock (default: local; global with --vm, as for 'nettrail vm record')"},
 	{"vm", OPT_VM, NULL,
 	 "run it in the lab VM (Debian's kernel under QEMU: function_graph claims too)"},
@@ -73,16 +72,9 @@ const char lab_details[] =
 	"too and their calls are claims of the sheet; where it has not (this is said on the\n"
 	"sheet), --vm runs the world and the recording in the lab VM (Debian's stock kernel\n"
 	"under QEMU, see 'nettrail vm'), and the analysis on this machine.\n"
-	"Exit code 1 when a claim fails. Scenarios: 'nettrail lab --list'; docs/LABS.md.\n"
+	"Exit code 6 when a claim of the sheet fails (1: the system refused). Scenarios:\n"
+	"'nettrail lab --list'; docs/LABS.md.\n"
 	"Needs root (not with --vm). Example: sudo nettrail lab syn-closed-port -c 20 -o syn\n";
-
-static char *path_in(const char *dir, const char *name)
-{
-	char *p = NULL;
-	if (asprintf(&p, "%s/%s", dir, name) < 0)
-		return NULL;
-	return p;
-}
 
 static int run_traffic(const char *name, long tag, long count, const char *dir)
 {
@@ -169,7 +161,7 @@ static int analyze(const struct nt_lab *l, long count, const char *dir, const ch
 
 static void show_sheet(const char *dir, bool quiet)
 {
-	char *p = path_in(dir, "lab-sheet.txt"), line[1024];
+	char *p = cli_path_in(dir, "lab-sheet.txt"), line[1024];
 	FILE *f = p ? fopen(p, "r") : NULL;
 
 	while (f && fgets(line, sizeof(line), f))
@@ -302,7 +294,7 @@ static int capture_vm(const struct lab_run *a, bool *graph, int *code, struct nt
 	if (r.record_rc == NT_EXIT_LOST)
 		*code = NT_EXIT_LOST;
 	nt_vm_result_release(&r);
-	rec = path_in(a->dir, "record.txt");
+	rec = cli_path_in(a->dir, "record.txt");
 	g = rec ? nt_vm_slurp(rec, NULL) : NULL;
 	*graph = g && strstr(g, "graph=1");
 	free(g);
@@ -317,8 +309,8 @@ out:
 static int run_lab(struct lab_run *a)
 {
 	struct nt_err *err = NULL;
-	char *dat = path_in(a->dir, "trace.dat"), *db = path_in(a->dir, "nettrail.db");
-	char *rec = path_in(a->dir, "record.txt");
+	char *dat = cli_path_in(a->dir, "trace.dat"), *db = cli_path_in(a->dir, "nettrail.db");
+	char *rec = cli_path_in(a->dir, "record.txt");
 	int failed = 0, code = NT_EXIT_OK;
 	bool graph = false;
 
@@ -333,7 +325,7 @@ static int run_lab(struct lab_run *a)
 	}
 	cli_catch_signals();
 	if (a->analyze_only) {
-		char *tt = path_in(a->dir, "traffic.txt"), *g;
+		char *tt = cli_path_in(a->dir, "traffic.txt"), *g;
 		bool missing = access(dat, R_OK) || !tt || access(tt, R_OK);
 		free(tt);
 		if (missing) {
@@ -348,7 +340,7 @@ static int run_lab(struct lab_run *a)
 		graph = g && strstr(g, "graph=1");
 		free(g);
 		if (!a->count_set) { /* the count the lab was recorded with */
-			char *t = path_in(a->dir, "traffic.txt"),
+			char *t = cli_path_in(a->dir, "traffic.txt"),
 			     *txt = t ? nt_vm_slurp(t, NULL) : NULL;
 			const char *c = txt ? strstr(txt, "\ncount=") : NULL;
 			if (c)
@@ -381,7 +373,7 @@ out:
 	free(dat);
 	free(db);
 	free(rec);
-	return failed ? NT_EXIT_FAIL : code;
+	return failed ? NT_EXIT_CLAIM : code;
 fail:
 	free(dat);
 	free(db);
@@ -389,84 +381,110 @@ fail:
 	return cli_fail(err);
 }
 
-int cmd_lab(int argc, char **argv)
+/* The scenario named @name, or NULL after a usage error naming those there are. */
+static const struct nt_lab *find_scenario(const char *name)
 {
-	const char *dir = NULL, *traffic = NULL;
-	struct lab_run a = {0};
-	char defdir[96], *arg, *end;
-	long count = 0, tag = 0;
-	bool made = false;
+	const struct nt_lab *found = nt_lab_find(name), *l;
+	char names[1024] = "";
+	size_t at = 0;
+
+	if (found)
+		return found;
+	for (int i = 0; (l = nt_lab_at(i)) && at < sizeof(names); i++)
+		at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s", i ? ", " : "",
+				       nt_lab_name(l));
+	cli_usage("lab",
+		  "no scenario called '%s'; the scenarios are %s ('nettrail lab --list' says what "
+		  "each does)",
+		  name, names);
+	return NULL;
+}
+
+struct lab_cmdline {
+	const char *dir, *traffic;
+	long count, tag;
+};
+
+/* lab's options into @a and @cl: 0, -1 when done (--list, --help), or an exit code. */
+static int lab_opts_parse(int argc, char **argv, struct lab_run *a, struct lab_cmdline *cl)
+{
+	struct cli_record rec = {0}; /* nothing to release: --clock only */
+	char *arg, *end;
 	int c, code;
 
 	while ((c = cli_getopt(argc, argv, lab_opts, false, &arg)) != -1) {
 		switch (c) {
 		case 'l':
 			nt_lab_list(stdout);
-			return NT_EXIT_OK;
+			return -1;
 		case 'c':
-			count = strtol(arg, &end, 10);
-			if (*end || count <= 0 || count > 100000)
+			cl->count = strtol(arg, &end, 10);
+			if (*end || cl->count <= 0 || cl->count > 100000)
 				return cli_usage(
 					"lab", "-c wants a count from 1 to 100000, not '%s'", arg);
 			break;
 		case 'o':
-			dir = arg;
+			cl->dir = arg;
 			break;
 		case 'q':
-			a.quiet = true;
+			a->quiet = true;
 			break;
 		case OPT_VM:
-			a.vm = true;
+			a->vm = true;
 			break;
 		case OPT_VM_KEEP:
-			a.vm_keep = arg;
+			a->vm_keep = arg;
 			break;
-		case OPT_CLOCK:
-			a.clock = arg;
+		case CLI_REC_CLOCK: /* a record option: checked as record checks it */
+			if ((code = cli_record_opt(&rec, "lab", c, arg)))
+				return code;
+			a->clock = rec.o.clock;
 			break;
 		case OPT_RECORD_ONLY:
-			a.record_only = true;
+			a->record_only = true;
 			break;
 		case OPT_ANALYZE_ONLY:
-			a.analyze_only = true;
+			a->analyze_only = true;
 			break;
 		case OPT_TRAFFIC:
-			traffic = arg;
+			cl->traffic = arg;
 			break;
 		case OPT_TAG:
-			tag = strtol(arg, NULL, 10);
+			cl->tag = strtol(arg, NULL, 10);
 			break;
 		case 'h':
-			return cli_help_exit("lab");
+			cli_help_exit("lab");
+			return -1;
 		default:
 			return NT_EXIT_USAGE;
 		}
 	}
-	if (traffic)
-		return run_traffic(traffic, tag, count, dir);
+	return 0;
+}
+
+int cmd_lab(int argc, char **argv)
+{
+	struct lab_cmdline cl = {0};
+	struct lab_run a = {0};
+	char defdir[96];
+	bool made = false;
+	int code = lab_opts_parse(argc, argv, &a, &cl);
+
+	if (code)
+		return code < 0 ? NT_EXIT_OK : code;
+	if (cl.traffic)
+		return run_traffic(cl.traffic, cl.tag, cl.count, cl.dir);
 	if (optind >= argc)
 		return cli_usage("lab", "which scenario? 'nettrail lab --list' lists them");
-	a.l = nt_lab_find(argv[optind]);
-	if (!a.l) {
-		char names[1024] = "";
-		size_t at = 0;
-		const struct nt_lab *l;
-
-		for (int i = 0; (l = nt_lab_at(i)) && at < sizeof(names); i++)
-			at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s",
-					       i ? ", " : "", nt_lab_name(l));
-		return cli_usage("lab",
-				 "no scenario called '%s'; the scenarios are %s ('nettrail lab "
-				 "--list' says what each does)",
-				 argv[optind], names);
-	}
+	if (!(a.l = find_scenario(argv[optind])))
+		return NT_EXIT_USAGE;
 	if (optind + 1 < argc)
 		return cli_usage("lab", "one scenario at a time, not '%s'", argv[optind + 1]);
 	if (a.vm_keep && !a.vm)
 		return cli_usage("lab", "--vm-keep goes with --vm");
 	if (a.vm + a.record_only + a.analyze_only > 1)
 		return cli_usage("lab", "one of --vm, --record-only and --analyze-only");
-	if (a.analyze_only && !dir)
+	if (a.analyze_only && !cl.dir)
 		return cli_usage("lab", "--analyze-only wants the recorded directory (-o DIR)");
 	if (geteuid() != 0 && !a.vm && !a.analyze_only) {
 		struct nt_err *e = nt_err_new(NT_E_FAIL, "'nettrail lab' needs root");
@@ -474,24 +492,23 @@ int cmd_lab(int argc, char **argv)
 			       "sudo (or run it in the lab VM with --vm)");
 		return cli_fail(e);
 	}
-	a.count_set = count > 0;
-	if (!count)
-		count = nt_lab_default_count(a.l);
-	if (!dir) {
+	a.count_set = cl.count > 0;
+	a.count = cl.count ? cl.count : nt_lab_default_count(a.l);
+	a.dir = cl.dir;
+	if (!a.dir) {
 		time_t t = time(NULL);
 		char stamp[32];
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
 		snprintf(defdir, sizeof(defdir), "nettrail-lab-%s-%s", nt_lab_name(a.l), stamp);
-		dir = defdir;
+		a.dir = defdir;
 	}
-	if (mkdir(dir, 0755) == 0)
+	if (mkdir(a.dir, 0755) == 0)
 		made = true;
 	else if (errno != EEXIST)
-		return cli_fail(nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", dir));
-	a.count = count;
-	a.dir = dir;
+		return cli_fail(nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", a.dir));
 	code = run_lab(&a);
-	if (made && code != NT_EXIT_OK && code != NT_EXIT_FAIL && code != NT_EXIT_LOST)
-		rmdir(dir); /* a directory we made is not left behind empty (it fails if not) */
+	if (made && code != NT_EXIT_OK && code != NT_EXIT_CLAIM && code != NT_EXIT_FAIL &&
+	    code != NT_EXIT_LOST)
+		rmdir(a.dir); /* a directory we made is not left behind empty (it fails if not) */
 	return code;
 }

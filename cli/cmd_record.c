@@ -85,15 +85,6 @@ void cli_record_release(struct cli_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* A number in [@lo, @hi] from @arg, or -1. */
-static long number(const char *arg, long lo, long hi)
-{
-	char *end;
-	long v = strtol(arg, &end, 10);
-
-	return *end || end == arg || v < lo || v > hi ? -1 : v;
-}
-
 int cli_record_opt(struct cli_record *r, const char *cmd, int c, char *arg)
 {
 	char *end;
@@ -109,7 +100,7 @@ int cli_record_opt(struct cli_record *r, const char *cmd, int c, char *arg)
 		return 0;
 	}
 	case 'b':
-		if ((v = number(arg, 4, 4 * 1024 * 1024)) < 0)
+		if ((v = cli_number(arg, 4, 4 * 1024 * 1024)) < 0)
 			return cli_usage(cmd, "-b wants a size in KB (4 to 4194304), not '%s'",
 					 arg);
 		r->o.buffer_kb = (unsigned)v;
@@ -130,7 +121,7 @@ int cli_record_opt(struct cli_record *r, const char *cmd, int c, char *arg)
 	case CLI_REC_PROFILE:
 		return strv_split(&r->prof, arg) ? NT_EXIT_FAIL : 0;
 	case CLI_REC_DEPTH:
-		if ((v = number(arg, 1, 10000)) < 0)
+		if ((v = cli_number(arg, 1, 10000)) < 0)
 			return cli_usage(
 				cmd,
 				"--graph-depth wants a number of levels (1 to 10000), not '%s'",
@@ -143,7 +134,7 @@ int cli_record_opt(struct cli_record *r, const char *cmd, int c, char *arg)
 					 arg);
 		return 0;
 	case CLI_REC_PROFCPU:
-		if ((v = number(arg, 1, 100000)) < 0)
+		if ((v = cli_number(arg, 1, 100000)) < 0)
 			return cli_usage(
 				cmd,
 				"--profile-cpu wants a frequency in Hz (1 to 100000), not '%s'",
@@ -151,7 +142,7 @@ int cli_record_opt(struct cli_record *r, const char *cmd, int c, char *arg)
 		r->profile_hz = (unsigned)v;
 		return 0;
 	case 'P':
-		if ((v = number(arg, 1, INT_MAX)) < 0)
+		if ((v = cli_number(arg, 1, INT_MAX)) < 0)
 			return cli_usage(cmd, "-P wants a pid, not '%s'", arg);
 		r->o.attach_pid = (int)v;
 		return 0;
@@ -176,103 +167,120 @@ int cli_record_finish(struct cli_record *r, const char *cmd)
 	return 0;
 }
 
-int cmd_record(int argc, char **argv)
+int cli_record_parse(struct cli_record *r, const char *cmd, int argc, char **argv,
+		     const char **output, bool *quiet)
 {
-	struct cli_record rec = {.backend = NT_BACKEND_FTRACE};
-	struct nt_record_opts *op = &rec.o, o;
-	struct nt_record_result r;
-	struct nt_err *err = NULL;
-	int backend;
-	bool quiet = false, output_set = false;
-	unsigned profile_hz;
+	const struct cli_opt *opts = cli_cmd_find(cmd)->opts;
 	char *arg;
-	int c, code;
+	int c, code = 0;
 
-	op->output = "trace.dat";
-	while ((c = cli_getopt(argc, argv, record_opts, true, &arg)) != -1) {
-		if (c == 'o') {
-			op->output = arg;
-			output_set = true;
-		} else if (c == 'q') {
-			quiet = true;
-		} else if (c == 'h') {
-			cli_record_release(&rec);
-			return cli_help_exit("record");
-		} else if ((code = cli_record_opt(&rec, "record", c, arg))) {
-			cli_record_release(&rec);
-			return code < 0 ? NT_EXIT_USAGE : code;
-		}
+	while (!code && (c = cli_getopt(argc, argv, opts, true, &arg)) != -1) {
+		if (c == 'o')
+			*output = arg;
+		else if (c == 'q')
+			*quiet = true;
+		else if (c == 'h')
+			code = cli_help_exit(cmd) - 1; /* -1: the help was asked for */
+		else if ((code = cli_record_opt(r, cmd, c, arg)) < 0)
+			code = NT_EXIT_USAGE;
 	}
-	if ((code = cli_record_finish(&rec, "record"))) {
-		cli_record_release(&rec);
-		return code;
-	}
-	backend = rec.backend;
-	profile_hz = rec.profile_hz;
-	if (rec.o.attach_pid && optind < argc) {
-		cli_record_release(&rec);
-		return cli_usage("record", "-P PID traces a running process: give no COMMAND");
-	}
-	if (!output_set)
-		op->output = nt_backend_output(backend);
-	o = rec.o;
-	if (optind < argc)
-		o.argv = argv + optind;
-	o.progress = !quiet && isatty(2);
-	cli_catch_signals();
-	if (!quiet && !o.argv && o.duration <= 0)
-		fprintf(stderr, "recording; press Ctrl-C to stop\n");
-	code = nt_backend_record(backend, &o, profile_hz, &r, &err);
-	cli_record_release(&rec);
+	if (!code)
+		code = cli_record_finish(r, cmd);
+	if (!code && r->o.attach_pid && optind < argc)
+		code = cli_usage(cmd, "-P PID traces a running process: give no COMMAND");
 	if (code)
-		return cli_fail(err);
-	code = NT_EXIT_OK;
-	if (!quiet && r.swept.files)
+		cli_record_release(r);
+	else if (optind < argc)
+		r->o.argv = argv + optind;
+	return code;
+}
+
+int cli_record_run(struct cli_record *r, bool quiet, struct nt_record_result *res,
+		   struct nt_err **err)
+{
+	r->o.progress = !quiet && isatty(2);
+	cli_catch_signals();
+	if (!quiet && !r->o.argv && r->o.duration <= 0)
+		fprintf(stderr, "recording; press Ctrl-C to stop\n");
+	return nt_backend_record(r->backend, &r->o, r->profile_hz, res, err);
+}
+
+/* The lines record prints after a capture that worked. */
+static void record_summary(const struct nt_record_result *r, const struct nt_record_opts *o)
+{
+	if (r->swept.files)
 		fprintf(stderr,
 			"note: removed %d temporary file%s (%.1f MB) left by killed nettrail "
 			"processes (e.g. pid %ld) next to '%s'\n",
-			r.swept.files, r.swept.files == 1 ? "" : "s", (double)r.swept.bytes / 1e6,
-			r.swept.pid, o.output);
-	if (!quiet) {
-		fprintf(stderr,
-			"saved '%s': %.1f MB of events from %d cpus (%d event types enabled)\n",
-			o.output, (double)r.bytes / 1e6, r.ncpus, r.nevents);
-		if (r.toplevel)
-			fprintf(stderr,
-				"note: this kernel has function_graph only at the top level: "
+			r->swept.files, r->swept.files == 1 ? "" : "s",
+			(double)r->swept.bytes / 1e6, r->swept.pid, o->output);
+	fprintf(stderr, "saved '%s': %.1f MB of events from %d cpus (%d event types enabled)\n",
+		o->output, (double)r->bytes / 1e6, r->ncpus, r->nevents);
+	if (r->toplevel)
+		fprintf(stderr, "note: this kernel has function_graph only at the top level: "
 				"it was used there and restored afterwards\n");
-		if (r.profile_path)
-			fprintf(stderr, "saved the function profile in '%s'\n", r.profile_path);
-		if (r.cmd_status != -1 && WIFEXITED(r.cmd_status) && WEXITSTATUS(r.cmd_status))
-			fprintf(stderr, "note: '%s' exited with status %d\n", o.argv[0],
-				WEXITSTATUS(r.cmd_status));
-		else if (r.cmd_status != -1 && WIFSIGNALED(r.cmd_status))
-			fprintf(stderr, "note: '%s' was killed by signal %d\n", o.argv[0],
-				WTERMSIG(r.cmd_status));
-	}
-	if (r.lost_total) {
+	if (r->profile_path)
+		fprintf(stderr, "saved the function profile in '%s'\n", r->profile_path);
+	if (r->cmd_status != -1 && WIFEXITED(r->cmd_status) && WEXITSTATUS(r->cmd_status))
+		fprintf(stderr, "note: '%s' exited with status %d\n", o->argv[0],
+			WEXITSTATUS(r->cmd_status));
+	else if (r->cmd_status != -1 && WIFSIGNALED(r->cmd_status))
+		fprintf(stderr, "note: '%s' was killed by signal %d\n", o->argv[0],
+			WTERMSIG(r->cmd_status));
+}
+
+/* Lost events and an interrupted capture: the exit code, with what it means said. */
+static int record_outcome(const struct nt_record_result *r, const struct cli_record *rec,
+			  bool quiet)
+{
+	int code = NT_EXIT_OK;
+
+	if (r->lost_total) {
 		fprintf(stderr, "nettrail: warning: %llu events were LOST (ring buffer overruns):",
-			(unsigned long long)r.lost_total);
-		for (int i = 0; i < r.ncpus; i++)
-			if (r.lost[i])
-				fprintf(stderr, " cpu%d %llu", i, (unsigned long long)r.lost[i]);
+			(unsigned long long)r->lost_total);
+		for (int i = 0; i < r->ncpus; i++)
+			if (r->lost[i])
+				fprintf(stderr, " cpu%d %llu", i, (unsigned long long)r->lost[i]);
 		fprintf(stderr, "%s\nhint: use a bigger buffer (-b KB) or fewer events (-e)\n",
-			backend == NT_BACKEND_PERF
+			rec->backend == NT_BACKEND_PERF
 				? " (perf lost samples; counted from the perf.data)"
-			: backend == NT_BACKEND_LTTNG
+			: rec->backend == NT_BACKEND_LTTNG
 				? " (LTTng's discarded events; not counted per cpu)"
 				: "");
 		code = NT_EXIT_LOST;
 	} else if (!quiet) {
 		fprintf(stderr, "no events lost\n");
 	}
-	if (r.stopped_by_signal && (o.argv || o.duration > 0)) {
+	if (r->stopped_by_signal && (rec->o.argv || rec->o.duration > 0)) {
 		if (!quiet)
 			fprintf(stderr,
 				"interrupted: the trace holds what was captured until then\n");
 		if (code == NT_EXIT_OK)
 			code = NT_EXIT_INTR;
 	}
+	return code;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct cli_record rec = {.backend = NT_BACKEND_FTRACE};
+	struct nt_record_result r;
+	struct nt_err *err = NULL;
+	const char *output = NULL;
+	bool quiet = false;
+	int code = cli_record_parse(&rec, "record", argc, argv, &output, &quiet);
+
+	if (code)
+		return code < 0 ? NT_EXIT_OK : code;
+	rec.o.output = output ? output : nt_backend_output(rec.backend);
+	if (cli_record_run(&rec, quiet, &r, &err)) {
+		cli_record_release(&rec);
+		return cli_fail(err);
+	}
+	if (!quiet)
+		record_summary(&r, &rec.o);
+	code = record_outcome(&r, &rec, quiet);
 	nt_record_result_release(&r);
+	cli_record_release(&rec);
 	return code;
 }

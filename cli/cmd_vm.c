@@ -42,6 +42,7 @@ const struct cli_opt vm_opts[] = {
 	{"keep", OPT_KEEP, "DIR", "keep the work files (initramfs, console log) in DIR"},
 	{"lttng-dir", OPT_LTTNG_DIR, "DIR",
 	 "with --backend lttng: the build of vm/lttng-modules.sh (default: the newest cached)"},
+	CLI_RECORD_OPTS,
 	{"quiet", 'q', NULL, "only errors"},
 	{NULL, 0, NULL, NULL},
 };
@@ -49,8 +50,9 @@ const struct cli_opt vm_opts[] = {
 const char vm_details[] =
 	"'nettrail vm record' runs 'nettrail record' in a QEMU guest booted on Debian's stock\n"
 	"kernel, for what this machine's kernel refuses (function_graph, the profiler). It takes\n"
-	"the record options -e, -b, -d, --clock, --graph, --notrace, --graph-depth and --profile,\n"
-	"and after '--' the traffic to run, built in (no network: loopback only):\n"
+	"record's options, checked here as record checks them, but -P (the guest runs its own\n"
+	"traffic) and --backend perf (the guest has no perf), and after '--' the traffic to run,\n"
+	"built in (no network: loopback only):\n"
 	"  udp N [SIZE]    N datagrams      tcp N [SIZE]    one connection, N writes\n"
 	"  tcp-closed N    N connects to a closed port (each answered by a reset)\n"
 	"e.g. nettrail vm record --graph udp_sendmsg,ip_rcv -o lab.db -- udp 20 tcp-closed 5\n"
@@ -62,34 +64,6 @@ const char vm_details[] =
 	"\n'nettrail vm fetch' puts the kernel in the cache (apt-get download; setup.sh runs it).\n"
 	"The kernel package is unpacked in the cache, never installed. A panic, a hung boot or a\n"
 	"failed capture ends with the guest's console log. See docs/VM.md.\n";
-
-/* The record options passed through to the guest: all but -o and -q. */
-static int passthrough(struct cli_opt *all, int n)
-{
-	for (const struct cli_opt *r = record_opts; r->name; r++)
-		if (r->key != 'o' && r->key != 'q')
-			all[n++] = *r;
-	all[n] = (struct cli_opt){NULL, 0, NULL, NULL};
-	return n;
-}
-
-static const char *record_name(int key)
-{
-	for (const struct cli_opt *r = record_opts; r->name; r++)
-		if (r->key == key)
-			return r->name;
-	return NULL;
-}
-
-static bool number(const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	return !errno && end != s && !*end && v >= lo && v <= hi;
-}
 
 /* TRAFFIC words into one "kind N [SIZE]" string each (stored in @out, @n of them). */
 static int parse_traffic(int argc, char **argv, char ***out, int *n)
@@ -111,11 +85,11 @@ static int parse_traffic(int argc, char **argv, char ***out, int *n)
 				  kind);
 			goto fail;
 		}
-		if (i + 1 >= argc || !number(argv[i + 1], 1, 1000000)) {
+		if (i + 1 >= argc || cli_number(argv[i + 1], 1, 1000000) < 0) {
 			cli_usage("vm", "'%s' wants a count (1 to 1000000)", kind);
 			goto fail;
 		}
-		take = sized && i + 2 < argc && number(argv[i + 2], 1, 65000) ? 3 : 2;
+		take = sized && i + 2 < argc && cli_number(argv[i + 2], 1, 65000) >= 0 ? 3 : 2;
 		if (asprintf(&v[*n], "%s %s%s%s", kind, argv[i + 1], take == 3 ? " " : "",
 			     take == 3 ? argv[i + 2] : "") < 0)
 			goto fail;
@@ -188,8 +162,9 @@ static int import(const char *dat, const char *profile, const char *db)
 
 struct vm_args {
 	struct nt_vm_opts o;
-	const char **rec; /* owned array; strings weak, but for the "--name" ones */
-	bool *owned;	  /* owned: which rec[i] are ours to free */
+	struct cli_record ropts; /* record's options, checked as record checks them */
+	const char **rec;	 /* owned array; strings weak, but for the "--name" ones */
+	bool *owned;		 /* owned: which rec[i] are ours to free */
 	int nrec;
 	char **traffic; /* owned */
 	int ntraffic;
@@ -207,26 +182,71 @@ static void vm_args_release(struct vm_args *a)
 	for (int i = 0; i < a->ntraffic; i++)
 		free(a->traffic[i]);
 	free(a->traffic);
+	cli_record_release(&a->ropts);
+}
+
+/* Record option @c (@name) checked, then passed on to the guest's nettrail record. */
+static int vm_record_opt(struct vm_args *a, const char *name, int c, char *arg)
+{
+	int code;
+
+	if (c == 'P')
+		return cli_usage("vm", "-P has no process to follow in the lab VM, which runs "
+				       "its own traffic");
+	if (asprintf((char **)&a->rec[a->nrec], "--%s", name) < 0)
+		return NT_EXIT_FAIL;
+	a->owned[a->nrec++] = true;
+	if (arg) { /* a copy: the check splits FUNC,FUNC lists in place */
+		if (!(a->rec[a->nrec] = strdup(arg)))
+			return NT_EXIT_FAIL;
+		a->owned[a->nrec++] = true;
+	}
+	code = cli_record_opt(&a->ropts, "vm", c, arg);
+	if (code < 0)
+		return NT_EXIT_USAGE;
+	if (!code && c == CLI_REC_BACKEND && a->ropts.backend == NT_BACKEND_PERF)
+		return cli_usage("vm", "the lab VM has no perf: --backend ftrace or lttng");
+	a->o.lttng = a->ropts.backend == NT_BACKEND_LTTNG;
+	return code;
+}
+
+/* After vm record's options: their combinations, the clock, the traffic. */
+static int vm_finish(struct vm_args *a, int argc, char **argv)
+{
+	if (optind >= argc)
+		return cli_usage("vm",
+				 "no traffic given after '--' (e.g. -- udp 100 tcp-closed 5)");
+	if (a->o.lttng_dir && !a->o.lttng)
+		return cli_usage("vm", "--lttng-dir goes with --backend lttng");
+	if (a->o.lttng && a->ropts.o.clock && strcmp(a->ropts.o.clock, "mono"))
+		return cli_usage("vm",
+				 "LTTng's kernel tracer has one clock, CLOCK_MONOTONIC: "
+				 "--clock mono or none, not '%s'",
+				 a->ropts.o.clock);
+	if (!a->ropts.o.clock && !a->o.lttng) {
+		/* under emulation the guest's TSC is unstable: the local clock drifts per cpu
+		 * (LTTng has one clock, CLOCK_MONOTONIC) */
+		a->rec[a->nrec++] = "--clock";
+		a->rec[a->nrec++] = "global";
+	}
+	if (parse_traffic(argc - optind, argv + optind, &a->traffic, &a->ntraffic))
+		return NT_EXIT_USAGE;
+	return 0;
 }
 
 static int vm_parse(int argc, char **argv, struct vm_args *a)
 {
-	struct cli_opt all[64];
-	const char *clock_arg = NULL;
 	bool dat_set = false;
-	int n = 0, c;
+	int c, code;
 	char *arg;
 
-	for (const struct cli_opt *v = vm_opts; v->name; v++)
-		all[n++] = *v;
-	passthrough(all, n);
 	a->rec = calloc((size_t)argc * 2 + 3, sizeof(*a->rec));
 	a->owned = calloc((size_t)argc * 2 + 3, sizeof(*a->owned));
 	if (!a->rec || !a->owned)
 		return NT_EXIT_FAIL;
 	a->o.dat = "trace.dat";
 	a->o.timeout = 300;
-	while ((c = cli_getopt(argc, argv, all, true, &arg)) != -1) {
+	while ((c = cli_getopt(argc, argv, vm_opts, true, &arg)) != -1) {
 		switch (c) {
 		case 'o':
 			a->db = arg;
@@ -240,7 +260,7 @@ static int vm_parse(int argc, char **argv, struct vm_args *a)
 			break;
 		case OPT_TIMEOUT:
 			a->o.timeout = strtod(arg, NULL);
-			if (!number(arg, 1, 86400))
+			if (cli_number(arg, 1, 86400) < 0)
 				return cli_usage("vm", "--timeout wants seconds, not '%s'", arg);
 			break;
 		case OPT_KERNEL_DEB:
@@ -253,13 +273,13 @@ static int vm_parse(int argc, char **argv, struct vm_args *a)
 			a->o.append = arg;
 			break;
 		case OPT_MEM:
-			if (!number(arg, 128, 65536))
+			if (cli_number(arg, 128, 65536) < 0)
 				return cli_usage("vm", "--mem wants MB (128 to 65536), not '%s'",
 						 arg);
 			a->o.mem_mb = atoi(arg);
 			break;
 		case OPT_CPUS:
-			if (!number(arg, 1, 64))
+			if (cli_number(arg, 1, 64) < 0)
 				return cli_usage("vm", "--cpus wants 1 to 64, not '%s'", arg);
 			a->o.cpus = atoi(arg);
 			break;
@@ -272,53 +292,24 @@ static int vm_parse(int argc, char **argv, struct vm_args *a)
 		case 'h':
 			cli_help_exit("vm");
 			return -1;
-		default: {
-			const char *name = record_name(c);
-			if (!name || c == '?')
+		default:
+			if (c == '?')
 				return NT_EXIT_USAGE;
-			if (!strcmp(name, "clock"))
-				clock_arg = arg;
-			if (!strcmp(name, "backend") && nt_backend_parse(arg) == NT_BACKEND_PERF)
-				return cli_usage("vm",
-						 "the lab VM has no perf: --backend ftrace or "
-						 "lttng");
-			if (!strcmp(name, "backend"))
-				a->o.lttng = nt_backend_parse(arg) == NT_BACKEND_LTTNG;
-			/* "--name" then its argument, for the guest's nettrail record */
-			if (asprintf((char **)&a->rec[a->nrec], "--%s", name) < 0)
-				return NT_EXIT_FAIL;
-			a->owned[a->nrec++] = true;
-			if (arg)
-				a->rec[a->nrec++] = arg;
-		}
+			for (const struct cli_opt *r = vm_opts; r->name; r++)
+				if (r->key == c && (code = vm_record_opt(a, r->name, c, arg)))
+					return code;
 		}
 	}
-	if (optind >= argc)
-		return cli_usage("vm",
-				 "no traffic given after '--' (e.g. -- udp 100 tcp-closed 5)");
+	if ((code = cli_record_finish(&a->ropts, "vm")))
+		return code;
 	if (a->o.lttng && !dat_set)
 		a->o.dat = "lttng-trace";
-	if (a->o.lttng_dir && !a->o.lttng)
-		return cli_usage("vm", "--lttng-dir goes with --backend lttng");
-	if (a->o.lttng && clock_arg && strcmp(clock_arg, "mono"))
-		return cli_usage("vm",
-				 "LTTng's kernel tracer has one clock, CLOCK_MONOTONIC: "
-				 "--clock mono or none, not '%s'",
-				 clock_arg);
-	if (!clock_arg && !a->o.lttng) {
-		/* under emulation the guest's TSC is unstable: the local clock drifts per cpu
-		 * (LTTng has one clock, CLOCK_MONOTONIC) */
-		a->rec[a->nrec++] = "--clock";
-		a->rec[a->nrec++] = "global";
-	}
-	if (parse_traffic(argc - optind, argv + optind, &a->traffic, &a->ntraffic))
-		return NT_EXIT_USAGE;
-	return 0;
+	return vm_finish(a, argc, argv);
 }
 
 static int vm_record(int argc, char **argv)
 {
-	struct vm_args a = {0};
+	struct vm_args a = {.ropts = {.backend = NT_BACKEND_FTRACE}};
 	struct nt_vm_result r;
 	struct nt_err *err = NULL;
 	int code = vm_parse(argc, argv, &a);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,45 +22,126 @@
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
+static int cli_list_formats(int i, const char **name, const char **help);
 
-static const struct cli_cmd commands[] = {
-	{"record", cmd_record, "[options] [-- COMMAND [ARGS...]]",
-	 "capture kernel events with ftrace into a trace.dat file", record_opts, record_details},
-	{"restore", cmd_restore, "[-o FILE] [--pid PID] TRACE",
-	 "make the trace a killed 'nettrail record -o TRACE' left unfinished (like trace-cmd "
-	 "restore)",
-	 restore_opts, restore_details},
-	{"import", cmd_import, "[options] FILE... -o DB",
-	 "read trace files into a nettrail database", import_opts, import_details},
-	{"capture", cmd_capture, "[-o DIR] [record options] [-- COMMAND [ARGS...]]",
-	 "record, import, analyze and report in one shot (text + HTML + gnuplot + CSV in DIR)",
-	 capture_opts, capture_details},
-	{"analyze", cmd_analyze, "[--trace ID] DB",
-	 "rebuild what happened (IRQ/softirq timing, skb lifecycles, ...) from stored events",
-	 analyze_opts, NULL},
-	{"report", cmd_report, "[options] DB",
-	 "text, JSON, HTML, gnuplot or CSV: skb lifecycles and drops, IRQ/softirq timing, NAPI, "
-	 "allocations, functions",
-	 report_opts, NULL},
-	{"compare", cmd_compare, "[-t A,B[,C...]] [--html FILE] [--csv DIR] DB_A [DB_B...]",
-	 "a baseline run against others: latencies, drops, softirqs, IRQs, allocations, with "
-	 "statistical tests",
-	 compare_opts, compare_details},
-	{"lab", cmd_lab, "NAME [-c N] [-o DIR] [--vm] | --list",
-	 "a built-in network-stack exercise: its own namespaces and traffic, a lab sheet of claims",
-	 lab_opts, lab_details},
-	{"export", cmd_export, "--parquet DIR [--events] [-t ID,...] DB",
-	 "write the tables as Parquet, partitioned by trace, for DuckDB, Spark or Trino",
-	 export_opts, export_details},
-	{"info", cmd_info, "[--json] DB", "list the traces in a database", info_opts, NULL},
-	{"vm", cmd_vm, "record [options] -- TRAFFIC... | fetch",
-	 "record in the lab VM: Debian's stock kernel under QEMU (function_graph, ...)", vm_opts,
-	 vm_details},
-	{"help", cmd_help, "[COMMAND]", "show help for nettrail or one command", NULL, NULL},
-	{"version", cmd_version, "", "print the version", NULL, NULL},
+const struct cli_cmd cli_commands[] = {
+	{.name = "record",
+	 .fn = cmd_record,
+	 .synopsis = "[options] [-- COMMAND [ARGS...]]",
+	 .help = "capture kernel events with ftrace into a trace.dat file",
+	 .opts = record_opts,
+	 .details = record_details,
+	 .exits = "012345"},
+	{.name = "restore",
+	 .fn = cmd_restore,
+	 .synopsis = "[-o FILE] [--pid PID] TRACE",
+	 .help = "make the trace a killed 'nettrail record -o TRACE' left unfinished (like "
+		 "trace-cmd restore)",
+	 .opts = restore_opts,
+	 .details = restore_details,
+	 .exits = "01234",
+	 .input = "TRACE"},
+	{.name = "import",
+	 .fn = cmd_import,
+	 .synopsis = "[options] FILE... -o DB",
+	 .help = "read trace files into a nettrail database",
+	 .opts = import_opts,
+	 .details = import_details,
+	 .exits = "012345",
+	 .input = "FILE",
+	 .list_title = "formats",
+	 .list = cli_list_formats},
+	{.name = "capture",
+	 .fn = cmd_capture,
+	 .synopsis = "[-o DIR] [record options] [-- COMMAND [ARGS...]]",
+	 .help = "record, import, analyze and report in one shot (text + HTML + gnuplot + CSV in "
+		 "DIR)",
+	 .opts = capture_opts,
+	 .details = capture_details,
+	 .exits = "012345"},
+	{.name = "analyze",
+	 .fn = cmd_analyze,
+	 .synopsis = "[--trace ID] DB",
+	 .help = "rebuild what happened (IRQ/softirq timing, skb lifecycles, ...) from stored "
+		 "events",
+	 .opts = analyze_opts,
+	 .exits = "01234",
+	 .input = "DB"},
+	{.name = "report",
+	 .fn = cmd_report,
+	 .synopsis = "[options] DB",
+	 .help = "text, JSON, HTML, gnuplot or CSV: skb lifecycles and drops, IRQ/softirq "
+		 "timing, NAPI, allocations, functions",
+	 .opts = report_opts,
+	 .exits = "0123",
+	 .input = "DB"},
+	{.name = "compare",
+	 .fn = cmd_compare,
+	 .synopsis = "[-t A,B[,C...]] [--html FILE] [--csv DIR] DB_A [DB_B...]",
+	 .help = "a baseline run against others: latencies, drops, softirqs, IRQs, allocations, "
+		 "with statistical tests",
+	 .opts = compare_opts,
+	 .details = compare_details,
+	 .exits = "0123",
+	 .input = "DB"},
+	{.name = "lab",
+	 .fn = cmd_lab,
+	 .synopsis = "NAME [-c N] [-o DIR] [--vm] | --list",
+	 .help = "a built-in network-stack exercise: its own namespaces and traffic, a lab sheet "
+		 "of claims",
+	 .opts = lab_opts,
+	 .details = lab_details,
+	 .exits = "0123456"},
+	{.name = "export",
+	 .fn = cmd_export,
+	 .synopsis = "--parquet DIR [--events] [-t ID,...] DB",
+	 .help = "write the tables as Parquet, partitioned by trace, for DuckDB, Spark or Trino",
+	 .opts = export_opts,
+	 .details = export_details,
+	 .exits = "01234",
+	 .input = "DB"},
+	{.name = "info",
+	 .fn = cmd_info,
+	 .synopsis = "[--json] DB",
+	 .help = "list the traces in a database",
+	 .opts = info_opts,
+	 .exits = "0123",
+	 .input = "DB"},
+	{.name = "vm",
+	 .fn = cmd_vm,
+	 .synopsis = "record [options] -- TRAFFIC... | fetch",
+	 .help = "record in the lab VM: Debian's stock kernel under QEMU (function_graph, ...)",
+	 .opts = vm_opts,
+	 .details = vm_details,
+	 .exits = "012345"},
+	{.name = "help",
+	 .fn = cmd_help,
+	 .synopsis = "[COMMAND]",
+	 .help = "show help for nettrail or one command",
+	 .exits = "02"},
+	{.name = "version",
+	 .fn = cmd_version,
+	 .synopsis = "",
+	 .help = "print the version",
+	 .exits = "0"},
 };
 
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);
+
+/* The trace formats import reads (parse/readers.c's table), for import's help. */
+static int cli_list_formats(int i, const char **name, const char **help)
+{
+	const struct nt_reader_ops *const *r = nt_readers();
+
+	for (int k = 0; k < i; k++)
+		if (!r[k])
+			return 0;
+	if (!r[i])
+		return 0;
+	*name = r[i]->name;
+	*help = r[i]->help;
+	return 1;
+}
 
 volatile int cli_signal;
 
@@ -151,26 +233,6 @@ int cli_getopt(int argc, char **argv, const struct cli_opt *opts, bool in_order,
 	return c;
 }
 
-void cli_cmd_help(const struct cli_cmd *cmd, FILE *f)
-{
-	fprintf(f, "usage: nettrail %s %s\n\n%s\n", cmd->name, cmd->synopsis, cmd->help);
-	if (cmd->opts && cmd->opts->name) {
-		fprintf(f, "\noptions:\n");
-		for (const struct cli_opt *o = cmd->opts; o->name; o++) {
-			char left[64];
-			if (o->key < 256)
-				snprintf(left, sizeof(left), "-%c, --%s%s%s", o->key, o->name,
-					 o->arg ? " " : "", o->arg ? o->arg : "");
-			else
-				snprintf(left, sizeof(left), "    --%s%s%s", o->name,
-					 o->arg ? " " : "", o->arg ? o->arg : "");
-			fprintf(f, "  %-26s %s\n", left, o->help);
-		}
-	}
-	if (cmd->details)
-		fprintf(f, "\n%s", cmd->details);
-}
-
 int cli_parse_ids(const char *s, int64_t *ids, int max)
 {
 	int n = 0;
@@ -186,6 +248,24 @@ int cli_parse_ids(const char *s, int64_t *ids, int max)
 		s = end + 1;
 	} while (*end);
 	return n;
+}
+
+long cli_number(const char *arg, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	return errno || *end || end == arg || v < lo || v > hi ? -1 : v;
+}
+
+char *cli_path_in(const char *dir, const char *name)
+{
+	char *p = NULL;
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		return NULL;
+	return p;
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -226,41 +306,122 @@ int cli_fail(struct nt_err *err)
 	return code;
 }
 
-static void main_help(FILE *f)
+const struct cli_cmd *cli_cmd_find(const char *name)
 {
-	fprintf(f,
-		"usage: nettrail COMMAND [ARGS]\n\n"
-		"nettrail shows what the Linux network stack does with every packet: it captures\n"
-		"kernel traces, imports them into one SQLite database and reports on them.\n\n"
-		"commands:\n");
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f,
-		"\n'nettrail help COMMAND' (or 'nettrail COMMAND --help') shows a command's "
-		"options.\n\n"
-		"exit codes:\n"
-		"  0  success\n"
-		"  1  failure: the system refused (privilege, missing kernel feature, I/O error)\n"
-		"  2  usage error on the command line, or an option value that matches\n"
-		"     nothing (an unknown event, trace, cpu, device, task or function)\n"
-		"  3  bad input: a trace is corrupt, truncated, unsupported or rejected\n"
-		"     (a trace already imported)\n"
-		"  4  interrupted (Ctrl-C, SIGTERM): nothing partial was kept\n"
-		"  5  completed, but events were lost (ring-buffer overruns): results are "
-		"incomplete\n");
+	for (size_t i = 0; i < cli_ncommands; i++)
+		if (!strcmp(cli_commands[i].name, name))
+			return &cli_commands[i];
+	return NULL;
 }
 
-static const struct cli_cmd *find_cmd(const char *name)
+/* The row long option @name (@n bytes) names, exactly or as the unique prefix getopt_long takes. */
+static const struct cli_opt *long_opt(const struct cli_opt *all, const char *name, size_t n)
 {
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
+	const struct cli_opt *hit = NULL;
+
+	for (const struct cli_opt *o = all; o->name; o++) {
+		if (strncmp(o->name, name, n))
+			continue;
+		if (!o->name[n])
+			return o;
+		if (hit)
+			return NULL; /* ambiguous: getopt_long says so */
+		hit = o;
+	}
+	return hit;
+}
+
+static const struct cli_opt *short_opt(const struct cli_opt *all, int key)
+{
+	for (const struct cli_opt *o = all; o->name; o++)
+		if (o->key == key)
+			return o;
 	return NULL;
+}
+
+/*
+ * How many argv words option word @a (then @next) takes, 1 or 2; -1 for a -i/--input without
+ * its value. For -i/--input, *@value is its value and *@keep whether @a stays ("-qi DB": "-q").
+ */
+static int option_words(const struct cli_opt *all, char *a, char *next, char **value, bool *keep)
+{
+	const struct cli_opt *o;
+
+	*value = NULL;
+	*keep = true;
+	if (a[1] == '-') {
+		size_t n = strcspn(a + 2, "=");
+		o = long_opt(all, a + 2, n);
+		if (o && o->key == 'i' && !a[2 + n] && !next)
+			return -1;
+		if (o && o->key == 'i') {
+			*value = a[2 + n] ? a + 3 + n : next;
+			*keep = false;
+			return a[2 + n] ? 1 : 2;
+		}
+		return o && o->arg && !a[2 + n] ? 2 : 1;
+	}
+	for (int j = 1; a[j]; j++) {
+		if (!(o = short_opt(all, a[j])))
+			return 1; /* unknown: getopt says so */
+		if (!o->arg)
+			continue;
+		if (o->key == 'i' && !a[j + 1] && !next)
+			return -1;
+		if (o->key == 'i') {
+			int words = a[j + 1] ? 1 : 2;
+			*value = a[j + 1] ? a + j + 1 : next;
+			*keep = j > 1;
+			a[j] = '\0';
+			return words;
+		}
+		return a[j + 1] ? 1 : 2;
+	}
+	return 1;
+}
+
+int cli_input_rewrite(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct cli_opt all[80];
+	int out = 1, i;
+
+	if (!cmd->input)
+		return argc;
+	cli_cmd_opts(cmd, all, 80);
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		char *a = argv[i], *v;
+		bool keep;
+		int words;
+
+		if (a[0] != '-' || !a[1]) {
+			argv[out++] = a;
+			continue;
+		}
+		words = option_words(all, a, i + 1 < argc ? argv[i + 1] : NULL, &v, &keep);
+		if (words < 0 || (v && *v == '-')) {
+			if (words < 0)
+				cli_usage(cmd->name, "option '%s' needs an argument", a);
+			else
+				cli_usage(cmd->name, "-i wants a %s, not '%s'", cmd->input, v);
+			return -1;
+		}
+		if (keep)
+			argv[out++] = a;
+		if (v)
+			argv[out++] = v;
+		else if (words == 2 && i + 1 < argc)
+			argv[out++] = argv[i + 1];
+		i += words - 1;
+	}
+	while (i < argc)
+		argv[out++] = argv[i++];
+	argv[out] = NULL;
+	return out;
 }
 
 int cli_help_exit(const char *name)
 {
-	const struct cli_cmd *c = find_cmd(name);
+	const struct cli_cmd *c = cli_cmd_find(name);
 	if (c)
 		cli_cmd_help(c, stdout);
 	return NT_EXIT_OK;
@@ -270,11 +431,20 @@ static int cmd_help(int argc, char **argv)
 {
 	const struct cli_cmd *c;
 
-	if (argc < 2) {
-		main_help(stdout);
+	/* for the build: the manual page and the completion script (CMakeLists.txt) */
+	if (argc == 2 && !strcmp(argv[1], "--man")) {
+		cli_help_man(stdout);
 		return 0;
 	}
-	c = find_cmd(argv[1]);
+	if (argc == 3 && !strcmp(argv[1], "--completion") && !strcmp(argv[2], "bash")) {
+		cli_help_bash(stdout);
+		return 0;
+	}
+	if (argc < 2) {
+		cli_main_help(stdout);
+		return 0;
+	}
+	c = cli_cmd_find(argv[1]);
 	if (!c)
 		return cli_usage("help", "unknown command '%s'", argv[1]);
 	cli_cmd_help(c, stdout);
@@ -306,14 +476,14 @@ int main(int argc, char **argv)
 	const struct cli_cmd *c;
 
 	if (argc < 2) {
-		main_help(stderr);
+		cli_main_help(stderr);
 		return NT_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return finish_stdout(cmd_help(1, argv));
 	if (!strcmp(argv[1], "--version"))
 		return finish_stdout(cmd_version(1, argv));
-	c = find_cmd(argv[1]);
+	c = cli_cmd_find(argv[1]);
 	if (!c) {
 		fputs("nettrail: '", stderr);
 		nt_esc_text(stderr, argv[1]);
@@ -324,5 +494,8 @@ int main(int argc, char **argv)
 		cli_cmd_help(c, stdout);
 		return finish_stdout(0);
 	}
-	return finish_stdout(c->fn(argc - 1, argv + 1));
+	argc = cli_input_rewrite(c, argc - 1, argv + 1);
+	if (argc < 0)
+		return NT_EXIT_USAGE;
+	return finish_stdout(c->fn(argc, argv + 1));
 }

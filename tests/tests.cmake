@@ -1,6 +1,9 @@
 # The list of tests (one line each).
 nt_c_test(unit_event unit/test_event.c)
 nt_sh_test(cli_basics unit cli_basics.sh 60)
+nt_sh_test(cli_doc unit cli_doc.sh 120)
+nt_sh_test(cli_input unit cli_input.sh 120)
+nt_sh_test(record_opts_check unit record_opts_check.sh 120)
 nt_sh_test(tracedat_fixtures fixture fixture/tracedat_fixtures.sh)
 nt_sh_test(record_udp capture capture/record_udp.sh)
 nt_sh_test(record_failures capture capture/record_failures.sh)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# nettrail lab: a claim that does not hold makes the sheet say FAIL and the exit code 1. The
+# nettrail lab: a claim that does not hold makes the sheet say FAIL and the exit code 6. The
 # lab is recorded once (--record-only, 10 datagrams) and checked twice (--analyze-only): with
 # the count that was sent (every claim holds, exit 0) and with one more than was sent (the
 # count claims fail: 11 expected, 10 observed). Also: --analyze-only of an empty directory.
@@ -23,7 +23,7 @@ assert_eq 0 $? "analyze-only without -c ($(tail -2 "$T/again.out"))"
 grep -q '^  PASS  the traffic sent 10 ' "$T/again/lab-sheet.txt" || fail "analyze-only without -c did not expect 10"
 
 "$NETTRAIL" lab udp-loopback --analyze-only -c 11 -o "$T/bad" > "$T/bad.out" 2>&1
-assert_eq 1 $? "analyze-only with one datagram more than was sent"
+assert_eq 6 $? "analyze-only with one datagram more than was sent (6: a claim failed)"
 # the count claims: traffic sent/received, xmit, receive, lifecycles -- 5 claims expect 11
 assert_eq 5 "$(grep -cE '^  FAIL .* expected 11, observed 10' "$T/bad/lab-sheet.txt")" "claims failing 11 vs 10"
 assert_match "^Result: [0-9]+ of [0-9]+ claims hold \(FAIL\)$" "$(grep '^Result:' "$T/bad/lab-sheet.txt")" "the result line says FAIL"
