@@ -211,16 +211,17 @@ static void num_text(FILE *o, double v)
 }
 
 static const char css[] =
-	"body{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#222}"
+	"body{font-family:sans-serif;margin:2em auto;padding:0 1em;max-width:1100px;color:#222}"
 	"h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;margin-top:2em}"
-	"table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.9em}"
+	"table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.9em;display:block;"
+	"max-width:100%;overflow-x:auto}" /* wide tables scroll inside the page */
 	"th,td{border:1px solid #ddd;padding:.2em "
 	".6em}td.n{text-align:right;font-variant-numeric:tabular-nums}"
 	"th{background:#f3f3f3}caption{text-align:left;font-weight:bold;padding:.3em 0}"
 	".alert{background:#fde2e2;border:2px solid #c00;color:#900;padding:.6em "
 	"1em;font-weight:bold}"
 	".note{background:#f6f6f6;padding:.5em 1em}svg.plot{display:block;margin:.5em 0 "
-	"1.5em;max-width:100%;height:auto}"
+	"1.5em;width:100%;height:auto}" /* the plots' 1100 px canvas: fonts at their size */
 	"nav a{margin-right:1em}ul.findings{background:#eef5ff;padding:.6em 2em}"
 	"td.hi{background:#ffe08a;font-weight:bold}";
 

@@ -1,21 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Plots: the model, inline SVG drawing, and gnuplot scripts + data files. */
-#include "plot.h"
+/* Plots: the model, the palette and the layout both renderers draw (plot_svg.c, plot_gp.c). */
+#include "plot_int.h"
 #include "../core/escape.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define W	   760.0
-#define H	   360.0
-#define HIST_BINS  40
-#define CDF_POINTS 400
-
-static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
-				      "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
-#define NPAL (sizeof(palette) / sizeof(palette[0]))
 
 static char *dup(const char *s)
 {
@@ -57,6 +49,8 @@ void nt_plot_free(struct nt_plot *p)
 	free(p->labels);
 	free(p->cats);
 	free(p->spans);
+	free(p->marks);
+	free(p->mark_name);
 	free(p->id);
 	free(p->title);
 	free(p->xlabel);
@@ -146,6 +140,21 @@ void nt_plot_span(struct nt_plot *p, int row, int cat, double start, double end)
 	p->spans[p->nspans++] = (struct nt_plot_span){row, cat, start, end};
 }
 
+void nt_plot_mark(struct nt_plot *p, int row, double at, const char *name)
+{
+	if (!p->mark_name && !(p->mark_name = dup(name)))
+		return;
+	if (p->nmarks == p->capmarks) {
+		size_t cap = p->capmarks ? p->capmarks * 2 : 16;
+		struct nt_plot_span *x = realloc(p->marks, cap * sizeof(*x));
+		if (!x)
+			return;
+		p->marks = x;
+		p->capmarks = cap;
+	}
+	p->marks[p->nmarks++] = (struct nt_plot_span){row, 0, at, at};
+}
+
 bool nt_plot_empty(const struct nt_plot *p)
 {
 	if (p->kind == NT_PLOT_TIMELINE || p->kind == NT_PLOT_FLAME)
@@ -158,7 +167,85 @@ bool nt_plot_empty(const struct nt_plot *p)
 	return true;
 }
 
-/* ---- prepared data shared by both outputs ---- */
+/* ---- the palette: one colour per name in every plot ---- */
+
+/* skb stages, softirq vectors, "other": fixed. Red is the marks' alone, grey is "other". */
+static const struct {
+	const char *name, *rgb;
+} named[] = {
+	{"alloc", "#1f77b4"},	{"queue", "#ff7f0e"}, {"xmit", "#2ca02c"},
+	{"receive", "#9467bd"}, {"copy", "#8c564b"},  {"free", "#17becf"},
+	{"HI", "#e377c2"},	{"TIMER", "#bcbd22"}, {"NET_TX", "#637939"},
+	{"NET_RX", "#3b5bdb"},	{"BLOCK", "#8c6d31"}, {"IRQ_POLL", "#e6550d"},
+	{"TASKLET", "#7b4173"}, {"SCHED", "#31a354"}, {"HRTIMER", "#ad494a"},
+	{"RCU", "#0b7285"},	{"other", "#7f7f7f"},
+};
+/* Names outside the table, in the order they come, skipping colours the plot uses. */
+static const char *const spare[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b",
+				    "#17becf", "#e377c2", "#bcbd22", "#7b4173", "#637939",
+				    "#3b5bdb", "#8c6d31", "#e6550d", "#0b7285"};
+#define NSPARE (sizeof(spare) / sizeof(spare[0]))
+
+/* The table's colour for the first word of @name it names, or NULL. */
+static const char *named_rgb(const char *name)
+{
+	for (const char *w = name; *w;) {
+		size_t n = 0;
+
+		while (w[n] && (isalnum((unsigned char)w[n]) || w[n] == '_'))
+			n++;
+		for (size_t i = 0; n && i < sizeof(named) / sizeof(named[0]); i++)
+			if (strlen(named[i].name) == n && !strncmp(named[i].name, w, n))
+				return named[i].rgb;
+		w += n ? n : 1;
+	}
+	return NULL;
+}
+
+static bool taken(const char **rgb, int n, const char *c)
+{
+	for (int i = 0; i < n; i++)
+		if (rgb[i] && !strcmp(rgb[i], c))
+			return true;
+	return false;
+}
+
+/* Colours for @n names: the table's where free in this plot, then spare ones. */
+static void colour(const char **rgb, char *const *names, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const char *c = named_rgb(names[i]);
+		rgb[i] = c && !taken(rgb, i, c) ? c : NULL;
+	}
+	for (int i = 0, k = 0; i < n; i++)
+		while (!rgb[i]) {
+			const char *c = spare[k++ % NSPARE];
+			if (!taken(rgb, n, c) || k > (int)NSPARE * 2)
+				rgb[i] = c;
+		}
+}
+
+void nt_plot_flame_rgb(char buf[8], const char *name)
+{
+	unsigned hsh = 5381;
+	double h, l, c, x, r = 0, g = 0, b = 0;
+
+	for (const char *s = name; *s; s++)
+		hsh = hsh * 33 + (unsigned char)*s;
+	h = 10 + hsh % 45; /* warm hues: hsl(h, 80%, l) */
+	l = (55 + (hsh >> 8) % 15) / 100.0;
+	c = (1 - fabs(2 * l - 1)) * 0.8;
+	x = c * (1 - fabs(fmod(h / 60, 2) - 1));
+	if (h < 60)
+		r = c, g = x;
+	else
+		r = x, g = c;
+	r += l - c / 2, g += l - c / 2, b += l - c / 2;
+	snprintf(buf, 8, "#%02x%02x%02x", (int)(r * 255 + .5), (int)(g * 255 + .5),
+		 (int)(b * 255 + .5));
+}
+
+/* ---- numbers ---- */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -166,52 +253,7 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Range of all samples of all series. */
-static void sample_range(const struct nt_plot *p, double *lo, double *hi)
-{
-	bool any = false;
-
-	*lo = 0;
-	*hi = 1;
-	for (int s = 0; s < p->nseries; s++)
-		for (size_t i = 0; i < p->series[s].n; i++) {
-			double v = p->series[s].v[i];
-			if (p->logx && v <= 0)
-				continue;
-			if (!any || v < *lo)
-				*lo = v;
-			if (!any || v > *hi)
-				*hi = v;
-			any = true;
-		}
-	if (*hi <= *lo)
-		*hi = *lo + 1;
-}
-
-/* Histogram bin edges and counts: counts[s * HIST_BINS + b]. Caller frees. */
-static double *histogram(const struct nt_plot *p, double *lo, double *width)
-{
-	double *counts = calloc((size_t)(p->nseries ? p->nseries : 1) * HIST_BINS, sizeof(double));
-	double hi;
-
-	sample_range(p, lo, &hi);
-	*width = (hi - *lo) / HIST_BINS;
-	if (!counts)
-		return NULL;
-	for (int s = 0; s < p->nseries; s++)
-		for (size_t i = 0; i < p->series[s].n; i++) {
-			int b = (int)((p->series[s].v[i] - *lo) / *width);
-			if (b >= HIST_BINS)
-				b = HIST_BINS - 1;
-			if (b < 0)
-				b = 0;
-			counts[s * HIST_BINS + b]++;
-		}
-	return counts;
-}
-
-/* Sorted copy of a series (for CDFs). */
-static double *sorted(const struct nt_plot_series *s)
+double *nt_plot_sorted(const struct nt_plot_series *s)
 {
 	double *v = malloc((s->n ? s->n : 1) * sizeof(*v));
 
@@ -224,7 +266,23 @@ static double *sorted(const struct nt_plot_series *s)
 	return v;
 }
 
-/* ---- SVG ---- */
+void nt_plot_fmt(char *buf, size_t size, double v, const char *axis_label, bool count_noun)
+{
+	const char *open = strrchr(axis_label, '('), *close = open ? strchr(open, ')') : NULL;
+	char num[32];
+	double a = fabs(v);
+
+	if (v == floor(v) && a < 1e15)
+		snprintf(num, sizeof(num), "%.0f", v);
+	else
+		snprintf(num, sizeof(num), a >= 100 ? "%.1f" : a >= 1 ? "%.2f" : "%.3g", v);
+	if (open && close)
+		snprintf(buf, size, "%s %.*s", num, (int)(close - open - 1), open + 1);
+	else if (count_noun && *axis_label)
+		snprintf(buf, size, "%s %s", num, axis_label);
+	else
+		snprintf(buf, size, "%s", num);
+}
 
 static double nice_step(double range, int ticks)
 {
@@ -233,536 +291,416 @@ static double nice_step(double range, int ticks)
 	return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
 }
 
-static void svg_text(FILE *o, double x, double y, const char *anchor, int size, const char *s)
+static void tick(struct nt_plot_axis *a, double t)
 {
-	fprintf(o, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\">", x, y, anchor,
-		size);
-	nt_esc_xml(o, s);
-	fputs("</text>", o);
+	if (a->nticks == NT_PLOT_MAX_TICKS)
+		return;
+	a->tick[a->nticks] = t;
+	snprintf(a->label[a->nticks++], sizeof(a->label[0]), "%g", t);
 }
 
-struct frame {
-	double x0, y0, x1, y1; /* plot area */
-	double xmin, xmax, ymin, ymax;
-	bool logx;
-};
-
-static double fx(const struct frame *f, double x)
-{
-	if (f->logx)
-		return f->x0 + (log10(x > 0 ? x : f->xmin) - log10(f->xmin)) /
-				       (log10(f->xmax) - log10(f->xmin)) * (f->x1 - f->x0);
-	return f->x0 + (x - f->xmin) / (f->xmax - f->xmin) * (f->x1 - f->x0);
-}
-
-static double fy(const struct frame *f, double y)
-{
-	return f->y1 - (y - f->ymin) / (f->ymax - f->ymin) * (f->y1 - f->y0);
-}
-
-static void axes(FILE *o, const struct frame *f, const struct nt_plot *p, bool yticks)
+/*
+ * A linear axis over [@lo, @hi] with about @n ticks; @round_up: the end moves to the tick
+ * above @hi (value axes that start at 0); @integer: whole-number ticks (counts).
+ */
+static void axis_linear(struct nt_plot_axis *a, double lo, double hi, int n, bool round_up,
+			bool integer)
 {
 	double step;
 
-	fprintf(o,
-		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-		"stroke=\"#444\"/>",
-		f->x0, f->y0, f->x1 - f->x0, f->y1 - f->y0);
-	if (f->logx) {
-		for (double t = pow(10, ceil(log10(f->xmin))); t <= f->xmax * 1.0001; t *= 10) {
-			char b[32];
-			snprintf(b, sizeof(b), "%g", t);
-			fprintf(o,
-				"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-				"stroke=\"#444\"/>",
-				fx(f, t), fx(f, t), f->y1, f->y1 + 4);
-			svg_text(o, fx(f, t), f->y1 + 16, "middle", 11, b);
-		}
-	} else {
-		step = nice_step(f->xmax - f->xmin, 6);
-		for (double t = ceil(f->xmin / step) * step; t <= f->xmax + step / 1e6; t += step) {
-			char b[32];
-			snprintf(b, sizeof(b), "%g", fabs(t) < step / 1e6 ? 0 : t);
-			fprintf(o,
-				"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-				"stroke=\"#444\"/>",
-				fx(f, t), fx(f, t), f->y1, f->y1 + 4);
-			svg_text(o, fx(f, t), f->y1 + 16, "middle", 11, b);
-		}
-	}
-	if (yticks) {
-		step = nice_step(f->ymax - f->ymin, 5);
-		for (double t = ceil(f->ymin / step) * step; t <= f->ymax + step / 1e6; t += step) {
-			char b[32];
-			snprintf(b, sizeof(b), "%g", fabs(t) < step / 1e6 ? 0 : t);
-			fprintf(o,
-				"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-				"stroke=\"#ddd\"/>",
-				f->x0, f->x1, fy(f, t), fy(f, t));
-			svg_text(o, f->x0 - 6, fy(f, t) + 4, "end", 11, b);
-		}
-	}
-	svg_text(o, (f->x0 + f->x1) / 2, H - 8, "middle", 12, p->xlabel);
-	if (*p->ylabel)
-		fprintf(o,
-			"<text transform=\"translate(14,%.1f) rotate(-90)\" text-anchor=\"middle\" "
-			"font-size=\"12\">",
-			(f->y0 + f->y1) / 2),
-			nt_esc_xml(o, p->ylabel), fputs("</text>", o);
+	if (!(hi > lo))
+		hi = lo + (integer ? 1 : 1e-9 + fabs(lo));
+	step = nice_step(hi - lo, n);
+	if (integer && step < 1)
+		step = 1;
+	a->min = lo;
+	a->max = round_up ? ceil(hi / step - 1e-9) * step : hi;
+	a->integer = integer;
+	a->nticks = 0;
+	for (double t = ceil(lo / step - 1e-9) * step; t <= a->max + step / 1e6; t += step)
+		tick(a, fabs(t) < step / 1e6 ? 0 : t);
 }
 
-static void legend(FILE *o, const struct frame *f, char *const *names, int n)
+/* A log axis from the power of ten at or below @lo to the one at or above @hi. */
+static void axis_log(struct nt_plot_axis *a, double lo, double hi)
 {
-	int shown = 0;
-
-	for (int i = 0; i < n && i < 12; i++)
-		shown += names[i] != NULL;
-	if (shown)
-		fprintf(o,
-			"<rect x=\"%.1f\" y=\"%.1f\" width=\"146\" height=\"%d\" fill=\"#fff\" "
-			"fill-opacity=\"0.85\" stroke=\"#ccc\"/>",
-			f->x1 - 154, f->y0 + 2, 16 * shown + 4);
-	for (int i = 0, k = 0; i < n && i < 12; i++) {
-		double y = f->y0 + 15 + 16 * k;
-		if (!names[i])
-			continue; /* a series without data */
-		k++;
-		fprintf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>",
-			f->x1 - 150, y - 9, palette[i % NPAL]);
-		svg_text(o, f->x1 - 136, y, "start", 11, names[i]);
-	}
+	a->log = true;
+	a->min = pow(10, floor(log10(lo) + 1e-9));
+	a->max = pow(10, ceil(log10(hi) - 1e-9));
+	if (a->max <= a->min)
+		a->max = a->min * 10;
+	a->nticks = 0;
+	for (double t = a->min; t <= a->max * 1.0001; t *= 10)
+		tick(a, t);
 }
 
-static void svg_bars(FILE *o, const struct nt_plot *p)
+/* Every value of every series is a whole number. */
+static bool all_integer(const struct nt_plot *p)
 {
-	int n = p->nlabels;
-	double max = 0, rowh;
-	struct frame f = {230, 34, W - 20, H - 46, 0, 1, 0, 1, false};
-
-	for (int i = 0; i < n; i++)
-		if (p->series[0].v[i] > max)
-			max = p->series[0].v[i];
-	f.xmax = max > 0 ? max * 1.05 : 1;
-	rowh = (f.y1 - f.y0) / (n ? n : 1);
-	axes(o, &f, p, false);
-	for (int i = 0; i < n; i++) {
-		double y = f.y0 + i * rowh;
-		char lab[48];
-		fprintf(o,
-			"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-			"fill=\"%s\"><title>",
-			f.x0, y + rowh * 0.15, fx(&f, p->series[0].v[i]) - f.x0, rowh * 0.7,
-			palette[0]);
-		nt_esc_xml(o, p->labels[i]);
-		fprintf(o, ": %g</title></rect>", p->series[0].v[i]);
-		if (!nt_esc_text_buf(lab, 41, p->labels[i]))
-			strcat(lab, "…"); /* cut at a character, never inside one */
-		svg_text(o, f.x0 - 6, y + rowh * 0.5 + 4, "end", 11, lab);
-	}
-}
-
-static void svg_hist(FILE *o, const struct nt_plot *p)
-{
-	double lo, width, max = 1;
-	double *c = histogram(p, &lo, &width);
-	struct frame f = {70, 34, W - 20, H - 46, 0, 1, 0, 1, false};
-
-	if (!c)
-		return;
-	for (int i = 0; i < p->nseries * HIST_BINS; i++)
-		if (c[i] > max)
-			max = c[i];
-	f.xmin = lo;
-	f.xmax = lo + width * HIST_BINS;
-	f.ymax = max * 1.05;
-	axes(o, &f, p, true);
-	for (int s = 0; s < p->nseries; s++)
-		for (int b = 0; b < HIST_BINS; b++) {
-			double v = c[s * HIST_BINS + b];
-			if (!v)
-				continue;
-			fprintf(o,
-				"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-				"fill=\"%s\" fill-opacity=\"%.2f\"><title>%g – %g: "
-				"%g</title></rect>",
-				fx(&f, lo + b * width), fy(&f, v),
-				fx(&f, lo + (b + 1) * width) - fx(&f, lo + b * width),
-				fy(&f, 0) - fy(&f, v), palette[s % NPAL],
-				p->nseries > 1 ? 0.55 : 0.9, lo + b * width, lo + (b + 1) * width,
-				v);
-		}
-	if (p->nseries > 1) {
-		char **names = malloc((size_t)p->nseries * sizeof(*names));
-		for (int s = 0; names && s < p->nseries; s++)
-			names[s] = p->series[s].name;
-		if (names)
-			legend(o, &f, names, p->nseries);
-		free(names);
-	}
-	free(c);
-}
-
-static void svg_cdf(FILE *o, const struct nt_plot *p)
-{
-	double lo, hi;
-	struct frame f = {70, 34, W - 20, H - 46, 0, 1, 0, 1, p->logx};
-	char **names = malloc((size_t)(p->nseries ? p->nseries : 1) * sizeof(*names));
-
-	sample_range(p, &lo, &hi);
-	f.xmin = lo > 0 || !p->logx ? lo : 1e-3;
-	f.xmax = hi;
-	if (p->logx && f.xmax <= f.xmin * 1.0001)
-		f.xmax = f.xmin * 10;
-	axes(o, &f, p, true);
-	for (int s = 0; s < p->nseries; s++) {
-		const struct nt_plot_series *se = &p->series[s];
-		double *v = sorted(se);
-		size_t stepn = se->n > CDF_POINTS ? se->n / CDF_POINTS : 1;
-
-		if (names)
-			names[s] = se->n ? se->name : NULL;
-		if (!v || !se->n) {
-			free(v);
-			continue;
-		}
-		fprintf(o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\" points=\"",
-			palette[s % NPAL]);
-		for (size_t i = 0; i < se->n; i += stepn)
-			fprintf(o, "%.1f,%.1f ", fx(&f, v[i]), fy(&f, (double)(i + 1) / se->n));
-		fprintf(o, "%.1f,%.1f\"><title>", fx(&f, v[se->n - 1]), fy(&f, 1));
-		nt_esc_xml(o, se->name);
-		fputs("</title></polyline>", o);
-		free(v);
-	}
-	if (names && p->nseries > 1)
-		legend(o, &f, names, p->nseries);
-	free(names);
-}
-
-static void svg_timeline(FILE *o, const struct nt_plot *p)
-{
-	struct frame f = {110, 34, W - 20, H - 46, 0, 1, 0, 1, false};
-	double rowh;
-
-	for (size_t i = 0; i < p->nspans; i++) {
-		if (!i || p->spans[i].start < f.xmin)
-			f.xmin = p->spans[i].start;
-		if (!i || p->spans[i].end > f.xmax)
-			f.xmax = p->spans[i].end;
-	}
-	if (f.xmax <= f.xmin)
-		f.xmax = f.xmin + 1;
-	rowh = (f.y1 - f.y0) / (p->nlabels ? p->nlabels : 1);
-	axes(o, &f, p, false);
-	for (int r = 0; r < p->nlabels; r++)
-		svg_text(o, f.x0 - 6, f.y0 + (r + 0.5) * rowh + 4, "end", 11, p->labels[r]);
-	for (size_t i = 0; i < p->nspans; i++) {
-		const struct nt_plot_span *s = &p->spans[i];
-		double x = fx(&f, s->start), w = fx(&f, s->end) - x;
-		fprintf(o,
-			"<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"/>",
-			x, f.y0 + s->row * rowh + rowh * 0.15, w < 0.6 ? 0.6 : w, rowh * 0.7,
-			palette[s->cat % NPAL]);
-	}
-	legend(o, &f, p->cats, p->ncats);
-}
-
-static void svg_flame(FILE *o, const struct nt_plot *p)
-{
-	struct frame f = {20, 34, W - 20, H - 46, 0, 100, 0, 1, false};
-	int depth = 0;
-	double rowh;
-
-	for (size_t i = 0; i < p->nspans; i++)
-		if (p->spans[i].row + 1 > depth)
-			depth = p->spans[i].row + 1;
-	rowh = (f.y1 - f.y0) / (depth > 12 ? depth : 12);
-	axes(o, &f, p, false);
-	for (size_t i = 0; i < p->nspans; i++) {
-		const struct nt_plot_span *s = &p->spans[i];
-		/* rows are depths named "0", "1", ...: the row index is not the depth */
-		int d = atoi(p->labels[s->row]);
-		double x = fx(&f, s->start), w = fx(&f, s->end) - x, y = f.y0 + d * rowh;
-		unsigned hsh = 5381;
-
-		for (const char *c = p->cats[s->cat]; *c; c++)
-			hsh = hsh * 33 + (unsigned char)*c;
-		fprintf(o,
-			"<g><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
-			"fill=\"hsl(%u,80%%,%u%%)\" stroke=\"#fff\" stroke-width=\"0.5\"><title>",
-			x, y, w < 0.3 ? 0.3 : w, rowh - 1, 10 + hsh % 45, 55 + (hsh >> 8) % 15);
-		nt_esc_xml(o, p->cats[s->cat]);
-		fprintf(o, " (%.2f%%)</title></rect>", s->end - s->start);
-		if (w > 60) {
-			char lab[64];
-			int maxc = (int)(w / 7);
-			nt_esc_text_buf(lab, (size_t)(maxc < 63 ? maxc : 63) + 1, p->cats[s->cat]);
-			svg_text(o, x + 3, y + rowh * 0.7, "start", 10, lab);
-		}
-		fputs("</g>", o);
-	}
-}
-
-/* Lines across x labels (traces); a NAN value breaks the line. */
-static void svg_trend(FILE *o, const struct nt_plot *p)
-{
-	struct frame f = {70, 34, W - 20, H - 46, -0.5, p->nlabels - 0.5, 0, 1, false};
-	char **names = malloc((size_t)(p->nseries ? p->nseries : 1) * sizeof(*names));
-
-	f.ymax = 0;
 	for (int s = 0; s < p->nseries; s++)
 		for (size_t i = 0; i < p->series[s].n; i++)
-			if (!isnan(p->series[s].v[i]) && p->series[s].v[i] * 1.05 > f.ymax)
-				f.ymax = p->series[s].v[i] * 1.05;
-	if (!(f.ymax > 0))
-		f.ymax = 1;
-	fprintf(o,
-		"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-		"stroke=\"#444\"/>",
-		f.x0, f.y0, f.x1 - f.x0, f.y1 - f.y0);
-	for (int i = 0; i < p->nlabels; i += p->nlabels / 16 + 1)
-		svg_text(o, fx(&f, i), f.y1 + 16, "middle", 11, p->labels[i]);
-	for (double step = nice_step(f.ymax, 5), t = 0; t <= f.ymax + step / 1e6; t += step) {
-		char b[32];
-		snprintf(b, sizeof(b), "%g", t);
-		fprintf(o,
-			"<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>",
-			f.x0, f.x1, fy(&f, t), fy(&f, t));
-		svg_text(o, f.x0 - 6, fy(&f, t) + 4, "end", 11, b);
-	}
-	svg_text(o, (f.x0 + f.x1) / 2, H - 8, "middle", 12, p->xlabel);
-	for (int s = 0; s < p->nseries; s++) {
-		const struct nt_plot_series *se = &p->series[s];
-		bool open = false;
-
-		if (names)
-			names[s] = se->n ? se->name : NULL;
-		for (size_t i = 0; i < se->n; i++) {
-			if (isnan(se->v[i])) {
-				if (open)
-					fputs("\"/>", o);
-				open = false;
-				continue;
-			}
-			if (!open)
-				fprintf(o,
-					"<polyline fill=\"none\" stroke=\"%s\" "
-					"stroke-width=\"1.6\" "
-					"points=\"",
-					palette[s % NPAL]);
-			open = true;
-			fprintf(o, "%.1f,%.1f ", fx(&f, (double)i), fy(&f, se->v[i]));
-		}
-		if (open)
-			fputs("\"/>", o);
-		for (size_t i = 0; i < se->n; i++)
-			if (!isnan(se->v[i]))
-				fprintf(o,
-					"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/>",
-					fx(&f, (double)i), fy(&f, se->v[i]), palette[s % NPAL]);
-	}
-	if (names)
-		legend(o, &f, names, p->nseries);
-	free(names);
+			if (!isnan(p->series[s].v[i]) &&
+			    p->series[s].v[i] != floor(p->series[s].v[i]))
+				return false;
+	return true;
 }
+
+/* Approximate width of @s in px at @font px (UTF-8 characters, not bytes). */
+static double text_px(const char *s, int font)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return (double)n * font * 0.6;
+}
+
+/* ---- the layout ---- */
+
+#define TOP	 44.0 /* below the title */
+#define BOTTOM	 56.0 /* x tick labels and the x label */
+#define KEY_ROW	 20.0
+#define BARS_RGB "#4e79a7" /* single-series bars: a colour no name has */
+
+/* The legend, right of the data: entries from @y0 down. Returns the plot area's right edge. */
+static double keys_place(struct nt_plot_layout *l, double y0)
+{
+	double wmax = 0;
+
+	for (int i = 0; i < l->nkeys; i++) {
+		double w = text_px(l->key[i].name, NT_PLOT_FONT) * 1.3; /* gnuplot's fonts */
+		wmax = w > wmax ? w : wmax;
+	}
+	if (!l->nkeys)
+		return l->w - 24;
+	wmax = wmax > 300 ? 300 : wmax;
+	for (int i = 0; i < l->nkeys; i++) {
+		l->key[i].x = l->w - wmax - 34;
+		if (l->key[i].y == 0) /* HIST places its own, one per panel */
+			l->key[i].y = y0 + KEY_ROW * i;
+	}
+	return l->w - wmax - 52;
+}
+
+static int key_add(struct nt_plot_layout *l, const char *name, const char *rgb,
+		   enum nt_plot_key_kind kind, double y)
+{
+	struct nt_plot_key *k = realloc(l->key, (size_t)(l->nkeys + 1) * sizeof(*k));
+
+	if (!k)
+		return -1;
+	l->key = k;
+	k[l->nkeys++] = (struct nt_plot_key){name, rgb, kind, 0, y};
+	return 0;
+}
+
+static struct nt_plot_panel *panels(struct nt_plot_layout *l, int n)
+{
+	l->panel = calloc((size_t)(n ? n : 1), sizeof(*l->panel));
+	l->npanels = n;
+	for (int i = 0; l->panel && i < n; i++)
+		l->panel[i].series = -1;
+	return l->panel;
+}
+
+/* Left margin for row names (cut at 40 characters as they are drawn). */
+static double row_margin(char *const *names, int n)
+{
+	double w = 60;
+
+	for (int i = 0; i < n; i++) {
+		char cut[48];
+		nt_esc_text_buf(cut, 41, names[i]);
+		if (text_px(cut, NT_PLOT_FONT) + 2 > w)
+			w = text_px(cut, NT_PLOT_FONT) + 2;
+	}
+	return (w > 330 ? 330 : w) + 24;
+}
+
+static int layout_bars(const struct nt_plot *p, struct nt_plot_layout *l)
+{
+	struct nt_plot_panel *f = panels(l, 1);
+	double max = 0;
+
+	if (!f)
+		return -1;
+	for (int i = 0; i < p->nlabels; i++)
+		max = p->series[0].v[i] > max ? p->series[0].v[i] : max;
+	*f = (struct nt_plot_panel){.x0 = row_margin(p->labels, p->nlabels),
+				    .y0 = TOP,
+				    .x1 = l->w - 40,
+				    .y1 = TOP + 26.0 * p->nlabels,
+				    .series = -1};
+	f->series = 0;
+	l->h = f->y1 + BOTTOM;
+	axis_linear(&f->x, 0, max > 0 ? max : 1, 6, true, all_integer(p));
+	f->y.min = p->nlabels - 0.5; /* rows top down: row 0 at the top */
+	f->y.max = -0.5;
+	l->rgb[0] = BARS_RGB;
+	return 0;
+}
+
+/* HIST: bins over all series (the x axis is shared), a panel per series with samples. */
+static int layout_hist(const struct nt_plot *p, struct nt_plot_layout *l)
+{
+	double lo = 0, hi = 0, x1;
+	int n = 0, k = 0;
+	bool any = false;
+
+	for (int s = 0; s < p->nseries; s++) {
+		n += p->series[s].n && n < NT_PLOT_MAX_PANELS;
+		for (size_t i = 0; i < p->series[s].n; i++, any = true) {
+			double v = p->series[s].v[i];
+			lo = !any || v < lo ? v : lo;
+			hi = !any || v > hi ? v : hi;
+		}
+	}
+	lo = lo > 0 ? 0 : lo; /* durations: from 0 */
+	l->lo = lo;
+	l->width = (hi > lo ? hi - lo : 1) / NT_PLOT_HIST_BINS;
+	l->counts = calloc((size_t)p->nseries * NT_PLOT_HIST_BINS + 1, sizeof(double));
+	if (!panels(l, n) || !l->counts)
+		return -1;
+	for (int s = 0; s < p->nseries; s++)
+		for (size_t i = 0; i < p->series[s].n; i++) {
+			int b = (int)((p->series[s].v[i] - lo) / l->width);
+			b = b >= NT_PLOT_HIST_BINS ? NT_PLOT_HIST_BINS - 1 : b < 0 ? 0 : b;
+			l->counts[s * NT_PLOT_HIST_BINS + b]++;
+		}
+	for (int s = 0; s < p->nseries && k < n; s++) {
+		double y0 = TOP + k * 134.0;
+		if (!p->series[s].n)
+			continue;
+		l->drawn[s] = true;
+		l->panel[k++] = (struct nt_plot_panel){.y0 = y0, .y1 = y0 + 120, .series = s};
+		if (key_add(l, p->series[s].name, l->rgb[s], NT_PLOT_KEY_BOX, y0 + 8))
+			return -1;
+	}
+	x1 = keys_place(l, TOP);
+	for (k = 0; k < n; k++) {
+		struct nt_plot_panel *f = &l->panel[k];
+		double max = 1;
+		for (int b = 0; b < NT_PLOT_HIST_BINS; b++)
+			if (l->counts[f->series * NT_PLOT_HIST_BINS + b] > max)
+				max = l->counts[f->series * NT_PLOT_HIST_BINS + b];
+		f->x0 = 80;
+		f->x1 = x1;
+		axis_linear(&f->x, lo, lo + l->width * NT_PLOT_HIST_BINS, 8, false, false);
+		axis_linear(&f->y, 0, max, 3, true, true);
+	}
+	l->h = (n ? l->panel[n - 1].y1 : TOP) + BOTTOM;
+	return 0;
+}
+
+static int layout_cdf(const struct nt_plot *p, struct nt_plot_layout *l)
+{
+	struct nt_plot_panel *f = panels(l, 1);
+	double lo = 0, hi = 0;
+	bool any = false, logx = false;
+
+	if (!f)
+		return -1;
+	for (int pass = 0; pass < 2 && !any; pass++) { /* positive samples for a log axis */
+		logx = p->logx && !pass;
+		for (int s = 0; s < p->nseries; s++)
+			for (size_t i = 0; i < p->series[s].n; i++) {
+				double v = p->series[s].v[i];
+				if (logx && !(v > 0))
+					continue;
+				lo = !any || v < lo ? v : lo;
+				hi = !any || v > hi ? v : hi;
+				any = l->drawn[s] = true;
+			}
+	}
+	for (int s = 0; s < p->nseries; s++)
+		if (l->drawn[s] && key_add(l, p->series[s].name, l->rgb[s], NT_PLOT_KEY_LINE, 0))
+			return -1;
+	*f = (struct nt_plot_panel){
+		.x0 = 80, .y0 = TOP, .x1 = keys_place(l, TOP), .y1 = TOP + 330, .series = -1};
+	if (logx)
+		axis_log(&f->x, lo, hi);
+	else
+		axis_linear(&f->x, lo, hi, 8, false, false);
+	axis_linear(&f->y, 0, 1, 5, false, false);
+	l->h = f->y1 + BOTTOM;
+	return 0;
+}
+
+static int layout_timeline(const struct nt_plot *p, struct nt_plot_layout *l)
+{
+	struct nt_plot_panel *f = panels(l, 1);
+	double lo = 0, hi = 0;
+
+	if (!f)
+		return -1;
+	for (size_t i = 0; i < p->nspans; i++) {
+		lo = !i || p->spans[i].start < lo ? p->spans[i].start : lo;
+		hi = !i || p->spans[i].end > hi ? p->spans[i].end : hi;
+	}
+	for (size_t i = 0; i < p->nmarks; i++)
+		hi = p->marks[i].start > hi ? p->marks[i].start : hi;
+	for (int c = 0; c < p->ncats; c++)
+		if (key_add(l, p->cats[c], l->rgb[c], NT_PLOT_KEY_BOX, 0))
+			return -1;
+	if (p->nmarks && key_add(l, p->mark_name, NT_PLOT_MARK_RGB, NT_PLOT_KEY_MARK, 0))
+		return -1;
+	*f = (struct nt_plot_panel){.x0 = row_margin(p->labels, p->nlabels),
+				    .y0 = TOP,
+				    .x1 = keys_place(l, TOP),
+				    .series = -1};
+	f->y1 = TOP + 30.0 * (p->nlabels > 3 ? p->nlabels : 3);
+	if (f->y1 < TOP + KEY_ROW * l->nkeys)
+		f->y1 = TOP + KEY_ROW * l->nkeys;
+	axis_linear(&f->x, lo, hi, 8, true, false);
+	f->y.min = p->nlabels - 0.5; /* rows top down: row 0 at the top */
+	f->y.max = -0.5;
+	l->min_span = 3 * (f->x.max - f->x.min) / (f->x1 - f->x0);
+	l->h = f->y1 + BOTTOM;
+	return 0;
+}
+
+static int layout_flame(const struct nt_plot *p, struct nt_plot_layout *l)
+{
+	struct nt_plot_panel *f = panels(l, 1);
+	int depth = 12;
+
+	if (!f)
+		return -1;
+	for (size_t i = 0; i < p->nspans; i++) /* rows are depths named "0", "1", ... */
+		if (atoi(p->labels[p->spans[i].row]) + 1 > depth)
+			depth = atoi(p->labels[p->spans[i].row]) + 1;
+	*f = (struct nt_plot_panel){
+		.x0 = 24, .y0 = TOP, .x1 = l->w - 24, .y1 = TOP + 18.0 * depth, .series = -1};
+	axis_linear(&f->x, 0, 100, 10, false, false);
+	f->y.min = depth; /* depth 0 at the top */
+	f->y.max = 0;
+	l->h = f->y1 + BOTTOM;
+	return 0;
+}
+
+static int layout_trend(const struct nt_plot *p, struct nt_plot_layout *l)
+{
+	struct nt_plot_panel *f = panels(l, 1);
+	double max = 0;
+
+	if (!f)
+		return -1;
+	for (int s = 0; s < p->nseries; s++) {
+		for (size_t i = 0; i < p->series[s].n; i++)
+			if (!isnan(p->series[s].v[i])) {
+				l->drawn[s] = true;
+				max = p->series[s].v[i] > max ? p->series[s].v[i] : max;
+			}
+		if (l->drawn[s] && key_add(l, p->series[s].name, l->rgb[s], NT_PLOT_KEY_LINE, 0))
+			return -1;
+	}
+	*f = (struct nt_plot_panel){
+		.x0 = 80, .y0 = TOP, .x1 = keys_place(l, TOP), .y1 = TOP + 300, .series = -1};
+	f->x.min = -0.5;
+	f->x.max = p->nlabels - 0.5;
+	l->label_every = p->nlabels / 16 + 1;
+	axis_linear(&f->y, 0, max > 0 ? max : 1, 5, true, all_integer(p));
+	l->h = f->y1 + BOTTOM;
+	return 0;
+}
+
+int nt_plot_layout_init(const struct nt_plot *p, struct nt_plot_layout *l)
+{
+	bool cats = p->kind == NT_PLOT_TIMELINE;
+	int n = cats ? p->ncats : p->nseries;
+	char **names = cats ? p->cats : NULL;
+
+	memset(l, 0, sizeof(*l));
+	l->w = NT_PLOT_W;
+	l->rgb = calloc((size_t)n + 1, sizeof(*l->rgb));
+	l->drawn = calloc((size_t)p->nseries + 1, sizeof(*l->drawn));
+	if (!cats && n && !(names = calloc((size_t)n, sizeof(*names))))
+		return -1;
+	for (int i = 0; !cats && i < n; i++)
+		names[i] = p->series[i].name;
+	if (l->rgb)
+		colour(l->rgb, names, n);
+	if (!cats)
+		free(names);
+	l->nrgb = n;
+	if (!l->rgb || !l->drawn)
+		return -1;
+	switch (p->kind) {
+	case NT_PLOT_BARS:
+		return layout_bars(p, l);
+	case NT_PLOT_HIST:
+		return layout_hist(p, l);
+	case NT_PLOT_CDF:
+		return layout_cdf(p, l);
+	case NT_PLOT_TIMELINE:
+		return layout_timeline(p, l);
+	case NT_PLOT_FLAME:
+		return layout_flame(p, l);
+	case NT_PLOT_TREND:
+		return layout_trend(p, l);
+	}
+	return -1;
+}
+
+void nt_plot_layout_release(struct nt_plot_layout *l)
+{
+	free(l->panel);
+	free(l->rgb);
+	free(l->drawn);
+	free(l->key);
+	free(l->counts);
+	memset(l, 0, sizeof(*l));
+}
+
+/* ---- the two renderings ---- */
 
 void nt_plot_svg(const struct nt_plot *p, FILE *o)
 {
-	fprintf(o,
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" viewBox=\"0 0 %.0f "
-		"%.0f\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\">",
-		W, H, W, H);
-	svg_text(o, W / 2, 20, "middle", 14, p->title);
-	if (nt_plot_empty(p))
-		svg_text(o, W / 2, H / 2, "middle", 12, "(no data)");
-	else if (p->kind == NT_PLOT_BARS)
-		svg_bars(o, p);
-	else if (p->kind == NT_PLOT_HIST)
-		svg_hist(o, p);
-	else if (p->kind == NT_PLOT_CDF)
-		svg_cdf(o, p);
-	else if (p->kind == NT_PLOT_FLAME)
-		svg_flame(o, p);
-	else if (p->kind == NT_PLOT_TREND)
-		svg_trend(o, p);
-	else
-		svg_timeline(o, p);
-	fputs("</svg>\n", o);
-}
+	struct nt_plot_layout l;
 
-/* ---- gnuplot ---- */
-
-/* A series gnuplot can draw: it has a sample, a positive one on a log scale. */
-static bool drawable(const struct nt_plot_series *se, bool logx)
-{
-	for (size_t i = 0; i < se->n; i++)
-		if (!logx || se->v[i] > 0)
-			return true;
-	return false;
-}
-
-/* A log scale for the CDF when some series has a positive sample. */
-static bool gp_logx(const struct nt_plot *p)
-{
-	for (int s = 0; p->logx && s < p->nseries; s++)
-		if (drawable(&p->series[s], true))
-			return true;
-	return false;
-}
-
-static void gp_data(const struct nt_plot *p, FILE *d, FILE *g, const char *dat)
-{
-	if (p->kind == NT_PLOT_BARS) {
-		fprintf(d, "# index value label\n");
-		for (int i = 0; i < p->nlabels; i++) {
-			fprintf(d, "%d %.9g ", i, p->series[0].v[i]);
-			nt_esc_gnuplot_data(d, p->labels[i]);
-			fputc('\n', d);
-		}
-		fprintf(g,
-			"set yrange [-0.6:%d.6] reverse\nset style fill solid 0.8\nset xrange "
-			"[0:*]\n"
-			"plot '%s' using 2:1:(0):2:($1-0.35):($1+0.35):ytic(3) with boxxyerror "
-			"notitle\n",
-			p->nlabels - 1, dat);
-	} else if (p->kind == NT_PLOT_HIST) {
-		double lo, width;
-		double *c = histogram(p, &lo, &width);
-
-		fprintf(d, "\"bin_start\"");
-		for (int s = 0; s < p->nseries; s++) {
-			fputc(' ', d);
-			nt_esc_gnuplot_data(d, p->series[s].name);
-		}
-		fputc('\n', d);
-		for (int b = 0; c && b < HIST_BINS; b++) {
-			fprintf(d, "%.9g", lo + b * width);
-			for (int s = 0; s < p->nseries; s++)
-				fprintf(d, " %.0f", c[s * HIST_BINS + b]);
-			fputc('\n', d);
-		}
-		free(c);
-		fprintf(g,
-			"set style fill solid 0.6 noborder\nset boxwidth %.9g absolute\nset key "
-			"autotitle columnheader\n"
-			"plot for [i=2:%d] '%s' using ($1+%.9g):i with boxes\n",
-			width, p->nseries + 1, dat, width / 2);
-	} else if (p->kind == NT_PLOT_CDF) {
-		int shown = 0; /* gnuplot warns about a data block it cannot draw */
-		bool logx = gp_logx(p);
-
-		for (int s = 0; s < p->nseries; s++) {
-			const struct nt_plot_series *se = &p->series[s];
-			double *v;
-			size_t stepn = se->n > CDF_POINTS * 4 ? se->n / (CDF_POINTS * 4) : 1;
-
-			if (!drawable(se, logx))
-				continue;
-			v = sorted(se);
-			if (shown++)
-				fputs("\n\n", d);
-			nt_esc_gnuplot_data(d, se->name);
-			fputs(" \"fraction\"\n", d);
-			for (size_t i = 0; v && i < se->n; i += stepn)
-				fprintf(d, "%.9g %.6f\n", v[i], (double)(i + 1) / se->n);
-			if (v && se->n)
-				fprintf(d, "%.9g 1\n", v[se->n - 1]);
-			free(v);
-		}
-		if (logx)
-			fputs("set logscale x\n", g);
-		fprintf(g,
-			"set yrange [0:1]\nset key bottom right\n"
-			"plot for [i=0:%d] '%s' index i using 1:2 with steps title "
-			"columnheader(1)\n",
-			shown - 1, dat);
-	} else if (p->kind == NT_PLOT_TREND) {
-		fputs("\"trace\"", d);
-		for (int s = 0; s < p->nseries; s++) {
-			fputc(' ', d);
-			nt_esc_gnuplot_data(d, p->series[s].name);
-		}
-		fputc('\n', d);
-		for (int i = 0; i < p->nlabels; i++) {
-			nt_esc_gnuplot_data(d, p->labels[i]);
-			for (int s = 0; s < p->nseries; s++)
-				if ((size_t)i < p->series[s].n && !isnan(p->series[s].v[i]))
-					fprintf(d, " %.9g", p->series[s].v[i]);
-				else
-					fputs(" NaN", d);
-			fputc('\n', d);
-		}
-		fprintf(g,
-			"set key autotitle columnheader outside right\nset yrange [0:*]\n"
-			"plot for [i=2:%d] '%s' using 0:i:xtic(1) with linespoints\n",
-			p->nseries + 1, dat);
-	} else {
-		fprintf(d, "# start end row category row_name category_name\n");
-		for (size_t i = 0; i < p->nspans; i++) {
-			const struct nt_plot_span *s = &p->spans[i];
-			fprintf(d, "%.9g %.9g %d %d ", s->start, s->end, s->row, s->cat);
-			nt_esc_gnuplot_data(d, p->labels[s->row]);
-			fputc(' ', d);
-			nt_esc_gnuplot_data(d, p->cats[s->cat]);
-			fputc('\n', d);
-		}
-		fprintf(g,
-			"set yrange [-0.6:%d.6] reverse\nset style fill solid 0.9 noborder\n"
-			"plot '%s' using (($1+$2)/2):3:1:2:($3-0.35):($3+0.35):($4+1):ytic(5) with "
-			"boxxyerror lc variable notitle\n"
-			"# colours follow the category column (4); their names are in column 6\n",
-			p->nlabels - 1, dat);
+	if (nt_plot_empty(p) || nt_plot_layout_init(p, &l)) {
+		if (!nt_plot_empty(p))
+			nt_plot_layout_release(&l);
+		fprintf(o,
+			"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" viewBox=\"0 0 "
+			"%.0f 120\" width=\"%.0f\" height=\"120\" font-family=\"sans-serif\">"
+			"<text x=\"%.0f\" y=\"24\" text-anchor=\"middle\" font-size=\"16\">",
+			NT_PLOT_W, NT_PLOT_W, NT_PLOT_W / 2);
+		nt_esc_xml(o, p->title);
+		fprintf(o,
+			"</text><text x=\"%.0f\" y=\"70\" text-anchor=\"middle\" "
+			"font-size=\"14\">(no data)</text></svg>\n",
+			NT_PLOT_W / 2);
+		return;
 	}
+	nt_plot_svg_draw(p, &l, o);
+	nt_plot_layout_release(&l);
 }
 
 int nt_plot_gnuplot(const struct nt_plot *p, const char *dir, struct nt_err **err)
 {
 	char gp[4096], dat[4096];
+	struct nt_plot_layout l;
 	FILE *g, *d;
-	static const char *const terms[][3] = {
-		{"pngcairo size 900,480 noenhanced", "png", "set output"},
-		{"svg size 900,480 noenhanced", "svg", ""},
-		{"pdfcairo size 9in,4.8in noenhanced", "pdf", ""},
-	};
+	int rc;
 
+	if (nt_plot_layout_init(p, &l)) {
+		nt_plot_layout_release(&l);
+		return nt_err_set(err,
+				  nt_err_new(NT_E_FAIL, "out of memory laying out '%s'", p->id));
+	}
 	snprintf(gp, sizeof(gp), "%s/%s.gp", dir, p->id);
 	snprintf(dat, sizeof(dat), "%s/%s.dat", dir, p->id);
 	g = fopen(gp, "w");
 	d = fopen(dat, "w");
-	if (!g || !d) {
-		if (g)
-			fclose(g);
-		if (d)
-			fclose(d);
-		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", gp));
-	}
-	fputs("# ", g);
-	nt_esc_text(g, p->title);
-	fprintf(g, " — run: gnuplot %s.gp  (writes %s.png, %s.svg and %s.pdf)\n", p->id, p->id,
-		p->id, p->id);
-	fprintf(g, "# the data, with every label taken from the trace, is in %s.dat\n", p->id);
-	fputs("set title ", g);
-	nt_esc_gnuplot_str(g, p->title);
-	fputs("\nset xlabel ", g);
-	nt_esc_gnuplot_str(g, p->xlabel);
-	fputs("\nset ylabel ", g);
-	nt_esc_gnuplot_str(g, p->ylabel);
-	fputs("\nset grid\nset datafile separator whitespace\n", g);
-	for (int t = 0; t < 3; t++) {
-		fprintf(g, "set terminal %s\nset output '%s.%s'\n", terms[t][0], p->id,
-			terms[t][1]);
-		if (!t)
-			gp_data(p, d, g, strrchr(dat, '/') + 1);
-		else
-			fputs("replot\n", g);
-	}
-	fputs("set output\n", g);
-	if (ferror(g) || ferror(d)) {
-		fclose(g);
-		fclose(d);
-		return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot write '%s'", gp));
-	}
-	fclose(g);
-	fclose(d);
+	rc = g && d ? nt_plot_gp_write(p, &l, g, d, strrchr(dat, '/') + 1) : -1;
+	if (g && (fclose(g) || rc))
+		rc = -1;
+	if (d && (fclose(d) || rc))
+		rc = -1;
+	nt_plot_layout_release(&l);
+	if (rc)
+		return nt_err_set(
+			err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", g ? dat : gp));
 	return 0;
 }

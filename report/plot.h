@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Plots, described once and drawn two ways: inline SVG for the HTML report and a gnuplot
- * script + data file for write-ups. Labels that come from traces are escaped for SVG, and for
- * gnuplot they are never put in the script: they live in the .dat file.
+ * Plots, described once, laid out once (plot_int.h: size, frames, ticks, colours, legend) and
+ * drawn two ways: inline SVG for the HTML report and a gnuplot script + data file for
+ * write-ups. Labels that come from traces are escaped for SVG, and for gnuplot they are never
+ * put in the script: they live in the .dat file. A name means the same colour in every plot
+ * (one palette: skb stages, softirq vectors, marks), legends sit right of the data, counts get
+ * whole-number ticks, several histograms are small multiples.
  */
 #ifndef NT_PLOT_H
 #define NT_PLOT_H
@@ -49,6 +52,9 @@ struct nt_plot {
 	int ncats;
 	struct nt_plot_span *spans; /* TIMELINE (owned) */
 	size_t nspans, capspans;
+	char *mark_name;	    /* TIMELINE: what a mark means, e.g. "dropped" (owned) */
+	struct nt_plot_span *marks; /* TIMELINE: row and time (start) of each mark (owned) */
+	size_t nmarks, capmarks;
 };
 
 struct nt_plot *nt_plot_new(enum nt_plot_kind kind, const char *id, const char *title,
@@ -64,6 +70,8 @@ void nt_plot_bar(struct nt_plot *p, const char *label, double v);
 int nt_plot_row(struct nt_plot *p, const char *name);
 int nt_plot_cat(struct nt_plot *p, const char *name);
 void nt_plot_span(struct nt_plot *p, int row, int cat, double start, double end);
+/* TIMELINE: a mark (a red cross, named @name in the legend: one name per plot) on @row at @at. */
+void nt_plot_mark(struct nt_plot *p, int row, double at, const char *name);
 
 /* TREND: the x labels (row names, e.g. trace ids) come from nt_plot_row(); each series holds
  * one value per label, in label order (NAN where a label has none). */
@@ -74,7 +82,8 @@ bool nt_plot_empty(const struct nt_plot *p);
 /* Draw @p as an inline <svg> element. */
 void nt_plot_svg(const struct nt_plot *p, FILE *out);
 
-/* Write DIR/ID.gp and DIR/ID.dat: `gnuplot ID.gp` makes ID.png, ID.svg and ID.pdf. */
+/* Write DIR/ID.gp and DIR/ID.dat: `gnuplot ID.gp` makes ID.png, ID.svg and ID.pdf (gnuplot 5.4:
+ * no warning). */
 int nt_plot_gnuplot(const struct nt_plot *p, const char *dir, struct nt_err **err);
 
 #endif

@@ -468,16 +468,19 @@ static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter 
 			    "time since the packet's first event (µs)", "");
 	sqlite3_stmt *st = nt_report_skb_query(
 		db,
-		"SELECT trace_id, skb_id, coalesce(device, rx_device, '?'), len FROM "
+		"SELECT trace_id, skb_id, coalesce(device, rx_device, '?'), len, outcome = "
+		"'dropped' FROM "
 		"skb_lifecycles" SKB_WHERE " AND hops >= 3 AND NOT lossy ORDER BY "
 		"start_ts LIMIT 8",
 		f);
 	int64_t trace[8], id[8];
 	int row[8], n = 0;
+	bool dropped[8];
 	char sql[512];
 	size_t at;
 	sqlite3_stmt *h;
 	int64_t cur = -1;
+	int last = -1;
 	double t0 = 0, prev_t = 0;
 	char prev[32] = "";
 
@@ -485,6 +488,7 @@ static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter 
 		char name[96];
 		trace[n] = sqlite3_column_int64(st, 0);
 		id[n] = sqlite3_column_int64(st, 1);
+		dropped[n] = sqlite3_column_int(st, 4);
 		snprintf(name, sizeof(name), "skb %lld (%s, %lld B)", (long long)id[n],
 			 sqlite3_column_text(st, 2), sqlite3_column_int64(st, 3));
 		row[n++] = nt_plot_row(p, name);
@@ -493,7 +497,7 @@ static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter 
 	if (!p || !n)
 		return p;
 	at = (size_t)snprintf(sql, sizeof(sql),
-			      "SELECT trace_id, skb_id, ts, coalesce(stage, event) "
+			      "SELECT trace_id, skb_id, ts, coalesce(stage, 'other') "
 			      "FROM skb_hops WHERE skb_id IN (");
 	for (int i = 0; i < n; i++)
 		at += (size_t)snprintf(sql + at, sizeof(sql) - at, "%s%lld", i ? "," : "",
@@ -508,14 +512,18 @@ static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter 
 
 		for (int i = 0; i < n; i++)
 			if (trace[i] == tr && id[i] == sk)
-				r = row[i];
+				r = i;
 		if (r < 0)
 			continue;
 		if (sk != cur) {
+			if (cur >= 0 && last >= 0 && dropped[last])
+				nt_plot_mark(p, row[last], (prev_t - t0) / 1e3, "dropped");
 			cur = sk;
+			last = r;
 			t0 = t;
 			*prev = '\0';
 		}
+		r = row[r];
 		if (*prev) {
 			int c = nt_plot_cat(p, prev);
 			if (c >= 0)
@@ -524,6 +532,8 @@ static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter 
 		snprintf(prev, sizeof(prev), "%s", (const char *)sqlite3_column_text(h, 3));
 		prev_t = t;
 	}
+	if (last >= 0 && dropped[last]) /* the drop is the last hop */
+		nt_plot_mark(p, row[last], (prev_t - t0) / 1e3, "dropped");
 	sqlite3_finalize(h);
 	return p;
 }
