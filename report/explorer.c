@@ -23,7 +23,7 @@ struct strtab {
 };
 
 struct pkt {
-	int64_t tr, id, st, end, stg[NSTG];
+	int64_t tr, id, st, end;
 	int tri, dev, rdev, len, out, rs, loc, comm, lossy;
 	int h0, nh;
 };
@@ -57,6 +57,8 @@ struct xdata {
 	int64_t qtotal;
 	struct task *k;
 	int nk, capk;
+	int *pid; /* the hops' pids, sorted, once each: a hop names its index */
+	int npid;
 };
 
 static unsigned str_hash(const char *s)
@@ -188,15 +190,18 @@ static int count_packets(sqlite3 *db, const struct nt_report_filter *f, struct x
 	sqlite3_finalize(st);
 	x->all_drops = x->drops <= NT_EXPLORER_PACKETS / 2;
 	x->stride = 1;
+	/* every drop kept (up to half the limit), the others sampled to fill the rest */
 	if (x->total > NT_EXPLORER_PACKETS)
-		x->stride =
-			(x->total - (x->all_drops ? x->drops : 0) + NT_EXPLORER_PACKETS / 2 - 1) /
-			(NT_EXPLORER_PACKETS / 2);
+		x->stride = x->all_drops
+				    ? (x->total - x->drops + NT_EXPLORER_PACKETS - x->drops - 1) /
+					      (NT_EXPLORER_PACKETS - x->drops)
+				    : (x->total + NT_EXPLORER_PACKETS - 1) / NT_EXPLORER_PACKETS;
 	return 0;
 }
 
 static void packet_row(sqlite3_stmt *st, struct xdata *x, struct pkt *p)
 {
+	memset(p, 0, sizeof(*p));
 	p->tr = sqlite3_column_int64(st, 0);
 	p->tri = trace_index(x, p->tr);
 	p->id = sqlite3_column_int64(st, 1);
@@ -210,10 +215,6 @@ static void packet_row(sqlite3_stmt *st, struct xdata *x, struct pkt *p)
 	p->loc = str_id(&x->str, col(st, 9));
 	p->comm = str_id(&x->str, col(st, 10));
 	p->lossy = sqlite3_column_int(st, 11);
-	for (int s = 0; s < NSTG; s++)
-		p->stg[s] = sqlite3_column_type(st, 12 + s) == SQLITE_NULL
-				    ? -1
-				    : sqlite3_column_int64(st, 12 + s) - p->st;
 }
 
 static int packets(sqlite3 *db, const struct nt_report_filter *f, struct xdata *x)
@@ -225,10 +226,9 @@ static int packets(sqlite3 *db, const struct nt_report_filter *f, struct xdata *
 		    "SELECT trace_id, skb_id, start_ts, coalesce(end_ts, last_ts), device, "
 		    "rx_device, len, outcome, CASE WHEN outcome = 'dropped' THEN "
 		    "coalesce(drop_reason, '(no reason in the trace)') ELSE drop_reason "
-		    "END, " LOC_SQL
-		    ", coalesce(tx_comm, rx_comm), lossy, alloc_ts, queue_ts, xmit_ts, receive_ts, "
-		    "copy_ts, free_ts FROM (SELECT *, row_number() OVER (ORDER BY trace_id, "
-		    "start_ts, skb_id) AS nt_rn FROM skb_lifecycles" NT_SKB_WHERE
+		    "END, " LOC_SQL ", coalesce(tx_comm, rx_comm), lossy FROM (SELECT *, "
+		    "row_number() OVER (ORDER BY trace_id, start_ts, skb_id) AS nt_rn FROM "
+		    "skb_lifecycles" NT_SKB_WHERE
 		    ") WHERE nt_rn % ?8 = 0 OR (?9 AND outcome = 'dropped') ORDER BY trace_id, "
 		    "start_ts, skb_id",
 		    f, &st))
@@ -412,9 +412,38 @@ static void json_packets(FILE *o, const struct xdata *x)
 	ARR(o, "comm", x->np, p[i].comm);
 	ARR(o, "lossy", x->np, p[i].lossy);
 	ARR(o, "nh", x->np, p[i].nh);
-	/* the stage times (alloc .. free), ns since the start, -1 when absent: NSTG per packet */
-	ARR(o, "sg", x->np * NSTG, p[i / NSTG].stg[i % NSTG]);
 	fputc('}', o);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The hops' pids once each (x->pid), so that a hop carries a short index. */
+static int pid_table(struct xdata *x)
+{
+	if (!x->nh)
+		return 0;
+	x->pid = malloc((size_t)x->nh * sizeof(*x->pid));
+	if (!x->pid)
+		return -1;
+	for (int i = 0; i < x->nh; i++)
+		x->pid[i] = x->h[i].pid;
+	qsort(x->pid, (size_t)x->nh, sizeof(*x->pid), cmp_int);
+	for (int i = 0; i < x->nh; i++)
+		if (!x->npid || x->pid[x->npid - 1] != x->pid[i])
+			x->pid[x->npid++] = x->pid[i];
+	return 0;
+}
+
+static int pid_index(const struct xdata *x, int pid)
+{
+	int *m = bsearch(&pid, x->pid, (size_t)x->npid, sizeof(*x->pid), cmp_int);
+
+	return m ? (int)(m - x->pid) : -1;
 }
 
 static void json_hops(FILE *o, const struct xdata *x)
@@ -422,9 +451,10 @@ static void json_hops(FILE *o, const struct xdata *x)
 	const struct hop *h = x->h;
 
 	fputs(",\"h\":{\"n\":0", o);
+	ARR(o, "pids", x->npid, x->pid[i]);
 	ARR(o, "dt", x->nh, h[i].ts - x->p[h[i].pkt].st);
 	ARR(o, "cpu", x->nh, h[i].cpu);
-	ARR(o, "pid", x->nh, h[i].pid);
+	ARR(o, "pid", x->nh, pid_index(x, h[i].pid));
 	ARR(o, "ev", x->nh, h[i].ev);
 	ARR(o, "sg", x->nh, h[i].sg);
 	ARR(o, "dev", x->nh, h[i].dev);
@@ -488,6 +518,7 @@ static void xdata_release(struct xdata *x)
 	free(x->h);
 	free(x->q);
 	free(x->k);
+	free(x->pid);
 }
 
 int nt_explorer_json(sqlite3 *db, const struct nt_report_filter *f, char **json,
@@ -504,7 +535,7 @@ int nt_explorer_json(sqlite3 *db, const struct nt_report_filter *f, char **json,
 		return 0;
 	memset(&x, 0, sizeof(x));
 	if (traces(db, f, &x) || (skb && (packets(db, f, &x) || hops(db, f, &x))) ||
-	    intervals(db, f, &x) || tasks(db, f, &x)) {
+	    intervals(db, f, &x) || tasks(db, f, &x) || pid_table(&x)) {
 		nt_err_set(err, nt_err_new(NT_E_FAIL,
 					   "report: cannot read the packet explorer's "
 					   "data: %s",

@@ -74,10 +74,18 @@
 		if (P.nh[i]) e = Math.max(e, H.dt[h0[i + 1] - 1]);
 		pend[i] = pst[i] + e;
 	}
+	/* the stage times (ns since the start, -1: none): the first hop of each stage */
+	var stageOf = S.map(function (x) { return D.stages.indexOf(x); });
+	var sgT = new Float64Array(np * NST).fill(-1);
+	for (i = 0; i < np; i++)
+		for (var j = h0[i]; j < h0[i + 1]; j++) {
+			var s = H.sg[j] >= 0 ? stageOf[H.sg[j]] : -1;
+			if (s >= 0 && sgT[i * NST + s] < 0) sgT[i * NST + s] = H.dt[j];
+		}
 	var comms = new Map();
 	for (i = 0; i < D.k.pid.length; i++) comms.set(D.k.tr[i] + ':' + D.k.pid[i], S[D.k.comm[i]]);
-	function task(tr, pid) {
-		var c = comms.get(tr + ':' + pid);
+	function task(tr, k) {
+		var pid = H.pids[k], c = comms.get(tr + ':' + pid);
 		return pid === 0 ? 'idle (0)' : (c !== undefined ? c : '?') + ' (' + pid + ')';
 	}
 	function $(id) { return document.getElementById(id); }
@@ -136,7 +144,7 @@
 		draw();
 	}
 	function stageLat(p, a) {
-		var x = P.sg[p * NST + a], y = P.sg[p * NST + a + 1];
+		var x = sgT[p * NST + a], y = sgT[p * NST + a + 1];
 		return x >= 0 && y >= 0 ? y - x : -1;
 	}
 	function out(p) { return str(P.out[p]); }

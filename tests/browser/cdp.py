@@ -8,6 +8,10 @@ cdp.py check PAGE.html --reason R --count N --shots DIR
     lists exactly N packets, all with reason R; picks the first packet (its hops are listed),
     zooms the timeline (button and wheel) and checks the shown span shrank; takes screenshots
     of the page and the timeline into DIR and checks they are not blank.
+cdp.py text PAGE.html --pid PID --expect TEXT
+    picks the listed packet whose task is TEXT without its ' (PID)' and checks that its hops
+    show TEXT as text, that the page's only scripts are its own two and that none ran code
+    from the trace (no dialog, no error).
 cdp.py measure PAGE.html
     prints 'first_paint_ms FCP explorer_ms DRAW load_ms LOAD' (the page's own clock).
 Exit 0 ok, 1 a check failed (the message says which), 77 chromium cannot be started.
@@ -209,6 +213,28 @@ def check(b, page, reason, count, shots):
     print('ok: no console error or exception')
 
 
+def text(b, page, pid, expect):
+    """A hop's task cell shows @expect (a trace string) as text; the page runs no other script."""
+    b.load(page)
+    if b.errors():
+        raise Fail('console errors while loading %s: %s' % (page, b.errors()))
+    x, y = b.center('Array.prototype.filter.call(document.querySelectorAll("#nx-list tr.nx-row"),'
+                    'function(r){return r.cells[9].textContent===%s})[0]'
+                    % json.dumps(expect.rsplit(' (', 1)[0]))
+    b.click(x, y)
+    cells = b.eval('Array.prototype.map.call(document.querySelectorAll("#nx-hops td"),'
+                   'function(t){return t.textContent})')
+    if expect not in cells:
+        raise Fail('no hop shows the task %r: %r' % (expect, cells[:20]))
+    scripts = b.eval('Array.prototype.map.call(document.querySelectorAll("script"),'
+                     'function(s){return s.id})')
+    if scripts != ['nx-data', 'nx-js']:
+        raise Fail('the page has other scripts than its own: %r' % scripts)
+    if any(m.get('method') == 'Page.javascriptDialogOpening' for m in b.events) or b.errors():
+        raise Fail('a trace string ran as code: %r' % b.errors())
+    print('ok: the hops show the task %r as text; the page has only its own scripts' % expect)
+
+
 def measure(b, page):
     t = time.time()
     b.load(page)
@@ -227,7 +253,7 @@ def measure(b, page):
 
 def main():
     a = sys.argv[1:]
-    if len(a) < 2 or a[0] not in ('check', 'measure'):
+    if len(a) < 2 or a[0] not in ('check', 'measure', 'text'):
         print(__doc__)
         return 2
     opts = dict(zip(a[2::2], a[3::2]))
@@ -235,6 +261,8 @@ def main():
     try:
         if a[0] == 'check':
             check(b, a[1], opts['--reason'], int(opts['--count']), opts['--shots'])
+        elif a[0] == 'text':
+            text(b, a[1], opts['--pid'], opts['--expect'])
         else:
             measure(b, a[1])
     except Fail as e:
