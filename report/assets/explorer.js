@@ -145,7 +145,7 @@
 	}
 	function stageLat(p, a) {
 		var x = sgT[p * NST + a], y = sgT[p * NST + a + 1];
-		return x >= 0 && y >= 0 ? y - x : -1;
+		return x >= 0 && y >= 0 ? y - x : NaN; /* may be negative: events out of order */
 	}
 	function out(p) { return str(P.out[p]); }
 	/* the report's tables: which columns filter, and how */
@@ -188,17 +188,18 @@
 		if (a < 0 || b !== a + 1) return null;
 		var pair = D.stages[a] + ' → ' + D.stages[b];
 		if (h === 'from_stage' || h === 'to_stage' || h === 'count')
-			return ['stage ' + pair + ' (not lossy)', function (p) { return !P.lossy[p] && stageLat(p, a) >= 0; }];
+			return ['stage ' + pair + ' (not lossy)', function (p) { return !P.lossy[p] && !isNaN(stageLat(p, a)); }];
 		var k = ['min_us', 'p50_us', 'p90_us', 'p99_us', 'max_us'].indexOf(h);
 		if (k < 0) return null;
 		var hi = Number(r.cells[c].textContent), lo = k ? Number(r.cells[c - 1].textContent) : hi;
-		var incl = k === 0;
-		return [pair + ' latency ' + (incl ? '= ' + hi : 'in (' + lo + ', ' + hi + ']') + ' µs',
+		var incl = k === 0 || lo >= hi; /* one value: that value */
+		return [pair + ' latency ' + (incl ? '= ' + hi : 'in ' + (k === 1 ? '[' : '(') + lo + ', ' + hi + ']') + ' µs',
 			function (p) {
-				var l = P.lossy[p] ? -1 : stageLat(p, a);
-				if (l < 0) return false;
+				var l = P.lossy[p] ? NaN : stageLat(p, a);
+				if (isNaN(l)) return false;
 				l = Math.round(l) / 1e3;
-				return incl ? Math.abs(l - hi) < 5e-4 : l > lo + 5e-4 && l <= hi + 5e-4;
+				if (incl) return Math.abs(l - hi) < 5e-4;
+				return (k === 1 ? l >= lo - 5e-4 : l > lo + 5e-4) && l <= hi + 5e-4; /* p50: from min */
 			}];
 	}
 	function hookTables() {

@@ -2,11 +2,12 @@
 """A small Chrome DevTools Protocol driver for the browser tests (Debian's chromium and
 python3-websocket; PIL from python3-pil for the screenshots).
 
-cdp.py check PAGE.html --reason R --count N --shots DIR
+cdp.py check PAGE.html --reason R --count N --shots DIR [--stages FROM:N,...]
     loads the page from file://, fails on any console error or exception, clicks the drop
     reason R in the table t-skb_drops with real mouse events and checks that the explorer
     lists exactly N packets, all with reason R; picks the first packet (its hops are listed),
-    zooms the timeline (button and wheel) and checks the shown span shrank; takes screenshots
+    with --stages FROM:N,... clicks the count of each stage pair starting at FROM in the
+    table t-skb_stages and checks N packets are listed; zooms the timeline (button and wheel) and checks the shown span shrank; takes screenshots
     of the page and the timeline into DIR and checks they are not blank.
 cdp.py text PAGE.html --pid PID --expect TEXT
     picks the listed packet whose task is TEXT without its ' (PID)' and checks that its hops
@@ -156,7 +157,7 @@ ROWS = ('Array.prototype.slice.call(document.getElementById("nx-list").rows,1)'
         '.map(function(r){return r.cells[7].textContent})')
 
 
-def check(b, page, reason, count, shots):
+def check(b, page, reason, count, shots, stages=''):
     b.load(page)
     if b.errors():
         raise Fail('console errors while loading %s: %s' % (page, b.errors()))
@@ -174,6 +175,19 @@ def check(b, page, reason, count, shots):
         raise Fail('the list does not hold exactly the %s packets: %r' % (reason, rows[:10]))
     print('ok: %s: clicking %s lists exactly its %d packets (of %d)' % (
         os.path.basename(page), reason, count, before))
+    for pair in filter(None, stages.split(',')):
+        first, n = pair.split(':')
+        x, y = b.center('Array.prototype.filter.call(document.getElementById("t-skb_stages")'
+                        '.rows,function(r){return r.cells[0].textContent===%s})[0].cells[2]'
+                        % json.dumps(first))
+        b.click(x, y)
+        got = b.eval('Number(document.getElementById("nx-count").dataset.count)')
+        if got != int(n):
+            raise Fail('the stage pair from %s lists %s packets, not %s' % (first, got, n))
+        print('ok: the stage pair from %s lists its %s packets' % (first, n))
+    x, y = b.center('Array.prototype.filter.call(document.querySelectorAll("#t-skb_drops td"),'
+                    'function(t){return t.textContent===%s})[0]' % json.dumps(reason))
+    b.click(x, y)
     x, y = b.center('document.querySelector("#nx-list tr.nx-row")')
     b.click(x, y)
     hops = b.eval('document.getElementById("nx-hops").rows.length - 1')
@@ -260,7 +274,8 @@ def main():
     b = Browser()
     try:
         if a[0] == 'check':
-            check(b, a[1], opts['--reason'], int(opts['--count']), opts['--shots'])
+            check(b, a[1], opts['--reason'], int(opts['--count']), opts['--shots'],
+                  opts.get('--stages', ''))
         elif a[0] == 'text':
             text(b, a[1], opts['--pid'], opts['--expect'])
         else:
