@@ -11,7 +11,7 @@ PACKAGES=(
 	libbabeltrace2-dev babeltrace2 libzstd-dev zlib1g-dev
 	sqlite3 trace-cmd linux-perf
 	xz-utils python3 python3-lttnganalyses util-linux iproute2 nftables procps time bc
-	gnuplot-nox chromium
+	gnuplot-nox chromium python3-websocket python3-pil
 	qemu-system-x86 busybox-static
 	lttng-tools liblttng-ctl-dev kmod libelf1
 	libgsl-dev python3-scipy

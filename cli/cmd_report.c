@@ -73,6 +73,8 @@ static int write_files(sqlite3 *db, const struct nt_report_filter *f, const char
 	if (nt_doc_build(db, f, &d, err))
 		return -1;
 	if (html)
+		r = nt_doc_explorer(db, f, &d, err);
+	if (!r && html)
 		r = nt_doc_write_file(&d, html, true, err);
 	if (!r && gp)
 		r = nt_doc_gnuplot(&d, gp, err);

@@ -12,6 +12,7 @@
 
 #include "lab_int.h"
 #include "../core/escape.h"
+#include "../report/explorer.h"
 
 #define MAX_CLAIMS 24
 #define MAX_NOTES  12
@@ -36,6 +37,7 @@ struct lab_sheet {
 	char *sample_title; /* owned */
 	char *sample;	    /* owned: the hops, one per line */
 	bool graph;	    /* function_graph recorded the scenario's functions */
+	char *explorer;	    /* owned: the packet explorer's JSON, or NULL */
 };
 
 long lab_kv(struct lab_sheet *s, const char *key)
@@ -283,7 +285,8 @@ static void list_figures(const char *dir, FILE *txt, FILE *html)
 	n = scandir(path, &names, NULL, alphasort);
 	fprintf(txt, "\nFigures: %s/report.html; gnuplot scripts in %s (run 'gnuplot FILE.gp'):\n",
 		dir, path);
-	fputs("<h2>Figures</h2><p><a href=\"report.html\">report.html</a>; gnuplot scripts in "
+	fputs("<h2 id=\"figures\">Figures</h2><p><a href=\"report.html\">report.html</a>; gnuplot "
+	      "scripts in "
 	      "<code>gnuplot/</code>:</p><ul>",
 	      html);
 	for (int i = 0; i < n; i++) {
@@ -324,6 +327,78 @@ static void function_claims(struct lab_sheet *s, const struct nt_lab *l)
 			 "1 ORDER BY calls DESC, depth DESC LIMIT 1");
 }
 
+/* The sheet's table of contents (its explorer entries only when the trace has packets). */
+static void html_toc(FILE *h, const struct lab_sheet *s)
+{
+	static const char *const sec[][2] = {
+		{"sent", "What was sent"},    {"shows", "What the trace shows"},
+		{"claims", "Claims"},	      {"path", "Path of one packet through the stack"},
+		{"drops", "Drops by reason"}, {"explorer", "Packet explorer"},
+		{"figures", "Figures"},	      {"result", "Result"}};
+
+	fputs("<nav class=\"toc\"><b>Contents</b><ol>", h);
+	for (size_t i = 0; i < sizeof(sec) / sizeof(sec[0]); i++) {
+		if ((!strcmp(sec[i][0], "path") && !s->sample_title) ||
+		    (!strcmp(sec[i][0], "drops") && !s->explorer) ||
+		    (!strcmp(sec[i][0], "explorer") && !s->explorer))
+			continue;
+		fprintf(h, "<li><a href=\"#%s\">%s</a>", sec[i][0], sec[i][1]);
+		if (!strcmp(sec[i][0], "explorer"))
+			fputs("<ol><li><a href=\"#nx-packets\">Packets</a></li><li><a "
+			      "href=\"#nx-packet\">One packet</a></li></ol>",
+			      h);
+		fputs("</li>", h);
+	}
+	fputs("</ol></nav>\n", h);
+}
+
+/* Drops by reason (a click lists them in the explorer), then the explorer itself. */
+static void sheet_explorer(FILE *h, struct lab_sheet *s)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!s->explorer)
+		return;
+	fputs("<h2 id=\"drops\">Drops by reason</h2><table id=\"t-skb_drops\"><caption>Dropped "
+	      "packets by reason and location (click one to list them)</caption><tr><th>reason"
+	      "</th><th>location</th><th>drops</th></tr>",
+	      h);
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT coalesce(drop_reason, '(no reason in the trace)'), "
+			       "coalesce(location, CASE WHEN skbaddr IS NULL THEN '(hidden by the "
+			       "trace)' WHEN location_addr IS NOT NULL THEN printf('0x%x', "
+			       "location_addr) ELSE '?' END), count(*) FROM skb_lifecycles WHERE "
+			       "outcome = 'dropped' GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
+			       -1, &st, NULL) != SQLITE_OK)
+		st = NULL;
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		fputs("<tr><td>", h);
+		nt_esc_xml(h, (const char *)sqlite3_column_text(st, 0));
+		fputs("</td><td>", h);
+		nt_esc_xml(h, (const char *)sqlite3_column_text(st, 1));
+		fprintf(h, "</td><td class=\"n\">%lld</td></tr>", sqlite3_column_int64(st, 2));
+	}
+	sqlite3_finalize(st);
+	fputs("</table>\n<h2 id=\"explorer\">Packet explorer</h2>\n", h);
+	nt_explorer_html(h, s->explorer);
+}
+
+/* The explorer's data, when the trace has skb lifecycles (the sheet goes on without it). */
+static void sheet_data(struct lab_sheet *s)
+{
+	struct nt_report_filter f;
+	struct nt_err *e = NULL;
+	sqlite3_stmt *st = NULL;
+	bool skb = sqlite3_prepare_v2(s->db, "SELECT 1 FROM skb_lifecycles LIMIT 1", -1, &st,
+				      NULL) == SQLITE_OK &&
+		   sqlite3_step(st) == SQLITE_ROW;
+
+	sqlite3_finalize(st);
+	nt_report_filter_init(&f);
+	if (skb && nt_explorer_json(s->db, &f, &s->explorer, &e))
+		nt_err_free(e);
+}
+
 static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char *dir, FILE *t,
 			FILE *h, int failed)
 {
@@ -332,12 +407,17 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 		"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>lab sheet: %s</title>"
 		"<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}"
 		"td,th{padding:2px 8px;text-align:left}.PASS{color:#070}.FAIL{color:#b00;"
-		"font-weight:bold}.NA{color:#777}pre{background:#f4f4f4;padding:8px}</style></"
-		"head><body>"
-		"<h1>Lab sheet: %s</h1><p>",
-		l->name, l->name);
+		"font-weight:bold}.NA{color:#777}pre{background:#f4f4f4;padding:8px}"
+		"table{border-collapse:collapse}td,th{border:1px solid #ddd}th{background:#f3f3f3}"
+		"td.n{text-align:right}.alert{background:#fde2e2;padding:.5em 1em}"
+		".note{background:#f6f6f6;padding:.5em 1em}",
+		l->name);
+	nt_explorer_css(h);
+	fprintf(h, "</style></head><body><h1>Lab sheet: %s</h1>", l->name);
+	html_toc(h, s);
+	fputs("<p>", h);
 	html_text(h, l->summary);
-	fputs("</p>\n<h2>What was sent (the traffic's own record)</h2><p>", h);
+	fputs("</p>\n<h2 id=\"sent\">What was sent (the traffic's own record)</h2><p>", h);
 	fputs("What was sent (the traffic's own record):", t);
 	for (int i = 0; i < s->nkv; i++) {
 		fprintf(t, " %s=%s", s->keys[i], s->vals[i]);
@@ -368,7 +448,7 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 		fprintf(h, " %s", *e);
 	}
 	fputs("\n\nWhat the trace shows:\n", t);
-	fputs("</p>\n<h2>What the trace shows</h2><ul>", h);
+	fputs("</p>\n<h2 id=\"shows\">What the trace shows</h2><ul>", h);
 	for (int i = 0; i < s->nnotes; i++) {
 		fprintf(t, "  %s\n", s->notes[i]);
 		fputs("<li>", h);
@@ -376,7 +456,8 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 		fputs("</li>", h);
 	}
 	fprintf(t, "\nClaims (expected vs observed):\n");
-	fputs("</ul>\n<h2>Claims</h2><table><tr><th></th><th>claim</th><th>expected</th>"
+	fputs("</ul>\n<h2 id=\"claims\">Claims</h2><table id=\"t-claims\"><tr><th>result</th>"
+	      "<th>claim</th><th>expected</th>"
 	      "<th>observed</th></tr>",
 	      h);
 	for (int i = 0; i < s->nclaims; i++) {
@@ -409,12 +490,13 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 	if (s->sample_title) {
 		fprintf(t, "\nPath of one packet through the stack: %s\n%s", s->sample_title,
 			s->sample ? s->sample : "  (no lifecycle found)\n");
-		fputs("<h2>Path of one packet through the stack</h2><p>", h);
+		fputs("<h2 id=\"path\">Path of one packet through the stack</h2><p>", h);
 		html_text(h, s->sample_title);
 		fputs("</p><pre>", h);
 		html_text(h, s->sample ? s->sample : "(no lifecycle found)");
 		fputs("</pre>\n", h);
 	}
+	sheet_explorer(h, s);
 	list_figures(dir, t, h);
 	int na = 0;
 	for (int i = 0; i < s->nclaims; i++)
@@ -424,11 +506,13 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 	if (na)
 		fprintf(t, "; %d not checkable on this kernel", na);
 	fputs("\n", t);
-	fprintf(h, "<h2>Result</h2><p class=\"%s\">%d of %d claims hold", failed ? "FAIL" : "PASS",
-		s->nclaims - na - failed, s->nclaims - na);
+	fprintf(h, "<h2 id=\"result\">Result</h2><p class=\"%s\">%d of %d claims hold",
+		failed ? "FAIL" : "PASS", s->nclaims - na - failed, s->nclaims - na);
 	if (na)
 		fprintf(h, "; %d not checkable on this kernel", na);
-	fputs("</p></body></html>\n", h);
+	fputs("</p>\n", h);
+	nt_explorer_script(h);
+	fputs("</body></html>\n", h);
 }
 
 int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long count, bool graph,
@@ -449,6 +533,7 @@ int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long coun
 		function_claims(&s, l);
 	for (int i = 0; i < s.nclaims; i++)
 		*failed += !s.claims[i].ok;
+	sheet_data(&s);
 	snprintf(path, sizeof(path), "%s/lab-sheet.txt", dir);
 	t = fopen(path, "w");
 	if (t) {
@@ -475,5 +560,6 @@ int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long coun
 		free(s.notes[i]);
 	free(s.sample_title);
 	free(s.sample);
+	free(s.explorer);
 	return r;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The report document: model, and its HTML, CSV and gnuplot renderings. */
 #include "doc.h"
+#include "explorer.h"
 #include "../core/escape.h"
 
 #include <errno.h>
@@ -38,6 +39,7 @@ void nt_doc_free(struct nt_doc *d)
 		free(s->note);
 	}
 	free(d->sections);
+	free(d->explorer);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -225,6 +227,13 @@ static const char css[] =
 	"nav a{margin-right:1em}ul.findings{background:#eef5ff;padding:.6em 2em}"
 	"td.hi{background:#ffe08a;font-weight:bold}";
 
+int nt_doc_explorer(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
+		    struct nt_err **err)
+{
+	free(d->explorer);
+	return nt_explorer_json(db, f, &d->explorer, err);
+}
+
 static void html_table(const struct nt_table *t, FILE *o)
 {
 	bool fold = t->nrows > 25; /* long tables fold away (no script needed) */
@@ -308,43 +317,96 @@ static void anchor(FILE *o, int i)
 	fprintf(o, "s%d", i);
 }
 
+/* A link of the table of contents: #@prefix@id, the text escaped. */
+static void toc_link(FILE *o, const char *prefix, const char *id, const char *text)
+{
+	fprintf(o, "<li><a href=\"#%s", prefix);
+	nt_esc_xml(o, id);
+	fputs("\">", o);
+	nt_esc_xml(o, text);
+	fputs("</a>", o);
+}
+
+/* The table of contents: each section, and under it its tables and plots. */
+static void html_toc(const struct nt_doc *d, FILE *o)
+{
+	fputs("<nav class=\"toc\" id=\"toc\"><b>Contents</b><ol>", o);
+	for (int i = 0; i < d->nsections; i++) {
+		const struct nt_section *s = &d->sections[i];
+		char id[16];
+
+		snprintf(id, sizeof(id), "%d", i);
+		toc_link(o, "s", id, s->title);
+		if (!s->list && (s->ntables || s->nplots || (s->explorer && d->explorer))) {
+			fputs("<ol>", o);
+			for (int t = 0; t < s->ntables; t++) {
+				toc_link(o, "t-", s->tables[t]->id, s->tables[t]->title);
+				fputs("</li>", o);
+			}
+			for (int p = 0; p < s->nplots; p++) {
+				toc_link(o, "p-", s->plots[p]->id, s->plots[p]->title);
+				fputs("</li>", o);
+			}
+			fputs("</ol>", o);
+		}
+		fputs("</li>", o);
+		if (s->explorer && d->explorer)
+			fputs("<li><a href=\"#explorer\">Packet explorer</a><ol><li><a "
+			      "href=\"#nx-lifetimes\">Packets by lifetime</a></li><li><a "
+			      "href=\"#nx-packets\">Packets</a></li><li><a href=\"#nx-packet\">One "
+			      "packet</a></li></ol></li>",
+			      o);
+	}
+	fputs("</ol></nav>\n", o);
+}
+
+static void html_section(const struct nt_section *s, int i, FILE *o)
+{
+	fputs("<section id=\"", o);
+	anchor(o, i);
+	fputs("\"><h2>", o);
+	nt_esc_xml(o, s->title);
+	fputs("</h2>\n", o);
+	if (s->note) {
+		fprintf(o, "<p class=\"%s\">", s->alert ? "alert" : "note");
+		html_lines(o, s->note);
+		fputs("</p>\n", o);
+	}
+	for (int t = 0; t < s->ntables; t++)
+		(s->list ? html_list : html_table)(s->tables[t], o);
+	for (int p = 0; p < s->nplots; p++) {
+		fputs("<div class=\"plot\" id=\"p-", o);
+		nt_esc_xml(o, s->plots[p]->id);
+		fputs("\">", o);
+		nt_plot_svg(s->plots[p], o);
+		fputs("</div>\n", o);
+	}
+	fputs("</section>\n", o);
+}
+
 int nt_doc_html(const struct nt_doc *d, FILE *o, struct nt_err **err)
 {
 	fprintf(o,
 		"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		"<meta name=\"viewport\" content=\"width=device-width\">"
-		"<title>nettrail report</title><style>%s</style></head><body>\n"
-		"<h1>nettrail report</h1>\n<nav>",
+		"<title>nettrail report</title><style>%s",
 		css);
+	nt_explorer_css(o);
+	fputs("</style></head><body>\n<h1>nettrail report</h1>\n", o);
+	html_toc(d, o);
 	for (int i = 0; i < d->nsections; i++) {
-		fputs("<a href=\"#", o);
-		anchor(o, i);
-		fputs("\">", o);
-		nt_esc_xml(o, d->sections[i].title);
-		fputs("</a>", o);
-	}
-	fputs("</nav>\n", o);
-	for (int i = 0; i < d->nsections; i++) {
-		const struct nt_section *s = &d->sections[i];
-		fputs("<section id=\"", o);
-		anchor(o, i);
-		fputs("\"><h2>", o);
-		nt_esc_xml(o, s->title);
-		fputs("</h2>\n", o);
-		if (s->note) {
-			fprintf(o, "<p class=\"%s\">", s->alert ? "alert" : "note");
-			html_lines(o, s->note);
-			fputs("</p>\n", o);
+		html_section(&d->sections[i], i, o);
+		if (d->sections[i].explorer && d->explorer) {
+			fputs("<section id=\"explorer\"><h2>Packet explorer</h2>\n", o);
+			nt_explorer_html(o, d->explorer);
+			fputs("</section>\n", o);
 		}
-		for (int t = 0; t < s->ntables; t++)
-			(s->list ? html_list : html_table)(s->tables[t], o);
-		for (int p = 0; p < s->nplots; p++)
-			nt_plot_svg(s->plots[p], o);
-		fputs("</section>\n", o);
 	}
-	fputs("<footer><p>made by nettrail; every figure is computed from the database</p></footer>"
-	      "</body></html>\n",
+	fputs("<footer><p>made by nettrail; every figure is computed from the "
+	      "database</p></footer>\n",
 	      o);
+	nt_explorer_script(o);
+	fputs("</body></html>\n", o);
 	if (ferror(o))
 		return nt_err_set(err,
 				  nt_err_errno(NT_E_FAIL, errno, "cannot write the HTML report"));

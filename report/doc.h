@@ -45,11 +45,13 @@ struct nt_section {
 	int ntables;
 	struct nt_plot **plots;
 	int nplots;
+	bool explorer; /* HTML: the packet explorer (nt_doc.explorer) follows this section */
 };
 
 struct nt_doc {
 	struct nt_section *sections;
 	int nsections;
+	char *explorer; /* owned: the packet explorer's JSON (report/explorer.h), or NULL */
 };
 
 void nt_doc_free(struct nt_doc *d);
@@ -73,6 +75,17 @@ void nt_table_mark(struct nt_table *t);
 int nt_doc_build(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		 struct nt_err **err);
 
+/*
+ * Attach the packet explorer's data for @db under @f to @d (HTML only: the other renderings
+ * ignore it). 0, or -1 with *err set.
+ */
+int nt_doc_explorer(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
+		    struct nt_err **err);
+
+/*
+ * HTML: a table of contents (sections and their tables and plots), sortable tables, and the
+ * packet explorer when @d has its data.
+ */
 int nt_doc_html(const struct nt_doc *d, FILE *out, struct nt_err **err);
 /* Text tables for a terminal (long tables cut after 30 rows; --csv has them whole). */
 int nt_doc_text(const struct nt_doc *d, FILE *out, struct nt_err **err);

@@ -53,6 +53,8 @@ int nt_report_write_dir(sqlite3 *db, const struct nt_report_filter *f, const cha
 		goto out;
 	r = nt_doc_write_file(&d, txt, false, err);
 	if (!r)
+		r = nt_doc_explorer(db, f, &d, err);
+	if (!r)
 		r = nt_doc_write_file(&d, html, true, err);
 	if (!r)
 		r = nt_doc_gnuplot(&d, gp, err);

@@ -282,6 +282,8 @@ static int interrupts(sqlite3 *db, const struct nt_report_filter *f, struct nt_d
 	    nt_report_gather_irq(db, f, true, &soft))
 		return nt_err_set(
 			err, nt_err_new(NT_E_FAIL, "report: cannot read the interrupt tables"));
+	/* the packet explorer (HTML) follows the skb section, or this one when there is none */
+	s->explorer = !nt_report_table_exists(db, "skb_lifecycles");
 	nt_section_note(
 		s, false,
 		"Durations are from handler entry to exit on one CPU; raise latency is from the "
@@ -554,6 +556,7 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 	s = nt_doc_section(d, "skb lifecycles");
 	if (!s)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	s->explorer = true; /* the packet explorer (HTML) follows */
 	nt_section_note(
 		s, false,
 		"Every sk_buff followed by address from allocation (or first sight) to its free; "
