@@ -8,8 +8,8 @@
 #include "tracedat_write.h"
 #include "child.h"
 #include "../core/tmpfile.h"
-#include "../parse/reader.h"
 #include "evnames.h"
+#include "../core/sys.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -526,15 +526,6 @@ static int drain(struct rec *r, bool flush)
 	return 0;
 }
 
-/* ---- time ---- */
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* ---- what the trace.dat needs besides the pages ---- */
 
 static char *read_all(const char *path)
@@ -783,8 +774,8 @@ static uint64_t stat_lost(const char *stats)
 
 static void progress(struct rec *r, double t0, bool final)
 {
-	fprintf(stderr, "\r\033[Krecording: %.1f s, %.1f MB of ring buffer saved%s", now_s() - t0,
-		(double)r->bytes / 1e6, final ? "\n" : "");
+	fprintf(stderr, "\r\033[Krecording: %.1f s, %.1f MB of ring buffer saved%s",
+		nt_sys_now() - t0, (double)r->bytes / 1e6, final ? "\n" : "");
 }
 
 /* Once tracing is off: the buffer statistics, the clock, the profiler's table. */
@@ -819,11 +810,11 @@ static int run(struct rec *r, double t0)
 			return -1;
 		nt_child_reap(&r->child, false);
 		if (r->child.done || nt_interrupted ||
-		    (o->duration > 0 && now_s() - t0 >= o->duration))
+		    (o->duration > 0 && nt_sys_now() - t0 >= o->duration))
 			return 0;
-		if (o->progress && now_s() - last_progress > 0.5) {
+		if (o->progress && nt_sys_now() - last_progress > 0.5) {
 			progress(r, t0, false);
-			last_progress = now_s();
+			last_progress = nt_sys_now();
 		}
 		poll(NULL, 0, 50);
 	}
@@ -863,7 +854,7 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 		r.err = nt_err_errno(NT_E_FAIL, errno, "cannot start tracing");
 		goto out;
 	}
-	t0 = now_s();
+	t0 = nt_sys_now();
 	if (run(&r, t0))
 		goto out;
 	tracefs_trace_off(r.inst);

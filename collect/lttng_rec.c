@@ -7,7 +7,7 @@
 #include "lttng_rec.h"
 #include "child.h"
 #include "../parse/ctf.h"
-#include "../parse/reader.h"
+#include "../core/sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -50,14 +50,6 @@ struct lrec {
 	struct nt_child child;	/* the command */
 	struct nt_err *err;
 };
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* liblttng-ctl's message for a return code (negative, or a positive enum lttng_error_code) */
 static const char *lerr(int rc)
@@ -429,7 +421,7 @@ static void exec_sessiond(int fd)
  * terminal's Ctrl-C is ours to handle), and wait until it answers. */
 static int start_sessiond(struct lrec *p)
 {
-	double t0 = now_s();
+	double t0 = nt_sys_now();
 	int st[2], e = 0, status;
 
 	/* its log is a memory file: nothing on disk, even if we are killed */
@@ -480,7 +472,7 @@ static int start_sessiond(struct lrec *p)
 		}
 		if (nt_interrupted)
 			return intr(p, "while lttng-sessiond was starting");
-		if (now_s() - t0 > SESSIOND_START_TIMEOUT_S) {
+		if (nt_sys_now() - t0 > SESSIOND_START_TIMEOUT_S) {
 			p->err = nt_err_new(NT_E_FAIL,
 					    "lttng-sessiond did not start within %.0f s: %s",
 					    SESSIOND_START_TIMEOUT_S, log_tail(p));
@@ -494,7 +486,7 @@ static int start_sessiond(struct lrec *p)
 /* Stop the lttng-sessiond we started (SIGTERM, as its init script does; SIGKILL if stuck). */
 static void stop_sessiond(struct lrec *p)
 {
-	double t0 = now_s();
+	double t0 = nt_sys_now();
 	int status;
 
 	if (p->sessiond <= 0)
@@ -502,14 +494,14 @@ static void stop_sessiond(struct lrec *p)
 	/* one stopped while it starts ignores SIGTERM until it is up (measured: a 15 s wait,
 	 * then SIGKILL); starting takes well under a second here */
 	while (lttng_session_daemon_alive() != 1 && !sessiond_exited(p, &status) &&
-	       now_s() - t0 < SESSIOND_READY_WAIT_S)
+	       nt_sys_now() - t0 < SESSIOND_READY_WAIT_S)
 		poll(NULL, 0, 20);
 	if (p->sessiond <= 0)
 		return;
-	t0 = now_s();
+	t0 = nt_sys_now();
 	kill(p->sessiond, SIGTERM);
 	while (!sessiond_exited(p, &status)) {
-		if (now_s() - t0 > SESSIOND_STOP_TIMEOUT_S) {
+		if (nt_sys_now() - t0 > SESSIOND_STOP_TIMEOUT_S) {
 			kill(p->sessiond, SIGKILL);
 			waitpid(p->sessiond, NULL, 0);
 			p->sessiond = -1;
@@ -537,7 +529,7 @@ static int create_session(struct lrec *p)
 	int rc;
 
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-		rnd = (uint32_t)now_s() ^ (uint32_t)getpid() << 16;
+		rnd = (uint32_t)nt_sys_now() ^ (uint32_t)getpid() << 16;
 	snprintf(p->name, sizeof(p->name), "nettrail-%d-%08x", (int)getpid(), rnd);
 	d = lttng_session_descriptor_local_create(p->name, p->tmp);
 	if (!d)
@@ -851,8 +843,8 @@ static int check_opts(struct lrec *p)
 
 static void progress(const struct lrec *p, double t0, bool final)
 {
-	fprintf(stderr, "\r\033[Krecording with lttng: %.1f s, %.1f MB written%s", now_s() - t0,
-		(double)du(p->tmp) / 1e6, final ? "\n" : "");
+	fprintf(stderr, "\r\033[Krecording with lttng: %.1f s, %.1f MB written%s",
+		nt_sys_now() - t0, (double)du(p->tmp) / 1e6, final ? "\n" : "");
 }
 
 /* Everything before the command runs; checks nt_interrupted between the steps. */
@@ -887,16 +879,16 @@ static int run(struct lrec *p, struct nt_record_result *res)
 	rc = lttng_start_tracing(p->name);
 	if (rc < 0)
 		return kernel_failed(p, "start the LTTng session", rc);
-	t0 = checked = now_s();
+	t0 = checked = nt_sys_now();
 	if (o->argv && nt_child_release(&p->child, o->argv[0], &p->err))
 		return -1;
 	for (;;) {
 		nt_child_reap(&p->child, false);
 		if (p->child.done || nt_interrupted ||
-		    (o->duration > 0 && now_s() - t0 >= o->duration))
+		    (o->duration > 0 && nt_sys_now() - t0 >= o->duration))
 			break;
-		if (now_s() - checked > 1.0) {
-			checked = now_s();
+		if (nt_sys_now() - checked > 1.0) {
+			checked = nt_sys_now();
 			if (sessiond_exited(p, &st) || !session_listed(p)) {
 				p->session = false; /* gone: nothing of ours to destroy */
 				p->err = nt_err_new(
@@ -908,9 +900,9 @@ static int run(struct lrec *p, struct nt_record_result *res)
 				return -1;
 			}
 		}
-		if (o->progress && now_s() - last > 0.5) {
+		if (o->progress && nt_sys_now() - last > 0.5) {
 			progress(p, t0, false);
-			last = now_s();
+			last = nt_sys_now();
 		}
 		poll(NULL, 0, 50);
 	}

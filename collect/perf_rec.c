@@ -6,10 +6,11 @@
  */
 #include "perf_rec.h"
 #include "child.h"
-#include "../parse/reader.h"
 #include "../core/testhook.h"
 #include "../core/tmpfile.h"
 #include "evnames.h"
+#include "../parse/reader.h"
+#include "../core/sys.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -42,14 +43,6 @@ struct prec {
 	int ctl[2], ack[2];
 	struct nt_err *err;
 };
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* ---- events: the ftrace backend's vocabulary, expanded against tracefs ---- */
 
@@ -355,7 +348,7 @@ static int start_perf(struct prec *p, const char *clk)
 /* Wait for perf to exit (@timeout seconds); true when it did. */
 static bool perf_wait(struct prec *p, double timeout)
 {
-	double t0 = now_s();
+	double t0 = nt_sys_now();
 
 	while (p->perf > 0) {
 		pid_t r = waitpid(p->perf, &p->perf_status, WNOHANG);
@@ -363,7 +356,7 @@ static bool perf_wait(struct prec *p, double timeout)
 			p->perf = -1;
 			return true;
 		}
-		if (now_s() - t0 > timeout)
+		if (nt_sys_now() - t0 > timeout)
 			return false;
 		poll(NULL, 0, 20);
 	}
@@ -373,7 +366,7 @@ static bool perf_wait(struct prec *p, double timeout)
 /* Enable the events and wait for perf's "ack": from then on, everything is recorded. */
 static int enable_perf(struct prec *p)
 {
-	double t0 = now_s();
+	double t0 = nt_sys_now();
 	char buf[64];
 	size_t got = 0;
 
@@ -389,7 +382,7 @@ static int enable_perf(struct prec *p)
 			p->err = nt_err_new(NT_E_INTR, "interrupted while perf was starting");
 			return -1;
 		}
-		if (now_s() - t0 > START_TIMEOUT_S) {
+		if (nt_sys_now() - t0 > START_TIMEOUT_S) {
 			p->err = nt_err_new(NT_E_FAIL, "perf did not start within %.0f s: %s",
 					    START_TIMEOUT_S, log_tail(p));
 			return -1;
@@ -431,7 +424,7 @@ static void progress(const struct prec *p, double t0, bool final)
 {
 	struct stat s;
 
-	fprintf(stderr, "\r\033[Krecording with perf: %.1f s, %.1f MB written%s", now_s() - t0,
+	fprintf(stderr, "\r\033[Krecording with perf: %.1f s, %.1f MB written%s", nt_sys_now() - t0,
 		stat(p->tmp, &s) ? 0.0 : (double)s.st_size / 1e6, final ? "\n" : "");
 }
 
@@ -473,13 +466,13 @@ static int capture(struct prec *p, struct nt_record_result *res)
 	if (start_perf(p, clk) || (o->argv && nt_child_start(&p->child, o->argv, &p->err)) ||
 	    enable_perf(p))
 		return -1;
-	t0 = now_s();
+	t0 = nt_sys_now();
 	if (o->argv && nt_child_release(&p->child, o->argv[0], &p->err))
 		return -1;
 	for (;;) {
 		nt_child_reap(&p->child, false);
 		if (p->child.done || nt_interrupted ||
-		    (o->duration > 0 && now_s() - t0 >= o->duration))
+		    (o->duration > 0 && nt_sys_now() - t0 >= o->duration))
 			break;
 		if (p->perf > 0 && waitpid(p->perf, &p->perf_status, WNOHANG) == p->perf) {
 			p->perf = -1;
@@ -487,9 +480,9 @@ static int capture(struct prec *p, struct nt_record_result *res)
 				nt_err_new(NT_E_FAIL, "perf record stopped early: %s", log_tail(p));
 			return -1;
 		}
-		if (o->progress && now_s() - last > 0.5) {
+		if (o->progress && nt_sys_now() - last > 0.5) {
 			progress(p, t0, false);
-			last = now_s();
+			last = nt_sys_now();
 		}
 		poll(NULL, 0, 50);
 	}

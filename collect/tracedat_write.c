@@ -6,7 +6,7 @@
 #include "tracedat_write.h"
 #include "../core/testhook.h"
 #include "../core/tmpfile.h"
-#include "../parse/reader.h"
+#include "../core/sys.h"
 
 #include <dirent.h>
 #include <errno.h>

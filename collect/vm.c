@@ -6,7 +6,7 @@
  */
 #include "vm.h"
 #include "vm_int.h"
-#include "../parse/reader.h"
+#include "../core/sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -59,14 +59,6 @@ void nt_vm_result_release(struct nt_vm_result *r)
 }
 
 /* ---- helpers ---- */
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 char *nt_vm_slurp(const char *path, size_t *len)
 {
@@ -148,7 +140,7 @@ int nt_vm_spawn(char *const argv[], const char *cwd, const char *out, const char
 {
 	int st, gate[2];
 	pid_t pid;
-	double t0 = now_s();
+	double t0 = nt_sys_now();
 
 	if (pipe2(gate, O_CLOEXEC) < 0)
 		return -1;
@@ -191,7 +183,7 @@ int nt_vm_spawn(char *const argv[], const char *cwd, const char *out, const char
 			return st;
 		if (p < 0 && errno != EINTR)
 			return -1;
-		if (nt_interrupted || (timeout > 0 && now_s() - t0 > timeout)) {
+		if (nt_interrupted || (timeout > 0 && nt_sys_now() - t0 > timeout)) {
 			kill(-pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			errno = nt_interrupted ? EINTR : ETIMEDOUT;
@@ -1181,7 +1173,7 @@ int nt_vm_record(const struct nt_vm_opts *o, struct nt_vm_result *res, struct nt
 {
 	struct run r = {.o = o, .res = res};
 	char *cache = NULL;
-	double t0 = now_s();
+	double t0 = nt_sys_now();
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -1234,7 +1226,7 @@ int nt_vm_record(const struct nt_vm_opts *o, struct nt_vm_result *res, struct nt
 		goto out;
 	ret = 0;
 out:
-	res->wall_s = now_s() - t0;
+	res->wall_s = nt_sys_now() - t0;
 	if (ret == 0 && r.temp_work) {
 		rm_rf(r.work);
 		free(res->console_log);

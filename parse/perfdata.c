@@ -9,6 +9,7 @@
 #include "ctf.h"
 #include "perfdata_file.h"
 #include "tep_fields.h"
+#include "../core/sys.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -90,7 +90,4 @@ const char *nt_source_stderr(struct nt_source *s);
 /* Stop the reader (killing its process if still running) and free @s. Accepts NULL. */
 void nt_source_close(struct nt_source *s);
 
-/* Set by a signal handler: readers and sources stop as soon as they see it. */
-extern volatile int nt_interrupted;
-
 #endif

@@ -5,6 +5,7 @@
  * normalised stream in whole frames.
  */
 #include "reader.h"
+#include "../core/sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +18,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-volatile int nt_interrupted;
 
 struct nt_source {
 	const struct nt_reader_ops *ops; /* weak */
@@ -166,13 +165,6 @@ fail_errno:
 			  nt_err_errno(NT_E_FAIL, errno, "cannot start the %s reader", ops->name));
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void read_stderr(struct nt_source *s)
 {
 	char tmp[1024];
@@ -300,7 +292,7 @@ static bool grow(struct nt_source *s)
 enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, size_t *len,
 			    struct nt_err **err)
 {
-	double last = now_s();
+	double last = nt_sys_now();
 
 	if (!s->isolated)
 		return read_inproc(s, data, len);
@@ -374,7 +366,7 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 				got = read(s->fd, s->buf + s->len, s->cap - s->len);
 				if (got > 0) {
 					s->len += (size_t)got;
-					last = now_s();
+					last = nt_sys_now();
 				} else if (got == 0) {
 					s->eof = true;
 				} else if (errno != EINTR && errno != EAGAIN) {
@@ -383,7 +375,7 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 				continue;
 			}
 		}
-		if (s->timeout_s && now_s() - last > s->timeout_s) {
+		if (s->timeout_s && nt_sys_now() - last > s->timeout_s) {
 			kill_child(s);
 			nt_err_set(err, nt_err_new(NT_E_INPUT,
 						   "the %s reader made no progress for %u s on "

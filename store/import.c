@@ -9,6 +9,7 @@
 #include "../core/progress.h"
 #include "../core/testhook.h"
 #include "../parse/reader.h"
+#include "../core/sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -71,13 +72,6 @@ struct imp {
 	bool progress;
 	double t0, last_shown;
 };
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static int fail_sql(struct imp *im, const char *what)
 {
@@ -670,7 +664,7 @@ static int on_error(struct imp *im, const struct nt_msg *m)
 
 static void show_progress(struct imp *im, bool final)
 {
-	double t = now_s();
+	double t = nt_sys_now();
 	char what[300];
 
 	if (!im->progress || (!final && t - im->last_shown < 0.2))
@@ -1238,7 +1232,7 @@ int nt_store_import(struct nt_store *s, const char *path, const struct nt_import
 	if (nt_source_open(path, ops, !o->in_process, o->timeout_s, &src, &im.err))
 		goto out;
 	im.progress = o->progress;
-	im.t0 = im.last_shown = now_s();
+	im.t0 = im.last_shown = nt_sys_now();
 	for (;;) {
 		const unsigned char *data;
 		size_t len;
