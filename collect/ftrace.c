@@ -528,29 +528,6 @@ static int drain(struct rec *r, bool flush)
 
 /* ---- what the trace.dat needs besides the pages ---- */
 
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
-	char chunk[65536];
-	size_t n;
-
-	if (!f)
-		return NULL;
-	m = open_memstream(&buf, &len);
-	if (!m) {
-		fclose(f);
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(f);
-	fclose(m);
-	return buf;
-}
-
 char *nt_ftrace_cmdlines(long cmd_pid, const char *cmd)
 {
 	char *saved = tracefs_instance_file_read(NULL, "saved_cmdlines", NULL);
@@ -612,7 +589,7 @@ static int write_trace(struct rec *r, const char *cmdl, bool head)
 	struct nt_tracedat_system *sys = calloc((size_t)r->nsys + 1, sizeof(*sys));
 	struct utsname u;
 	char uname_s[1024];
-	char *kallsyms = read_all("/proc/kallsyms");
+	char *kallsyms = nt_sys_file_read("/proc/kallsyms", 0, NULL, NULL);
 	char *printk = tracefs_instance_file_read(NULL, "printk_formats", NULL);
 	struct nt_tracedat_src src;
 	int ret;

@@ -9,7 +9,7 @@
 #include "../core/testhook.h"
 #include "../core/tmpfile.h"
 #include "evnames.h"
-#include "../parse/reader.h"
+#include "../parse/perfdata.h"
 #include "../core/sys.h"
 
 #include <errno.h>
