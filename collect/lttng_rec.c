@@ -48,6 +48,7 @@ struct lrec {
 	struct lttng_domain dom;
 	struct lttng_handle *h; /* owned: our session, kernel domain */
 	struct nt_child child;	/* the command */
+	double checked;		/* when the session was last seen alive */
 	struct nt_err *err;
 };
 
@@ -841,12 +842,6 @@ static int check_opts(struct lrec *p)
 	return 0;
 }
 
-static void progress(const struct lrec *p, double t0, bool final)
-{
-	fprintf(stderr, "\r\033[Krecording with lttng: %.1f s, %.1f MB written%s",
-		nt_sys_now() - t0, (double)du(p->tmp) / 1e6, final ? "\n" : "");
-}
-
 /* Everything before the command runs; checks nt_interrupted between the steps. */
 static int setup(struct lrec *p)
 {
@@ -866,46 +861,52 @@ static int setup(struct lrec *p)
 	return 0;
 }
 
+/* Each turn of the capture: once a second, the session must still exist. */
+static int tick(void *ctx)
+{
+	struct lrec *p = ctx;
+	int st;
+
+	if (nt_sys_now() - p->checked <= 1.0)
+		return 0;
+	p->checked = nt_sys_now();
+	if (sessiond_exited(p, &st) || !session_listed(p)) {
+		p->session = false; /* gone: nothing of ours to destroy */
+		p->err = nt_err_new(NT_E_FAIL,
+				    "the LTTng session '%s' ended during the capture "
+				    "(lttng-sessiond stopped, or the session was destroyed)",
+				    p->name);
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t written(void *ctx)
+{
+	return du(((struct lrec *)ctx)->tmp);
+}
+
 static int run(struct lrec *p, struct nt_record_result *res)
 {
-	const struct nt_record_opts *o = p->o;
-	double t0, last = 0, checked;
-	int rc, st;
+	struct nt_capture cap = {.o = p->o,
+				 .child = &p->child,
+				 .stage = "recording with lttng",
+				 .what = "written",
+				 .tick = tick,
+				 .bytes = written,
+				 .ctx = p};
+	int rc;
 
-	if (o->argv && nt_child_start(&p->child, o->argv, &p->err))
+	if (p->o->argv && nt_child_start(&p->child, p->o->argv, &p->err))
 		return -1;
 	if (nt_interrupted)
 		return intr(p, "before the capture started");
 	rc = lttng_start_tracing(p->name);
 	if (rc < 0)
 		return kernel_failed(p, "start the LTTng session", rc);
-	t0 = checked = nt_sys_now();
-	if (o->argv && nt_child_release(&p->child, o->argv[0], &p->err))
+	p->checked = nt_sys_now();
+	if (nt_child_capture(&cap, &p->err))
 		return -1;
-	for (;;) {
-		nt_child_reap(&p->child, false);
-		if (p->child.done || nt_interrupted ||
-		    (o->duration > 0 && nt_sys_now() - t0 >= o->duration))
-			break;
-		if (nt_sys_now() - checked > 1.0) {
-			checked = nt_sys_now();
-			if (sessiond_exited(p, &st) || !session_listed(p)) {
-				p->session = false; /* gone: nothing of ours to destroy */
-				p->err = nt_err_new(
-					NT_E_FAIL,
-					"the LTTng session '%s' ended during the capture "
-					"(lttng-sessiond stopped, or the session was "
-					"destroyed)",
-					p->name);
-				return -1;
-			}
-		}
-		if (o->progress && nt_sys_now() - last > 0.5) {
-			progress(p, t0, false);
-			last = nt_sys_now();
-		}
-		poll(NULL, 0, 50);
-	}
 	res->stopped_by_signal = nt_interrupted;
 	/* waits until the consumer has written out every sub-buffer */
 	rc = lttng_stop_tracing(p->name);
@@ -913,8 +914,7 @@ static int run(struct lrec *p, struct nt_record_result *res)
 		p->err = nt_err_new(NT_E_FAIL, "cannot stop the LTTng session: %s", lerr(rc));
 		return -1;
 	}
-	if (o->progress)
-		progress(p, t0, true);
+	nt_child_capture_done(&cap);
 	return count_lost(p, &res->lost_total);
 }
 
@@ -954,8 +954,6 @@ int nt_lttng_record(const struct nt_record_opts *o, struct nt_record_result *res
 	}
 	res->bytes = du(p.out);
 	res->nevents = p.nev + 2 * o->ngraph; /* a kretprobe is two events */
-	res->cmd_status = nt_child_status(&p.child);
-	res->cmd_pid = p.child.pid > 0 ? p.child.pid : 0;
 	ret = 0;
 out:
 	nt_child_stop(&p.child);
@@ -973,11 +971,5 @@ out:
 	for (int i = 0; i < p.nev; i++)
 		free(p.ev[i]);
 	free(p.ev);
-	if (ret) {
-		nt_record_result_release(res);
-		nt_err_set(err, p.err ? p.err : nt_err_new(NT_E_FAIL, "recording failed"));
-	} else {
-		nt_err_free(p.err);
-	}
-	return ret;
+	return nt_child_record_end(ret, &p.child, res, p.err, err);
 }

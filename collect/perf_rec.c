@@ -420,12 +420,24 @@ static int stop_perf(struct prec *p)
 
 /* ---- the whole capture ---- */
 
-static void progress(const struct prec *p, double t0, bool final)
+/* Each turn of the capture: perf must still run. */
+static int tick(void *ctx)
+{
+	struct prec *p = ctx;
+
+	if (p->perf > 0 && waitpid(p->perf, &p->perf_status, WNOHANG) == p->perf) {
+		p->perf = -1;
+		p->err = nt_err_new(NT_E_FAIL, "perf record stopped early: %s", log_tail(p));
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t written(void *ctx)
 {
 	struct stat s;
 
-	fprintf(stderr, "\r\033[Krecording with perf: %.1f s, %.1f MB written%s", nt_sys_now() - t0,
-		stat(p->tmp, &s) ? 0.0 : (double)s.st_size / 1e6, final ? "\n" : "");
+	return stat(((struct prec *)ctx)->tmp, &s) ? 0 : (uint64_t)s.st_size;
 }
 
 static int check_opts(struct prec *p)
@@ -447,8 +459,14 @@ static int check_opts(struct prec *p)
 static int capture(struct prec *p, struct nt_record_result *res)
 {
 	const struct nt_record_opts *o = p->o;
+	struct nt_capture cap = {.o = o,
+				 .child = &p->child,
+				 .stage = "recording with perf",
+				 .what = "written",
+				 .tick = tick,
+				 .bytes = written,
+				 .ctx = p};
 	const char *clk;
-	double t0, last = 0;
 
 	if (check_opts(p))
 		return -1;
@@ -466,33 +484,14 @@ static int capture(struct prec *p, struct nt_record_result *res)
 	if (start_perf(p, clk) || (o->argv && nt_child_start(&p->child, o->argv, &p->err)) ||
 	    enable_perf(p))
 		return -1;
-	t0 = nt_sys_now();
-	if (o->argv && nt_child_release(&p->child, o->argv[0], &p->err))
+	if (nt_child_capture(&cap, &p->err))
 		return -1;
-	for (;;) {
-		nt_child_reap(&p->child, false);
-		if (p->child.done || nt_interrupted ||
-		    (o->duration > 0 && nt_sys_now() - t0 >= o->duration))
-			break;
-		if (p->perf > 0 && waitpid(p->perf, &p->perf_status, WNOHANG) == p->perf) {
-			p->perf = -1;
-			p->err =
-				nt_err_new(NT_E_FAIL, "perf record stopped early: %s", log_tail(p));
-			return -1;
-		}
-		if (o->progress && nt_sys_now() - last > 0.5) {
-			progress(p, t0, false);
-			last = nt_sys_now();
-		}
-		poll(NULL, 0, 50);
-	}
 	/* a signal that ended the capture is spent; another one aborts the rest (exit 4) */
 	res->stopped_by_signal = nt_interrupted;
 	nt_interrupted = 0;
 	if (stop_perf(p))
 		return -1;
-	if (o->progress)
-		progress(p, t0, true);
+	nt_child_capture_done(&cap);
 	if (!(WIFEXITED(p->perf_status) && !WEXITSTATUS(p->perf_status)) &&
 	    !(WIFSIGNALED(p->perf_status) && WTERMSIG(p->perf_status) == SIGINT)) {
 		p->err = nt_err_new(NT_E_FAIL, "perf record failed: %s", log_tail(p));
@@ -603,8 +602,6 @@ int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
 		goto out;
 	res->bytes = stat(o->output, &s) ? 0 : (uint64_t)s.st_size;
 	res->nevents = p.nev + (profile_hz ? 1 : 0);
-	res->cmd_status = nt_child_status(&p.child);
-	res->cmd_pid = p.child.pid > 0 ? p.child.pid : 0;
 	ret = 0;
 out:
 	if (p.perf > 0)
@@ -625,11 +622,5 @@ out:
 	for (int i = 0; i < p.nev; i++)
 		free(p.ev[i]);
 	free(p.ev);
-	if (ret) {
-		nt_record_result_release(res);
-		nt_err_set(err, p.err ? p.err : nt_err_new(NT_E_FAIL, "recording failed"));
-	} else {
-		nt_err_free(p.err);
-	}
-	return ret;
+	return nt_child_record_end(ret, &p.child, res, p.err, err);
 }
