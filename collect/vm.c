@@ -399,6 +399,35 @@ static int kernel_release(const char *kdir, char *out, size_t size)
 	return ret;
 }
 
+/* The VM's members of the kernel package @deb into @tmp (dpkg-deb's messages in @log), and
+ * the kernel's release in @rel. */
+static int unpack_deb(const char *deb, const char *tmp, const char *log, char *rel, size_t relsize,
+		      struct nt_err **err)
+{
+	char *a[32] = {"sh",
+		       "-c",
+		       "f=$1 d=$2; shift 2; dpkg-deb --fsys-tarfile \"$f\" | "
+		       "tar -x -C \"$d\" --wildcards \"$@\"; true",
+		       "sh",
+		       (char *)deb,
+		       (char *)tmp};
+	int n = 6, st;
+
+	for (size_t i = 0; i < sizeof(kernel_members) / sizeof(kernel_members[0]); i++)
+		a[n++] = (char *)kernel_members[i];
+	a[n] = NULL;
+	st = nt_sys_spawn(a, NULL, NULL, log, 600);
+	if (st != 0 || kernel_release(tmp, rel, relsize)) {
+		char *l = nt_sys_file_read(log, 0, NULL, NULL), line[512];
+		last_line(l, line, sizeof(line));
+		nt_err_set(err, nt_err_new(NT_E_INPUT, "cannot extract a kernel from '%s'%s%s", deb,
+					   *line ? ": " : "", line));
+		free(l);
+		return -1;
+	}
+	return 0;
+}
+
 int nt_vm_kernel(const char *cache, const char *deb_in, bool progress, char **kdir,
 		 struct nt_err **err)
 {
@@ -439,29 +468,8 @@ int nt_vm_kernel(const char *cache, const char *deb_in, bool progress, char **kd
 		nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", tmp));
 		goto out;
 	}
-	{
-		char *a[32] = {"sh",
-			       "-c",
-			       "f=$1 d=$2; shift 2; dpkg-deb --fsys-tarfile \"$f\" | "
-			       "tar -x -C \"$d\" --wildcards \"$@\"; true",
-			       "sh",
-			       deb,
-			       tmp};
-		int n = 6, st;
-		for (size_t i = 0; i < sizeof(kernel_members) / sizeof(kernel_members[0]); i++)
-			a[n++] = (char *)kernel_members[i];
-		a[n] = NULL;
-		st = nt_sys_spawn(a, NULL, NULL, log, 600);
-		if (st != 0 || kernel_release(tmp, rel, sizeof(rel))) {
-			char *l = nt_sys_file_read(log, 0, NULL, NULL), line[512];
-			last_line(l, line, sizeof(line));
-			nt_err_set(err,
-				   nt_err_new(NT_E_INPUT, "cannot extract a kernel from '%s'%s%s",
-					      deb, *line ? ": " : "", line));
-			free(l);
-			goto out;
-		}
-	}
+	if (unpack_deb(deb, tmp, log, rel, sizeof(rel), err))
+		goto out;
 	snprintf(vmlinuz, sizeof(vmlinuz), "%s/boot/vmlinuz-%s", tmp, rel);
 	extract_vmlinux(vmlinuz, tmp);
 	snprintf(stamp, sizeof(stamp), "%s/" CACHE_STAMP, tmp);
@@ -791,38 +799,47 @@ static int build_initrd(struct run *r, struct nt_err **err)
 	return ret;
 }
 
-static int run_qemu(struct run *r, struct nt_err **err)
-{
+/* QEMU's command line and the strings it points to. */
+struct qemu_cmd {
 	char mem[32], cpus[32], append[4096], drive[9000], chardev[9000];
-	char *disk = qemu_escape(r->path[P_DISK]), *con = qemu_escape(r->path[P_CONSOLE]);
 	const char *argv[40];
-	int n = 0, st, fd;
+};
+
+/* The sparse disk the guest writes its tar to. */
+static int make_disk(struct run *r, struct nt_err **err)
+{
+	int fd = open(r->path[P_DISK], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0 || ftruncate(fd, (off_t)DISK_SIZE) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return nt_err_set(
+			err, nt_err_errno(NT_E_FAIL, e, "cannot create '%s'", r->path[P_DISK]));
+	}
+	close(fd);
+	return 0;
+}
+
+static int qemu_cmd(struct run *r, struct qemu_cmd *q, struct nt_err **err)
+{
+	char *disk = qemu_escape(r->path[P_DISK]), *con = qemu_escape(r->path[P_CONSOLE]);
+	const char **argv = q->argv, *mem = q->mem, *cpus = q->cpus;
+	int n = 0;
 
 	if (!disk || !con) {
 		free(disk);
 		free(con);
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	}
-	fd = open(r->path[P_DISK], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, (off_t)DISK_SIZE) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		free(disk);
-		free(con);
-		return nt_err_set(
-			err, nt_err_errno(NT_E_FAIL, e, "cannot create '%s'", r->path[P_DISK]));
-	}
-	close(fd);
-	snprintf(mem, sizeof(mem), "%d", r->o->mem_mb > 0 ? r->o->mem_mb : 1024);
-	snprintf(cpus, sizeof(cpus), "%d", r->o->cpus > 0 ? r->o->cpus : 2);
-	snprintf(append, sizeof(append), "console=ttyS0 panic=-1 rdinit=/init%s%s",
+	snprintf(q->mem, sizeof(q->mem), "%d", r->o->mem_mb > 0 ? r->o->mem_mb : 1024);
+	snprintf(q->cpus, sizeof(q->cpus), "%d", r->o->cpus > 0 ? r->o->cpus : 2);
+	snprintf(q->append, sizeof(q->append), "console=ttyS0 panic=-1 rdinit=/init%s%s",
 		 r->o->append ? " " : "", r->o->append ? r->o->append : "");
-	snprintf(drive, sizeof(drive), "file=%s,format=raw,if=virtio", disk);
-	snprintf(chardev, sizeof(chardev), "file,id=con,path=%s", con);
+	snprintf(q->drive, sizeof(q->drive), "file=%s,format=raw,if=virtio", disk);
+	snprintf(q->chardev, sizeof(q->chardev), "file,id=con,path=%s", con);
 	free(disk);
 	free(con);
-	r->res->kvm = !access("/dev/kvm", R_OK | W_OK);
 	argv[n++] = QEMU;
 	argv[n++] = "-nodefaults";
 	argv[n++] = "-no-user-config";
@@ -853,19 +870,20 @@ static int run_qemu(struct run *r, struct nt_err **err)
 	argv[n++] = "-initrd";
 	argv[n++] = r->path[P_INITRD];
 	argv[n++] = "-append";
-	argv[n++] = append;
+	argv[n++] = q->append;
 	argv[n++] = "-chardev";
-	argv[n++] = chardev;
+	argv[n++] = q->chardev;
 	argv[n++] = "-serial";
 	argv[n++] = "chardev:con";
 	argv[n++] = "-drive";
-	argv[n++] = drive;
+	argv[n++] = q->drive;
 	argv[n] = NULL;
-	if (r->o->progress)
-		fprintf(stderr, "vm: booting Linux %s under QEMU (%s, %s MB, %s cpus)\n",
-			r->release, r->res->kvm ? "KVM" : "TCG emulation, no /dev/kvm", mem, cpus);
-	st = nt_sys_spawn((char *const *)argv, r->work, r->path[P_QLOG], r->path[P_QLOG],
-			  r->o->timeout > 0 ? r->o->timeout : 300);
+	return 0;
+}
+
+/* What QEMU's wait status @st (or -1 and errno) says. */
+static int qemu_status(struct run *r, int st, struct nt_err **err)
+{
 	if (st < 0 && errno == ETIMEDOUT)
 		return nt_err_set(err,
 				  nt_err_new(NT_E_FAIL,
@@ -886,6 +904,25 @@ static int run_qemu(struct run *r, struct nt_err **err)
 						  *line ? line : "no message"));
 	}
 	return 0;
+}
+
+static int run_qemu(struct run *r, struct nt_err **err)
+{
+	struct qemu_cmd q;
+	int st;
+
+	if (make_disk(r, err))
+		return -1;
+	r->res->kvm = !access("/dev/kvm", R_OK | W_OK);
+	if (qemu_cmd(r, &q, err))
+		return -1;
+	if (r->o->progress)
+		fprintf(stderr, "vm: booting Linux %s under QEMU (%s, %s MB, %s cpus)\n",
+			r->release, r->res->kvm ? "KVM" : "TCG emulation, no /dev/kvm", q.mem,
+			q.cpus);
+	st = nt_sys_spawn((char *const *)q.argv, r->work, r->path[P_QLOG], r->path[P_QLOG],
+			  r->o->timeout > 0 ? r->o->timeout : 300);
+	return qemu_status(r, st, err);
 }
 
 static double marker(const char *console, const char *m)
