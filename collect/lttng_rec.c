@@ -6,6 +6,7 @@
  */
 #include "lttng_rec.h"
 #include "child.h"
+#include "evnames.h"
 #include "../parse/ctf.h"
 #include "../core/sys.h"
 
@@ -208,21 +209,10 @@ static int check_specs(struct lrec *p)
 
 static int ev_add(struct lrec *p, const char *name)
 {
-	char **x, *s;
-
 	for (int i = 0; i < p->nev; i++)
 		if (!strcmp(p->ev[i], name))
 			return 0;
-	if (!(s = strdup(name)))
-		return -1;
-	x = realloc(p->ev, (size_t)(p->nev + 1) * sizeof(*x));
-	if (!x) {
-		free(s);
-		return -1;
-	}
-	p->ev = x;
-	p->ev[p->nev++] = s;
-	return 0;
+	return nt_evnames_push(&p->ev, &p->nev, strdup(name));
 }
 
 static bool kernel_tracer_missing(int rc)
@@ -968,8 +958,6 @@ out:
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	free(p.out);
 	free(p.tmp);
-	for (int i = 0; i < p.nev; i++)
-		free(p.ev[i]);
-	free(p.ev);
+	nt_evnames_free(p.ev, p.nev);
 	return nt_child_record_end(ret, &p.child, res, p.err, err);
 }

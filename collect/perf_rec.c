@@ -53,7 +53,7 @@ static int is_dir(const struct dirent *d)
 
 static int ev_add(struct prec *p, const char *sys, const char *ev)
 {
-	char **x, *s;
+	char *s;
 
 	for (int i = 0; i < p->nev; i++) {
 		size_t n = strlen(sys);
@@ -63,14 +63,7 @@ static int ev_add(struct prec *p, const char *sys, const char *ev)
 	}
 	if (asprintf(&s, "%s:%s", sys, ev) < 0)
 		return -1;
-	x = realloc(p->ev, (size_t)(p->nev + 1) * sizeof(*x));
-	if (!x) {
-		free(s);
-		return -1;
-	}
-	p->ev = x;
-	p->ev[p->nev++] = s;
-	return 0;
+	return nt_evnames_push(&p->ev, &p->nev, s);
 }
 
 /* Add every tracepoint matching "system[:event]" (globs); returns how many, -1 on OOM. */
@@ -619,8 +612,6 @@ out:
 		unlink(p.log);
 	free(p.tmp);
 	free(p.log);
-	for (int i = 0; i < p.nev; i++)
-		free(p.ev[i]);
-	free(p.ev);
+	nt_evnames_free(p.ev, p.nev);
 	return nt_child_record_end(ret, &p.child, res, p.err, err);
 }
