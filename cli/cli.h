@@ -9,6 +9,7 @@
 
 #include "../collect/backend.h"
 #include "../core/error.h"
+#include "../core/sys.h"
 
 /* Exit codes (documented in `nettrail --help`). */
 enum {

@@ -18,7 +18,6 @@
 #include "../core/escape.h"
 #include "../collect/backend.h"
 #include "../collect/vm.h"
-#include "../collect/vm_int.h"
 #include "../lab/lab.h"
 #include "../parse/reader.h"
 #include "../report/doc.h"
@@ -280,7 +279,7 @@ static int capture_vm(const struct lab_run *a, bool *graph, int *code, struct nt
 		fprintf(stderr, "lab %s: in the lab VM: building the world, recording %ld ...\n",
 			nt_lab_name(a->l), a->count);
 	if (nt_vm_record(&o, &r, err)) {
-		const char *tail = r.record_err ? nt_vm_tail(r.record_err, 20) : "";
+		const char *tail = r.record_err ? nt_sys_tail(r.record_err, 20) : "";
 
 		nt_esc_text_n(stderr, tail, strlen(tail), NT_ESC_KEEP_NL); /* the guest's words */
 		if (r.console_log)
@@ -295,7 +294,7 @@ static int capture_vm(const struct lab_run *a, bool *graph, int *code, struct nt
 		*code = NT_EXIT_LOST;
 	nt_vm_result_release(&r);
 	rec = cli_path_in(a->dir, "record.txt");
-	g = rec ? nt_vm_slurp(rec, NULL) : NULL;
+	g = rec ? nt_sys_file_read(rec, 0, NULL, NULL) : NULL;
 	*graph = g && strstr(g, "graph=1");
 	free(g);
 	ret = 0;
@@ -336,12 +335,12 @@ static int run_lab(struct lab_run *a)
 			nt_err_hint(err, "record one with: nettrail lab NAME --record-only -o DIR");
 			goto fail;
 		}
-		g = nt_vm_slurp(rec, NULL);
+		g = nt_sys_file_read(rec, 0, NULL, NULL);
 		graph = g && strstr(g, "graph=1");
 		free(g);
 		if (!a->count_set) { /* the count the lab was recorded with */
 			char *t = cli_path_in(a->dir, "traffic.txt"),
-			     *txt = t ? nt_vm_slurp(t, NULL) : NULL;
+			     *txt = t ? nt_sys_file_read(t, 0, NULL, NULL) : NULL;
 			const char *c = txt ? strstr(txt, "\ncount=") : NULL;
 			if (c)
 				a->count = strtol(c + 7, NULL, 10);

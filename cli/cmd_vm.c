@@ -11,7 +11,6 @@
 #include "../core/escape.h"
 #include "../collect/backend.h"
 #include "../collect/vm.h"
-#include "../collect/vm_int.h"
 #include "../parse/reader.h"
 
 enum {
@@ -118,13 +117,13 @@ static void print_prefixed(const char *prefix, const char *text)
 
 static void print_console(const char *path)
 {
-	char *text = path ? nt_vm_slurp(path, NULL) : NULL;
+	char *text = path ? nt_sys_file_read(path, 0, NULL, NULL) : NULL;
 	const char *tail;
 
 	if (!text)
 		return;
 	fprintf(stderr, "--- the VM's console (last lines of '%s') ---\n", path);
-	tail = nt_vm_tail(text, 40);
+	tail = nt_sys_tail(text, 40);
 	nt_esc_text_n(stderr, tail, strlen(tail), NT_ESC_KEEP_NL); /* the guest's words */
 	if (*text && text[strlen(text) - 1] != '\n')
 		fputc('\n', stderr);
@@ -152,7 +151,7 @@ static int import(const char *dat, const char *profile, const char *db)
 	argv[k++] = "-o";
 	argv[k++] = (char *)db;
 	argv[k] = NULL;
-	st = nt_vm_spawn(argv, NULL, "-", "-", 0);
+	st = nt_sys_spawn(argv, NULL, "-", "-", 0);
 	if (st < 0) {
 		fprintf(stderr, "nettrail: error: cannot run the import: %s\n", strerror(errno));
 		return NT_EXIT_FAIL;

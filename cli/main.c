@@ -159,6 +159,13 @@ static void draw_progress(void *ctx, const char *stage, uint64_t done, uint64_t 
 		fputc('\n', stderr);
 }
 
+static void draw_capture(const char *stage, double seconds, uint64_t bytes, const char *what,
+			 int final)
+{
+	fprintf(stderr, "\r\033[K%s: %.1f s, %.1f MB %s%s", stage, seconds, (double)bytes / 1e6,
+		what, final ? "\n" : "");
+}
+
 static void wait_notice(const char *path)
 {
 	fprintf(stderr, "\r\033[Kwaiting for another nettrail writing '%s' ...\n", path);
@@ -484,6 +491,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--version"))
 		return finish_stdout(cmd_version(1, argv));
 	c = cli_cmd_find(argv[1]);
+	nt_progress_capture_set(draw_capture); /* captures report only when told (o->progress) */
 	if (!c) {
 		fputs("nettrail: '", stderr);
 		nt_esc_text(stderr, argv[1]);

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The gated child of record (ftrace, perf and LTTng backends). */
 #include "child.h"
+#include "ftrace.h"
+#include "../core/progress.h"
+#include "../core/sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -86,4 +90,52 @@ void nt_child_stop(struct nt_child *c)
 int nt_child_status(const struct nt_child *c)
 {
 	return c->pid > 0 ? c->status : -1;
+}
+
+static void capture_progress(struct nt_capture *c, int final)
+{
+	nt_progress_capture(c->stage, nt_sys_now() - c->t0, c->bytes(c->ctx), c->what, final);
+}
+
+int nt_child_capture(struct nt_capture *c, struct nt_err **err)
+{
+	const struct nt_record_opts *o = c->o;
+
+	c->t0 = nt_sys_now();
+	c->last = 0;
+	if (o->argv && nt_child_release(c->child, o->argv[0], err))
+		return -1;
+	for (;;) {
+		nt_child_reap(c->child, false);
+		if (c->child->done || nt_interrupted ||
+		    (o->duration > 0 && nt_sys_now() - c->t0 >= o->duration))
+			return 0;
+		if (c->tick && c->tick(c->ctx))
+			return -1;
+		if (o->progress && nt_sys_now() - c->last > 0.5) {
+			capture_progress(c, 0);
+			c->last = nt_sys_now();
+		}
+		poll(NULL, 0, 50);
+	}
+}
+
+void nt_child_capture_done(struct nt_capture *c)
+{
+	if (c->o->progress)
+		capture_progress(c, 1);
+}
+
+int nt_child_record_end(int ret, const struct nt_child *c, struct nt_record_result *res,
+			struct nt_err *own, struct nt_err **err)
+{
+	if (ret) {
+		nt_record_result_release(res);
+		nt_err_set(err, own ? own : nt_err_new(NT_E_FAIL, "recording failed"));
+		return ret;
+	}
+	res->cmd_status = nt_child_status(c);
+	res->cmd_pid = c->pid > 0 ? c->pid : 0;
+	nt_err_free(own);
+	return 0;
 }

@@ -7,6 +7,7 @@
 #define NT_CHILD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../core/error.h"
@@ -47,5 +48,41 @@ void nt_child_stop(struct nt_child *c);
 
 /* The command's wait status, or -1 when there was no command. */
 int nt_child_status(const struct nt_child *c);
+
+/* ---- what every backend's record does around the command ---- */
+
+struct nt_record_opts;
+struct nt_record_result;
+
+/* A capture under way (nt_child_capture). */
+struct nt_capture {
+	const struct nt_record_opts *o; /* weak: argv, duration, progress */
+	struct nt_child *child;		/* weak: the command (started, not yet released) */
+	const char *stage;		/* the progress line's: "recording with perf" */
+	const char *what;		/* what its bytes are: "written" */
+	int (*tick)(void *ctx);		/* each turn (50 ms): non-zero fails the capture; or NULL */
+	uint64_t (*bytes)(void *ctx);	/* bytes saved so far, for the progress line */
+	void *ctx;
+	double t0, last; /* set here: when the capture started, the last progress line */
+};
+
+/*
+ * Start the clock, let the command (if any) go and wait until it exits, o->duration passes
+ * or nt_interrupted is set, calling @c->tick each turn and reporting progress
+ * (core/progress.h) twice a second when o->progress. Returns 0, or -1 when the command cannot
+ * run (*err) or a tick failed (what the tick left).
+ */
+int nt_child_capture(struct nt_capture *c, struct nt_err **err);
+
+/* The capture's last progress report (when o->progress), once it is saved. */
+void nt_child_capture_done(struct nt_capture *c);
+
+/*
+ * The end of a record: on success (@ret 0) the command's status and pid go into @res and
+ * @own (an error the backend kept, or NULL) is freed; on failure @res is released and *@err
+ * is @own, or "recording failed". Returns @ret.
+ */
+int nt_child_record_end(int ret, const struct nt_child *c, struct nt_record_result *res,
+			struct nt_err *own, struct nt_err **err);
 
 #endif

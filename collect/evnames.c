@@ -73,3 +73,23 @@ struct nt_err *nt_evnames_unknown(const char *dir, const char *spec)
 		    dir);
 	return e;
 }
+
+int nt_evnames_push(char ***v, int *n, char *name)
+{
+	char **x = name ? realloc(*v, (size_t)(*n + 1) * sizeof(*x)) : NULL;
+
+	if (!x) {
+		free(name);
+		return -1;
+	}
+	*v = x;
+	x[(*n)++] = name;
+	return 0;
+}
+
+void nt_evnames_free(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -12,4 +12,13 @@
  */
 struct nt_err *nt_evnames_unknown(const char *dir, const char *spec);
 
+/*
+ * Append @name (owned: taken, or freed on failure; NULL counts as out of memory) to the @n
+ * names of *@v. Returns 0, or -1 when out of memory.
+ */
+int nt_evnames_push(char ***v, int *n, char *name);
+
+/* Free the @n names of @v and @v. */
+void nt_evnames_free(char **v, int n);
+
 #endif

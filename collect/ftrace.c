@@ -8,8 +8,8 @@
 #include "tracedat_write.h"
 #include "child.h"
 #include "../core/tmpfile.h"
-#include "../parse/reader.h"
 #include "evnames.h"
+#include "../core/sys.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <libgen.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -526,39 +525,7 @@ static int drain(struct rec *r, bool flush)
 	return 0;
 }
 
-/* ---- time ---- */
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* ---- what the trace.dat needs besides the pages ---- */
-
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
-	char chunk[65536];
-	size_t n;
-
-	if (!f)
-		return NULL;
-	m = open_memstream(&buf, &len);
-	if (!m) {
-		fclose(f);
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(f);
-	fclose(m);
-	return buf;
-}
 
 char *nt_ftrace_cmdlines(long cmd_pid, const char *cmd)
 {
@@ -621,7 +588,7 @@ static int write_trace(struct rec *r, const char *cmdl, bool head)
 	struct nt_tracedat_system *sys = calloc((size_t)r->nsys + 1, sizeof(*sys));
 	struct utsname u;
 	char uname_s[1024];
-	char *kallsyms = read_all("/proc/kallsyms");
+	char *kallsyms = nt_sys_file_read("/proc/kallsyms", 0, NULL, NULL);
 	char *printk = tracefs_instance_file_read(NULL, "printk_formats", NULL);
 	struct nt_tracedat_src src;
 	int ret;
@@ -781,12 +748,6 @@ static uint64_t stat_lost(const char *stats)
 	return lost;
 }
 
-static void progress(struct rec *r, double t0, bool final)
-{
-	fprintf(stderr, "\r\033[Krecording: %.1f s, %.1f MB of ring buffer saved%s", now_s() - t0,
-		(double)r->bytes / 1e6, final ? "\n" : "");
-}
-
 /* Once tracing is off: the buffer statistics, the clock, the profiler's table. */
 static int save_state(struct rec *r, struct nt_record_result *res)
 {
@@ -806,34 +767,28 @@ static int save_state(struct rec *r, struct nt_record_result *res)
 											       : 0;
 }
 
-/* Let the command go and save pages until it exits, the duration passes or a signal. */
-static int run(struct rec *r, double t0)
+/* Each turn of the capture: save whatever full pages are ready. */
+static int tick(void *ctx)
 {
-	const struct nt_record_opts *o = r->o;
-	double last_progress = 0;
+	return drain(ctx, false);
+}
 
-	if (o->argv && nt_child_release(&r->child, o->argv[0], &r->err))
-		return -1;
-	for (;;) {
-		if (drain(r, false))
-			return -1;
-		nt_child_reap(&r->child, false);
-		if (r->child.done || nt_interrupted ||
-		    (o->duration > 0 && now_s() - t0 >= o->duration))
-			return 0;
-		if (o->progress && now_s() - last_progress > 0.5) {
-			progress(r, t0, false);
-			last_progress = now_s();
-		}
-		poll(NULL, 0, 50);
-	}
+static uint64_t saved(void *ctx)
+{
+	return ((struct rec *)ctx)->bytes;
 }
 
 int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *res,
 		     struct nt_err **err)
 {
 	struct rec r = {.o = o, .child = NT_CHILD_NONE};
-	double t0;
+	struct nt_capture cap = {.o = o,
+				 .child = &r.child,
+				 .stage = "recording",
+				 .what = "of ring buffer saved",
+				 .tick = tick,
+				 .bytes = saved,
+				 .ctx = &r};
 	char *cmdl = NULL;
 	int ret = -1;
 
@@ -863,8 +818,7 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 		r.err = nt_err_errno(NT_E_FAIL, errno, "cannot start tracing");
 		goto out;
 	}
-	t0 = now_s();
-	if (run(&r, t0))
+	if (nt_child_capture(&cap, &r.err))
 		goto out;
 	tracefs_trace_off(r.inst);
 	/* a signal that ended the capture is spent; another one aborts the writing (exit 4) */
@@ -872,8 +826,7 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 	nt_interrupted = 0;
 	if (drain(&r, false) || drain(&r, true))
 		goto out;
-	if (o->progress)
-		progress(&r, t0, true);
+	nt_child_capture_done(&cap);
 	if (save_state(&r, res))
 		goto out;
 	/* the kernel's part is over: give tracefs back before the slow part */
@@ -892,8 +845,6 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 	}
 	res->bytes = r.bytes;
 	res->nevents = r.nevents;
-	res->cmd_status = nt_child_status(&r.child);
-	res->cmd_pid = r.child.pid > 0 ? r.child.pid : 0;
 	ret = 0;
 out:
 	nt_child_stop(&r.child);
@@ -905,9 +856,5 @@ out:
 		free(res->profile_path);
 		res->profile_path = NULL;
 	}
-	if (ret)
-		nt_err_set(err, r.err ? r.err : nt_err_new(NT_E_FAIL, "recording failed"));
-	else
-		nt_err_free(r.err);
-	return ret;
+	return nt_child_record_end(ret, &r.child, res, r.err, err);
 }

@@ -5,6 +5,7 @@
  */
 #include "funcgraph_rec.h"
 #include "../core/tmpfile.h"
+#include "../core/sys.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -49,47 +50,6 @@ static void boot_line(char *out, size_t size)
 }
 
 /* ---- small file helpers ---- */
-
-/* The whole file as a string (tracefs files have no size: read until EOF), or NULL. */
-static char *slurp(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		ssize_t n;
-		if (cap - len < 4096) {
-			char *b = realloc(buf, cap + 65536);
-			if (!b) {
-				free(buf);
-				close(fd);
-				errno = ENOMEM;
-				return NULL;
-			}
-			buf = b;
-			cap += 65536;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			errno = e;
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-}
 
 /* The filter files take one word per write() and say so with a short count: go on. */
 static int write_file(const char *path, const char *value, bool append)
@@ -211,7 +171,7 @@ int nt_tfs_journal_write(struct nt_tfs_journal *j, const char *path, const char 
 			known = true;
 	if (!known) {
 		struct jent *x = realloc(j->e, (size_t)(j->n + 1) * sizeof(*x));
-		char *saved = slurp(path);
+		char *saved = nt_sys_file_read(path, 0, NULL, NULL);
 
 		if (!saved) {
 			if (x)
@@ -317,7 +277,7 @@ void nt_tfs_journal_free(struct nt_tfs_journal *j)
 /* Restore one journal file left by a dead process; returns 1 when it did. */
 static int recover_file(const char *path)
 {
-	char *s = slurp(path), *p;
+	char *s = nt_sys_file_read(path, 0, NULL, NULL), *p;
 	struct nt_tfs_journal j = {0};
 	struct nt_err *err = NULL;
 
@@ -399,7 +359,7 @@ static char *tfs_read(const char *dir, const char *name)
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	return slurp(path);
+	return nt_sys_file_read(path, 0, NULL, NULL);
 }
 
 static bool tfs_exists(const char *dir, const char *name)
@@ -781,7 +741,7 @@ int nt_fgrec_profile_save(const char *top, const char *path, struct nt_err **err
 		char *s;
 
 		snprintf(file, sizeof(file), "%s/%s", dir, list[i]->d_name);
-		s = slurp(file);
+		s = nt_sys_file_read(file, 0, NULL, NULL);
 		if (f && s)
 			fprintf(f, "%s==> trace_stat/%s <==\n%s", i ? "\n" : "", list[i]->d_name,
 				s);

@@ -6,8 +6,9 @@
  */
 #include "lttng_rec.h"
 #include "child.h"
+#include "evnames.h"
 #include "../parse/ctf.h"
-#include "../parse/reader.h"
+#include "../core/sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -48,16 +49,9 @@ struct lrec {
 	struct lttng_domain dom;
 	struct lttng_handle *h; /* owned: our session, kernel domain */
 	struct nt_child child;	/* the command */
+	double checked;		/* when the session was last seen alive */
 	struct nt_err *err;
 };
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* liblttng-ctl's message for a return code (negative, or a positive enum lttng_error_code) */
 static const char *lerr(int rc)
@@ -215,21 +209,10 @@ static int check_specs(struct lrec *p)
 
 static int ev_add(struct lrec *p, const char *name)
 {
-	char **x, *s;
-
 	for (int i = 0; i < p->nev; i++)
 		if (!strcmp(p->ev[i], name))
 			return 0;
-	if (!(s = strdup(name)))
-		return -1;
-	x = realloc(p->ev, (size_t)(p->nev + 1) * sizeof(*x));
-	if (!x) {
-		free(s);
-		return -1;
-	}
-	p->ev = x;
-	p->ev[p->nev++] = s;
-	return 0;
+	return nt_evnames_push(&p->ev, &p->nev, strdup(name));
 }
 
 static bool kernel_tracer_missing(int rc)
@@ -429,7 +412,7 @@ static void exec_sessiond(int fd)
  * terminal's Ctrl-C is ours to handle), and wait until it answers. */
 static int start_sessiond(struct lrec *p)
 {
-	double t0 = now_s();
+	double t0 = nt_sys_now();
 	int st[2], e = 0, status;
 
 	/* its log is a memory file: nothing on disk, even if we are killed */
@@ -480,7 +463,7 @@ static int start_sessiond(struct lrec *p)
 		}
 		if (nt_interrupted)
 			return intr(p, "while lttng-sessiond was starting");
-		if (now_s() - t0 > SESSIOND_START_TIMEOUT_S) {
+		if (nt_sys_now() - t0 > SESSIOND_START_TIMEOUT_S) {
 			p->err = nt_err_new(NT_E_FAIL,
 					    "lttng-sessiond did not start within %.0f s: %s",
 					    SESSIOND_START_TIMEOUT_S, log_tail(p));
@@ -494,7 +477,7 @@ static int start_sessiond(struct lrec *p)
 /* Stop the lttng-sessiond we started (SIGTERM, as its init script does; SIGKILL if stuck). */
 static void stop_sessiond(struct lrec *p)
 {
-	double t0 = now_s();
+	double t0 = nt_sys_now();
 	int status;
 
 	if (p->sessiond <= 0)
@@ -502,14 +485,14 @@ static void stop_sessiond(struct lrec *p)
 	/* one stopped while it starts ignores SIGTERM until it is up (measured: a 15 s wait,
 	 * then SIGKILL); starting takes well under a second here */
 	while (lttng_session_daemon_alive() != 1 && !sessiond_exited(p, &status) &&
-	       now_s() - t0 < SESSIOND_READY_WAIT_S)
+	       nt_sys_now() - t0 < SESSIOND_READY_WAIT_S)
 		poll(NULL, 0, 20);
 	if (p->sessiond <= 0)
 		return;
-	t0 = now_s();
+	t0 = nt_sys_now();
 	kill(p->sessiond, SIGTERM);
 	while (!sessiond_exited(p, &status)) {
-		if (now_s() - t0 > SESSIOND_STOP_TIMEOUT_S) {
+		if (nt_sys_now() - t0 > SESSIOND_STOP_TIMEOUT_S) {
 			kill(p->sessiond, SIGKILL);
 			waitpid(p->sessiond, NULL, 0);
 			p->sessiond = -1;
@@ -537,7 +520,7 @@ static int create_session(struct lrec *p)
 	int rc;
 
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-		rnd = (uint32_t)now_s() ^ (uint32_t)getpid() << 16;
+		rnd = (uint32_t)nt_sys_now() ^ (uint32_t)getpid() << 16;
 	snprintf(p->name, sizeof(p->name), "nettrail-%d-%08x", (int)getpid(), rnd);
 	d = lttng_session_descriptor_local_create(p->name, p->tmp);
 	if (!d)
@@ -849,12 +832,6 @@ static int check_opts(struct lrec *p)
 	return 0;
 }
 
-static void progress(const struct lrec *p, double t0, bool final)
-{
-	fprintf(stderr, "\r\033[Krecording with lttng: %.1f s, %.1f MB written%s", now_s() - t0,
-		(double)du(p->tmp) / 1e6, final ? "\n" : "");
-}
-
 /* Everything before the command runs; checks nt_interrupted between the steps. */
 static int setup(struct lrec *p)
 {
@@ -874,46 +851,52 @@ static int setup(struct lrec *p)
 	return 0;
 }
 
+/* Each turn of the capture: once a second, the session must still exist. */
+static int tick(void *ctx)
+{
+	struct lrec *p = ctx;
+	int st;
+
+	if (nt_sys_now() - p->checked <= 1.0)
+		return 0;
+	p->checked = nt_sys_now();
+	if (sessiond_exited(p, &st) || !session_listed(p)) {
+		p->session = false; /* gone: nothing of ours to destroy */
+		p->err = nt_err_new(NT_E_FAIL,
+				    "the LTTng session '%s' ended during the capture "
+				    "(lttng-sessiond stopped, or the session was destroyed)",
+				    p->name);
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t written(void *ctx)
+{
+	return du(((struct lrec *)ctx)->tmp);
+}
+
 static int run(struct lrec *p, struct nt_record_result *res)
 {
-	const struct nt_record_opts *o = p->o;
-	double t0, last = 0, checked;
-	int rc, st;
+	struct nt_capture cap = {.o = p->o,
+				 .child = &p->child,
+				 .stage = "recording with lttng",
+				 .what = "written",
+				 .tick = tick,
+				 .bytes = written,
+				 .ctx = p};
+	int rc;
 
-	if (o->argv && nt_child_start(&p->child, o->argv, &p->err))
+	if (p->o->argv && nt_child_start(&p->child, p->o->argv, &p->err))
 		return -1;
 	if (nt_interrupted)
 		return intr(p, "before the capture started");
 	rc = lttng_start_tracing(p->name);
 	if (rc < 0)
 		return kernel_failed(p, "start the LTTng session", rc);
-	t0 = checked = now_s();
-	if (o->argv && nt_child_release(&p->child, o->argv[0], &p->err))
+	p->checked = nt_sys_now();
+	if (nt_child_capture(&cap, &p->err))
 		return -1;
-	for (;;) {
-		nt_child_reap(&p->child, false);
-		if (p->child.done || nt_interrupted ||
-		    (o->duration > 0 && now_s() - t0 >= o->duration))
-			break;
-		if (now_s() - checked > 1.0) {
-			checked = now_s();
-			if (sessiond_exited(p, &st) || !session_listed(p)) {
-				p->session = false; /* gone: nothing of ours to destroy */
-				p->err = nt_err_new(
-					NT_E_FAIL,
-					"the LTTng session '%s' ended during the capture "
-					"(lttng-sessiond stopped, or the session was "
-					"destroyed)",
-					p->name);
-				return -1;
-			}
-		}
-		if (o->progress && now_s() - last > 0.5) {
-			progress(p, t0, false);
-			last = now_s();
-		}
-		poll(NULL, 0, 50);
-	}
 	res->stopped_by_signal = nt_interrupted;
 	/* waits until the consumer has written out every sub-buffer */
 	rc = lttng_stop_tracing(p->name);
@@ -921,8 +904,7 @@ static int run(struct lrec *p, struct nt_record_result *res)
 		p->err = nt_err_new(NT_E_FAIL, "cannot stop the LTTng session: %s", lerr(rc));
 		return -1;
 	}
-	if (o->progress)
-		progress(p, t0, true);
+	nt_child_capture_done(&cap);
 	return count_lost(p, &res->lost_total);
 }
 
@@ -962,8 +944,6 @@ int nt_lttng_record(const struct nt_record_opts *o, struct nt_record_result *res
 	}
 	res->bytes = du(p.out);
 	res->nevents = p.nev + 2 * o->ngraph; /* a kretprobe is two events */
-	res->cmd_status = nt_child_status(&p.child);
-	res->cmd_pid = p.child.pid > 0 ? p.child.pid : 0;
 	ret = 0;
 out:
 	nt_child_stop(&p.child);
@@ -978,14 +958,6 @@ out:
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	free(p.out);
 	free(p.tmp);
-	for (int i = 0; i < p.nev; i++)
-		free(p.ev[i]);
-	free(p.ev);
-	if (ret) {
-		nt_record_result_release(res);
-		nt_err_set(err, p.err ? p.err : nt_err_new(NT_E_FAIL, "recording failed"));
-	} else {
-		nt_err_free(p.err);
-	}
-	return ret;
+	nt_evnames_free(p.ev, p.nev);
+	return nt_child_record_end(ret, &p.child, res, p.err, err);
 }

@@ -6,10 +6,11 @@
  */
 #include "perf_rec.h"
 #include "child.h"
-#include "../parse/reader.h"
 #include "../core/testhook.h"
 #include "../core/tmpfile.h"
 #include "evnames.h"
+#include "../parse/perfdata.h"
+#include "../core/sys.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -43,14 +44,6 @@ struct prec {
 	struct nt_err *err;
 };
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* ---- events: the ftrace backend's vocabulary, expanded against tracefs ---- */
 
 static int is_dir(const struct dirent *d)
@@ -60,7 +53,7 @@ static int is_dir(const struct dirent *d)
 
 static int ev_add(struct prec *p, const char *sys, const char *ev)
 {
-	char **x, *s;
+	char *s;
 
 	for (int i = 0; i < p->nev; i++) {
 		size_t n = strlen(sys);
@@ -70,14 +63,7 @@ static int ev_add(struct prec *p, const char *sys, const char *ev)
 	}
 	if (asprintf(&s, "%s:%s", sys, ev) < 0)
 		return -1;
-	x = realloc(p->ev, (size_t)(p->nev + 1) * sizeof(*x));
-	if (!x) {
-		free(s);
-		return -1;
-	}
-	p->ev = x;
-	p->ev[p->nev++] = s;
-	return 0;
+	return nt_evnames_push(&p->ev, &p->nev, s);
 }
 
 /* Add every tracepoint matching "system[:event]" (globs); returns how many, -1 on OOM. */
@@ -355,7 +341,7 @@ static int start_perf(struct prec *p, const char *clk)
 /* Wait for perf to exit (@timeout seconds); true when it did. */
 static bool perf_wait(struct prec *p, double timeout)
 {
-	double t0 = now_s();
+	double t0 = nt_sys_now();
 
 	while (p->perf > 0) {
 		pid_t r = waitpid(p->perf, &p->perf_status, WNOHANG);
@@ -363,7 +349,7 @@ static bool perf_wait(struct prec *p, double timeout)
 			p->perf = -1;
 			return true;
 		}
-		if (now_s() - t0 > timeout)
+		if (nt_sys_now() - t0 > timeout)
 			return false;
 		poll(NULL, 0, 20);
 	}
@@ -373,7 +359,7 @@ static bool perf_wait(struct prec *p, double timeout)
 /* Enable the events and wait for perf's "ack": from then on, everything is recorded. */
 static int enable_perf(struct prec *p)
 {
-	double t0 = now_s();
+	double t0 = nt_sys_now();
 	char buf[64];
 	size_t got = 0;
 
@@ -389,7 +375,7 @@ static int enable_perf(struct prec *p)
 			p->err = nt_err_new(NT_E_INTR, "interrupted while perf was starting");
 			return -1;
 		}
-		if (now_s() - t0 > START_TIMEOUT_S) {
+		if (nt_sys_now() - t0 > START_TIMEOUT_S) {
 			p->err = nt_err_new(NT_E_FAIL, "perf did not start within %.0f s: %s",
 					    START_TIMEOUT_S, log_tail(p));
 			return -1;
@@ -427,12 +413,24 @@ static int stop_perf(struct prec *p)
 
 /* ---- the whole capture ---- */
 
-static void progress(const struct prec *p, double t0, bool final)
+/* Each turn of the capture: perf must still run. */
+static int tick(void *ctx)
+{
+	struct prec *p = ctx;
+
+	if (p->perf > 0 && waitpid(p->perf, &p->perf_status, WNOHANG) == p->perf) {
+		p->perf = -1;
+		p->err = nt_err_new(NT_E_FAIL, "perf record stopped early: %s", log_tail(p));
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t written(void *ctx)
 {
 	struct stat s;
 
-	fprintf(stderr, "\r\033[Krecording with perf: %.1f s, %.1f MB written%s", now_s() - t0,
-		stat(p->tmp, &s) ? 0.0 : (double)s.st_size / 1e6, final ? "\n" : "");
+	return stat(((struct prec *)ctx)->tmp, &s) ? 0 : (uint64_t)s.st_size;
 }
 
 static int check_opts(struct prec *p)
@@ -454,8 +452,14 @@ static int check_opts(struct prec *p)
 static int capture(struct prec *p, struct nt_record_result *res)
 {
 	const struct nt_record_opts *o = p->o;
+	struct nt_capture cap = {.o = o,
+				 .child = &p->child,
+				 .stage = "recording with perf",
+				 .what = "written",
+				 .tick = tick,
+				 .bytes = written,
+				 .ctx = p};
 	const char *clk;
-	double t0, last = 0;
 
 	if (check_opts(p))
 		return -1;
@@ -473,33 +477,14 @@ static int capture(struct prec *p, struct nt_record_result *res)
 	if (start_perf(p, clk) || (o->argv && nt_child_start(&p->child, o->argv, &p->err)) ||
 	    enable_perf(p))
 		return -1;
-	t0 = now_s();
-	if (o->argv && nt_child_release(&p->child, o->argv[0], &p->err))
+	if (nt_child_capture(&cap, &p->err))
 		return -1;
-	for (;;) {
-		nt_child_reap(&p->child, false);
-		if (p->child.done || nt_interrupted ||
-		    (o->duration > 0 && now_s() - t0 >= o->duration))
-			break;
-		if (p->perf > 0 && waitpid(p->perf, &p->perf_status, WNOHANG) == p->perf) {
-			p->perf = -1;
-			p->err =
-				nt_err_new(NT_E_FAIL, "perf record stopped early: %s", log_tail(p));
-			return -1;
-		}
-		if (o->progress && now_s() - last > 0.5) {
-			progress(p, t0, false);
-			last = now_s();
-		}
-		poll(NULL, 0, 50);
-	}
 	/* a signal that ended the capture is spent; another one aborts the rest (exit 4) */
 	res->stopped_by_signal = nt_interrupted;
 	nt_interrupted = 0;
 	if (stop_perf(p))
 		return -1;
-	if (o->progress)
-		progress(p, t0, true);
+	nt_child_capture_done(&cap);
 	if (!(WIFEXITED(p->perf_status) && !WEXITSTATUS(p->perf_status)) &&
 	    !(WIFSIGNALED(p->perf_status) && WTERMSIG(p->perf_status) == SIGINT)) {
 		p->err = nt_err_new(NT_E_FAIL, "perf record failed: %s", log_tail(p));
@@ -610,8 +595,6 @@ int nt_perf_record(const struct nt_record_opts *o, unsigned profile_hz,
 		goto out;
 	res->bytes = stat(o->output, &s) ? 0 : (uint64_t)s.st_size;
 	res->nevents = p.nev + (profile_hz ? 1 : 0);
-	res->cmd_status = nt_child_status(&p.child);
-	res->cmd_pid = p.child.pid > 0 ? p.child.pid : 0;
 	ret = 0;
 out:
 	if (p.perf > 0)
@@ -629,14 +612,6 @@ out:
 		unlink(p.log);
 	free(p.tmp);
 	free(p.log);
-	for (int i = 0; i < p.nev; i++)
-		free(p.ev[i]);
-	free(p.ev);
-	if (ret) {
-		nt_record_result_release(res);
-		nt_err_set(err, p.err ? p.err : nt_err_new(NT_E_FAIL, "recording failed"));
-	} else {
-		nt_err_free(p.err);
-	}
-	return ret;
+	nt_evnames_free(p.ev, p.nev);
+	return nt_child_record_end(ret, &p.child, res, p.err, err);
 }

@@ -8,7 +8,8 @@
 #include "ftrace.h"
 #include "tracedat_write.h"
 #include "../core/tmpfile.h"
-#include "../parse/reader.h"
+#include "../core/sys.h"
+#include "../parse/perfdata.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -224,23 +225,6 @@ static void machine_release(struct machine *m)
 	free(m->clock);
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "re"), *m;
-	char *buf = NULL, chunk[65536];
-	size_t len = 0, n;
-
-	if (!f)
-		return NULL;
-	m = open_memstream(&buf, &len);
-	while (m && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	if (m)
-		fclose(m);
-	fclose(f);
-	return buf;
-}
-
 static int is_dir(const struct dirent *d)
 {
 	return d->d_name[0] != '.' && d->d_type == DT_DIR && strcmp(d->d_name, "ftrace");
@@ -287,7 +271,8 @@ static char *instance_clock(const char *tracefs, long pid)
 	glob_t g;
 
 	snprintf(pat, sizeof(pat), "%s/instances/nettrail-%ld-*/trace_clock", tracefs, pid);
-	if (!glob(pat, 0, NULL, &g) && g.gl_pathc == 1 && (clock = slurp(g.gl_pathv[0])))
+	if (!glob(pat, 0, NULL, &g) && g.gl_pathc == 1 &&
+	    (clock = nt_sys_file_read(g.gl_pathv[0], 0, NULL, NULL)))
 		clock[strcspn(clock, "\n")] = '\0';
 	globfree(&g);
 	return clock;
@@ -350,12 +335,12 @@ static int machine_load(struct ctx *c, struct machine *m)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/printk_formats", m->dir);
-	m->printk = slurp(path);
+	m->printk = nt_sys_file_read(path, 0, NULL, NULL);
 	m->clock = instance_clock(m->dir, c->pid);
 	uname(&u);
 	snprintf(m->uname, sizeof(m->uname), "%s %s %s %s", u.sysname, u.nodename, u.release,
 		 u.machine);
-	m->kallsyms = slurp("/proc/kallsyms");
+	m->kallsyms = nt_sys_file_read("/proc/kallsyms", 0, NULL, NULL);
 	m->cmdlines = nt_ftrace_cmdlines(0, NULL);
 	snprintf(path, sizeof(path), "%s/events", m->dir);
 	if (!m->kallsyms || !m->cmdlines || machine_events(m, path)) {

@@ -6,7 +6,7 @@
 #include "tracedat_write.h"
 #include "../core/testhook.h"
 #include "../core/tmpfile.h"
-#include "../parse/reader.h"
+#include "../core/sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -86,46 +86,13 @@ static int put_u64(struct out *o, uint64_t v)
 	return put(o, &v, 8);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (cap - n < 65536) {
-			char *b = realloc(buf, cap + 262144);
-			if (!b) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = b;
-			cap += 262144;
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 static int put_file(struct out *o, const char *path, int lenbytes)
 {
 	size_t n = 0;
-	char *s = slurp(path, &n);
+	char *s = nt_sys_file_read(path, 0, &n, o->err ? NULL : &o->err);
 
-	if (!s) {
-		if (!o->err)
-			o->err = nt_err_errno(NT_E_FAIL, errno, "cannot read '%s'", path);
+	if (!s)
 		return -1;
-	}
 	if (lenbytes == 8)
 		put_u64(o, n);
 	else

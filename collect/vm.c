@@ -6,7 +6,7 @@
  */
 #include "vm.h"
 #include "vm_int.h"
-#include "../parse/reader.h"
+#include "../core/sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -60,145 +60,12 @@ void nt_vm_result_release(struct nt_vm_result *r)
 
 /* ---- helpers ---- */
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-char *nt_vm_slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0, cap = 0, r;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (cap - n < 65536) {
-			char *b = realloc(buf, cap + (cap > (1 << 20) ? cap : 262144));
-			if (!b) {
-				free(buf);
-				fclose(f);
-				errno = ENOMEM;
-				return NULL;
-			}
-			cap += cap > (1 << 20) ? cap : 262144;
-			buf = b;
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-		if (!r)
-			break;
-	}
-	if (ferror(f)) {
-		int e = errno;
-		fclose(f);
-		free(buf);
-		errno = e;
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
-
-const char *nt_vm_tail(const char *text, int lines)
-{
-	const char *p;
-
-	if (!text || !*text)
-		return "";
-	p = text + strlen(text) - 1;
-	while (p > text && *p == '\n')
-		p--;
-	for (; p > text; p--)
-		if (p[-1] == '\n' && --lines <= 0)
-			break;
-	return p;
-}
-
 /* The last non-empty line of @text in @out. */
 static void last_line(const char *text, char *out, size_t size)
 {
-	const char *t = nt_vm_tail(text, 1);
+	const char *t = nt_sys_tail(text, 1);
 
 	snprintf(out, size, "%.*s", (int)strcspn(t, "\n"), t);
-}
-
-static int redirect(const char *path, int fd, int flags)
-{
-	int f;
-
-	if (path && !strcmp(path, "-"))
-		return 0;
-	f = open(path ? path : "/dev/null", flags | O_CLOEXEC, 0644);
-	if (f < 0 || dup2(f, fd) < 0)
-		return -1;
-	close(f);
-	return 0;
-}
-
-int nt_vm_spawn(char *const argv[], const char *cwd, const char *out, const char *log,
-		double timeout)
-{
-	int st, gate[2];
-	pid_t pid;
-	double t0 = now_s();
-
-	if (pipe2(gate, O_CLOEXEC) < 0)
-		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(gate[0]);
-		close(gate[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		int e;
-		setpgid(0, 0);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		if ((cwd && chdir(cwd)) || redirect(NULL, 0, O_RDONLY) ||
-		    redirect(out, 1, O_WRONLY | O_CREAT | O_TRUNC) ||
-		    redirect(log, 2, O_WRONLY | O_CREAT | O_APPEND))
-			_exit(127);
-		execvp(argv[0], argv);
-		e = errno;
-		if (write(gate[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(gate[1]);
-	{
-		int e = 0;
-		ssize_t n = read(gate[0], &e, sizeof(e));
-		close(gate[0]);
-		if (n == sizeof(e)) {
-			waitpid(pid, &st, 0);
-			errno = e;
-			return -1;
-		}
-	}
-	for (;;) {
-		pid_t p = waitpid(pid, &st, WNOHANG);
-		if (p == pid)
-			return st;
-		if (p < 0 && errno != EINTR)
-			return -1;
-		if (nt_interrupted || (timeout > 0 && now_s() - t0 > timeout)) {
-			kill(-pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			errno = nt_interrupted ? EINTR : ETIMEDOUT;
-			return -1;
-		}
-		poll(NULL, 0, 50);
-	}
 }
 
 static int mkdir_p(const char *path)
@@ -376,7 +243,7 @@ static char *download_deb(const char *cache, bool progress, struct nt_err **err)
 					   cache));
 		return NULL;
 	}
-	st = nt_vm_spawn(a1, cache, log, log, 600);
+	st = nt_sys_spawn(a1, cache, log, log, 600);
 	n = scandir(cache, &list, NULL, alphasort);
 	for (int i = 0; i < n; i++) {
 		if (!meta && !strncmp(list[i]->d_name, "linux-image-amd64_", 18) &&
@@ -386,7 +253,7 @@ static char *download_deb(const char *cache, bool progress, struct nt_err **err)
 	}
 	free(list);
 	if (st != 0 || !meta) {
-		char *l = nt_vm_slurp(log, NULL), line[512];
+		char *l = nt_sys_file_read(log, 0, NULL, NULL), line[512];
 		struct nt_err *e;
 
 		last_line(l, line, sizeof(line));
@@ -402,9 +269,9 @@ static char *download_deb(const char *cache, bool progress, struct nt_err **err)
 	}
 	{
 		char *a2[] = {"dpkg-deb", "-f", meta, "Depends", NULL};
-		st = nt_vm_spawn(a2, NULL, out, log, 60);
+		st = nt_sys_spawn(a2, NULL, out, log, 60);
 	}
-	deps = nt_vm_slurp(out, NULL);
+	deps = nt_sys_file_read(out, 0, NULL, NULL);
 	unlink(out);
 	if (st != 0 || !deps || sscanf(deps, "%255[a-z0-9.+-]", pkg) != 1 ||
 	    strncmp(pkg, "linux-image-", 12)) {
@@ -412,9 +279,9 @@ static char *download_deb(const char *cache, bool progress, struct nt_err **err)
 			   nt_err_new(NT_E_FAIL, "cannot tell which kernel '%s' depends on", meta));
 		goto out;
 	}
-	st = nt_vm_spawn(a3, cache, log, log, 900);
+	st = nt_sys_spawn(a3, cache, log, log, 900);
 	if (st != 0) {
-		char *l = nt_vm_slurp(log, NULL), line[512];
+		char *l = nt_sys_file_read(log, 0, NULL, NULL), line[512];
 		last_line(l, line, sizeof(line));
 		nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot download '%s': %s", pkg, line));
 		free(l);
@@ -485,7 +352,7 @@ static void extract_vmlinux(const char *vmlinuz, const char *dir)
 	static const unsigned char xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
 	char xzp[4096], out[4096];
 	size_t len;
-	char *img = nt_vm_slurp(vmlinuz, &len);
+	char *img = nt_sys_file_read(vmlinuz, 0, &len, NULL);
 	char *a[] = {"xz", "-dcq", xzp, NULL};
 	FILE *f;
 
@@ -503,7 +370,7 @@ static void extract_vmlinux(const char *vmlinuz, const char *dir)
 			fwrite(img + i, 1, len - i, f);
 			fclose(f);
 			/* xz complains about the bytes after the stream: the output is whole */
-			nt_vm_spawn(a, NULL, out, NULL, 120);
+			nt_sys_spawn(a, NULL, out, NULL, 120);
 			unlink(xzp);
 		}
 		break;
@@ -530,6 +397,35 @@ static int kernel_release(const char *kdir, char *out, size_t size)
 	if (d)
 		closedir(d);
 	return ret;
+}
+
+/* The VM's members of the kernel package @deb into @tmp (dpkg-deb's messages in @log), and
+ * the kernel's release in @rel. */
+static int unpack_deb(const char *deb, const char *tmp, const char *log, char *rel, size_t relsize,
+		      struct nt_err **err)
+{
+	char *a[32] = {"sh",
+		       "-c",
+		       "f=$1 d=$2; shift 2; dpkg-deb --fsys-tarfile \"$f\" | "
+		       "tar -x -C \"$d\" --wildcards \"$@\"; true",
+		       "sh",
+		       (char *)deb,
+		       (char *)tmp};
+	int n = 6, st;
+
+	for (size_t i = 0; i < sizeof(kernel_members) / sizeof(kernel_members[0]); i++)
+		a[n++] = (char *)kernel_members[i];
+	a[n] = NULL;
+	st = nt_sys_spawn(a, NULL, NULL, log, 600);
+	if (st != 0 || kernel_release(tmp, rel, relsize)) {
+		char *l = nt_sys_file_read(log, 0, NULL, NULL), line[512];
+		last_line(l, line, sizeof(line));
+		nt_err_set(err, nt_err_new(NT_E_INPUT, "cannot extract a kernel from '%s'%s%s", deb,
+					   *line ? ": " : "", line));
+		free(l);
+		return -1;
+	}
+	return 0;
 }
 
 int nt_vm_kernel(const char *cache, const char *deb_in, bool progress, char **kdir,
@@ -572,29 +468,8 @@ int nt_vm_kernel(const char *cache, const char *deb_in, bool progress, char **kd
 		nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot create '%s'", tmp));
 		goto out;
 	}
-	{
-		char *a[32] = {"sh",
-			       "-c",
-			       "f=$1 d=$2; shift 2; dpkg-deb --fsys-tarfile \"$f\" | "
-			       "tar -x -C \"$d\" --wildcards \"$@\"; true",
-			       "sh",
-			       deb,
-			       tmp};
-		int n = 6, st;
-		for (size_t i = 0; i < sizeof(kernel_members) / sizeof(kernel_members[0]); i++)
-			a[n++] = (char *)kernel_members[i];
-		a[n] = NULL;
-		st = nt_vm_spawn(a, NULL, NULL, log, 600);
-		if (st != 0 || kernel_release(tmp, rel, sizeof(rel))) {
-			char *l = nt_vm_slurp(log, NULL), line[512];
-			last_line(l, line, sizeof(line));
-			nt_err_set(err,
-				   nt_err_new(NT_E_INPUT, "cannot extract a kernel from '%s'%s%s",
-					      deb, *line ? ": " : "", line));
-			free(l);
-			goto out;
-		}
-	}
+	if (unpack_deb(deb, tmp, log, rel, sizeof(rel), err))
+		goto out;
 	snprintf(vmlinuz, sizeof(vmlinuz), "%s/boot/vmlinuz-%s", tmp, rel);
 	extract_vmlinux(vmlinuz, tmp);
 	snprintf(stamp, sizeof(stamp), "%s/" CACHE_STAMP, tmp);
@@ -880,7 +755,7 @@ static int build_initrd(struct run *r, struct nt_err **err)
 		trees[1] = "/lib";
 		/* sessiond refuses to start without its session schema; a tracing group spares
 		 * its warnings */
-		if (!(xsd = nt_vm_slurp(LTTNG_XSD, NULL)))
+		if (!(xsd = nt_sys_file_read(LTTNG_XSD, 0, NULL, NULL)))
 			return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno,
 							    "cannot read '%s' (liblttng-ctl0)",
 							    LTTNG_XSD));
@@ -924,38 +799,47 @@ static int build_initrd(struct run *r, struct nt_err **err)
 	return ret;
 }
 
-static int run_qemu(struct run *r, struct nt_err **err)
-{
+/* QEMU's command line and the strings it points to. */
+struct qemu_cmd {
 	char mem[32], cpus[32], append[4096], drive[9000], chardev[9000];
-	char *disk = qemu_escape(r->path[P_DISK]), *con = qemu_escape(r->path[P_CONSOLE]);
 	const char *argv[40];
-	int n = 0, st, fd;
+};
+
+/* The sparse disk the guest writes its tar to. */
+static int make_disk(struct run *r, struct nt_err **err)
+{
+	int fd = open(r->path[P_DISK], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0 || ftruncate(fd, (off_t)DISK_SIZE) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return nt_err_set(
+			err, nt_err_errno(NT_E_FAIL, e, "cannot create '%s'", r->path[P_DISK]));
+	}
+	close(fd);
+	return 0;
+}
+
+static int qemu_cmd(struct run *r, struct qemu_cmd *q, struct nt_err **err)
+{
+	char *disk = qemu_escape(r->path[P_DISK]), *con = qemu_escape(r->path[P_CONSOLE]);
+	const char **argv = q->argv, *mem = q->mem, *cpus = q->cpus;
+	int n = 0;
 
 	if (!disk || !con) {
 		free(disk);
 		free(con);
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	}
-	fd = open(r->path[P_DISK], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, (off_t)DISK_SIZE) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		free(disk);
-		free(con);
-		return nt_err_set(
-			err, nt_err_errno(NT_E_FAIL, e, "cannot create '%s'", r->path[P_DISK]));
-	}
-	close(fd);
-	snprintf(mem, sizeof(mem), "%d", r->o->mem_mb > 0 ? r->o->mem_mb : 1024);
-	snprintf(cpus, sizeof(cpus), "%d", r->o->cpus > 0 ? r->o->cpus : 2);
-	snprintf(append, sizeof(append), "console=ttyS0 panic=-1 rdinit=/init%s%s",
+	snprintf(q->mem, sizeof(q->mem), "%d", r->o->mem_mb > 0 ? r->o->mem_mb : 1024);
+	snprintf(q->cpus, sizeof(q->cpus), "%d", r->o->cpus > 0 ? r->o->cpus : 2);
+	snprintf(q->append, sizeof(q->append), "console=ttyS0 panic=-1 rdinit=/init%s%s",
 		 r->o->append ? " " : "", r->o->append ? r->o->append : "");
-	snprintf(drive, sizeof(drive), "file=%s,format=raw,if=virtio", disk);
-	snprintf(chardev, sizeof(chardev), "file,id=con,path=%s", con);
+	snprintf(q->drive, sizeof(q->drive), "file=%s,format=raw,if=virtio", disk);
+	snprintf(q->chardev, sizeof(q->chardev), "file,id=con,path=%s", con);
 	free(disk);
 	free(con);
-	r->res->kvm = !access("/dev/kvm", R_OK | W_OK);
 	argv[n++] = QEMU;
 	argv[n++] = "-nodefaults";
 	argv[n++] = "-no-user-config";
@@ -986,19 +870,20 @@ static int run_qemu(struct run *r, struct nt_err **err)
 	argv[n++] = "-initrd";
 	argv[n++] = r->path[P_INITRD];
 	argv[n++] = "-append";
-	argv[n++] = append;
+	argv[n++] = q->append;
 	argv[n++] = "-chardev";
-	argv[n++] = chardev;
+	argv[n++] = q->chardev;
 	argv[n++] = "-serial";
 	argv[n++] = "chardev:con";
 	argv[n++] = "-drive";
-	argv[n++] = drive;
+	argv[n++] = q->drive;
 	argv[n] = NULL;
-	if (r->o->progress)
-		fprintf(stderr, "vm: booting Linux %s under QEMU (%s, %s MB, %s cpus)\n",
-			r->release, r->res->kvm ? "KVM" : "TCG emulation, no /dev/kvm", mem, cpus);
-	st = nt_vm_spawn((char *const *)argv, r->work, r->path[P_QLOG], r->path[P_QLOG],
-			 r->o->timeout > 0 ? r->o->timeout : 300);
+	return 0;
+}
+
+/* What QEMU's wait status @st (or -1 and errno) says. */
+static int qemu_status(struct run *r, int st, struct nt_err **err)
+{
 	if (st < 0 && errno == ETIMEDOUT)
 		return nt_err_set(err,
 				  nt_err_new(NT_E_FAIL,
@@ -1010,7 +895,7 @@ static int run_qemu(struct run *r, struct nt_err **err)
 	if (st < 0)
 		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot run " QEMU));
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		char *l = nt_vm_slurp(r->path[P_QLOG], NULL), line[512];
+		char *l = nt_sys_file_read(r->path[P_QLOG], 0, NULL, NULL), line[512];
 		last_line(l, line, sizeof(line));
 		free(l);
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, QEMU " failed (%s %d): %s",
@@ -1019,6 +904,25 @@ static int run_qemu(struct run *r, struct nt_err **err)
 						  *line ? line : "no message"));
 	}
 	return 0;
+}
+
+static int run_qemu(struct run *r, struct nt_err **err)
+{
+	struct qemu_cmd q;
+	int st;
+
+	if (make_disk(r, err))
+		return -1;
+	r->res->kvm = !access("/dev/kvm", R_OK | W_OK);
+	if (qemu_cmd(r, &q, err))
+		return -1;
+	if (r->o->progress)
+		fprintf(stderr, "vm: booting Linux %s under QEMU (%s, %s MB, %s cpus)\n",
+			r->release, r->res->kvm ? "KVM" : "TCG emulation, no /dev/kvm", q.mem,
+			q.cpus);
+	st = nt_sys_spawn((char *const *)q.argv, r->work, r->path[P_QLOG], r->path[P_QLOG],
+			  r->o->timeout > 0 ? r->o->timeout : 300);
+	return qemu_status(r, st, err);
 }
 
 static double marker(const char *console, const char *m)
@@ -1049,7 +953,7 @@ static struct nt_err *guest_failure(const char *console)
 
 static int collect(struct run *r, struct nt_err **err)
 {
-	char p[4600], *console = nt_vm_slurp(r->path[P_CONSOLE], NULL), *rc;
+	char p[4600], *console = nt_sys_file_read(r->path[P_CONSOLE], 0, NULL, NULL), *rc;
 	int files;
 
 	r->res->ready_s = marker(console, "nettrail-vm: ready ");
@@ -1065,11 +969,11 @@ static int collect(struct run *r, struct nt_err **err)
 	}
 	free(console);
 	snprintf(p, sizeof(p), "%s/record.err", r->path[P_OUT]);
-	r->res->record_err = nt_vm_slurp(p, NULL);
+	r->res->record_err = nt_sys_file_read(p, 0, NULL, NULL);
 	snprintf(p, sizeof(p), "%s/traffic.out", r->path[P_OUT]);
-	r->res->traffic_out = nt_vm_slurp(p, NULL);
+	r->res->traffic_out = nt_sys_file_read(p, 0, NULL, NULL);
 	snprintf(p, sizeof(p), "%s/record.rc", r->path[P_OUT]);
-	rc = nt_vm_slurp(p, NULL);
+	rc = nt_sys_file_read(p, 0, NULL, NULL);
 	r->res->record_rc = rc ? atoi(rc) : -1;
 	free(rc);
 	if (r->res->record_rc != 0 && r->res->record_rc != 5) {
@@ -1095,7 +999,7 @@ static int move_file(const char *from, const char *to)
 		return 0;
 	if (errno != EXDEV)
 		return -1;
-	if (nt_vm_spawn(a, NULL, NULL, NULL, 600) != 0) {
+	if (nt_sys_spawn(a, NULL, NULL, NULL, 600) != 0) {
 		errno = EIO;
 		return -1;
 	}
@@ -1112,7 +1016,7 @@ static int deliver(struct run *r, struct nt_err **err)
 		if (access(from, R_OK))
 			return nt_err_set(err, nt_err_new(NT_E_FAIL, "the VM handed back no '%s'",
 							  r->o->fetch[i]));
-		if (mkdir_p(r->o->fetch_dir) < 0 || nt_vm_spawn(a, NULL, NULL, NULL, 600) != 0)
+		if (mkdir_p(r->o->fetch_dir) < 0 || nt_sys_spawn(a, NULL, NULL, NULL, 600) != 0)
 			return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot copy '%s' into '%s'",
 							  r->o->fetch[i], r->o->fetch_dir));
 	}
@@ -1125,7 +1029,7 @@ static int deliver(struct run *r, struct nt_err **err)
 			return nt_err_set(
 				err, nt_err_new(NT_E_FAIL, "the VM handed back no LTTng trace"));
 		rmdir(r->o->dat); /* empty, checked before the run */
-		if (rename(from, r->o->dat) && nt_vm_spawn(a, NULL, NULL, NULL, 600) != 0)
+		if (rename(from, r->o->dat) && nt_sys_spawn(a, NULL, NULL, NULL, 600) != 0)
 			return nt_err_set(err,
 					  nt_err_new(NT_E_FAIL, "cannot write '%s'", r->o->dat));
 		return 0;
@@ -1181,7 +1085,7 @@ int nt_vm_record(const struct nt_vm_opts *o, struct nt_vm_result *res, struct nt
 {
 	struct run r = {.o = o, .res = res};
 	char *cache = NULL;
-	double t0 = now_s();
+	double t0 = nt_sys_now();
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -1234,7 +1138,7 @@ int nt_vm_record(const struct nt_vm_opts *o, struct nt_vm_result *res, struct nt
 		goto out;
 	ret = 0;
 out:
-	res->wall_s = now_s() - t0;
+	res->wall_s = nt_sys_now() - t0;
 	if (ret == 0 && r.temp_work) {
 		rm_rf(r.work);
 		free(res->console_log);

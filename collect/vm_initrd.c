@@ -5,6 +5,7 @@
  * (from the modules' own "depends=" in .modinfo) and the /init script.
  */
 #include "vm_int.h"
+#include "../core/sys.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -116,7 +117,7 @@ static int cpio_file(struct cpio *c, const char *dst, const char *src, const cha
 
 	if (c->err)
 		return -1;
-	s = nt_vm_slurp(src, &len);
+	s = nt_sys_file_read(src, 0, &len, NULL);
 	if (!s || stat(src, &st)) {
 		c->err = nt_err_errno(NT_E_FAIL, errno, "cannot read %s '%s'", what, src);
 		free(s);
@@ -143,8 +144,8 @@ static int add_binary(struct cpio *c, const char *dst, const char *bin, const ch
 	if (cpio_file(c, dst, bin, what))
 		return -1;
 	snprintf(out, sizeof(out), "%s/ldd.out", tmpdir);
-	st = nt_vm_spawn(argv, NULL, out, NULL, 30);
-	text = nt_vm_slurp(out, NULL);
+	st = nt_sys_spawn(argv, NULL, out, NULL, 30);
+	text = nt_sys_file_read(out, 0, NULL, NULL);
 	unlink(out);
 	if (st < 0 || !text) {
 		c->err = nt_err_errno(NT_E_FAIL, errno, "cannot run ldd on '%s'", bin);
@@ -259,7 +260,7 @@ static int add_module(struct cpio *c, const char *name, FILE *order, int level)
 		c->err = nt_err_new(NT_E_FAIL, "kernel module '%s': dependency loop", name);
 		return -1;
 	}
-	data = nt_vm_slurp(m->path, &len);
+	data = nt_sys_file_read(m->path, 0, &len, NULL);
 	if (!data) {
 		c->err = nt_err_errno(NT_E_FAIL, errno, "cannot read kernel module '%s'", m->path);
 		return -1;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Internal to the lab VM (collect/vm*.c): running helper programs, building the initramfs. */
+/* Internal to the lab VM (collect/vm*.c): building the initramfs. */
 #ifndef NT_VM_INT_H
 #define NT_VM_INT_H
 
@@ -7,20 +7,6 @@
 #include <stddef.h>
 
 #include "../core/error.h"
-
-/*
- * Run @argv (argv[0] looked up in PATH) in @cwd (NULL: here) with stdout to @out (NULL:
- * /dev/null; "-": keep ours) and stderr to @log (NULL: /dev/null), killed after @timeout
- * seconds (0: none). Returns the wait status, or -1 with errno set when it could not start.
- */
-int nt_vm_spawn(char *const argv[], const char *cwd, const char *out, const char *log,
-		double timeout);
-
-/* The whole of a file (NUL-terminated; *@len its size if @len), or NULL with errno set. */
-char *nt_vm_slurp(const char *path, size_t *len);
-
-/* The last @lines lines of @text (a pointer into it). */
-const char *nt_vm_tail(const char *text, int lines);
 
 /* What goes into the initramfs besides the fixed parts. */
 struct nt_initrd_src {

@@ -6,6 +6,7 @@
 
 static nt_progress_fn hook;
 static void *hook_ctx;
+static nt_progress_capture_fn capture_hook;
 
 void nt_progress_set(nt_progress_fn fn, void *ctx)
 {
@@ -17,4 +18,16 @@ void nt_progress(const char *stage, uint64_t done, uint64_t total, int final)
 {
 	if (hook)
 		hook(hook_ctx, stage, done, total, final);
+}
+
+void nt_progress_capture_set(nt_progress_capture_fn fn)
+{
+	capture_hook = fn;
+}
+
+void nt_progress_capture(const char *stage, double seconds, uint64_t bytes, const char *what,
+			 int final)
+{
+	if (capture_hook)
+		capture_hook(stage, seconds, bytes, what, final);
 }

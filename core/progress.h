@@ -18,4 +18,18 @@ void nt_progress_set(nt_progress_fn fn, void *ctx);
 /* Report progress of @stage (a short phrase, e.g. "importing 'x.dat'"). */
 void nt_progress(const char *stage, uint64_t done, uint64_t total, int final);
 
+/*
+ * A capture's progress: @seconds since it started, @bytes saved so far, which @what names
+ * ("written", "of ring buffer saved"). @final ends the stage.
+ */
+typedef void (*nt_progress_capture_fn)(const char *stage, double seconds, uint64_t bytes,
+				       const char *what, int final);
+
+/* Install the process-wide hook for captures (NULL: none). */
+void nt_progress_capture_set(nt_progress_capture_fn fn);
+
+/* Report a capture's progress to that hook. */
+void nt_progress_capture(const char *stage, double seconds, uint64_t bytes, const char *what,
+			 int final);
+
 #endif

@@ -4,6 +4,7 @@
  * written with DuckDB's COPY ... (FORMAT PARQUET) into a Hive-style tree built aside and renamed.
  */
 #include "export.h"
+#include "../core/sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,7 +20,6 @@
 
 #include "duck.h"
 #include "../core/progress.h"
-#include "../parse/reader.h"
 
 #ifndef NT_DUCKDB_VERSION
 #define NT_DUCKDB_VERSION "1.4.4"

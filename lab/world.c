@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "lab_int.h"
-#include "../parse/reader.h"
+#include "../core/sys.h"
 
 const char *lab_ns_name(long tag, char x, char *buf)
 {

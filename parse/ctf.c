@@ -7,6 +7,7 @@
  */
 #include "ctf_int.h"
 #include "funcgraph.h"
+#include "../core/sys.h"
 
 #include <dirent.h>
 #include <errno.h>

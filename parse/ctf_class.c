@@ -361,6 +361,28 @@ static void put_labels(struct nt_batch *b, bt_field_class_enumeration_mapping_la
 	nt_batch_text(b, buf, at);
 }
 
+/* An array of small integers (u8 addresses, flags): a blob. */
+static void put_bytes(struct nt_batch *b, const bt_field *f)
+{
+	uint64_t n = bt_field_array_get_length(f);
+	unsigned char small[256], *p = n <= sizeof(small) ? small : malloc(n);
+
+	if (!p) {
+		b->oom = true;
+		return;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		const bt_field *el = bt_field_array_borrow_element_field_by_index_const(f, i);
+		p[i] = bt_field_class_type_is(bt_field_get_class_type(el),
+					      BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)
+			       ? (unsigned char)bt_field_integer_signed_get_value(el)
+			       : (unsigned char)bt_field_integer_unsigned_get_value(el);
+	}
+	nt_batch_blob(b, p, n);
+	if (p != small)
+		free(p);
+}
+
 void nt_ctf_put_field(struct nt_ctf *x, const bt_field *f)
 {
 	struct nt_batch *b = x->b;
@@ -422,24 +444,7 @@ void nt_ctf_put_field(struct nt_ctf *x, const bt_field *f)
 	}
 	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_ARRAY) &&
 	    small_int_array(bt_field_borrow_class_const(f))) {
-		uint64_t n = bt_field_array_get_length(f);
-		unsigned char small[256], *p = n <= sizeof(small) ? small : malloc(n);
-
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		for (uint64_t i = 0; i < n; i++) {
-			const bt_field *el =
-				bt_field_array_borrow_element_field_by_index_const(f, i);
-			p[i] = bt_field_class_type_is(bt_field_get_class_type(el),
-						      BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)
-				       ? (unsigned char)bt_field_integer_signed_get_value(el)
-				       : (unsigned char)bt_field_integer_unsigned_get_value(el);
-		}
-		nt_batch_blob(b, p, n);
-		if (p != small)
-			free(p);
+		put_bytes(b, f);
 		return;
 	}
 	x->rlen = 0;

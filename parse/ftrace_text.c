@@ -9,6 +9,7 @@
 #include "reader.h"
 #include "ftrace_text.h"
 #include "funcgraph.h"
+#include "../core/sys.h"
 
 #include <errno.h>
 #include <inttypes.h>

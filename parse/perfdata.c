@@ -6,9 +6,11 @@
  * ordered-events rule. Classes and fields are named as perf data convert --to-ctf named them;
  * that route stays for NETTRAIL_PERFDATA_CTF=1 and the files this one leaves to perf.
  */
+#include "perfdata.h"
 #include "ctf.h"
 #include "perfdata_file.h"
 #include "tep_fields.h"
+#include "../core/sys.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -9,6 +9,7 @@
  */
 #include "ctf.h"
 #include "perfdata_file.h"
+#include "../core/sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,14 +76,6 @@ struct perf {
 	uint64_t lost_samples_total;
 	bool lost_sent;
 };
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 /* ---- reading the perf.data records we need ---- */
 
@@ -460,7 +453,7 @@ static int start_convert(struct perf *p, struct nt_err **err)
 	close(log);
 	setpgid(p->conv, p->conv);
 	guard_tell(p, p->conv);
-	p->last_beat = now_s();
+	p->last_beat = nt_sys_now();
 	return 0;
 }
 
@@ -710,12 +703,12 @@ static enum nt_next wait_convert(struct perf *p, struct nt_batch *b, struct nt_e
 		poll(NULL, 0, 50);
 	}
 	/* still running: a heartbeat for the watchdog, but only while perf makes progress */
-	if (now_s() - p->last_beat >= 1.0) {
+	if (nt_sys_now() - p->last_beat >= 1.0) {
 		uint64_t size = dir_size(p->out);
 
 		if (size != p->last_size) {
 			p->last_size = size;
-			p->last_beat = now_s();
+			p->last_beat = nt_sys_now();
 			nt_batch_info(b, "converter", "perf data convert --to-ctf");
 		}
 	}

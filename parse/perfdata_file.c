@@ -723,12 +723,65 @@ static int read_pipe_head(struct nt_pf *f, struct nt_err **err)
 
 /* ---- opening ---- */
 
+static int truncated(struct nt_pf *f, struct nt_err **err)
+{
+	return nt_err_set(err, nt_err_new(NT_E_INPUT,
+					  "cannot read '%s': the perf.data header is truncated "
+					  "(%" PRIu64 " bytes); the file is damaged",
+					  f->path, f->size));
+}
+
+/* A file's (not a pipe's) header @h: its sections, then the attributes and features. */
+static int read_file_head(struct nt_pf *f, unsigned char *h, uint64_t hsize, struct nt_err **err)
+{
+	uint64_t dsize;
+
+	if (rd(f, 0, h, HEADER_SIZE))
+		return truncated(f, err);
+	if (hsize < HEADER_SIZE)
+		return nt_err_set(err,
+				  nt_err_new(NT_E_INPUT,
+					     "cannot read '%s': bad perf.data header (size %" PRIu64
+					     "); the file is damaged",
+					     f->path, hsize));
+	f->data_off = nt_pf_u64(h + 40);
+	dsize = nt_pf_u64(h + 48);
+	if (!dsize)
+		return nt_err_set(
+			err, nt_err_new(NT_E_INPUT,
+					"cannot read '%s': the header says the data section is "
+					"empty; perf record was probably not stopped cleanly",
+					f->path));
+	if (f->data_off > f->size || dsize > f->size - f->data_off)
+		return bad(f, err, f->data_off > f->size ? 40 : f->data_off + dsize,
+			   "the data section ends beyond the end of the file");
+	f->data_end = f->data_off + dsize;
+	f->at = f->data_off;
+	return read_attrs(f, h, err) || read_features(f, h, err) ? -1 : 0;
+}
+
+/* Once the head is read: ids sorted, every attribute named, the record buffer. */
+static int make_ready(struct nt_pf *f, struct nt_err **err)
+{
+	qsort(f->ids, f->nids, sizeof(*f->ids), cmp_id);
+	f->last.attr = UINT32_MAX;
+	for (unsigned i = 0; i < f->nattrs; i++)
+		if (!f->attrs[i].name && !(f->attrs[i].name = attr_default_name(f, &f->attrs[i])))
+			return oom(err);
+	f->buf = malloc(BUF_SIZE);
+	if (!f->buf)
+		return oom(err);
+	posix_fadvise(f->fd, (off_t)f->data_off, (off_t)(f->data_end - f->data_off),
+		      POSIX_FADV_SEQUENTIAL);
+	return 0;
+}
+
 int nt_pf_open(const char *path, struct nt_pf **out, struct nt_err **err)
 {
 	struct nt_pf *f = calloc(1, sizeof(*f));
 	unsigned char h[HEADER_SIZE];
 	struct stat st;
-	uint64_t hsize, dsize;
+	uint64_t hsize;
 
 	*out = NULL;
 	if (!f || !(f->path = strdup(path))) {
@@ -743,10 +796,7 @@ int nt_pf_open(const char *path, struct nt_pf **out, struct nt_err **err)
 	}
 	f->size = (uint64_t)st.st_size;
 	if (rd(f, 0, h, PIPE_HEADER_SIZE)) {
-		nt_err_set(err, nt_err_new(NT_E_INPUT,
-					   "cannot read '%s': the perf.data header is truncated "
-					   "(%" PRIu64 " bytes); the file is damaged",
-					   path, f->size));
+		truncated(f, err);
 		goto fail;
 	}
 	if (!memcmp(h, "2ELIFREP", 8)) {
@@ -764,55 +814,11 @@ int nt_pf_open(const char *path, struct nt_pf **out, struct nt_err **err)
 		f->data_end = f->size;
 		if (read_pipe_head(f, err))
 			goto fail;
-		goto ready;
-	}
-	if (rd(f, 0, h, HEADER_SIZE)) {
-		nt_err_set(err, nt_err_new(NT_E_INPUT,
-					   "cannot read '%s': the perf.data header is truncated "
-					   "(%" PRIu64 " bytes); the file is damaged",
-					   path, f->size));
+	} else if (read_file_head(f, h, hsize, err)) {
 		goto fail;
 	}
-	if (hsize < HEADER_SIZE) {
-		nt_err_set(err, nt_err_new(NT_E_INPUT,
-					   "cannot read '%s': bad perf.data header (size %" PRIu64
-					   "); the file is damaged",
-					   path, hsize));
+	if (make_ready(f, err))
 		goto fail;
-	}
-	f->data_off = nt_pf_u64(h + 40);
-	dsize = nt_pf_u64(h + 48);
-	if (!dsize) {
-		nt_err_set(err, nt_err_new(NT_E_INPUT,
-					   "cannot read '%s': the header says the data section is "
-					   "empty; perf record was probably not stopped cleanly",
-					   path));
-		goto fail;
-	}
-	if (f->data_off > f->size || dsize > f->size - f->data_off) {
-		bad(f, err, f->data_off > f->size ? 40 : f->data_off + dsize,
-		    "the data section ends beyond the end of the file");
-		goto fail;
-	}
-	f->data_end = f->data_off + dsize;
-	f->at = f->data_off;
-	if (read_attrs(f, h, err) || read_features(f, h, err))
-		goto fail;
-ready:
-	qsort(f->ids, f->nids, sizeof(*f->ids), cmp_id);
-	f->last.attr = UINT32_MAX;
-	for (unsigned i = 0; i < f->nattrs; i++)
-		if (!f->attrs[i].name && !(f->attrs[i].name = attr_default_name(f, &f->attrs[i]))) {
-			oom(err);
-			goto fail;
-		}
-	f->buf = malloc(BUF_SIZE);
-	if (!f->buf) {
-		oom(err);
-		goto fail;
-	}
-	posix_fadvise(f->fd, (off_t)f->data_off, (off_t)(f->data_end - f->data_off),
-		      POSIX_FADV_SEQUENTIAL);
 	*out = f;
 	return 0;
 fail:

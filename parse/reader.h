@@ -45,16 +45,6 @@ struct nt_reader_ops {
 /* The reader called @name, or NULL. */
 const struct nt_reader_ops *nt_reader_find(const char *name);
 
-/*
- * The lost samples of the perf.data at @path (PERF_RECORD_LOST, or LOST_SAMPLES in a file
- * without any LOST, as the perf reader counts them; compressed records included): added to
- * @lost_total and, where the records carry their cpu, to @lost[cpu] for cpu < @ncpus (@lost
- * may be NULL). Returns 0, or -1 with *err when the file cannot be read as a perf.data. For
- * record --backend perf (collect/perf_rec.c).
- */
-int nt_perfdata_count_lost(const char *path, uint64_t *lost, int ncpus, uint64_t *lost_total,
-			   struct nt_err **err);
-
 /* All readers, NULL-terminated. */
 const struct nt_reader_ops *const *nt_readers(void);
 
@@ -92,8 +82,5 @@ const char *nt_source_stderr(struct nt_source *s);
 
 /* Stop the reader (killing its process if still running) and free @s. Accepts NULL. */
 void nt_source_close(struct nt_source *s);
-
-/* Set by a signal handler: readers and sources stop as soon as they see it. */
-extern volatile int nt_interrupted;
 
 #endif

@@ -5,6 +5,7 @@
  * normalised stream in whole frames.
  */
 #include "reader.h"
+#include "../core/sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +18,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-volatile int nt_interrupted;
 
 /* What a source opened ahead may hold before its worker has to wait (nt_source_open). */
 #define AHEAD_CAP (64u << 20)
@@ -176,13 +175,6 @@ fail_errno:
 	nt_source_close(s);
 	return nt_err_set(err,
 			  nt_err_errno(NT_E_FAIL, errno, "cannot start the %s reader", ops->name));
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 static void read_stderr(struct nt_source *s)
@@ -406,7 +398,7 @@ static enum nt_next fail_read(struct nt_source *s, struct nt_err **err, struct n
 enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, size_t *len,
 			    struct nt_err **err)
 {
-	double last = now_s();
+	double last = nt_sys_now();
 
 	if (!s->isolated)
 		return read_inproc(s, data, len);
@@ -454,11 +446,11 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 					return fail_read(s, err,
 							 nt_err_new(NT_E_FAIL, "out of memory"));
 				if (r > 0)
-					last = now_s();
+					last = nt_sys_now();
 				continue;
 			}
 		}
-		if (s->timeout_s && now_s() - last > s->timeout_s)
+		if (s->timeout_s && nt_sys_now() - last > s->timeout_s)
 			return fail_read(
 				s, err,
 				nt_err_new(NT_E_INPUT,

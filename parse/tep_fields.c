@@ -312,63 +312,98 @@ static void put_text(struct nt_batch *b, const char *s, size_t n, bool ctf)
 	nt_batch_text(b, s, n);
 }
 
+/* The kernel symbol of the address @u (function_graph's trampoline: the traced caller). */
+static void put_ksym(struct tep_handle *tep, struct nt_batch *b, uint64_t u,
+		     const char *graph_caller)
+{
+	const char *name = NULL;
+	unsigned long long start = 0;
+	unsigned long fsize = 0;
+	char buf[512];
+	int n;
+
+	if (!u || !tep_find_function_info(tep, u, &name, &start, &fsize) || !name) {
+		nt_batch_null(b);
+		return;
+	}
+	/* function_graph's trampoline stands in for a return address: the traced caller is
+	 * the place */
+	if (graph_caller && !strcmp(name, "return_to_handler"))
+		n = snprintf(buf, sizeof(buf), "%s", graph_caller);
+	else if (u == start)
+		n = snprintf(buf, sizeof(buf), "%s", name);
+	else
+		n = snprintf(buf, sizeof(buf), "%s+0x%llx", name, u - start);
+	nt_batch_text(b, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+/* An integer column, and its _sym column when it has one. */
+static void put_int(struct tep_handle *tep, struct nt_batch *b, const struct nt_tep_col *col,
+		    const unsigned char *data, int size, const char *graph_caller)
+{
+	uint64_t u;
+	int64_t v;
+
+	if (col->offset + col->size > size) {
+		nt_batch_null(b);
+		if (col->sym || col->ksym)
+			nt_batch_null(b);
+		return;
+	}
+	u = tep_read_number(tep, data + col->offset, col->size);
+	if (col->is_signed && col->size < 8) {
+		int sh = 64 - 8 * col->size;
+		v = (int64_t)(u << sh) >> sh;
+	} else {
+		v = (int64_t)u;
+	}
+	nt_batch_int(b, v);
+	if (col->sym && col->sym->flags) {
+		put_flags(b, col->sym, u);
+	} else if (col->sym) {
+		const char *s = sym_lookup(col->sym, v);
+		if (s)
+			nt_batch_text(b, s, strlen(s));
+		else
+			nt_batch_null(b);
+	} else if (col->ksym) {
+		put_ksym(tep, b, u, graph_caller);
+	}
+}
+
+/* A __data_loc (or __rel_loc) string or array. */
+static void put_dyn(struct tep_handle *tep, struct nt_batch *b, const struct nt_tep_col *col,
+		    const unsigned char *data, int size, bool ctf)
+{
+	uint32_t loc;
+	unsigned off, len;
+
+	if (col->offset + 4 > size) {
+		nt_batch_null(b);
+		return;
+	}
+	loc = (uint32_t)tep_read_number(tep, data + col->offset, 4);
+	off = loc & 0xffff;
+	len = loc >> 16;
+	if (col->relative)
+		off += (unsigned)(col->offset + col->size);
+	if ((int)(off + len) > size) {
+		nt_batch_null(b);
+		return;
+	}
+	if (col->kind == C_DYNSTR)
+		put_text(b, (const char *)data + off, strnlen((const char *)data + off, len), ctf);
+	else
+		nt_batch_blob(b, data + off, len);
+}
+
 static void put_col(struct tep_handle *tep, struct nt_batch *b, const struct nt_tep_col *col,
 		    const unsigned char *data, int size, bool ctf, const char *graph_caller)
 {
 	switch (col->kind) {
-	case C_INT: {
-		uint64_t u;
-		int64_t v;
-
-		if (col->offset + col->size > size) {
-			nt_batch_null(b);
-			if (col->sym || col->ksym)
-				nt_batch_null(b);
-			return;
-		}
-		u = tep_read_number(tep, data + col->offset, col->size);
-		if (col->is_signed && col->size < 8) {
-			int sh = 64 - 8 * col->size;
-			v = (int64_t)(u << sh) >> sh;
-		} else {
-			v = (int64_t)u;
-		}
-		nt_batch_int(b, v);
-		if (col->sym) {
-			if (col->sym->flags) {
-				put_flags(b, col->sym, u);
-			} else {
-				const char *s = sym_lookup(col->sym, v);
-				if (s)
-					nt_batch_text(b, s, strlen(s));
-				else
-					nt_batch_null(b);
-			}
-		} else if (col->ksym) {
-			const char *name = NULL;
-			unsigned long long start = 0;
-			unsigned long fsize = 0;
-			char buf[512];
-			int n;
-
-			if (u && tep_find_function_info(tep, u, &name, &start, &fsize) && name) {
-				/* function_graph's trampoline stands in for a return address: the
-				 * traced caller is the place */
-				if (graph_caller && !strcmp(name, "return_to_handler"))
-					n = snprintf(buf, sizeof(buf), "%s", graph_caller);
-				else if (u == start)
-					n = snprintf(buf, sizeof(buf), "%s", name);
-				else
-					n = snprintf(buf, sizeof(buf), "%s+0x%llx", name,
-						     u - start);
-				nt_batch_text(b, buf,
-					      n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-			} else {
-				nt_batch_null(b);
-			}
-		}
+	case C_INT:
+		put_int(tep, b, col, data, size, graph_caller);
 		return;
-	}
 	case C_STR:
 	case C_BLOB:
 		if (col->offset + col->size > size) {
@@ -382,30 +417,9 @@ static void put_col(struct tep_handle *tep, struct nt_batch *b, const struct nt_
 			nt_batch_blob(b, data + col->offset, (size_t)col->size);
 		return;
 	case C_DYNSTR:
-	case C_DYNBLOB: {
-		uint32_t loc;
-		unsigned off, len;
-
-		if (col->offset + 4 > size) {
-			nt_batch_null(b);
-			return;
-		}
-		loc = (uint32_t)tep_read_number(tep, data + col->offset, 4);
-		off = loc & 0xffff;
-		len = loc >> 16;
-		if (col->relative)
-			off += (unsigned)(col->offset + col->size);
-		if ((int)(off + len) > size) {
-			nt_batch_null(b);
-			return;
-		}
-		if (col->kind == C_DYNSTR)
-			put_text(b, (const char *)data + off,
-				 strnlen((const char *)data + off, len), ctf);
-		else
-			nt_batch_blob(b, data + off, len);
+	case C_DYNBLOB:
+		put_dyn(tep, b, col, data, size, ctf);
 		return;
-	}
 	}
 }
 

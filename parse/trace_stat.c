@@ -6,6 +6,7 @@
  */
 #include "reader.h"
 #include "ftrace_text.h"
+#include "../core/sys.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -11,6 +11,7 @@
 #include "tracedat_pages.h"
 #include "funcgraph.h"
 #include "tep_fields.h"
+#include "../core/sys.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -9,6 +9,7 @@
 #include "../core/progress.h"
 #include "../core/testhook.h"
 #include "../parse/reader.h"
+#include "../core/sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -72,13 +73,6 @@ struct imp {
 	unsigned file_no, nfiles;
 	double t0, last_shown;
 };
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static int fail_sql(struct imp *im, const char *what)
 {
@@ -671,7 +665,7 @@ static int on_error(struct imp *im, const struct nt_msg *m)
 
 static void show_progress(struct imp *im, bool final)
 {
-	double t = now_s();
+	double t = nt_sys_now();
 	char what[300];
 
 	if (!im->progress || (!final && t - im->last_shown < 0.2))
@@ -1300,7 +1294,7 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 	im.progress = o->progress;
 	im.file_no = o->file_no;
 	im.nfiles = o->nfiles;
-	im.t0 = im.last_shown = now_s();
+	im.t0 = im.last_shown = nt_sys_now();
 	for (;;) {
 		const unsigned char *data;
 		size_t len;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Opening, creating and closing the database; the fixed part of the schema. */
 #include "store_int.h"
-#include "../parse/reader.h"
+#include "../core/sys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -121,18 +121,10 @@ void nt_store_wait_notice(void (*fn)(const char *path))
 	wait_notice_fn = fn;
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* Wait a moment more for another process (since s->wait_since); false when the wait is over. */
 static bool wait_more(struct nt_store *s)
 {
-	double waited = now_s() - s->wait_since;
+	double waited = nt_sys_now() - s->wait_since;
 
 	if (nt_interrupted || (wait_limit_s >= 0 && waited >= wait_limit_s)) {
 		s->waited = waited;
@@ -153,7 +145,7 @@ static int on_busy(void *arg, int count)
 	struct nt_store *s = arg;
 
 	if (!count)
-		s->wait_since = now_s();
+		s->wait_since = nt_sys_now();
 	return wait_more(s);
 }
 
@@ -274,7 +266,7 @@ static int claim(struct nt_store *s, bool create, bool *fresh, struct nt_err **e
 			return rc;
 		if (!waiting) {
 			waiting = true;
-			s->wait_since = now_s();
+			s->wait_since = nt_sys_now();
 		}
 		if (wait_more(s))
 			continue;

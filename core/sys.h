@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small system helpers every layer needs: the interrupt flag, a monotonic clock, whole files
+ * read into memory, helper programs run under a time limit.
+ */
+#ifndef NT_SYS_H
+#define NT_SYS_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* Set by the CLI's SIGINT/SIGTERM handler: long work stops as soon as it sees it. */
+extern volatile int nt_interrupted;
+
+/* Seconds on the monotonic clock (for durations and deadlines). */
+double nt_sys_now(void);
+
+/*
+ * The whole of the file at @path, read to its end (tracefs and /proc files have no size),
+ * NUL-terminated; *@len its length when @len. At most @max bytes (0: no bound): a larger file
+ * fails with EFBIG. Returns an owned string (free()), or NULL with errno set and, when @err,
+ * *err = "cannot read '@path'" with the cause.
+ */
+char *nt_sys_file_read(const char *path, size_t max, size_t *len, struct nt_err **err);
+
+/*
+ * Run @argv (argv[0] looked up in PATH) in @cwd (NULL: here) with stdout to @out (NULL:
+ * /dev/null; "-": keep ours) and stderr to @log (NULL: /dev/null; "-": keep ours), in its own
+ * process group, killed after @timeout seconds (0: none) or when nt_interrupted is set.
+ * Returns the wait status, or -1 with errno set when it could not start (ETIMEDOUT: killed
+ * at the time limit, EINTR: killed on nt_interrupted).
+ */
+int nt_sys_spawn(char *const argv[], const char *cwd, const char *out, const char *log,
+		 double timeout);
+
+/* The last @lines lines of @text, trailing newlines aside (weak: a pointer into @text). */
+const char *nt_sys_tail(const char *text, int lines);
+
+#endif
