@@ -184,13 +184,16 @@ static sqlite3_stmt *prep1(sqlite3 *db, const char *sql, const struct nt_report_
 		sqlite3_bind_int(st, 5, f->pid);
 		sqlite3_bind_text(st, 6, f->comm, -1, SQLITE_STATIC);
 	}
+	if (sqlite3_bind_parameter_count(st) >= 20)
+		sqlite3_bind_text(st, 20, f->flow, -1, SQLITE_STATIC);
 	return st;
 }
 
 #define SKB_F                                                                                      \
 	" WHERE (?1 = 0 OR trace_id = ?1) AND (?2 < 0 OR start_ts >= ?2) AND (?3 < 0 OR start_ts " \
 	"<= ?3) AND (?4 IS NULL OR device = ?4 OR rx_device = ?4) AND (?5 < 0 OR tx_pid = ?5 OR "  \
-	"rx_pid = ?5) AND (?6 IS NULL OR tx_comm = ?6 OR rx_comm = ?6)"
+	"rx_pid = ?5) AND (?6 IS NULL OR tx_comm = ?6 OR rx_comm = ?6) AND (?20 IS NULL OR "       \
+	"nt_flow_match(?20, ip_proto, saddr, sport, daddr, dport))"
 
 static void json_skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
 {

@@ -2,6 +2,7 @@
 /* Opening, creating and closing the database; the fixed part of the schema. */
 #include "store_int.h"
 #include "../parse/reader.h"
+#include "../analyze/flow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -430,6 +431,7 @@ int nt_store_open(const char *path, bool create, struct nt_store **out, struct n
 		goto fail;
 	}
 	sqlite3_busy_handler(s->db, on_busy, s);
+	nt_flow_sql_register(s->db); /* report --flow: nt_flow_match() in queries */
 	if (fresh)
 		sqlite3_exec(s->db,
 			     "PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA "
