@@ -332,6 +332,21 @@ static bool has_table(struct nt_store *s, const char *name)
 	return found;
 }
 
+static bool has_column(struct nt_store *s, const char *table, const char *col)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
 /* Bring a database of an older schema to this one; a read-only file stays as it is. */
 static int migrate(struct nt_store *s, int ver, struct nt_err **err)
 {
@@ -340,7 +355,7 @@ static int migrate(struct nt_store *s, int ver, struct nt_err **err)
 	if (nt_store_exec(s, "BEGIN IMMEDIATE", "cannot upgrade the database", err))
 		return -1;
 	if ((ver < 2 && nt_store_exec(s, migrate_1_sql, "cannot upgrade the database", err)) ||
-	    (has_table(s, "skb_lifecycles") &&
+	    (has_table(s, "skb_lifecycles") && !has_column(s, "skb_lifecycles", "flow_from") &&
 	     nt_store_exec(s, migrate_2_sql, "cannot upgrade the database", err)) ||
 	    nt_store_exec(s, "PRAGMA user_version=3", "cannot upgrade the database", err)) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
