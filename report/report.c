@@ -207,7 +207,7 @@ static void json_flows(sqlite3 *db, const struct nt_report_filter *f, struct nt_
 				"'consumed'), sum(outcome = 'recycled'), sum(outcome = 'open') "
 				"FROM "
 				"skb_lifecycles" SKB_F " AND saddr IS NOT NULL GROUP BY 1, 2, 3, "
-						       "4, 5, 6 ORDER BY 7 DESC, 3, "
+				"4, 5, 6 ORDER BY 7 DESC, 3, "
 				"4, 5, 6",
 				f)
 			: NULL;
