@@ -6,6 +6,7 @@
  * Memory: a hash map of the skbs in flight, plus the per-stage latency samples (exact).
  */
 #include "analyze.h"
+#include "flow.h"
 #include "hmap.h"
 #include "ksyms.h"
 
@@ -46,6 +47,15 @@ struct life {
 	bool multi;	   /* delivered to more than one socket: reads prove nothing */
 	bool hidden;	   /* the trace hides its address ("(____ptrval____)"): one event */
 	uint64_t cpus;	   /* bit (cpu % 64) per cpu seen */
+	struct nt_flow flow;
+	enum { F_NONE, F_KNOWN, F_CONFLICT } flow_state;
+	char flow_from[48]; /* the event that gave the flow */
+};
+
+/* A TCP socket's endpoints (local -> remote) as its own events last showed them. */
+struct socktuple {
+	uint64_t sk; /* key */
+	struct nt_flow flow;
 };
 
 /* Drop summary row: outcome, evidence, reason, location. */
@@ -93,15 +103,19 @@ struct skb_ctx {
 	struct sum *sums;
 	int nsums;
 	sqlite3_stmt *ins_life, *ins_hop;
-	struct nt_hmap socks; /* struct sockq by socket address */
-	struct nt_ksyms ks;   /* for locations the trace did not name, loaded on first need */
-	int ks_src;	      /* enum nt_ksyms_src, -1 before loading */
-	int64_t n_unresolved; /* locations left as addresses */
-	struct rxpend *pend;  /* per cpu */
+	struct nt_hmap socks;  /* struct sockq by socket address */
+	struct nt_hmap tuples; /* struct socktuple by socket address */
+	struct nt_ksyms ks;    /* for locations the trace did not name, loaded on first need */
+	int ks_src;	       /* enum nt_ksyms_src, -1 before loading */
+	int64_t n_unresolved;  /* locations left as addresses */
+	struct rxpend *pend;   /* per cpu */
 	int npend;
 	int64_t n_life, n_open, n_lossy, n_reuse, n_recycled, n_hidden, untracked_frees;
+	int64_t n_flow, n_flow_conflict, n_rx_sk_unknown;
 	bool oom;
 };
+
+static void tuple_set(struct skb_ctx *x, int64_t sk, const struct nt_flow *f);
 
 /* ---- the map of skbs in flight ---- */
 
@@ -255,6 +269,33 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
+/* The flow columns from @at on: family, ip_proto, saddr, sport, daddr, dport, tcp_flags, from. */
+static void bind_flow(sqlite3_stmt *st, int at, const struct life *l)
+{
+	const struct nt_flow *f = &l->flow;
+	char s[64], d[64], fl[32];
+
+	if (l->flow_state != F_KNOWN) {
+		for (int i = 0; i < 8; i++)
+			sqlite3_bind_null(st, at + i);
+		return;
+	}
+	nt_flow_addr_str(f->family, f->saddr, s, sizeof(s));
+	nt_flow_addr_str(f->family, f->daddr, d, sizeof(d));
+	nt_flow_flags_str(f->flags, fl, sizeof(fl));
+	sqlite3_bind_int(st, at, f->family);
+	sqlite3_bind_int(st, at + 1, f->proto);
+	sqlite3_bind_text(st, at + 2, s, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, at + 3, f->sport);
+	sqlite3_bind_text(st, at + 4, d, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, at + 5, f->dport);
+	if (f->has_flags)
+		sqlite3_bind_text(st, at + 6, fl, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, at + 6);
+	sqlite3_bind_text(st, at + 7, l->flow_from, -1, SQLITE_TRANSIENT);
+}
+
 /* Write @l, account for it and free it. The caller has removed it from the map. */
 static int finish(struct skb_ctx *x, struct life *l)
 {
@@ -291,6 +332,7 @@ static int finish(struct skb_ctx *x, struct life *l)
 		bind_opt(st, 22 + s, l->stages >> s & 1, l->ts[s]);
 	sqlite3_bind_int64(st, 28, l->hops);
 	sqlite3_bind_int(st, 29, lossy);
+	bind_flow(st, 30, l);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = -1;
 	sqlite3_reset(st);
@@ -299,6 +341,8 @@ static int finish(struct skb_ctx *x, struct life *l)
 	x->n_lossy += lossy;
 	x->n_reuse += l->end_by == E_REUSE;
 	x->n_recycled += l->outcome == O_RECYCLED;
+	x->n_flow += l->flow_state == F_KNOWN;
+	x->n_flow_conflict += l->flow_state == F_CONFLICT;
 	if (l->outcome != O_OPEN)
 		sum_add(x, l, lossy);
 	for (int s = 0; s < NSTAGE && !lossy; s++) {
@@ -571,8 +615,10 @@ static int on_slab_free(void *ctx, const struct nt_ev *e)
 	int64_t ptr = nt_ev_int(e, 0);
 	struct life *l = ptr ? map_get(x, ptr) : NULL;
 
-	if (ptr)
+	if (ptr) {
 		sock_gone(x, ptr);
+		tuple_set(x, ptr, NULL);
+	}
 	if (!l) {
 		x->untracked_frees += ptr && skb_cache(nt_ev_text(e, 1));
 		return 0;
@@ -622,7 +668,10 @@ static int on_consume(void *ctx, const struct nt_ev *e)
 }
 
 static const char *const f_kfree[] = {"skbaddr",      "reason",	  "reason_sym", "location",
-				      "location_sym", "protocol", NULL};
+				      "location_sym", "protocol", "rx_sk",	NULL};
+
+static void flow_apply(struct skb_ctx *x, struct life *l, const struct nt_flow *f,
+		       const char *from);
 
 /*
  * kfree_skb is the kernel's drop path: a drop, with the reason as the trace names it, unless
@@ -663,6 +712,18 @@ static int on_kfree(void *ctx, const struct nt_ev *e)
 	}
 	if (l->outcome == O_CONSUMED)
 		set_rx_task(l, e, 1);
+	if (nt_ev_int(e, 6)) { /* the receiving socket (6.12+): its peer sent this skb */
+		struct socktuple *t = nt_hmap_find(&x->tuples, (uint64_t)nt_ev_int(e, 6));
+		struct nt_flow f;
+
+		if (t) {
+			f = t->flow;
+			nt_flow_reverse(&f);
+			flow_apply(x, l, &f, "skb:kfree_skb rx_sk");
+		} else {
+			x->n_rx_sk_unknown++;
+		}
+	}
 	return hide ? finish(x, l) : ended(x, l);
 }
 
@@ -830,6 +891,147 @@ static int on_other(void *ctx, const struct nt_ev *e)
 	return hop(x, l, e, S_OTHER, NULL, false, 0);
 }
 
+/* ---- flows: the events that carry addresses (docs/analyses/skb.md, "Flows") ---- */
+
+/* Give @l the flow @f; two different flows for one lifecycle leave it with none. */
+static void flow_apply(struct skb_ctx *x, struct life *l, const struct nt_flow *f, const char *from)
+{
+	(void)x;
+	if (l->flow_state == F_CONFLICT)
+		return;
+	if (l->flow_state == F_KNOWN) {
+		if (!nt_flow_same(&l->flow, f)) {
+			l->flow_state = F_CONFLICT;
+		} else if (f->has_flags) {
+			l->flow.flags |= f->flags;
+			l->flow.has_flags = true;
+		}
+		return;
+	}
+	l->flow = *f;
+	l->flow_state = F_KNOWN;
+	snprintf(l->flow_from, sizeof(l->flow_from), "%s", from);
+}
+
+/* Remember (or forget, @f NULL) socket @sk's endpoints, local -> remote. */
+static void tuple_set(struct skb_ctx *x, int64_t sk, const struct nt_flow *f)
+{
+	struct socktuple *t = nt_hmap_find(&x->tuples, (uint64_t)sk);
+
+	if (!sk)
+		return;
+	if (!f) {
+		if (t)
+			nt_hmap_del(&x->tuples, t);
+		return;
+	}
+	if (!t && !(t = nt_hmap_add(&x->tuples, (uint64_t)sk))) {
+		x->oom = true;
+		return;
+	}
+	t->flow = *f;
+}
+
+enum flow_dir {
+	FD_PACKET,  /* the event's addresses are the packet's own */
+	FD_REVERSE, /* the event's are the answer's or the receiving socket's: swap */
+};
+
+/* Which way each skb event's addresses point, and whether they are its socket's own. */
+static const struct flow_kind {
+	const char *cls;
+	enum flow_dir dir;
+	uint8_t proto;
+	bool socket; /* saddr/daddr are the socket's local/remote ends (skaddr) */
+} flow_kinds[] = {
+	{"tcp:tcp_send_reset", FD_REVERSE, 6, false},
+	{"tcp:tcp_retransmit_skb", FD_PACKET, 6, true},
+	{"tcp:tcp_probe", FD_REVERSE, 6, true},
+	{"tcp:tcp_bad_csum", FD_PACKET, 6, false},
+	{"tcp:tcp_ao_handshake_failure", FD_PACKET, 6, false},
+	{"tcp:tcp_hash_ao_required", FD_PACKET, 6, false},
+	{"tcp:tcp_hash_bad_header", FD_PACKET, 6, false},
+	{"tcp:tcp_hash_md5_mismatch", FD_PACKET, 6, false},
+	{"tcp:tcp_hash_md5_required", FD_PACKET, 6, false},
+	{"tcp:tcp_hash_md5_unexpected", FD_PACKET, 6, false},
+	{"icmp:icmp_send", FD_PACKET, 17, false},
+};
+
+static uint8_t tcp_flags(const struct nt_ev *e, bool *has)
+{
+	uint8_t v = 0;
+
+	*has = false;
+	for (int i = 0; i < 5; i++)
+		if (nt_ev_has(e, NT_FF_FIN + i)) {
+			*has = true;
+			v |= (uint8_t)((nt_ev_int(e, NT_FF_FIN + i) != 0) << i);
+		}
+	return v;
+}
+
+/* An event that carries an skb and its addresses: a hop, and the skb's flow. */
+static int on_flow_skb(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	const struct flow_kind *k = NULL;
+	int64_t addr = nt_ev_int(e, NT_FF_SKB);
+	struct nt_flow f;
+	bool ok;
+	struct life *l;
+
+	for (size_t i = 0; i < sizeof(flow_kinds) / sizeof(flow_kinds[0]) && !k; i++)
+		if (!strcmp(flow_kinds[i].cls, e->cls))
+			k = &flow_kinds[i];
+	if (!k)
+		return 0;
+	ok = nt_flow_read(e, k->proto, &f);
+	if (k->socket && nt_ev_int(e, NT_FF_SK))
+		tuple_set(x, nt_ev_int(e, NT_FF_SK), ok ? &f : NULL);
+	if (!addr)
+		return 0;
+	if (!(l = life_at(x, addr, e)) || hop(x, l, e, S_OTHER, NULL, false, 0))
+		return -1;
+	if (!ok)
+		return 0;
+	if (k->dir == FD_REVERSE)
+		nt_flow_reverse(&f);
+	f.flags = tcp_flags(e, &f.has_flags);
+	flow_apply(x, l, &f, k->cls);
+	return 0;
+}
+
+/*
+ * Events that show a TCP socket's endpoints (skaddr): the tuple its later events (kfree_skb's
+ * rx_sk) refer to. A socket that shows no full tuple (listening, closed) is forgotten, and
+ * so is one destroyed (tcp_destroy_sock) or freed (its slab free).
+ */
+static int on_sock_tuple(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t sk = nt_ev_int(e, NT_FF_SK);
+	const char *pt;
+	struct nt_flow f;
+
+	if (!sk)
+		return 0;
+	if (!strcmp(e->cls, "tcp:tcp_destroy_sock")) {
+		tuple_set(x, sk, NULL);
+		return 0;
+	}
+	if (nt_ev_has(e, NT_FF_PROTOCOL)) { /* inet_sock_set_state: TCP only (6) */
+		pt = sqlite3_column_type(e->st, e->slot[NT_FF_PROTOCOL]) == SQLITE_TEXT
+			     ? nt_ev_text(e, NT_FF_PROTOCOL)
+			     : NULL;
+		if (pt ? strcmp(pt, "IPPROTO_TCP") : nt_ev_int(e, NT_FF_PROTOCOL) != 6) {
+			tuple_set(x, sk, NULL);
+			return 0;
+		}
+	}
+	tuple_set(x, sk, nt_flow_read(e, 6, &f) ? &f : NULL);
+	return 0;
+}
+
 static const char *const f_ready[] = {"skaddr", "protocol", NULL};
 
 /*
@@ -939,12 +1141,14 @@ static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	x->ax = ax;
 	nt_hmap_init(&x->socks, sizeof(struct sockq));
+	nt_hmap_init(&x->tuples, sizeof(struct socktuple));
 	x->ks_src = -1;
 	x->ins_life = nt_actx_prepare(
 		ax,
 		"INSERT INTO skb_lifecycles VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
 		"?15,?16,?17,?18,(SELECT comm FROM tasks WHERE id=?19),?20,"
-		"(SELECT comm FROM tasks WHERE id=?21),?22,?23,?24,?25,?26,?27,?28,?29)",
+		"(SELECT comm FROM tasks WHERE id=?21),?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,"
+		"?33,?34,?35,?36,?37)",
 		err);
 	x->ins_hop = nt_actx_prepare(ax, "INSERT INTO skb_hops VALUES(?,?,?,?,?,?,?,?,?,?)", err);
 	if (!x->ins_life || !x->ins_hop)
@@ -1079,6 +1283,9 @@ static int skb_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 		nt_actx_note(ax, "skb", "unresolved_locations", x->n_unresolved);
 	}
 	nt_actx_note(ax, "skb", "untracked_slab_frees", x->untracked_frees);
+	nt_actx_note(ax, "skb", "flow_known", x->n_flow);
+	nt_actx_note(ax, "skb", "flow_conflicts", x->n_flow_conflict);
+	nt_actx_note(ax, "skb", "flow_rx_sk_unknown", x->n_rx_sk_unknown);
 	return 0;
 }
 
@@ -1098,6 +1305,7 @@ static void skb_free(void *ctx)
 	for (struct sockq *q = NULL; (q = nt_hmap_next(&x->socks, q));)
 		sock_clear(q);
 	nt_hmap_release(&x->socks);
+	nt_hmap_release(&x->tuples);
 	nt_ksyms_release(&x->ks);
 	free(x->pend);
 	for (int a = 0; a < NSTAGE; a++)
@@ -1132,17 +1340,23 @@ static const struct nt_sub skb_subs[] = {
 	{"sock:sock_recv_length", f_recv, on_recv},
 	{"qdisc:qdisc_enqueue", f_other, on_other},
 	{"qdisc:qdisc_dequeue", f_other, on_other},
-	{"tcp:tcp_send_reset", f_other, on_other},
-	{"tcp:tcp_retransmit_skb", f_other, on_other},
-	{"tcp:tcp_probe", f_other, on_other},
-	{"tcp:tcp_bad_csum", f_other, on_other},
-	{"tcp:tcp_ao_handshake_failure", f_other, on_other},
-	{"tcp:tcp_hash_ao_required", f_other, on_other},
-	{"tcp:tcp_hash_bad_header", f_other, on_other},
-	{"tcp:tcp_hash_md5_mismatch", f_other, on_other},
-	{"tcp:tcp_hash_md5_required", f_other, on_other},
-	{"tcp:tcp_hash_md5_unexpected", f_other, on_other},
-	{"icmp:icmp_send", f_other, on_other},
+	{"tcp:tcp_send_reset", nt_flow_fields, on_flow_skb},
+	{"tcp:tcp_retransmit_skb", nt_flow_fields, on_flow_skb},
+	{"tcp:tcp_probe", nt_flow_fields, on_flow_skb},
+	{"tcp:tcp_bad_csum", nt_flow_fields, on_flow_skb},
+	{"tcp:tcp_ao_handshake_failure", nt_flow_fields, on_flow_skb},
+	{"tcp:tcp_hash_ao_required", nt_flow_fields, on_flow_skb},
+	{"tcp:tcp_hash_bad_header", nt_flow_fields, on_flow_skb},
+	{"tcp:tcp_hash_md5_mismatch", nt_flow_fields, on_flow_skb},
+	{"tcp:tcp_hash_md5_required", nt_flow_fields, on_flow_skb},
+	{"tcp:tcp_hash_md5_unexpected", nt_flow_fields, on_flow_skb},
+	{"icmp:icmp_send", nt_flow_fields, on_flow_skb},
+	{"sock:inet_sock_set_state", nt_flow_fields, on_sock_tuple},
+	{"tcp:tcp_destroy_sock", nt_flow_fields, on_sock_tuple},
+	{"tcp:tcp_rcv_space_adjust", nt_flow_fields, on_sock_tuple},
+	{"tcp:tcp_receive_reset", nt_flow_fields, on_sock_tuple},
+	{"tcp:tcp_cong_state_set", nt_flow_fields, on_sock_tuple},
+	{"tcp:tcp_rcvbuf_grow", nt_flow_fields, on_sock_tuple},
 	{NULL, NULL, NULL},
 };
 
@@ -1159,7 +1373,8 @@ const struct nt_analysis nt_skb_analysis = {
 		  "drop_reason_code INTEGER, location TEXT, location_addr INTEGER, tx_pid INTEGER, "
 		  "tx_comm TEXT, rx_pid INTEGER, rx_comm TEXT, alloc_ts INTEGER, queue_ts INTEGER, "
 		  "xmit_ts INTEGER, receive_ts INTEGER, copy_ts INTEGER, free_ts INTEGER, "
-		  "hops INTEGER, lossy INTEGER);"
+		  "hops INTEGER, lossy INTEGER, family INTEGER, ip_proto INTEGER, saddr TEXT, "
+		  "sport INTEGER, daddr TEXT, dport INTEGER, tcp_flags TEXT, flow_from TEXT);"
 		  "CREATE TABLE IF NOT EXISTS skb_hops(trace_id INTEGER NOT NULL, skb_id INTEGER "
 		  "NOT NULL, event_rowid INTEGER, event TEXT, stage TEXT, ts INTEGER, cpu INTEGER, "
 		  "pid INTEGER, device TEXT, len INTEGER);"

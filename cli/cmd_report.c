@@ -17,6 +17,7 @@ enum {
 	OPT_PID,
 	OPT_COMM,
 	OPT_DEV,
+	OPT_FLOW,
 	OPT_FROM,
 	OPT_TO,
 	OPT_HTML,
@@ -43,6 +44,9 @@ const struct cli_opt report_opts[] = {
 	{"all-tasks", OPT_ALL, NULL,
 	 "sections about tasks show the whole machine, not the traced command's workload"},
 	{"dev", OPT_DEV, "NAME", "only this network device"},
+	{"flow", OPT_FLOW, "EXPR",
+	 "only packets of these flows: 'host 127.0.0.1 and port 8080', src/dst, tcp, udp, or "
+	 "'SADDR:SPORT>DADDR:DPORT' (docs/REPORT.md)"},
 	{"from", OPT_FROM, "T", "from this time (ns, or seconds with a '.', as trace-cmd prints)"},
 	{"to", OPT_TO, "T", "up to this time (same units)"},
 	{NULL, 0, NULL, NULL},
@@ -175,6 +179,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case OPT_DEV:
 			f.dev = arg;
+			break;
+		case OPT_FLOW:
+			f.flow = arg;
 			break;
 		case OPT_FROM:
 		case OPT_TO:

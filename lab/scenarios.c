@@ -171,6 +171,27 @@ static void check_syn_closed(struct lab_sheet *s, long n)
 		  "outcome = 'dropped' AND drop_reason = 'NO_SOCKET' AND location LIKE "
 		  "'tcp_v4_rcv%%'",
 		  pid);
+	fmt(t, sizeof(t),
+	    "%ld NO_SOCKET drops of flow 127.0.0.1 > 127.0.0.1:%d (TCP), from tcp_send_reset "
+	    "(docs/analyses/skb.md, Flows)",
+	    n, LAB_CLOSED_PORT);
+	if (lab_kernel_before(s, 6, 10))
+		lab_claim_na(s, t,
+			     "before Linux 6.10 no tracepoint ties a SYN sent to a closed port to "
+			     "its addresses (tcp_send_reset needs a socket; kfree_skb has no "
+			     "rx_sk): these drops have no flow");
+	else
+		lab_claim(
+			s, n, t,
+			"SELECT count(*) FROM skb_lifecycles WHERE trace_id = 1 AND drop_reason = "
+			"'NO_SOCKET' AND ip_proto = 6 AND saddr = '127.0.0.1' AND daddr = "
+			"'127.0.0.1' AND dport = %d",
+			LAB_CLOSED_PORT);
+	lab_claim(s, 0, "0 NO_SOCKET drops of another flow (all are the scenario's client's)",
+		  "SELECT count(*) FROM skb_lifecycles WHERE trace_id = 1 AND drop_reason = "
+		  "'NO_SOCKET' AND saddr IS NOT NULL AND NOT (ip_proto = 6 AND saddr = "
+		  "'127.0.0.1' AND daddr = '127.0.0.1' AND dport = %d)",
+		  LAB_CLOSED_PORT);
 	lab_note(s, "NO_SOCKET in this trace's own format (skb:kfree_skb reason)",
 		 "SELECT 'code ' || drop_reason_code || ' at ' || location FROM skb_lifecycles "
 		 "WHERE trace_id = 1 AND drop_reason = 'NO_SOCKET' LIMIT 1");
@@ -221,6 +242,26 @@ static void check_tcp_stream(struct lab_sheet *s, long n)
 		     "SELECT count(*) FROM skb_lifecycles WHERE trace_id = 1 AND device = 'lo' AND "
 		     "tx_pid = %ld AND len > 66",
 		     pid);
+	lab_claim(s, 0,
+		  fmt(t, sizeof(t),
+		      "0 segments sent by the task with a flow other than its one connection "
+		      "(port %d)",
+		      LAB_TCP_PORT),
+		  "SELECT count(*) FROM skb_lifecycles WHERE trace_id = 1 AND tx_pid = %ld AND "
+		  "saddr IS NOT NULL AND NOT (ip_proto = 6 AND saddr = '127.0.0.1' AND daddr = "
+		  "'127.0.0.1' AND (sport = %d OR dport = %d))",
+		  pid, LAB_TCP_PORT, LAB_TCP_PORT);
+	lab_claim(s, 0,
+		  "0 flows of the connection's port with another client port (one connection)",
+		  "SELECT max(count(DISTINCT CASE WHEN sport = %d THEN dport ELSE sport END) - 1, "
+		  "0) FROM skb_lifecycles WHERE trace_id = 1 AND ip_proto = 6 AND (sport = %d OR "
+		  "dport = %d)",
+		  LAB_TCP_PORT, LAB_TCP_PORT, LAB_TCP_PORT);
+	lab_note(s, "segments with a known flow (tcp_probe, tcp_retransmit_skb; none on 6.1)",
+		 "SELECT count(*) || ' of ' || (SELECT count(*) FROM skb_lifecycles WHERE trace_id "
+		 "= 1 AND (tx_pid = %ld OR device = 'lo')) FROM skb_lifecycles WHERE trace_id = 1 "
+		 "AND (sport = %d OR dport = %d)",
+		 pid, LAB_TCP_PORT, LAB_TCP_PORT);
 	lab_note(s, "tcp events",
 		 "SELECT group_concat(name || ' ' || events, ', ') FROM event_counts WHERE "
 		 "trace_id = 1 AND name LIKE 'tcp:%%'");

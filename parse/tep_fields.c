@@ -432,6 +432,28 @@ void nt_tep_cols_put(struct tep_handle *tep, const struct nt_tep_cols *c, struct
 
 /* ---- columns ---- */
 
+/*
+ * libtraceevent takes every array of 1-byte integers for a string; only char arrays are
+ * (comm, name). __u8/u8/unsigned char arrays are bytes: the tcp and sock events' addresses.
+ */
+static bool byte_array(const struct tep_format_field *f)
+{
+	const char *t = f->type;
+
+	if (!t || !(f->flags & TEP_FIELD_IS_ARRAY))
+		return false;
+	if (!strncmp(t, "const ", 6))
+		t += 6;
+	static const char *const bytes[] = {"__u8", "u8", "unsigned char", "__s8", "s8", "uint8_t"};
+
+	for (size_t i = 0; i < sizeof(bytes) / sizeof(bytes[0]); i++) {
+		size_t n = strlen(bytes[i]);
+		if (!strncmp(t, bytes[i], n) && (t[n] == ' ' || t[n] == '[' || !t[n]))
+			return true;
+	}
+	return false;
+}
+
 static void col_init(struct nt_tep_col *col, const struct tep_format_field *f)
 {
 	unsigned long fl = f->flags;
@@ -443,6 +465,8 @@ static void col_init(struct nt_tep_col *col, const struct tep_format_field *f)
 	col->relative = fl & TEP_FIELD_IS_RELATIVE;
 	if (fl & TEP_FIELD_IS_DYNAMIC)
 		col->kind = (fl & TEP_FIELD_IS_STRING) ? C_DYNSTR : C_DYNBLOB;
+	else if ((fl & TEP_FIELD_IS_STRING) && byte_array(f))
+		col->kind = C_BLOB; /* addresses (__u8 saddr[4]): zero bytes are data */
 	else if (fl & TEP_FIELD_IS_STRING)
 		col->kind = C_STR;
 	else if ((fl & TEP_FIELD_IS_ARRAY) ||

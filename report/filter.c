@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report_int.h"
+#include "../analyze/flow.h"
 
 enum { SHOW = 6 }; /* how many existing values a message names before "and N more" */
 
@@ -152,6 +153,43 @@ static int check_dev(sqlite3 *db, const struct nt_report_filter *f, const char *
 		      plural(scope) ? "they show no network device" : "it shows no network device");
 }
 
+/*
+ * A flow expression must parse and match a packet of the traces shown; the message names the
+ * busiest flows there are (or says that no packet has a known flow, and why to look).
+ */
+static int check_flow(sqlite3 *db, const struct nt_report_filter *f, const char *scope,
+		      struct nt_err **err)
+{
+	static const char busiest[] =
+		"SELECT CASE WHEN ip_proto = 6 THEN 'tcp ' WHEN ip_proto = 17 THEN 'udp ' ELSE '' "
+		"END || CASE WHEN family = 10 THEN '[' || saddr || ']' ELSE saddr END || ':' || "
+		"sport || '>' || CASE WHEN family = 10 THEN '[' || daddr || ']' ELSE daddr END || "
+		"':' || dport FROM skb_lifecycles WHERE (?1 = 0 OR trace_id = ?1) AND saddr IS NOT "
+		"NULL AND ?2 IS ?2 GROUP BY ip_proto, saddr, sport, daddr, dport ORDER BY count(*) "
+		"DESC, 1";
+	struct nt_flow_expr *x;
+	char problem[400];
+
+	if (!f->flow)
+		return 0;
+	if (nt_flow_expr_compile(f->flow, &x, err))
+		return -1;
+	nt_flow_expr_free(x);
+	if (nt_report_table_exists(db, "skb_lifecycles") &&
+	    any_row(prep(db,
+			 "SELECT 1 FROM skb_lifecycles WHERE (?1 = 0 OR trace_id = ?1) AND "
+			 "nt_flow_match(?2, ip_proto, saddr, sport, daddr, dport)",
+			 f, f->flow)))
+		return 0;
+	snprintf(problem, sizeof(problem), "no packet of flow '%s' in %s", f->flow, scope);
+	return refuse(err, problem, plural(scope) ? "their flows are" : "its flows are",
+		      nt_report_table_exists(db, "skb_lifecycles")
+			      ? list_rows(prep(db, busiest, f, NULL))
+			      : NULL,
+		      "no packet has a known flow there (docs/analyses/skb.md, \"Flows\", says "
+		      "which events give packets their addresses)");
+}
+
 /* Tasks: the task filters apply to the tasks with events (sender or receiver of an skb). */
 static int check_task(sqlite3 *db, const struct nt_report_filter *f, const char *scope,
 		      struct nt_err **err)
@@ -234,7 +272,8 @@ int nt_report_filter_check(sqlite3 *db, const struct nt_report_filter *f, struct
 				 ? "the traces"
 				 : "the trace");
 	return check_cpu(db, f, scope, err) || check_dev(db, f, scope, err) ||
-			       check_task(db, f, scope, err) || check_time(db, f, scope, err)
+			       check_task(db, f, scope, err) || check_time(db, f, scope, err) ||
+			       check_flow(db, f, scope, err)
 		       ? -1
 		       : 0;
 }

@@ -184,13 +184,52 @@ static sqlite3_stmt *prep1(sqlite3 *db, const char *sql, const struct nt_report_
 		sqlite3_bind_int(st, 5, f->pid);
 		sqlite3_bind_text(st, 6, f->comm, -1, SQLITE_STATIC);
 	}
+	if (sqlite3_bind_parameter_count(st) >= 20)
+		sqlite3_bind_text(st, 20, f->flow, -1, SQLITE_STATIC);
 	return st;
 }
 
 #define SKB_F                                                                                      \
 	" WHERE (?1 = 0 OR trace_id = ?1) AND (?2 < 0 OR start_ts >= ?2) AND (?3 < 0 OR start_ts " \
 	"<= ?3) AND (?4 IS NULL OR device = ?4 OR rx_device = ?4) AND (?5 < 0 OR tx_pid = ?5 OR "  \
-	"rx_pid = ?5) AND (?6 IS NULL OR tx_comm = ?6 OR rx_comm = ?6)"
+	"rx_pid = ?5) AND (?6 IS NULL OR tx_comm = ?6 OR rx_comm = ?6) AND (?20 IS NULL OR "       \
+	"nt_flow_match(?20, ip_proto, saddr, sport, daddr, dport))"
+
+/* "flows": one object per known flow (docs/REPORT.md), the busiest first. */
+static void json_flows(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
+{
+	sqlite3_stmt *st =
+		nt_report_table_exists(db, "skb_lifecycles")
+			? prep1(db,
+				"SELECT family, ip_proto, saddr, sport, daddr, dport, count(*), "
+				"sum(coalesce(len, rx_len)), sum(outcome = 'dropped'), sum(outcome "
+				"= "
+				"'consumed'), sum(outcome = 'recycled'), sum(outcome = 'open') "
+				"FROM "
+				"skb_lifecycles" SKB_F " AND saddr IS NOT NULL GROUP BY 1, 2, 3, "
+				"4, 5, 6 ORDER BY 7 DESC, 3, "
+				"4, 5, 6",
+				f)
+			: NULL;
+	static const char *const keys[] = {"family",  "protocol", "saddr",    "sport",
+					   "daddr",   "dport",	  "packets",  "bytes",
+					   "dropped", "consumed", "recycled", "open"};
+
+	nt_json_key(j, "flows");
+	nt_json_array(j);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		nt_json_object(j);
+		for (int i = 0; i < 12; i++)
+			if (i == 2 || i == 4)
+				nt_json_key_str(j, keys[i],
+						(const char *)sqlite3_column_text(st, i));
+			else
+				nt_json_key_int(j, keys[i], sqlite3_column_int64(st, i));
+		nt_json_end(j);
+	}
+	nt_json_end(j);
+	sqlite3_finalize(st);
+}
 
 static void json_skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
 {
@@ -507,6 +546,7 @@ int nt_report_json(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struc
 	sqlite3_finalize(st);
 	nt_json_end(&j);
 	json_skb(db, f, &j);
+	json_flows(db, f, &j);
 	json_alloc(db, f, &j);
 	json_functions(db, f, &j);
 	json_profile(db, f, &j);

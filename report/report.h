@@ -21,6 +21,7 @@ struct nt_report_filter {
 	int pid;	  /* -1: every task */
 	const char *comm; /* NULL: every task */
 	const char *dev;  /* NULL: every device */
+	const char *flow; /* NULL: every flow; else a flow expression (analyze/flow.h) */
 	int64_t from, to; /* time window in ns, -1: open */
 	bool machine;	  /* task sections: every task, not the workload (docs/REPORT.md) */
 };

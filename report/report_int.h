@@ -42,7 +42,8 @@ size_t nt_report_skb_stage(sqlite3 *db, const struct nt_report_filter *f, int a,
 #define NT_SKB_WHERE                                                                               \
 	" WHERE (?1 = 0 OR trace_id = ?1) AND (?3 < 0 OR start_ts >= ?3) AND (?4 < 0 OR start_ts " \
 	"<= ?4) AND (?5 IS NULL OR device = ?5 OR rx_device = ?5) AND (?6 < 0 OR tx_pid = ?6 OR "  \
-	"rx_pid = ?6) AND (?7 IS NULL OR tx_comm = ?7 OR rx_comm = ?7) AND ?2 IS ?2"
+	"rx_pid = ?6) AND (?7 IS NULL OR tx_comm = ?7 OR rx_comm = ?7) AND ?2 IS ?2 AND (?20 IS "  \
+	"NULL OR nt_flow_match(?20, ip_proto, saddr, sport, daddr, dport))"
 sqlite3_stmt *nt_report_skb_query(sqlite3 *db, const char *sql, const struct nt_report_filter *f);
 
 /*
@@ -66,6 +67,11 @@ const char *nt_report_task_scope(sqlite3 *db, const struct nt_report_filter *f);
 struct nt_doc;
 int nt_report_workload(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,
 		       struct nt_err **err);
+
+/* The skb section's flow note and tables (report/flows.c): skb_flows, skb_flow_drops, ... */
+struct nt_section;
+int nt_report_flows(sqlite3 *db, const struct nt_report_filter *f, struct nt_section *s,
+		    struct nt_err **err);
 
 /* The "Findings" section (report/findings.c): appended to @d, its table "findings". */
 int nt_report_findings(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d,

@@ -384,6 +384,7 @@ sqlite3_stmt *nt_report_skb_query(sqlite3 *db, const char *sql, const struct nt_
 	if (st) {
 		sqlite3_bind_int(st, 6, f->pid);
 		sqlite3_bind_text(st, 7, f->comm, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 20, f->flow, -1, SQLITE_STATIC);
 	}
 	return st;
 }
@@ -610,7 +611,8 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 		     "location_addr) ELSE '?' END), count(*) FROM "
 		     "skb_lifecycles" SKB_WHERE
 		     " AND outcome <> 'dropped' GROUP BY 1, 2, 3 ORDER BY 4 DESC",
-		     f, err))
+		     f, err) ||
+	    nt_report_flows(db, f, s, err))
 		return -1;
 	if (skb_fill(
 		    nt_section_table(s, "net_devices",

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Opening, creating and closing the database; the fixed part of the schema. */
 #include "store_int.h"
+#include "../analyze/flow.h"
 #include "../core/sys.h"
 
 #include <dirent.h>
@@ -294,14 +295,61 @@ static const char migrate_1_sql[] =
 	"   substr(name, 7, 7) = 'common_') THEN substr(name, 7) ELSE name END;\n"
 	"PRAGMA user_version=2;\n";
 
+/*
+ * Version 2 to 3: the flow columns of skb_lifecycles (docs/analyses/skb.md, "Flows"), NULL
+ * for the lifecycles analysed before (`nettrail analyze` fills them). A database whose
+ * analyses never ran has no skb_lifecycles yet: the analysis creates it whole.
+ */
+static const char migrate_2_sql[] = "ALTER TABLE skb_lifecycles ADD COLUMN family INTEGER;\n"
+				    "ALTER TABLE skb_lifecycles ADD COLUMN ip_proto INTEGER;\n"
+				    "ALTER TABLE skb_lifecycles ADD COLUMN saddr TEXT;\n"
+				    "ALTER TABLE skb_lifecycles ADD COLUMN sport INTEGER;\n"
+				    "ALTER TABLE skb_lifecycles ADD COLUMN daddr TEXT;\n"
+				    "ALTER TABLE skb_lifecycles ADD COLUMN dport INTEGER;\n"
+				    "ALTER TABLE skb_lifecycles ADD COLUMN tcp_flags TEXT;\n"
+				    "ALTER TABLE skb_lifecycles ADD COLUMN flow_from TEXT;\n";
+
+static bool has_table(struct nt_store *s, const char *name)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+static bool has_column(struct nt_store *s, const char *table, const char *col)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
 /* Bring a database of an older schema to this one; a read-only file stays as it is. */
 static int migrate(struct nt_store *s, int ver, struct nt_err **err)
 {
-	if (ver != 1 || sqlite3_db_readonly(s->db, "main") == 1)
+	if (sqlite3_db_readonly(s->db, "main") == 1)
 		return 0;
 	if (nt_store_exec(s, "BEGIN IMMEDIATE", "cannot upgrade the database", err))
 		return -1;
-	if (nt_store_exec(s, migrate_1_sql, "cannot upgrade the database", err)) {
+	if ((ver < 2 && nt_store_exec(s, migrate_1_sql, "cannot upgrade the database", err)) ||
+	    (has_table(s, "skb_lifecycles") && !has_column(s, "skb_lifecycles", "flow_from") &&
+	     nt_store_exec(s, migrate_2_sql, "cannot upgrade the database", err)) ||
+	    nt_store_exec(s, "PRAGMA user_version=3", "cannot upgrade the database", err)) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
@@ -390,6 +438,7 @@ int nt_store_open(const char *path, bool create, struct nt_store **out, struct n
 		goto fail;
 	}
 	sqlite3_busy_handler(s->db, on_busy, s);
+	nt_flow_sql_register(s->db); /* report --flow: nt_flow_match() in queries */
 	if (fresh)
 		sqlite3_exec(s->db,
 			     "PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA "

@@ -15,7 +15,7 @@
 
 #include "../core/error.h"
 
-#define NT_SCHEMA_VERSION 2
+#define NT_SCHEMA_VERSION 3
 
 struct nt_store; /* opaque */
 

@@ -17,7 +17,13 @@
 # - trace_classes.format: each route describes the class in its own words;
 # - the CTF route's warning that it did not look inside compressed records (perf record -z):
 #   the native reader unpacks them (their lost-sample records count too), so traces.warnings
-#   is compared through the warnings themselves.
+#   is compared through the warnings themselves;
+# - byte arrays (__u8 saddr[4], saddr[28], saddr_v6[16], fib's src/dst/gw): the native reader
+#   keeps them whole as BLOBs (addresses hold zero bytes); perf's CTF conversion makes them
+#   strings cut at the first zero byte. So the flows the skb analysis reads from them (the
+#   flow columns of skb_lifecycles, the flow_* notes) exist on the native route only.
+
+PD_BYTES="'saddr', 'daddr', 'saddr_v6', 'daddr_v6', 'src', 'dst', 'gw', 'gw4', 'gw6'"
 
 # pd_dump DB: the comparable content of a database with one trace
 pd_dump() {
@@ -30,15 +36,19 @@ pd_dump() {
 	sql "$db" "select name, orig_name, events from event_counts order by name"
 	for c in $(sql "$db" "select id from event_classes order by name"); do
 		t=$(sql "$db" "select name from event_classes where id = $c")
-		cols=$(sql "$db" "select group_concat('\"' || name || '\"', ',') from (select name from event_fields where class_id = $c and name not like '%\\_sym' escape '\\' order by position)")
+		cols=$(sql "$db" "select group_concat('\"' || name || '\"', ',') from (select name from event_fields where class_id = $c and name not like '%\\_sym' escape '\\' and name not in ($PD_BYTES) order by position)")
 		echo "== $t"
-		sql "$db" "select name, type, flags from event_fields where class_id = $c and name not like '%\\_sym' escape '\\' order by position"
+		sql "$db" "select name, type, flags from event_fields where class_id = $c and name not like '%\\_sym' escape '\\' and name not in ($PD_BYTES) order by position"
 		sql "$db" "select common_ts, common_cpu, common_pid, $cols from \"$t\" order by rowid"
 	done
 	# the analyses' tables, but for the task names and the symbolic drop reasons
 	for t in $(sql "$db" "select name from sqlite_master where type = 'table' and name not like '%:%' and name not in ('traces', 'trace_meta', 'warnings', 'trace_cpus', 'lost_windows', 'sqlite_sequence', 'event_classes', 'event_fields', 'trace_classes', 'tasks', 'events_part_0', 'func_entries') order by name"); do
-		cols=$(sql "$db" "select group_concat('\"' || name || '\"', ',') from pragma_table_info('$t') where name not in ('tx_comm', 'rx_comm', 'drop_reason', 'reason')")
+		cols=$(sql "$db" "select group_concat('\"' || name || '\"', ',') from pragma_table_info('$t') where name not in ('tx_comm', 'rx_comm', 'drop_reason', 'reason', 'family', 'ip_proto', 'saddr', 'sport', 'daddr', 'dport', 'tcp_flags', 'flow_from')")
 		echo "== $t"
+		if [ "$t" = analysis_notes ]; then
+			sql "$db" "select $cols from \"$t\" where key not like 'flow\\_%' escape '\\' order by $cols"
+			continue
+		fi
 		sql "$db" "select $cols from \"$t\" order by $cols"
 	done
 }
