@@ -99,3 +99,145 @@ int nt_tep_printk_parse(struct tep_handle *tep, const void *p, size_t n,
 	free(text);
 	return 0;
 }
+
+/* libtraceevent's tokens: an item is a run of alnum or '_'; spaces are isspace() but '\n'. */
+static bool is_item(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Past the spaces of [p, e). */
+static const char *spaces(const char *p, const char *e)
+{
+	while (p < e && is_space(*p))
+		p++;
+	return p;
+}
+
+/* Past the item at p (p itself when none). */
+static const char *item(const char *p, const char *e)
+{
+	while (p < e && is_item(*p))
+		p++;
+	return p;
+}
+
+static bool word_is(const char *p, const char *q, const char *w)
+{
+	return (size_t)(q - p) == strlen(w) && !memcmp(p, w, (size_t)(q - p));
+}
+
+/*
+ * The name libtraceevent gives the field of the line [p, e) ("field[ special]: TYPE NAME..."):
+ * the last of the items, '*' and '.' after the ':' when it is an item after a type, or the item
+ * after "[...]". Returns its length (0 for none, also where libtraceevent may differ) and its
+ * start in *name.
+ */
+static size_t field_name(const char *p, const char *e, const char **name)
+{
+	const char *q, *last = NULL, *lastend = NULL;
+	int tokens = 0;
+
+	p = spaces(p, e);
+	q = item(p, e);
+	if (!word_is(p, q, "field"))
+		return 0;
+	p = spaces(q, e);
+	q = item(p, e);
+	if (word_is(p, q, "special"))
+		p = spaces(q, e);
+	if (p == e || *p != ':')
+		return 0;
+	for (p = spaces(p + 1, e); p < e; p = spaces(p, e)) {
+		q = is_item(*p) ? item(p, e) : p + 1;
+		if (q == p + 1 && !is_item(*p) && *p != '*' && *p != '.')
+			break;
+		last = p;
+		lastend = q;
+		tokens++;
+		p = q;
+	}
+	if (tokens < 2 || !is_item(*last) || (p < e && *p == '(')) /* or __attribute__((...)) */
+		return 0;
+	if (p < e && *p == '[') { /* "TYPE NAME[N]" or "TYPE[] NAME" */
+		const char *r = memchr(p, ']', (size_t)(e - p));
+		if (!r)
+			return 0;
+		p = spaces(r + 1, e);
+		if (p < e && is_item(*p)) {
+			last = p;
+			lastend = item(p, e);
+		}
+	}
+	*name = last;
+	return (size_t)(lastend - last);
+}
+
+/* Is [n, n + len) the name of a "field" line of [p, e)? */
+static bool has_field(const char *p, const char *e, const char *n, size_t len)
+{
+	for (const char *l = p, *le; l < e; l = le + 1) {
+		const char *f;
+		size_t fl;
+
+		le = memchr(l, '\n', (size_t)(e - l));
+		if (!le)
+			le = e;
+		fl = field_name(l, le, &f);
+		if (fl == len && !memcmp(f, n, len))
+			return true;
+		if (le == e)
+			break;
+	}
+	return false;
+}
+
+static void format_name(struct nt_tep_format_check *chk, const char *p, const char *e)
+{
+	const char *n = p;
+
+	while (n < e && (n = memchr(n, 'n', (size_t)(e - n))) && (size_t)(e - n) >= 5 &&
+	       (memcmp(n, "name:", 5) || (n > p && n[-1] != '\n')))
+		n++;
+	if (!n || (size_t)(e - n) < 5) {
+		show(chk->event, sizeof(chk->event), "?", 1);
+		return;
+	}
+	n = spaces(n + 5, e);
+	const char *nl = memchr(n, '\n', (size_t)(e - n));
+	show(chk->event, sizeof(chk->event), n, (size_t)((nl ? nl : e) - n));
+}
+
+bool nt_tep_format_ok(const void *text, size_t n, struct nt_tep_format_check *chk)
+{
+	const char *p = text, *e = p + n, *q;
+
+	memset(chk, 0, sizeof(*chk));
+	for (const char *r = p; r < e; r = q) {
+		const char *f, *fe;
+
+		q = is_item(*r) ? item(r, e) : r + 1;
+		if (!word_is(r, q, "REC") || (r > p && is_item(r[-1])))
+			continue;
+		/* read_token_item() skips newlines too */
+		for (f = q; f < e && (is_space(*f) || *f == '\n'); f++)
+			;
+		if (e - f < 2 || f[0] != '-' || f[1] != '>')
+			continue;
+		for (f += 2; f < e && (is_space(*f) || *f == '\n'); f++)
+			;
+		fe = item(f, e);
+		if (fe == f || has_field(p, e, f, (size_t)(fe - f)))
+			continue;
+		format_name(chk, p, e);
+		show(chk->field, sizeof(chk->field), f, (size_t)(fe - f));
+		return false;
+	}
+	return true;
+}

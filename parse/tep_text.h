@@ -5,10 +5,14 @@
  * NUL-terminated text and, in tep_parse_printk_formats(), lines of the form "ADDRESS : FORMAT":
  * a line without ':' or with nothing after it makes it read past the line, a format shorter
  * than 3 characters (quotes stripped) makes tep_register_print_string() read before its copy.
+ * Its event format parser writes through NULL for a "REC->NAME" naming no field of the event
+ * when a __print_flags or __print_symbolic came before (in this event or any earlier one: the
+ * flag is a global), so every such name is checked first.
  */
 #ifndef NT_TEP_TEXT_H
 #define NT_TEP_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct tep_handle;
@@ -37,5 +41,18 @@ char *nt_tep_printk_clean(const void *p, size_t n, struct nt_tep_printk_check *c
  */
 int nt_tep_printk_parse(struct tep_handle *tep, const void *p, size_t n,
 			struct nt_tep_printk_check *chk);
+
+/* What the check of an event format found wrong. */
+struct nt_tep_format_check {
+	char event[64]; /* the format's "name:", non-printable bytes as '?' */
+	char field[64]; /* the first "REC->NAME" naming no field of the format */
+};
+
+/*
+ * Does every "REC->NAME" of the event format text @p (@n bytes) name a field (common or not)
+ * the format defines, as libtraceevent reads its "field:" lines? Returns true, or false with
+ * @chk filled. Conservative: quoted text is checked too.
+ */
+bool nt_tep_format_ok(const void *p, size_t n, struct nt_tep_format_check *chk);
 
 #endif

@@ -15,16 +15,30 @@
 enum {
 	OPT_DONE = 0,
 	OPT_DATE = 1,
+	OPT_CPUSTAT = 2,
 	OPT_BUFFER = 3,
 	OPT_OFFSET = 7,
+	OPT_PROCMAPS = 10,
 	OPT_TIME_SHIFT = 12,
+	OPT_GUEST = 13,
 	OPT_TSC2NSEC = 14,
+	OPT_HEADER_INFO = 16,
+	OPT_FTRACE_EVENTS = 17,
+	OPT_EVENT_FORMATS = 18,
+	OPT_KALLSYMS = 19,
 	OPT_PRINTK = 20,
+	OPT_CMDLINES = 21,
 	OPT_BUFFER_TEXT = 22,
 };
 
+/* The largest event format read (a kernel's are a few kB). */
+#define FORMAT_MAX (16u << 20)
+
+/* A walk through the file (f), or through a v7 section's data in memory (mem, named in). */
 struct walk {
 	FILE *f;
+	const unsigned char *mem;
+	const char *in;
 	const char *path;
 	uint64_t size, off;
 	bool big;
@@ -34,7 +48,15 @@ struct walk {
 
 static bool fail(struct walk *w, const char *what)
 {
-	if (!w->err)
+	if (w->err)
+		return false;
+	if (w->mem)
+		w->err = nt_err_new(NT_E_INPUT,
+				    "'%s' is corrupt: %s at offset %llu of its %s section "
+				    "(%llu bytes); record the trace again",
+				    w->path, what, (unsigned long long)w->off, w->in,
+				    (unsigned long long)w->size);
+	else
 		w->err = nt_err_new(
 			NT_E_INPUT,
 			"'%s' is truncated or corrupt: %s at offset %llu (file size %llu)", w->path,
@@ -44,7 +66,7 @@ static bool fail(struct walk *w, const char *what)
 
 static bool seek(struct walk *w, uint64_t to, const char *what)
 {
-	if (to > w->size || fseeko(w->f, (off_t)to, SEEK_SET))
+	if (to > w->size || (!w->mem && fseeko(w->f, (off_t)to, SEEK_SET)))
 		return fail(w, what);
 	w->off = to;
 	return true;
@@ -52,7 +74,11 @@ static bool seek(struct walk *w, uint64_t to, const char *what)
 
 static bool get(struct walk *w, void *p, size_t n, const char *what)
 {
-	if (w->off + n > w->size || fread(p, 1, n, w->f) != n)
+	if (n > w->size || w->off > w->size - n)
+		return fail(w, what);
+	if (w->mem)
+		memcpy(p, w->mem + w->off, n);
+	else if (fread(p, 1, n, w->f) != n)
 		return fail(w, what);
 	w->off += n;
 	return true;
@@ -88,7 +114,7 @@ static bool cstr(struct walk *w, char *out, size_t n, const char *what)
 	int c;
 
 	for (;;) {
-		if (w->off >= w->size || (c = fgetc(w->f)) == EOF)
+		if (w->off >= w->size || (c = w->mem ? w->mem[w->off] : fgetc(w->f)) == EOF)
 			return fail(w, what);
 		w->off++;
 		if (!c)
@@ -159,6 +185,183 @@ static bool printk_v6(struct walk *w)
 	return ok;
 }
 
+/* @n bytes at the walk's offset (at most @max) as a new NUL-terminated buffer, or NULL. */
+static unsigned char *blob(struct walk *w, uint64_t n, uint64_t max, const char *what)
+{
+	unsigned char *p;
+
+	if (n > max || n > w->size - w->off) {
+		fail(w, what);
+		return NULL;
+	}
+	p = malloc(n + 1);
+	if (!p) {
+		if (!w->err)
+			w->err = nt_err_new(NT_E_FAIL, "out of memory");
+		return NULL;
+	}
+	if (!get(w, p, n, what)) {
+		free(p);
+		return NULL;
+	}
+	p[n] = '\0';
+	return p;
+}
+
+/*
+ * An event format of system @sys in the @sect section (an 8-byte size, then the text) whose
+ * every "REC->NAME" names one of its fields: libtraceevent crashes on others (tep_text.h).
+ */
+static bool format(struct walk *w, const char *sys, const char *sect)
+{
+	struct nt_tep_format_check chk;
+	unsigned char *p;
+	uint64_t sz;
+	bool ok;
+
+	if (!num(w, 8, &sz, "an event format") || !(p = blob(w, sz, FORMAT_MAX, "an event format")))
+		return false;
+	ok = nt_tep_format_ok(p, (size_t)sz, &chk);
+	free(p);
+	if (!ok && !w->err)
+		w->err = nt_err_new(
+			NT_E_INPUT,
+			"'%s' is corrupt: the format of event '%s:%s' in its %s section "
+			"prints field '%s', which the format does not define (libtraceevent "
+			"cannot parse that safely); record the trace again",
+			w->path, sys, chk.event, sect, chk.field);
+	return ok;
+}
+
+/* The header_page and header_event sections. */
+static bool headers(struct walk *w)
+{
+	return section(w, "header_page", 8) && section(w, "header_event", 8);
+}
+
+/* The ftrace formats: a 4-byte count, then the formats. */
+static bool ftrace_formats(struct walk *w)
+{
+	uint64_t n;
+
+	if (!num(w, 4, &n, "the ftrace formats"))
+		return false;
+	for (uint64_t i = 0; i < n; i++)
+		if (!format(w, "ftrace", "ftrace formats"))
+			return false;
+	return true;
+}
+
+/* The event formats: a 4-byte count of systems, each a name, a 4-byte count and formats. */
+static bool event_formats(struct walk *w)
+{
+	uint64_t n, m;
+	char sys[256];
+
+	if (!num(w, 4, &n, "the event systems"))
+		return false;
+	for (uint64_t i = 0; i < n; i++) {
+		if (!cstr(w, sys, sizeof(sys), "an event system name") ||
+		    !num(w, 4, &m, "an event system"))
+			return false;
+		for (char *c = sys; *c; c++)
+			if (*c < 0x20 || *c >= 0x7f)
+				*c = '?';
+		for (uint64_t j = 0; j < m; j++)
+			if (!format(w, sys, "event formats"))
+				return false;
+	}
+	return true;
+}
+
+/* A section of a @lenbytes size, then that many bytes (kallsyms, saved cmdlines). */
+static bool sized(struct walk *w, int lenbytes, const char *what)
+{
+	uint64_t sz;
+
+	return num(w, lenbytes, &sz, what) && skip(w, sz, what);
+}
+
+static bool bad_option(struct walk *w, const char *opt, const char *what, uint64_t v, size_t n)
+{
+	if (!w->err)
+		w->err = nt_err_new(
+			NT_E_INPUT,
+			"'%s' is corrupt: its %s option (%zu bytes) counts %llu %s, more "
+			"than it holds (libtracecmd would allocate memory for them); "
+			"record the trace again",
+			w->path, opt, n, (unsigned long long)v, what);
+	return false;
+}
+
+/* TIME_SHIFT: trace id, flags, a cpu count, then per cpu a count and 3 arrays of 8 bytes. */
+static bool time_shift_ok(struct walk *w, const unsigned char *p, size_t n)
+{
+	const unsigned char *e = p + n;
+	uint64_t cpus, k;
+
+	if (n < 16) /* libtracecmd ignores it */
+		return true;
+	cpus = conv(w->big, p + 12, 4);
+	p += 16;
+	if (cpus > (uint64_t)(e - p) / 4)
+		return bad_option(w, "TIME_SHIFT", "cpus", cpus, n);
+	for (uint64_t i = 0; i < cpus; i++, p += k * 24) {
+		if (e - p < 4)
+			return bad_option(w, "TIME_SHIFT", "cpus", cpus, n);
+		k = conv(w->big, p, 4);
+		p += 4;
+		if (k > (uint64_t)(e - p) / 24)
+			return bad_option(w, "TIME_SHIFT", "time offset samples", k, n);
+	}
+	return true;
+}
+
+/*
+ * The counts of option @id's payload @p (@n bytes) that libtracecmd (3.1.6) allocates for
+ * before reading what they count, and the options it writes or reads one byte before when
+ * empty, or past when a string is not terminated.
+ */
+static bool option_ok(struct walk *w, uint64_t id, const unsigned char *p, size_t n)
+{
+	const unsigned char *q;
+	unsigned pid, nr;
+	uint64_t v;
+
+	switch (id) {
+	case OPT_CPUSTAT:
+	case OPT_PROCMAPS:
+		if (!n) {
+			if (!w->err)
+				w->err = nt_err_new(
+					NT_E_INPUT,
+					"'%s' is corrupt: its %s option is empty "
+					"(libtracecmd would access the byte before it); "
+					"record the trace again",
+					w->path, id == OPT_CPUSTAT ? "CPUSTAT" : "PROCMAPS");
+			return false;
+		}
+		if (id == OPT_PROCMAPS && !p[n - 1] &&
+		    sscanf((const char *)p, "%x %x", &pid, &nr) == 2 && nr > n)
+			return bad_option(w, "PROCMAPS", "library maps", nr, n);
+		return true;
+	case OPT_TIME_SHIFT:
+		return time_shift_ok(w, p, n);
+	case OPT_GUEST: /* name, 8-byte trace id, 4-byte vcpu count, 8 bytes per vcpu */
+		q = memchr(p, 0, n);
+		if (!q)
+			return bad_option(w, "GUEST", "name bytes without a terminator", n, n);
+		q++;
+		if ((size_t)(p + n - q) < 12)
+			return true; /* libtracecmd gives up */
+		v = conv(w->big, q + 8, 4);
+		if (v > (uint64_t)(p + n - q - 12) / 8)
+			return bad_option(w, "GUEST", "guest cpus", v, n);
+		return true;
+	}
+	return true;
+}
+
 static void not_direct(struct nt_td_layout *l, const char *why)
 {
 	if (l->direct) {
@@ -208,31 +411,30 @@ static bool add_cpu(struct walk *w, int cpu, uint64_t o, uint64_t s)
 	return true;
 }
 
+/* The payload of the v6 option @id (@sz bytes): checked when libtracecmd reads counts in it. */
+static bool v6_option(struct walk *w, uint64_t id, uint64_t sz)
+{
+	unsigned char *p;
+	bool ok;
+
+	if (id != OPT_CPUSTAT && id != OPT_PROCMAPS && id != OPT_TIME_SHIFT && id != OPT_GUEST)
+		return skip(w, sz, "an option");
+	p = blob(w, sz, 64u << 20, "an option");
+	if (!p)
+		return false;
+	ok = option_ok(w, id, p, (size_t)sz);
+	free(p);
+	return ok;
+}
+
 static bool walk_v6(struct walk *w)
 {
-	uint64_t n, m, cpus, id, sz;
-	char sys[256], tag[10];
+	uint64_t cpus, id, sz;
+	char tag[10];
 
-	if (!section(w, "header_page", 8) || !section(w, "header_event", 8))
-		return false;
-	if (!num(w, 4, &n, "the ftrace formats"))
-		return false;
-	for (uint64_t i = 0; i < n; i++)
-		if (!num(w, 8, &sz, "an ftrace format") || !skip(w, sz, "an ftrace format"))
-			return false;
-	if (!num(w, 4, &n, "the event systems"))
-		return false;
-	for (uint64_t i = 0; i < n; i++) {
-		if (!cstr(w, sys, sizeof(sys), "an event system name") ||
-		    !num(w, 4, &m, "an event system"))
-			return false;
-		for (uint64_t j = 0; j < m; j++)
-			if (!num(w, 8, &sz, "an event format") || !skip(w, sz, "an event format"))
-				return false;
-	}
-	if (!num(w, 4, &sz, "kallsyms") || !skip(w, sz, "kallsyms") || !printk_v6(w) ||
-	    !num(w, 8, &sz, "saved cmdlines") || !skip(w, sz, "saved cmdlines") ||
-	    !num(w, 4, &cpus, "the cpu count") || !get(w, tag, 10, "the data section tag"))
+	if (!headers(w) || !ftrace_formats(w) || !event_formats(w) || !sized(w, 4, "kallsyms") ||
+	    !printk_v6(w) || !sized(w, 8, "saved cmdlines") || !num(w, 4, &cpus, "the cpu count") ||
+	    !get(w, tag, 10, "the data section tag"))
 		return false;
 	if (!memcmp(tag, "options  ", 10)) {
 		for (;;) {
@@ -241,7 +443,7 @@ static bool walk_v6(struct walk *w)
 			if (!id)
 				break;
 			judge_option(w->l, id);
-			if (!num(w, 4, &sz, "an option") || !skip(w, sz, "an option"))
+			if (!num(w, 4, &sz, "an option") || !v6_option(w, id, sz))
 				return false;
 		}
 		if (!get(w, tag, 10, "the data section tag"))
@@ -305,31 +507,39 @@ static unsigned char *v7_section(struct walk *w, uint64_t at, size_t *len, const
 	return out;
 }
 
+/*
+ * A v7 BUFFER option: the flyrecord section's offset, name, clock, page size, cpu count, then
+ * per cpu its id and data offset and size. libtracecmd allocates for the count and indexes by
+ * the ids: both are bounded for every instance.
+ */
 static bool v7_buffer_option(struct walk *w, const unsigned char *p, size_t n)
 {
-	const unsigned char *e = p + n, *q;
+	const unsigned char *e = p + n, *q, *name;
 	uint64_t ncpu;
 
 	if (n < 8)
 		return fail(w, "a BUFFER option");
-	p += 8; /* the flyrecord section's offset */
+	name = p += 8; /* the flyrecord section's offset */
 	q = memchr(p, 0, (size_t)(e - p));
 	if (!q)
 		return fail(w, "a BUFFER option");
-	if (q != p) { /* a named instance: only libtracecmd reads those */
-		not_direct(w->l, "buffer instances");
-		return true;
-	}
 	p = q + 1;
 	q = memchr(p, 0, (size_t)(e - p)); /* clock */
 	if (!q || e - (q + 1) < 8)
 		return fail(w, "a BUFFER option");
 	p = q + 1;
-	w->l->page_size = (uint32_t)conv(w->big, p, 4);
 	ncpu = conv(w->big, p + 4, 4);
+	if (ncpu > 4096 || (uint64_t)(e - p - 8) < ncpu * 20)
+		return fail(w, "a BUFFER option's cpu count");
+	for (uint64_t i = 0; i < ncpu; i++)
+		if (conv(w->big, p + 8 + 20 * i, 4) >= 4096)
+			return fail(w, "a BUFFER option's cpu number");
+	if (*name) { /* a named instance: only libtracecmd reads those */
+		not_direct(w->l, "buffer instances");
+		return true;
+	}
+	w->l->page_size = (uint32_t)conv(w->big, p, 4);
 	p += 8;
-	if (ncpu > 4096 || (uint64_t)(e - p) < ncpu * 20)
-		return fail(w, "a BUFFER option");
 	if (w->l->ncpus) {
 		not_direct(w->l, "several top-level buffers");
 		return true;
@@ -341,27 +551,87 @@ static bool v7_buffer_option(struct walk *w, const unsigned char *p, size_t n)
 	return true;
 }
 
-/* The v7 PRINTK section at @at: a 4-byte size, then the text (decompressed when flagged). */
-static bool printk_v7(struct walk *w, uint64_t at)
+/*
+ * The v7 section @id (HEADER_INFO to CMDLINES) at @at, decompressed when flagged, walked as
+ * its v6 counterpart with every size checked against the section.
+ */
+static bool v7_header_section(struct walk *w, uint64_t id, uint64_t at)
 {
+	static const char *const names[] = {"header",	"ftrace formats", "event formats",
+					    "kallsyms", "printk formats", "saved cmdlines"};
+	const char *name = names[id - OPT_HEADER_INFO];
+	struct walk s = {.in = name, .path = w->path, .big = w->big, .l = w->l};
+	char what[64];
 	size_t len;
-	unsigned char *d = v7_section(w, at, &len, "the printk formats section");
-	uint64_t sz;
+	unsigned char *d;
 	bool ok;
 
+	snprintf(what, sizeof(what), "the %s section", name);
+	d = v7_section(w, at, &len, what);
 	if (!d)
 		return false;
-	sz = len >= 4 ? conv(w->big, d, 4) : 0;
-	ok = len >= 4 && sz <= len - 4 ? printk_ok(w, d + 4, (size_t)sz)
-				       : fail(w, "the printk formats section");
+	s.mem = d;
+	s.size = len;
+	switch (id) {
+	case OPT_HEADER_INFO:
+		ok = headers(&s);
+		break;
+	case OPT_FTRACE_EVENTS:
+		ok = ftrace_formats(&s);
+		break;
+	case OPT_EVENT_FORMATS:
+		ok = event_formats(&s);
+		break;
+	case OPT_KALLSYMS:
+		ok = sized(&s, 4, "kallsyms");
+		break;
+	case OPT_PRINTK:
+		ok = printk_v6(&s);
+		break;
+	default:
+		ok = sized(&s, 8, "saved cmdlines");
+	}
 	free(d);
+	if (!ok && !w->err)
+		w->err = s.err;
+	else
+		nt_err_free(s.err);
 	return ok;
+}
+
+/*
+ * One options section's options [p, e), ending with DONE: *next is the next section's offset
+ * (0: none).
+ */
+static bool v7_options(struct walk *w, const unsigned char *p, const unsigned char *e,
+		       uint64_t *sect, uint64_t *next)
+{
+	*next = 0;
+	while (e - p >= 6) {
+		uint64_t id = conv(w->big, p, 2), sz = conv(w->big, p + 2, 4);
+		p += 6;
+		if (sz > (uint64_t)(e - p))
+			return fail(w, "an option");
+		if (id == OPT_DONE) {
+			*next = sz >= 8 ? conv(w->big, p, 8) : 0;
+			return true;
+		}
+		judge_option(w->l, id == OPT_BUFFER ? 0 : id);
+		if (id >= OPT_HEADER_INFO && id <= OPT_CMDLINES && sz >= 8)
+			sect[id - OPT_HEADER_INFO] = conv(w->big, p, 8);
+		if ((id == OPT_BUFFER && !v7_buffer_option(w, p, sz)) ||
+		    !option_ok(w, id, p, (size_t)sz))
+			return false;
+		p += sz;
+	}
+	/* libtracecmd reads on past the section (uncompressed) until it finds one */
+	return fail(w, "an options section without its DONE option");
 }
 
 static bool walk_v7(struct walk *w)
 {
 	char name[64], ver[64];
-	uint64_t at, printk = 0;
+	uint64_t at, sect[OPT_CMDLINES - OPT_HEADER_INFO + 1] = {0};
 	int sections = 0;
 
 	if (!cstr(w, name, sizeof(name), "the compression name") ||
@@ -376,37 +646,23 @@ static bool walk_v7(struct walk *w)
 	while (at) {
 		size_t len;
 		unsigned char *d;
-		const unsigned char *p, *e;
+		bool ok;
 
 		if (++sections > 64)
 			return fail(w, "too many option sections");
 		d = v7_section(w, at, &len, "an options section");
 		if (!d)
 			return false;
-		at = 0;
-		for (p = d, e = d + len; e - p >= 6;) {
-			uint64_t id = conv(w->big, p, 2), sz = conv(w->big, p + 2, 4);
-			p += 6;
-			if (sz > (uint64_t)(e - p)) {
-				free(d);
-				return fail(w, "an option");
-			}
-			if (id == OPT_DONE) {
-				at = sz >= 8 ? conv(w->big, p, 8) : 0;
-				break;
-			}
-			judge_option(w->l, id == OPT_BUFFER ? 0 : id);
-			if (id == OPT_PRINTK && sz >= 8)
-				printk = conv(w->big, p, 8);
-			if (id == OPT_BUFFER && !v7_buffer_option(w, p, sz)) {
-				free(d);
-				return false;
-			}
-			p += sz;
-		}
+		ok = v7_options(w, d, d + len, sect, &at);
 		free(d);
+		if (!ok)
+			return false;
 	}
-	return !printk || printk_v7(w, printk);
+	for (uint64_t id = OPT_HEADER_INFO; id <= OPT_CMDLINES; id++)
+		if (sect[id - OPT_HEADER_INFO] &&
+		    !v7_header_section(w, id, sect[id - OPT_HEADER_INFO]))
+			return false;
+	return true;
 }
 
 int nt_td_decompress(const char *algo, const void *in, size_t n, void *out, size_t outn)
@@ -449,7 +705,7 @@ int nt_tracedat_layout(const char *path, struct nt_td_layout *l, struct nt_err *
 		ok = fail(&w, "not a trace-cmd file (bad magic)");
 	}
 	if (ok) {
-		uint64_t page;
+		uint64_t page = 0;
 		w.big = l->big_endian = b[0] == 1;
 		ok = num(&w, 4, &page, "the page size");
 		l->page_size = (uint32_t)page;

@@ -35,7 +35,11 @@ struct nt_td_layout {
 /*
  * Walk the header of the trace.dat at @path and fill @l. Every section and every CPU's data
  * must lie inside the file: a truncated file is reported with the offset where it falls
- * short. Returns 0, or -1 with *err set. Release @l with nt_td_layout_release().
+ * short. What would crash libtraceevent or make libtracecmd allocate for counts the file does
+ * not hold is refused too, naming the part: event formats printing a field they do not define,
+ * printk lines it reads out of bounds, sizes inside v7 header sections, counts in TIME_SHIFT,
+ * GUEST, PROCMAPS and BUFFER options. Returns 0, or -1 with *err set. Release @l with
+ * nt_td_layout_release().
  */
 int nt_tracedat_layout(const char *path, struct nt_td_layout *l, struct nt_err **err);
 
