@@ -431,29 +431,50 @@ static char *tformat(struct tcur *c, uint64_t len, size_t *n)
 	return s;
 }
 
+/*
+ * The next format of system @sys handed to libtraceevent when every "REC->NAME" it prints names
+ * one of its fields (libtraceevent crashes on others, tep_text.h): 0, or -1 with @err set.
+ */
+static int parse_format(struct nt_pf *f, struct tcur *c, const char *sys, struct nt_err **err)
+{
+	struct nt_tep_format_check chk;
+	size_t n;
+	char *p;
+
+	if (!(p = tformat(c, tnum(c, 8), &n)))
+		return 0; /* c->bad says why */
+	if (!nt_tep_format_ok(p, n, &chk)) {
+		free(p);
+		return nt_err_set(err,
+				  nt_err_new(NT_E_INPUT,
+					     "'%s' is corrupt: the format of event '%s:%s' in its "
+					     "tracing data prints field '%s', which the format "
+					     "does not define (libtraceevent cannot parse that "
+					     "safely); record the trace again",
+					     f->path, sys, chk.event, chk.field));
+	}
+	tep_parse_event(f->tep, p, n, sys);
+	free(p);
+	return 0;
+}
+
 /* The event formats: ftrace's own, then each system's. */
 static int read_formats(struct nt_pf *f, struct tcur *c, uint64_t off, struct nt_err **err)
 {
 	uint64_t count, nsys;
 	const char *sys;
-	size_t n;
-	char *p;
 
 	count = tnum(c, 4);
-	for (uint64_t i = 0; i < count && !c->bad; i++) {
-		if ((p = tformat(c, tnum(c, 8), &n)))
-			tep_parse_event(f->tep, p, n, "ftrace");
-		free(p);
-	}
+	for (uint64_t i = 0; i < count && !c->bad; i++)
+		if (parse_format(f, c, "ftrace", err) < 0)
+			return -1;
 	nsys = tnum(c, 4);
 	for (uint64_t s = 0; s < nsys && !c->bad; s++) {
 		sys = tstr(c);
 		count = tnum(c, 4);
-		for (uint64_t i = 0; i < count && !c->bad && sys; i++) {
-			if ((p = tformat(c, tnum(c, 8), &n)))
-				tep_parse_event(f->tep, p, n, sys);
-			free(p);
-		}
+		for (uint64_t i = 0; i < count && !c->bad && sys; i++)
+			if (parse_format(f, c, sys, err) < 0)
+				return -1;
 	}
 	return c->bad ? bad(f, err, off + c->at, "the tracing data's event formats") : 0;
 }
