@@ -94,12 +94,20 @@ static bool blob_sockaddr(const uint8_t *b, int n, uint16_t *family, uint8_t *a,
 	return true;
 }
 
+/*
+ * The event's family field; without one, an address field of 4 bytes (icmp_send's
+ * `__u8 saddr[4]`: the IPv4 ICMP path) is IPv4 by its type.
+ */
 static uint16_t family_of(const struct nt_ev *e)
 {
 	const char *t;
 
-	if (!nt_ev_has(e, NT_FF_FAMILY))
-		return 0;
+	if (!nt_ev_has(e, NT_FF_FAMILY)) {
+		if (!nt_ev_has(e, NT_FF_SADDR) ||
+		    sqlite3_column_type(e->st, e->slot[NT_FF_SADDR]) != SQLITE_BLOB)
+			return 0;
+		return sqlite3_column_bytes(e->st, e->slot[NT_FF_SADDR]) == 4 ? NT_AF_INET : 0;
+	}
 	if (sqlite3_column_type(e->st, e->slot[NT_FF_FAMILY]) == SQLITE_INTEGER)
 		return (uint16_t)nt_ev_int(e, NT_FF_FAMILY);
 	t = nt_ev_text(e, NT_FF_FAMILY);

@@ -37,6 +37,7 @@ const char *const nt_record_preset[] = {
 	"sock",
 	"tcp",
 	"udp",
+	"icmp", /* icmp_send: the packet an ICMP error answers (flow identity of UDP drops) */
 	"kmem:kmalloc",
 	"kmem:kmalloc_node",
 	"kmem:kfree",

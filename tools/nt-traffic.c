@@ -4,6 +4,8 @@
  *   nt-traffic udp N [SIZE]          N datagrams of SIZE payload bytes to a socket it reads
  *   nt-traffic tcp N [SIZE]          one connection, N writes of SIZE bytes, read by a peer, close
  *   nt-traffic tcp-closed N          N connects to a port nobody listens on (each gets a reset)
+ *   nt-traffic udp-closed N          N datagrams to a port nobody listens on, each answered by an
+ *                                    ICMP port unreachable (counted from the socket's error queue)
  * Prints what it did ("udp sent=N received=N") and exits non-zero if the counts do not hold.
  */
 
@@ -142,13 +144,53 @@ static int tcp_closed(long n)
 	return refused == n ? 0 : 1;
 }
 
+/* Wait for the ICMP error @s got for its last datagram: 1 when one came within a second. */
+static int icmp_error(int s)
+{
+	struct pollfd p = {.fd = s, .events = 0};
+	char buf[512], ctl[512];
+	struct iovec v = {buf, sizeof(buf)};
+	struct msghdr m = {.msg_iov = &v, .msg_iovlen = 1};
+
+	if (poll(&p, 1, 1000) != 1 || !(p.revents & POLLERR))
+		return 0;
+	m.msg_control = ctl;
+	m.msg_controllen = sizeof(ctl);
+	return recvmsg(s, &m, MSG_ERRQUEUE) >= 0;
+}
+
+static int udp_closed(long n)
+{
+	struct sockaddr_in a, from;
+	int probe = bound(SOCK_DGRAM, &a); /* a port that was free... */
+	int tx = bound(SOCK_DGRAM, &from), on = 1;
+	long sent = 0, refused = 0;
+	char byte = 0;
+
+	close(probe); /* ...and has no socket now */
+	if (setsockopt(tx, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)) < 0) {
+		perror("nt-traffic: IP_RECVERR");
+		return 2;
+	}
+	for (long i = 0; i < n; i++) {
+		if (sendto(tx, &byte, 1, 0, (struct sockaddr *)&a, sizeof(a)) != 1)
+			continue;
+		sent++;
+		refused += icmp_error(tx);
+	}
+	close(tx);
+	printf("udp-closed sent=%ld refused=%ld sport=%d port=%d\n", sent, refused,
+	       ntohs(from.sin_port), ntohs(a.sin_port));
+	return sent == n && refused == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	long n;
 	long size;
 
 	if (argc < 3 || (n = strtol(argv[2], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: nt-traffic udp|tcp|tcp-closed COUNT [SIZE]\n");
+		fprintf(stderr, "usage: nt-traffic udp|tcp|tcp-closed|udp-closed COUNT [SIZE]\n");
 		return 2;
 	}
 	size = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
@@ -159,6 +201,8 @@ int main(int argc, char **argv)
 		return tcp(n, size > 0 ? (size_t)size : 1024);
 	if (!strcmp(argv[1], "tcp-closed"))
 		return tcp_closed(n);
+	if (!strcmp(argv[1], "udp-closed"))
+		return udp_closed(n);
 	fprintf(stderr, "nt-traffic: unknown kind '%s'\n", argv[1]);
 	return 2;
 }
