@@ -112,6 +112,6 @@ int cmd_compare(int argc, char **argv)
 		r = nt_doc_write_file(&cmp, html, true, &err);
 	if (!r && csv)
 		r = nt_doc_csv(&cmp, csv, &err);
-	nt_doc_free(&cmp);
+	nt_doc_release(&cmp);
 	return r ? cli_fail(err) : NT_EXIT_OK;
 }

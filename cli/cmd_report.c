@@ -84,7 +84,7 @@ static int write_files(sqlite3 *db, const struct nt_report_filter *f, const char
 		r = nt_doc_gnuplot(&d, gp, err);
 	if (!r && csv)
 		r = nt_doc_csv(&d, csv, err);
-	nt_doc_free(&d);
+	nt_doc_release(&d);
 	return r;
 }
 
@@ -121,7 +121,7 @@ static int report_by_trace(const char *db, const char *targ, bool json, const ch
 		r = nt_doc_csv(&d, csv, &err);
 	if (!r && !html && !gp && !csv)
 		r = nt_doc_text(&d, stdout, &err);
-	nt_doc_free(&d);
+	nt_doc_release(&d);
 	return r ? cli_fail(err) : NT_EXIT_OK;
 }
 

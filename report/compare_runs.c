@@ -716,9 +716,9 @@ static int values(const struct nt_run *runs, struct nt_doc *out, struct nt_err *
 		r = nt_compare_doc(&a, &b, na, nb, &cmp, err);
 	if (!r && doc_append(out, &cmp))
 		r = nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
-	nt_doc_free(&a);
-	nt_doc_free(&b); /* empty after a failed build */
-	nt_doc_free(&cmp);
+	nt_doc_release(&a);
+	nt_doc_release(&b); /* empty after a failed build */
+	nt_doc_release(&cmp);
 	return r;
 }
 
@@ -754,6 +754,6 @@ int nt_compare_runs(const struct nt_run *runs, int n, const struct nt_compare_op
 	free(rc);
 	free(rs);
 	if (r)
-		nt_doc_free(out);
+		nt_doc_release(out);
 	return r;
 }

@@ -35,7 +35,7 @@ struct nt_compare_opts {
 void nt_compare_opts_init(struct nt_compare_opts *o);
 
 /*
- * Compare @runs[1..n-1] against @runs[0] (@n >= 2) into @out (free with nt_doc_free()).
+ * Compare @runs[1..n-1] against @runs[0] (@n >= 2) into @out (release with nt_doc_release()).
  * *@nflagged gets the number of flagged changes. Returns 0, or -1 with *@err (NT_E_USAGE when
  * a trace does not exist: the message names the traces there are).
  */

@@ -25,7 +25,7 @@ static void table_free(struct nt_table *t)
 	free(t);
 }
 
-void nt_doc_free(struct nt_doc *d)
+void nt_doc_release(struct nt_doc *d)
 {
 	for (int i = 0; i < d->nsections; i++) {
 		struct nt_section *s = &d->sections[i];

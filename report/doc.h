@@ -54,7 +54,8 @@ struct nt_doc {
 	char *explorer; /* owned: the packet explorer's JSON (report/explorer.h), or NULL */
 };
 
-void nt_doc_free(struct nt_doc *d);
+/* Free what @d holds (not @d itself) and leave it empty; an empty document is fine. */
+void nt_doc_release(struct nt_doc *d);
 struct nt_section *nt_doc_section(struct nt_doc *d, const char *title);
 void nt_section_note(struct nt_section *s, bool alert, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

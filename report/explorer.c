@@ -4,7 +4,7 @@
  * the database and written as columnar JSON (strings interned, times relative and delta-coded).
  */
 #include "explorer.h"
-#include "report_int.h"
+#include "query.h"
 #include "../core/escape.h"
 
 #include <errno.h>

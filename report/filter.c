@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_int.h"
+#include "query.h"
 #include "../analyze/flow.h"
 
 enum { SHOW = 6 }; /* how many existing values a message names before "and N more" */

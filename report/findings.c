@@ -290,6 +290,6 @@ int nt_report_findings_text(sqlite3 *db, const struct nt_report_filter *f, FILE 
 
 	if (!r)
 		r = nt_doc_text(&d, out, err);
-	nt_doc_free(&d);
+	nt_doc_release(&d);
 	return r;
 }

@@ -60,7 +60,7 @@ int nt_report_write_dir(sqlite3 *db, const struct nt_report_filter *f, const cha
 		r = nt_doc_gnuplot(&d, gp, err);
 	if (!r)
 		r = nt_doc_csv(&d, csv, err);
-	nt_doc_free(&d);
+	nt_doc_release(&d);
 out:
 	free(txt);
 	free(html);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Report sections: gathered from the database with the filters, printed as text or JSON. */
+/*
+ * The stable JSON export of a report (docs/REPORT.md), read from the database through query.h;
+ * the text report is the document's (sections.c).
+ */
 #include "report.h"
 
 #include <math.h>
@@ -17,94 +20,6 @@ void nt_report_filter_init(struct nt_report_filter *f)
 	f->cpu = -1;
 	f->pid = -1;
 	f->from = f->to = -1;
-}
-
-bool nt_report_table_exists(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st;
-	bool found = false;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name=?", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return false;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
-}
-
-/* ---- interrupt sections: statistics over the intervals that pass the filters ---- */
-
-static struct irq_row *irq_row(struct irq_rows *rs, int64_t number, const char *name)
-{
-	struct irq_row *r;
-
-	for (int i = 0; i < rs->n; i++)
-		if (rs->r[i].number == number) {
-			r = &rs->r[i];
-			goto found;
-		}
-	r = realloc(rs->r, (size_t)(rs->n + 1) * sizeof(*r));
-	if (!r)
-		return NULL;
-	rs->r = r;
-	r = &rs->r[rs->n++];
-	memset(r, 0, sizeof(*r));
-	r->number = number;
-found:
-	if (name && *name && !*r->name)
-		snprintf(r->name, sizeof(r->name), "%s", name);
-	return r;
-}
-
-static int cmp_number(const void *a, const void *b)
-{
-	const struct irq_row *x = a, *y = b;
-	return x->number < y->number ? -1 : x->number > y->number;
-}
-
-/* Bind the common filters (?1 trace, ?2 cpu, ?3 from, ?4 to). */
-static void bind_filters(sqlite3_stmt *st, const struct nt_report_filter *f)
-{
-	sqlite3_bind_int64(st, 1, f->trace);
-	sqlite3_bind_int(st, 2, f->cpu);
-	sqlite3_bind_int64(st, 3, f->from);
-	sqlite3_bind_int64(st, 4, f->to);
-}
-
-#define FILTER_SQL                                                                              \
-	" WHERE (?1 = 0 OR trace_id = ?1) AND (?2 < 0 OR cpu = ?2) AND (?3 < 0 OR entry_ts >= " \
-	"?3) AND (?4 < 0 OR entry_ts <= ?4) AND NOT lossy"
-
-int nt_report_gather_irq(sqlite3 *db, const struct nt_report_filter *f, bool soft,
-			 struct irq_rows *rs)
-{
-	sqlite3_stmt *st;
-	const char *sql =
-		soft ? "SELECT vec, name, duration_ns, raise_latency_ns FROM "
-		       "softirq_intervals" FILTER_SQL
-		     : "SELECT irq, name, duration_ns, NULL FROM irq_intervals" FILTER_SQL;
-
-	memset(rs, 0, sizeof(*rs));
-	if (!nt_report_table_exists(db, soft ? "softirq_intervals" : "irq_intervals"))
-		return 0;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	bind_filters(st, f);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct irq_row *r = irq_row(rs, sqlite3_column_int64(st, 0),
-					    (const char *)sqlite3_column_text(st, 1));
-		if (!r)
-			break;
-		nt_stat_add(&r->dur, sqlite3_column_double(st, 2));
-		r->total_ns += sqlite3_column_int64(st, 2);
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-			nt_stat_add(&r->raise, sqlite3_column_double(st, 3));
-	}
-	sqlite3_finalize(st);
-	if (rs->n)
-		qsort(rs->r, (size_t)rs->n, sizeof(*rs->r), cmp_number);
-	return 0;
 }
 
 static void json_stat(struct nt_json *j, const struct nt_stat *s)
@@ -156,60 +71,29 @@ static const char napi_sql[] =
 
 static sqlite3_stmt *napi_query(sqlite3 *db, const struct nt_report_filter *f)
 {
-	sqlite3_stmt *st;
-
-	if (!nt_report_table_exists(db, "napi_polls") ||
-	    sqlite3_prepare_v2(db, napi_sql, -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	bind_filters(st, f);
-	sqlite3_bind_text(st, 5, f->dev, -1, SQLITE_STATIC);
-	return st;
+	return nt_report_table_exists(db, "napi_polls") ? nt_report_query(db, napi_sql, f) : NULL;
 }
-
-/* ---- the two outputs ---- */
 
 /* ---- skb, drops, allocations, functions (JSON) ---- */
-
-static sqlite3_stmt *prep1(sqlite3 *db, const char *sql, const struct nt_report_filter *f)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_int64(st, 1, f->trace);
-	if (sqlite3_bind_parameter_count(st) >= 5) {
-		sqlite3_bind_int64(st, 2, f->from);
-		sqlite3_bind_int64(st, 3, f->to);
-		sqlite3_bind_text(st, 4, f->dev, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 5, f->pid);
-		sqlite3_bind_text(st, 6, f->comm, -1, SQLITE_STATIC);
-	}
-	if (sqlite3_bind_parameter_count(st) >= 20)
-		sqlite3_bind_text(st, 20, f->flow, -1, SQLITE_STATIC);
-	return st;
-}
-
-#define SKB_F                                                                                      \
-	" WHERE (?1 = 0 OR trace_id = ?1) AND (?2 < 0 OR start_ts >= ?2) AND (?3 < 0 OR start_ts " \
-	"<= ?3) AND (?4 IS NULL OR device = ?4 OR rx_device = ?4) AND (?5 < 0 OR tx_pid = ?5 OR "  \
-	"rx_pid = ?5) AND (?6 IS NULL OR tx_comm = ?6 OR rx_comm = ?6) AND (?20 IS NULL OR "       \
-	"nt_flow_match(?20, ip_proto, saddr, sport, daddr, dport))"
 
 /* "flows": one object per known flow (docs/REPORT.md), the busiest first. */
 static void json_flows(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
 {
 	sqlite3_stmt *st =
 		nt_report_table_exists(db, "skb_lifecycles")
-			? prep1(db,
-				"SELECT family, ip_proto, saddr, sport, daddr, dport, count(*), "
-				"sum(coalesce(len, rx_len)), sum(outcome = 'dropped'), sum(outcome "
-				"= "
-				"'consumed'), sum(outcome = 'recycled'), sum(outcome = 'open') "
-				"FROM "
-				"skb_lifecycles" SKB_F " AND saddr IS NOT NULL GROUP BY 1, 2, 3, "
-				"4, 5, 6 ORDER BY 7 DESC, 3, "
-				"4, 5, 6",
-				f)
+			? nt_report_skb_query(
+				  db,
+				  "SELECT family, ip_proto, saddr, sport, daddr, dport, count(*), "
+				  "sum(coalesce(len, rx_len)), sum(outcome = 'dropped'), "
+				  "sum(outcome "
+				  "= "
+				  "'consumed'), sum(outcome = 'recycled'), sum(outcome = 'open') "
+				  "FROM "
+				  "skb_lifecycles" NT_SKB_WHERE
+				  " AND saddr IS NOT NULL GROUP BY 1, 2, 3, "
+				  "4, 5, 6 ORDER BY 7 DESC, 3, "
+				  "4, 5, 6",
+				  f)
 			: NULL;
 	static const char *const keys[] = {"family",  "protocol", "saddr",    "sport",
 					   "daddr",   "dport",	  "packets",  "bytes",
@@ -238,11 +122,12 @@ static void json_skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_js
 
 	nt_json_key(j, "skb");
 	nt_json_object(j);
-	st = have ? prep1(db,
-			  "SELECT count(*), sum(outcome = 'consumed'), sum(outcome = 'dropped'), "
-			  "sum(outcome = 'open'), sum(lossy), sum(outcome = 'recycled') FROM "
-			  "skb_lifecycles" SKB_F,
-			  f)
+	st = have ? nt_report_skb_query(
+			    db,
+			    "SELECT count(*), sum(outcome = 'consumed'), sum(outcome = 'dropped'), "
+			    "sum(outcome = 'open'), sum(lossy), sum(outcome = 'recycled') FROM "
+			    "skb_lifecycles" NT_SKB_WHERE,
+			    f)
 		  : NULL;
 	if (st && sqlite3_step(st) == SQLITE_ROW) {
 		nt_json_key_int(j, "lifecycles", sqlite3_column_int64(st, 0));
@@ -280,11 +165,12 @@ static void json_skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_js
 	/* drops by reason, each with its locations */
 	nt_json_key(j, "drops");
 	nt_json_array(j);
-	st = have ? prep1(db,
-			  "SELECT coalesce(drop_reason, ''), coalesce(location, ''), count(*) FROM "
-			  "skb_lifecycles" SKB_F
-			  " AND outcome = 'dropped' GROUP BY 1, 2 ORDER BY 1, 3 DESC",
-			  f)
+	st = have ? nt_report_skb_query(db,
+					"SELECT coalesce(drop_reason, ''), coalesce(location, ''), "
+					"count(*) FROM "
+					"skb_lifecycles" NT_SKB_WHERE
+					" AND outcome = 'dropped' GROUP BY 1, 2 ORDER BY 1, 3 DESC",
+					f)
 		  : NULL;
 	{
 		char reason[256] = "";
@@ -347,7 +233,7 @@ static sqlite3_stmt *task_or_all(sqlite3 *db, const struct nt_report_filter *f, 
 {
 	if (nt_report_task_filtered(db, f))
 		return nt_report_table_exists(db, tasks) ? nt_report_task_query(db, sql, f) : NULL;
-	return nt_report_table_exists(db, all_tbl) ? prep1(db, all, f) : NULL;
+	return nt_report_table_exists(db, all_tbl) ? nt_report_query(db, all, f) : NULL;
 }
 
 static void json_alloc(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
@@ -470,20 +356,8 @@ static int json_findings(sqlite3 *db, const struct nt_report_filter *f, struct n
 		nt_json_end(j);
 	}
 	nt_json_end(j);
-	nt_doc_free(&d);
+	nt_doc_release(&d);
 	return 0;
-}
-
-int nt_report_text(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struct nt_err **err)
-{
-	struct nt_doc d;
-	int r;
-
-	if (nt_doc_build(db, f, &d, err))
-		return -1;
-	r = nt_doc_text(&d, o, err);
-	nt_doc_free(&d);
-	return r;
 }
 
 int nt_report_json(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struct nt_err **err)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Building the report document: one function per section, each reading only the database. */
+/*
+ * Building the report document: one function per section, each reading only the database
+ * through query.h; and the text report, that document as text.
+ */
 #include "doc.h"
 #include "report_int.h"
 #include "../core/progress.h"
@@ -8,32 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BIND_FILTERS(st, f)                                            \
-	do {                                                           \
-		sqlite3_bind_int64(st, 1, (f)->trace);                 \
-		sqlite3_bind_int(st, 2, (f)->cpu);                     \
-		sqlite3_bind_int64(st, 3, (f)->from);                  \
-		sqlite3_bind_int64(st, 4, (f)->to);                    \
-		sqlite3_bind_text(st, 5, (f)->dev, -1, SQLITE_STATIC); \
-	} while (0)
-
-static sqlite3_stmt *query(sqlite3 *db, const char *sql, const struct nt_report_filter *f)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	if (sqlite3_bind_parameter_count(st) >= 5)
-		BIND_FILTERS(st, f);
-	else if (sqlite3_bind_parameter_count(st) >= 1)
-		sqlite3_bind_int64(st, 1, f->trace);
-	return st;
-}
-
 static int fill(struct nt_table *t, sqlite3 *db, const char *sql, const struct nt_report_filter *f,
 		struct nt_err **err)
 {
-	sqlite3_stmt *st = query(db, sql, f);
+	sqlite3_stmt *st = nt_report_query(db, sql, f);
 
 	if (!t)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
@@ -61,7 +42,7 @@ static int task_fill(struct nt_table *t, sqlite3 *db, const char *sql,
 /* A bar chart's bars from @sql: (label, value) rows. */
 static void bars(sqlite3 *db, const struct nt_report_filter *f, struct nt_plot *p, const char *sql)
 {
-	sqlite3_stmt *st = query(db, sql, f);
+	sqlite3_stmt *st = nt_report_query(db, sql, f);
 
 	while (p && st && sqlite3_step(st) == SQLITE_ROW)
 		nt_plot_bar(p, (const char *)sqlite3_column_text(st, 0),
@@ -90,7 +71,7 @@ static int capture(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc 
 		 "lost_events FROM traces WHERE ?1 = 0 OR id = ?1 ORDER BY id",
 		 f, err))
 		return -1;
-	st = query(
+	st = nt_report_query(
 		db,
 		"SELECT id, lost_events, lost_unknown, (SELECT group_concat('cpu' || cpu || ': ' "
 		"|| "
@@ -210,7 +191,7 @@ static void irq_samples(sqlite3 *db, const struct nt_report_filter *f, struct nt
 		nt_plot_series(p, l ? l : "?");
 		free(l);
 	}
-	st = query(db, sql, f);
+	st = nt_report_query(db, sql, f);
 	while (p && st && sqlite3_step(st) == SQLITE_ROW) {
 		int64_t n = sqlite3_column_int64(st, 0);
 		for (int i = 0; i < rs->n; i++)
@@ -229,7 +210,7 @@ static struct nt_plot *irq_timeline(sqlite3 *db, const struct nt_report_filter *
 	sqlite3_stmt *st;
 	int64_t t0 = -1;
 
-	st = query(
+	st = nt_report_query(
 		db,
 		"SELECT cpu, 'irq ' || coalesce(name, irq), entry_ts, exit_ts FROM irq_intervals "
 		"WHERE (?1 = 0 OR trace_id = ?1) AND (?2 < 0 OR cpu = ?2) AND (?3 < 0 OR entry_ts "
@@ -329,11 +310,12 @@ static int interrupts(sqlite3 *db, const struct nt_report_filter *f, struct nt_d
 /* Say why ends whose pointers the trace hides have no location (and were not followed). */
 static void hidden_note(sqlite3 *db, const struct nt_report_filter *f, struct nt_section *s)
 {
-	sqlite3_stmt *st = query(db,
-				 "SELECT sum(outcome = 'dropped'), count(*) FROM skb_lifecycles "
-				 "WHERE (?1 = 0 OR trace_id = ?1) AND skbaddr IS NULL AND ?2 IS ?2 "
-				 "AND ?3 IS ?3 AND ?4 IS ?4 AND ?5 IS ?5",
-				 f);
+	sqlite3_stmt *st =
+		nt_report_query(db,
+				"SELECT sum(outcome = 'dropped'), count(*) FROM skb_lifecycles "
+				"WHERE (?1 = 0 OR trace_id = ?1) AND skbaddr IS NULL AND ?2 IS ?2 "
+				"AND ?3 IS ?3 AND ?4 IS ?4 AND ?5 IS ?5",
+				f);
 
 	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0)
 		nt_section_note(
@@ -354,13 +336,13 @@ static void hidden_note(sqlite3 *db, const struct nt_report_filter *f, struct nt
 /* Say why drop locations are addresses: no kernel symbols for the trace (analyze/ksyms.h). */
 static void unnamed_note(sqlite3 *db, const struct nt_report_filter *f, struct nt_section *s)
 {
-	sqlite3_stmt *st =
-		query(db,
-		      "SELECT group_concat(trace_id, ', '), sum(value) FROM analysis_notes "
-		      "WHERE (?1 = 0 OR trace_id = ?1) AND analysis = 'skb' AND key = "
-		      "'unresolved_locations' AND value > 0 AND ?2 IS ?2 AND ?3 IS ?3 AND "
-		      "?4 IS ?4 AND ?5 IS ?5",
-		      f);
+	sqlite3_stmt *st = nt_report_query(
+		db,
+		"SELECT group_concat(trace_id, ', '), sum(value) FROM analysis_notes "
+		"WHERE (?1 = 0 OR trace_id = ?1) AND analysis = 'skb' AND key = "
+		"'unresolved_locations' AND value > 0 AND ?2 IS ?2 AND ?3 IS ?3 AND "
+		"?4 IS ?4 AND ?5 IS ?5",
+		f);
 
 	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) > 0)
 		nt_section_note(
@@ -375,20 +357,6 @@ static void unnamed_note(sqlite3 *db, const struct nt_report_filter *f, struct n
 	sqlite3_finalize(st);
 }
 
-#define SKB_WHERE NT_SKB_WHERE
-
-sqlite3_stmt *nt_report_skb_query(sqlite3 *db, const char *sql, const struct nt_report_filter *f)
-{
-	sqlite3_stmt *st = query(db, sql, f);
-
-	if (st) {
-		sqlite3_bind_int(st, 6, f->pid);
-		sqlite3_bind_text(st, 7, f->comm, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 20, f->flow, -1, SQLITE_STATIC);
-	}
-	return st;
-}
-
 static int skb_fill(struct nt_table *t, sqlite3 *db, const char *sql,
 		    const struct nt_report_filter *f, struct nt_err **err)
 {
@@ -401,38 +369,6 @@ static int skb_fill(struct nt_table *t, sqlite3 *db, const char *sql,
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "report: cannot read '%s': %s", t->id,
 						  sqlite3_errmsg(db)));
 	return 0;
-}
-
-const char *const nt_skb_stages[NT_SKB_STAGES] = {"alloc",   "queue", "xmit",
-						  "receive", "copy",  "free"};
-
-size_t nt_report_skb_stage(sqlite3 *db, const struct nt_report_filter *f, int a, double **out)
-{
-	char sql[1024];
-	sqlite3_stmt *st;
-	double *v = NULL;
-	size_t n = 0, cap = 0;
-
-	*out = NULL;
-	if (a < 0 || a + 1 >= NT_SKB_STAGES || !nt_report_table_exists(db, "skb_lifecycles"))
-		return 0;
-	snprintf(sql, sizeof(sql),
-		 "SELECT %s_ts - %s_ts AS x FROM skb_lifecycles" SKB_WHERE
-		 " AND NOT lossy AND %s_ts IS NOT NULL AND %s_ts IS NOT NULL ORDER BY x",
-		 nt_skb_stages[a + 1], nt_skb_stages[a], nt_skb_stages[a], nt_skb_stages[a + 1]);
-	st = nt_report_skb_query(db, sql, f);
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		if (n == cap) {
-			double *x = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*x));
-			if (!x)
-				break;
-			v = x;
-		}
-		v[n++] = sqlite3_column_double(st, 0) / 1e3;
-	}
-	sqlite3_finalize(st);
-	*out = v;
-	return n;
 }
 
 /* Stage-to-stage latency samples (µs), one CDF line per consecutive pair. */
@@ -473,7 +409,7 @@ static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter 
 		db,
 		"SELECT trace_id, skb_id, coalesce(device, rx_device, '?'), len, outcome = "
 		"'dropped' FROM "
-		"skb_lifecycles" SKB_WHERE " AND hops >= 3 AND NOT lossy ORDER BY "
+		"skb_lifecycles" NT_SKB_WHERE " AND hops >= 3 AND NOT lossy ORDER BY "
 		"start_ts LIMIT 8",
 		f);
 	int64_t trace[8], id[8];
@@ -571,7 +507,7 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 	hidden_note(db, f, s);
 	unnamed_note(db, f, s);
 	if (skb_fill(nt_section_table(s, "skb_outcomes", "Outcomes", ocols), db,
-		     "SELECT outcome, count(*), sum(lossy) FROM skb_lifecycles" SKB_WHERE
+		     "SELECT outcome, count(*), sum(lossy) FROM skb_lifecycles" NT_SKB_WHERE
 		     " GROUP BY outcome ORDER BY outcome",
 		     f, err))
 		return -1;
@@ -602,14 +538,14 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 		     "CASE WHEN skbaddr IS NULL THEN '(hidden by the trace)' WHEN location_addr IS "
 		     "NOT "
 		     "NULL THEN printf('0x%x', location_addr) ELSE '?' END), "
-		     "count(*) FROM skb_lifecycles" SKB_WHERE
+		     "count(*) FROM skb_lifecycles" NT_SKB_WHERE
 		     " AND outcome = 'dropped' GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2",
 		     f, err) ||
 	    skb_fill(nt_section_table(s, "skb_frees", "Normal ends (not drops)", fcols), db,
 		     "SELECT outcome, end_by, coalesce(location, CASE WHEN skbaddr IS NULL THEN "
 		     "'(hidden by the trace)' WHEN location_addr IS NOT NULL THEN printf('0x%x', "
 		     "location_addr) ELSE '?' END), count(*) FROM "
-		     "skb_lifecycles" SKB_WHERE
+		     "skb_lifecycles" NT_SKB_WHERE
 		     " AND outcome <> 'dropped' GROUP BY 1, 2, 3 ORDER BY 4 DESC",
 		     f, err) ||
 	    nt_report_flows(db, f, s, err))
@@ -773,11 +709,11 @@ static struct nt_plot *flame(sqlite3 *db, const struct nt_report_filter *f)
 		nt_plot_new(NT_PLOT_FLAME, "flame-graph",
 			    "Flame graph (function_graph call paths, width = total time)",
 			    "share of traced time (%)", "");
-	sqlite3_stmt *st =
-		query(db,
-		      "SELECT path, depth, function, total_ns FROM func_paths WHERE (?1 = 0 "
-		      "OR trace_id = ?1) AND entry IS NULL AND total_ns > 0 ORDER BY path",
-		      f);
+	sqlite3_stmt *st = nt_report_query(
+		db,
+		"SELECT path, depth, function, total_ns FROM func_paths WHERE (?1 = 0 "
+		"OR trace_id = ?1) AND entry IS NULL AND total_ns > 0 ORDER BY path",
+		f);
 	/* paths sorted: a child follows its parent; x advances per depth */
 	double *next = calloc(64, sizeof(double)), total = 0;
 
@@ -787,7 +723,8 @@ static struct nt_plot *flame(sqlite3 *db, const struct nt_report_filter *f)
 		return p;
 	}
 	{
-		sqlite3_stmt *t = query(db,
+		sqlite3_stmt *t =
+			nt_report_query(db,
 					"SELECT sum(total_ns) FROM func_paths WHERE (?1 = 0 OR "
 					"trace_id = ?1) AND entry IS NULL AND depth = 0",
 					f);
@@ -830,11 +767,13 @@ static int funcs(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 
 	if (!nt_report_table_exists(db, "func_stats"))
 		return 0;
-	st = query(db, "SELECT count(*) FROM func_stats WHERE ?1 = 0 OR trace_id = ?1", f);
+	st = nt_report_query(db, "SELECT count(*) FROM func_stats WHERE ?1 = 0 OR trace_id = ?1",
+			     f);
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	st = query(db, "SELECT count(*) FROM func_profile WHERE ?1 = 0 OR trace_id = ?1", f);
+	st = nt_report_query(db, "SELECT count(*) FROM func_profile WHERE ?1 = 0 OR trace_id = ?1",
+			     f);
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		n += sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -912,10 +851,11 @@ static struct nt_plot *prof_flame(sqlite3 *db, const struct nt_report_filter *f)
 	struct nt_plot *p = nt_plot_new(NT_PLOT_FLAME, "cpu-flame-graph",
 					"CPU flame graph (perf samples, width = share of samples)",
 					"share of samples (%)", "");
-	sqlite3_stmt *st = query(db,
-				 "SELECT path, sum(samples) FROM prof_paths WHERE (?1 = 0 OR "
-				 "trace_id = ?1) GROUP BY path",
-				 f);
+	sqlite3_stmt *st =
+		nt_report_query(db,
+				"SELECT path, sum(samples) FROM prof_paths WHERE (?1 = 0 OR "
+				"trace_id = ?1) GROUP BY path",
+				f);
 	struct ppath *v = NULL;
 	size_t n = 0, cap = 0;
 	double total = 0, x = 0, start[MAXD];
@@ -1020,7 +960,8 @@ static int profile(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc 
 
 	if (!nt_report_table_exists(db, "prof_funcs"))
 		return 0;
-	st = query(db, "SELECT count(*) FROM prof_funcs WHERE ?1 = 0 OR trace_id = ?1", f);
+	st = nt_report_query(db, "SELECT count(*) FROM prof_funcs WHERE ?1 = 0 OR trace_id = ?1",
+			     f);
 	if (st && sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -1081,10 +1022,22 @@ int nt_doc_build(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d
 		nt_progress("reporting", i, n, 0);
 		if (section[i](db, f, d, err)) {
 			nt_progress("reporting", i, n, 1);
-			nt_doc_free(d);
+			nt_doc_release(d);
 			return -1;
 		}
 	}
 	nt_progress("reporting", n, n, 1);
 	return 0;
+}
+
+int nt_report_text(sqlite3 *db, const struct nt_report_filter *f, FILE *o, struct nt_err **err)
+{
+	struct nt_doc d;
+	int r;
+
+	if (nt_doc_build(db, f, &d, err))
+		return -1;
+	r = nt_doc_text(&d, o, err);
+	nt_doc_release(&d);
+	return r;
 }

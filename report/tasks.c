@@ -1,61 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Which tasks the task sections show (the workload by default, --pid, --comm, or every task
- * with --all-tasks), and the "Workload" section: its process tree and the packets its tasks
- * sent and received (by the skb's sender and receiver task, never by the pid of each event).
+ * The "Workload" section: its process tree and the packets its tasks sent and received (by the
+ * skb's sender and receiver task, never by the pid of each event). Which tasks the other task
+ * sections show is query.c's (nt_report_task_query).
  */
 #include "doc.h"
 #include "report_int.h"
-
-static bool workload_on(sqlite3 *db, const struct nt_report_filter *f)
-{
-	return !f->machine && f->pid < 0 && !f->comm &&
-	       nt_report_table_exists(db, "workload_tasks");
-}
-
-sqlite3_stmt *nt_report_task_query(sqlite3 *db, const char *sql, const struct nt_report_filter *f)
-{
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_int64(st, 1, f->trace);
-	sqlite3_bind_int(st, 6, f->pid);
-	sqlite3_bind_text(st, 7, f->comm, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 8, workload_on(db, f));
-	return st;
-}
-
-/* Has some trace under @f a workload? */
-static bool has_workload(sqlite3 *db, const struct nt_report_filter *f)
-{
-	sqlite3_stmt *st;
-	bool r = false;
-
-	if (!nt_report_table_exists(db, "workload_tasks") ||
-	    sqlite3_prepare_v2(db, "SELECT 1 FROM workload_tasks WHERE ?1 = 0 OR trace_id = ?1", -1,
-			       &st, NULL) != SQLITE_OK)
-		return false;
-	sqlite3_bind_int64(st, 1, f->trace);
-	r = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return r;
-}
-
-bool nt_report_task_filtered(sqlite3 *db, const struct nt_report_filter *f)
-{
-	return f->pid >= 0 || f->comm || (workload_on(db, f) && has_workload(db, f));
-}
-
-const char *nt_report_task_scope(sqlite3 *db, const struct nt_report_filter *f)
-{
-	if (f->pid >= 0 || f->comm)
-		return "Tasks: those --pid/--comm names.";
-	if (workload_on(db, f) && has_workload(db, f))
-		return "Tasks: the workload's (the traced command and what it forked; "
-		       "--all-tasks for the whole machine).";
-	return "Tasks: every task of the machine.";
-}
 
 #define LIVES(who)                                                                        \
 	"(SELECT count(*) FROM skb_lifecycles l WHERE l.trace_id = w.trace_id AND l." who \
@@ -97,7 +47,7 @@ int nt_report_workload(sqlite3 *db, const struct nt_report_filter *f, struct nt_
 	struct nt_table *t;
 	sqlite3_stmt *st;
 
-	if (!has_workload(db, f))
+	if (!nt_report_has_workload(db, f))
 		return 0;
 	if (!(s = nt_doc_section(d, "Workload")) ||
 	    !(t = nt_section_table(s, "workload_tasks", "The workload's tasks", cols)))

@@ -262,6 +262,6 @@ int nt_trends_build(sqlite3 *db, const int64_t *ids, int n, struct nt_doc *d, st
 		r = trends(sec, db, &s, err);
 	free(s.ids);
 	if (r)
-		nt_doc_free(d);
+		nt_doc_release(d);
 	return r;
 }

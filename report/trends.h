@@ -15,7 +15,7 @@
 /*
  * Build the per-trace document of @db for the traces @ids (@n of them, in this order), or
  * every trace when @n is 0. Returns 0, or -1 with *@err (NT_E_USAGE: a trace does not exist;
- * the message names those there are). Free @d with nt_doc_free().
+ * the message names those there are). Release @d with nt_doc_release().
  */
 int nt_trends_build(sqlite3 *db, const int64_t *ids, int n, struct nt_doc *d, struct nt_err **err);
 
