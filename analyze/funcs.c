@@ -131,8 +131,7 @@ struct funcs_ctx {
 	size_t nfs;
 	struct prof *prof;
 	size_t nprof, capprof;
-	uint32_t *pix; /* open addressing over prof: index + 1 */
-	size_t pcap;
+	struct nt_hmap pix;  /* struct prof_ix: where each pair is in prof */
 	struct nt_hmap pend; /* of struct pend */
 	struct node *roots;
 	sqlite3_stmt *ins_prof;
@@ -140,47 +139,36 @@ struct funcs_ctx {
 	bool oom;
 };
 
-static size_t slot_of(int64_t k, size_t cap)
-{
-	return (size_t)(((uint64_t)k * 0x9E3779B97F4A7C15ULL) >> 17) & (cap - 1);
-}
+/* Where a (cpu, function) pair is in prof: the index by key (analyze/hmap.h). */
+struct prof_ix {
+	uint64_t key; /* cpu << 32 | function, plus 1 so that it is never 0 */
+	size_t i;
+};
 
 static struct prof *prof_get(struct funcs_ctx *x, int cpu, int fn)
 {
-	uint64_t k = ((uint64_t)(uint32_t)cpu << 32) | (uint32_t)fn;
-	size_t m;
+	uint64_t k = (((uint64_t)(uint32_t)cpu << 32) | (uint32_t)fn) + 1;
+	struct prof_ix *ix = nt_hmap_find(&x->pix, k);
+	struct prof *p;
 
-	if (2 * (x->nprof + 1) > x->pcap) {
-		size_t cap = x->pcap ? 2 * x->pcap : 256;
-		uint32_t *ix = calloc(cap, sizeof(*ix));
-		struct prof *v = realloc(x->prof, cap / 2 * sizeof(*v));
-		if (!ix || !v) {
-			free(ix);
-			if (v)
-				x->prof = v;
+	if (ix)
+		return &x->prof[ix->i];
+	if (x->nprof == x->capprof) {
+		size_t cap = x->capprof ? 2 * x->capprof : 128;
+
+		if (!(p = realloc(x->prof, cap * sizeof(*p))))
 			return NULL;
-		}
-		x->prof = v;
-		for (size_t i = 0; i < x->nprof; i++) {
-			uint64_t ki = ((uint64_t)(uint32_t)v[i].cpu << 32) | (uint32_t)v[i].fn;
-			for (m = slot_of((int64_t)ki, cap); ix[m]; m = (m + 1) & (cap - 1))
-				;
-			ix[m] = (uint32_t)i + 1;
-		}
-		free(x->pix);
-		x->pix = ix;
-		x->pcap = cap;
+		x->prof = p;
+		x->capprof = cap;
 	}
-	for (m = slot_of((int64_t)k, x->pcap); x->pix[m]; m = (m + 1) & (x->pcap - 1)) {
-		struct prof *p = &x->prof[x->pix[m] - 1];
-		if (p->cpu == cpu && p->fn == fn)
-			return p;
-	}
-	x->pix[m] = (uint32_t)++x->nprof;
-	memset(&x->prof[x->nprof - 1], 0, sizeof(struct prof));
-	x->prof[x->nprof - 1].cpu = cpu;
-	x->prof[x->nprof - 1].fn = fn;
-	return &x->prof[x->nprof - 1];
+	if (!(ix = nt_hmap_add(&x->pix, k)))
+		return NULL;
+	ix->i = x->nprof;
+	p = &x->prof[x->nprof++];
+	memset(p, 0, sizeof(*p));
+	p->cpu = cpu;
+	p->fn = fn;
+	return p;
 }
 
 static int grow_fs(struct funcs_ctx *x, int fn)
@@ -305,6 +293,7 @@ static int funcs_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	x->ax = ax;
 	nt_hmap_init(&x->pend, sizeof(struct pend));
+	nt_hmap_init(&x->pix, sizeof(struct prof_ix));
 	x->ins_prof = nt_actx_prepare(ax, "INSERT INTO func_profile VALUES(?,?,?,?,?,?,?,?)", err);
 	if (!x->ins_prof)
 		return -1;
@@ -502,7 +491,7 @@ static void funcs_free(void *ctx)
 	tree_free(x->roots);
 	free(x->fs);
 	free(x->prof);
-	free(x->pix);
+	nt_hmap_release(&x->pix);
 	sqlite3_finalize(x->ins_prof);
 	free(x);
 }

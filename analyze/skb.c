@@ -93,8 +93,7 @@ struct samples {
 
 struct skb_ctx {
 	struct nt_actx *ax;
-	struct life **map; /* open addressing by address, linear probing */
-	size_t cap, used;
+	struct nt_hmap lives; /* struct live by address */
 	int64_t next_id, trace_last, max_ts;
 	int max_cpu;
 	bool slab_free_class; /* the trace has kmem:kmem_cache_free events */
@@ -119,76 +118,36 @@ static void tuple_set(struct skb_ctx *x, int64_t sk, const struct nt_flow *f);
 
 /* ---- the map of skbs in flight ---- */
 
-static size_t slot_of(int64_t addr, size_t cap)
-{
-	uint64_t x = (uint64_t)addr;
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	return (size_t)x & (cap - 1);
-}
+/* An skb in flight: its lifecycle by address (analyze/hmap.h). */
+struct live {
+	uint64_t addr; /* key */
+	struct life *l;
+};
 
 static struct life *map_get(struct skb_ctx *x, int64_t addr)
 {
-	if (!x->cap)
-		return NULL;
-	for (size_t i = slot_of(addr, x->cap);; i = (i + 1) & (x->cap - 1)) {
-		if (!x->map[i])
-			return NULL;
-		if (x->map[i]->addr == addr)
-			return x->map[i];
-	}
+	struct live *v = nt_hmap_find(&x->lives, (uint64_t)addr);
+
+	return v ? v->l : NULL;
 }
 
+/* Add @l, whose address is not in the map. */
 static int map_put(struct skb_ctx *x, struct life *l)
 {
-	size_t i;
+	struct live *v = nt_hmap_add(&x->lives, (uint64_t)l->addr);
 
-	if (2 * (x->used + 1) > x->cap) {
-		size_t ncap = x->cap ? 2 * x->cap : 1024;
-		struct life **m = calloc(ncap, sizeof(*m));
-
-		if (!m)
-			return -1;
-		for (size_t j = 0; j < x->cap; j++) {
-			if (!x->map[j])
-				continue;
-			for (i = slot_of(x->map[j]->addr, ncap); m[i]; i = (i + 1) & (ncap - 1))
-				;
-			m[i] = x->map[j];
-		}
-		free(x->map);
-		x->map = m;
-		x->cap = ncap;
-	}
-	for (i = slot_of(l->addr, x->cap); x->map[i]; i = (i + 1) & (x->cap - 1))
-		;
-	x->map[i] = l;
-	x->used++;
+	if (!v)
+		return -1;
+	v->l = l;
 	return 0;
 }
 
-/* Remove @addr (backward-shift deletion keeps probe chains whole). */
 static void map_del(struct skb_ctx *x, int64_t addr)
 {
-	size_t mask = x->cap - 1, i = slot_of(addr, x->cap), j;
+	struct live *v = nt_hmap_find(&x->lives, (uint64_t)addr);
 
-	while (x->map[i] && x->map[i]->addr != addr)
-		i = (i + 1) & mask;
-	if (!x->map[i])
-		return;
-	x->map[i] = NULL;
-	x->used--;
-	for (j = (i + 1) & mask; x->map[j]; j = (j + 1) & mask) {
-		size_t h = slot_of(x->map[j]->addr, x->cap);
-		/* move j back to the hole if its home is not within (i, j] */
-		if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
-			x->map[i] = x->map[j];
-			x->map[j] = NULL;
-			i = j;
-		}
-	}
+	if (v)
+		nt_hmap_del(&x->lives, v);
 }
 
 /* ---- results ---- */
@@ -1140,6 +1099,7 @@ static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 	if (!x)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	x->ax = ax;
+	nt_hmap_init(&x->lives, sizeof(struct live));
 	nt_hmap_init(&x->socks, sizeof(struct sockq));
 	nt_hmap_init(&x->tuples, sizeof(struct socktuple));
 	x->ks_src = -1;
@@ -1243,28 +1203,56 @@ static int write_stats(struct skb_ctx *x, struct nt_actx *ax, struct nt_err **er
 	return 0;
 }
 
+static int cmp_started(const void *a, const void *b)
+{
+	const struct life *p = (*(struct live *const *)a)->l, *q = (*(struct live *const *)b)->l;
+
+	return p->id < q->id ? -1 : p->id > q->id;
+}
+
+/*
+ * Finish what is left in flight (open, or ended and never seen freed by the slab) in the order
+ * the lifecycles started. -1 when a row cannot be written; out of memory sets x->oom.
+ */
+static int finish_rest(struct skb_ctx *x)
+{
+	struct live **v = malloc((x->lives.n + 1) * sizeof(*v));
+	size_t n = 0;
+
+	if (!v) {
+		x->oom = true;
+		return 0;
+	}
+	for (struct live *e = NULL; (e = nt_hmap_next(&x->lives, e));)
+		v[n++] = e;
+	qsort(v, n, sizeof(*v), cmp_started);
+	for (size_t i = 0; i < n; i++) {
+		struct life *l = v[i]->l;
+
+		v[i]->l = NULL;			       /* finish() frees it */
+		if (l->outcome == O_OPEN && l->read) { /* read, then freed untraced */
+			l->outcome = O_RECYCLED;
+			l->end_by = E_READ;
+		}
+		if (finish(x, l)) {
+			free(v);
+			return -1;
+		}
+	}
+	free(v);
+	nt_hmap_release(&x->lives);
+	return 0;
+}
+
 static int skb_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 {
 	struct skb_ctx *x = ctx;
 
 	if (x->trace_last < x->max_ts)
 		x->trace_last = x->max_ts;
-	/* what is left in flight: open, or ended and never seen freed by the slab */
-	for (size_t i = 0; i < x->cap; i++) {
-		struct life *l = x->map[i];
-		if (!l)
-			continue;
-		x->map[i] = NULL;
-		if (l->outcome == O_OPEN && l->read) { /* read, then freed untraced */
-			l->outcome = O_RECYCLED;
-			l->end_by = E_READ;
-		}
-		if (finish(x, l))
-			return nt_err_set(err,
-					  nt_err_new(NT_E_FAIL, "cannot store skb_lifecycles: %s",
-						     sqlite3_errmsg(nt_actx_db(ax))));
-	}
-	x->used = 0;
+	if (finish_rest(x))
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store skb_lifecycles: %s",
+						  sqlite3_errmsg(nt_actx_db(ax))));
 	if (x->oom)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	if (write_stats(x, ax, err))
@@ -1295,13 +1283,13 @@ static void skb_free(void *ctx)
 
 	sqlite3_finalize(x->ins_life);
 	sqlite3_finalize(x->ins_hop);
-	for (size_t i = 0; i < x->cap; i++)
-		if (x->map[i]) {
-			free(x->map[i]->reason);
-			free(x->map[i]->loc_sym);
-			free(x->map[i]);
+	for (struct live *e = NULL; (e = nt_hmap_next(&x->lives, e));)
+		if (e->l) {
+			free(e->l->reason);
+			free(e->l->loc_sym);
+			free(e->l);
 		}
-	free(x->map);
+	nt_hmap_release(&x->lives);
 	for (struct sockq *q = NULL; (q = nt_hmap_next(&x->socks, q));)
 		sock_clear(q);
 	nt_hmap_release(&x->socks);
