@@ -84,21 +84,26 @@ static double cpu_s(const struct rusage *r)
 	       (double)(r->ru_utime.tv_usec + r->ru_stime.tv_usec) / 1e6;
 }
 
-int cmd_import(int argc, char **argv)
+/* What the options asked for, and how the files went. */
+struct import_run {
+	struct nt_import_opts o;
+	const char *out;
+	bool quiet, any_ok, lost;
+	int jobs;
+	int stop; /* the first file not imported (argc when all were reached) */
+};
+
+/* The options into @r: -1 to go on, else the exit code (usage error or help printed). */
+static int import_options(int argc, char **argv, struct import_run *r)
 {
-	struct nt_import_opts o = {.timeout_s = 120};
-	const char *out = NULL;
-	bool quiet = false, any_ok = false, lost = false;
-	struct nt_store *st = NULL;
-	struct nt_err *err = NULL;
-	int c, i, ahead, rc, code = NT_EXIT_OK, jobs = default_jobs();
-	struct nt_import_prep **prep;
 	char *arg;
+	long v;
+	int c;
 
 	while ((c = cli_getopt(argc, argv, import_opts, false, &arg)) != -1) {
 		switch (c) {
 		case 'o':
-			out = arg;
+			r->out = arg;
 			break;
 		case 'f':
 			if (!nt_reader_find(arg)) {
@@ -106,49 +111,40 @@ int cmd_import(int argc, char **argv)
 				list_formats();
 				return NT_EXIT_USAGE;
 			}
-			o.format = arg;
+			r->o.format = arg;
 			break;
-		case 'j': {
-			char *end;
-			long v = strtol(arg, &end, 10);
-			if (*end || !*arg || v < 1 || v > JOBS_MAX)
+		case 'j':
+			if ((v = cli_number(arg, 1, JOBS_MAX)) < 0)
 				return cli_usage("import",
 						 "-j wants a number of files (1 to %d), not '%s'",
 						 JOBS_MAX, arg);
-			jobs = (int)v;
+			r->jobs = (int)v;
 			break;
-		}
 		case OPT_REPLACE:
-			o.replace = true;
+			r->o.replace = true;
 			break;
 		case 'q':
-			quiet = true;
+			r->quiet = true;
 			break;
-		case OPT_TIMEOUT: {
-			char *end;
-			long v = strtol(arg, &end, 10);
-			if (*end || v < 0 || v > 86400)
+		case OPT_TIMEOUT:
+			if ((v = *arg ? cli_number(arg, 0, 86400) : 0) < 0) /* "": 0 */
 				return cli_usage("import",
 						 "--timeout wants seconds (0 to 86400), not '%s'",
 						 arg);
-			o.timeout_s = (unsigned)v;
+			r->o.timeout_s = (unsigned)v;
 			break;
-		}
-		case OPT_WAIT: {
-			char *end;
-			long v = strtol(arg, &end, 10);
-			if (*end || !*arg || v < 0 || v > 86400 * 7)
+		case OPT_WAIT:
+			if ((v = cli_number(arg, 0, 86400 * 7)) < 0)
 				return cli_usage("import",
 						 "--wait wants seconds (0 to 604800), not '%s'",
 						 arg);
 			nt_store_wait_limit((int)v);
 			break;
-		}
 		case OPT_INPROC:
-			o.in_process = true;
+			r->o.in_process = true;
 			break;
 		case OPT_NOANALYZE:
-			o.no_analyze = true;
+			r->o.no_analyze = true;
 			break;
 		case 'h':
 			return cli_help_exit("import");
@@ -156,27 +152,29 @@ int cmd_import(int argc, char **argv)
 			return NT_EXIT_USAGE;
 		}
 	}
-	if (!out)
-		return cli_usage("import", "no database given; use -o DB");
-	if (optind >= argc)
-		return cli_usage("import", "no trace files given");
-	o.progress = !quiet && isatty(2);
-	cli_progress_init(quiet);
-	cli_catch_signals();
-	if (nt_store_open(out, true, &st, &err))
-		return cli_fail(nt_err_wrap(err, "cannot import"));
-	prep = calloc((size_t)argc, sizeof(*prep));
-	if (!prep) {
-		nt_store_close(st, true, NULL);
-		return cli_fail(nt_err_new(NT_E_FAIL, "cannot import: out of memory"));
-	}
-	o.nfiles = (unsigned)(argc - optind);
-	for (i = optind, ahead = optind; i < argc && !nt_interrupted; i++) {
-		struct nt_import_result r;
+	return -1;
+}
 
-		start_ahead(argv, &ahead, i + jobs < argc ? i + jobs : argc, prep, &o, jobs);
-		o.file_no = (unsigned)(i - optind + 1);
-		rc = nt_store_import_run(st, prep[i], &o, &r, &err);
+/*
+ * Import argv[optind..argc) into @st in order, the readers of the next files running ahead.
+ * Returns the exit code of the first failure (NT_EXIT_OK when none); stops at a failure of
+ * the system or an interruption.
+ */
+static int import_files(struct import_run *r, struct nt_store *st, int argc, char **argv,
+			struct nt_import_prep **prep)
+{
+	struct nt_err *err = NULL;
+	int i, ahead, code = NT_EXIT_OK;
+
+	r->o.nfiles = (unsigned)(argc - optind);
+	for (i = optind, ahead = optind; i < argc && !nt_interrupted; i++) {
+		struct nt_import_result res;
+		int rc;
+
+		start_ahead(argv, &ahead, i + r->jobs < argc ? i + r->jobs : argc, prep, &r->o,
+			    r->jobs);
+		r->o.file_no = (unsigned)(i - optind + 1);
+		rc = nt_store_import_run(st, prep[i], &r->o, &res, &err);
 		nt_store_import_prep_free(prep[i]);
 		prep[i] = NULL;
 		if (rc) {
@@ -189,42 +187,89 @@ int cmd_import(int argc, char **argv)
 				break; /* the system or the user said stop */
 			continue;
 		}
-		any_ok = true;
-		if (r.lost || r.lost_unknown)
-			lost = true;
-		if (!quiet)
-			imported(argv[i], &r);
+		r->any_ok = true;
+		if (res.lost || res.lost_unknown)
+			r->lost = true;
+		if (!r->quiet)
+			imported(argv[i], &res);
 	}
+	r->stop = i;
+	return code;
+}
+
+/* Open @r->out and import the files; the exit code so far. */
+static int import_into(struct import_run *r, int argc, char **argv, struct nt_store **st)
+{
+	struct nt_import_prep **prep;
+	struct nt_err *err = NULL;
+	int code;
+
+	if (nt_store_open(r->out, true, st, &err))
+		return cli_fail(nt_err_wrap(err, "cannot import"));
+	prep = calloc((size_t)argc, sizeof(*prep));
+	if (!prep) {
+		nt_store_close(*st, true, NULL);
+		*st = NULL;
+		return cli_fail(nt_err_new(NT_E_FAIL, "cannot import: out of memory"));
+	}
+	code = import_files(r, *st, argc, argv, prep);
 	for (int k = optind; k < argc; k++) /* readers started for files not reached */
 		nt_store_import_prep_free(prep[k]);
 	free(prep);
+	return code;
+}
+
+static void print_rusage(void)
+{
+	struct rusage self, kids;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	fprintf(stderr,
+		"rusage: importer maxrss %ld KB, readers maxrss %ld KB, importer cpu %.3f "
+		"s, "
+		"readers cpu %.3f s\n",
+		self.ru_maxrss, kids.ru_maxrss, cpu_s(&self), cpu_s(&kids));
+}
+
+int cmd_import(int argc, char **argv)
+{
+	struct import_run r = {.o = {.timeout_s = 120}, .jobs = default_jobs()};
+	struct nt_store *st = NULL;
+	struct nt_err *err = NULL;
+	int code = import_options(argc, argv, &r);
+
+	if (code >= 0)
+		return code;
+	if (!r.out)
+		return cli_usage("import", "no database given; use -o DB");
+	if (optind >= argc)
+		return cli_usage("import", "no trace files given");
+	r.o.progress = !r.quiet && isatty(2);
+	cli_progress_init(r.quiet);
+	cli_catch_signals();
+	code = import_into(&r, argc, argv, &st);
+	if (!st)
+		return code;
 	/*
 	 * A signal that came while the last file was being committed interrupted nothing: that
 	 * file is stored (exit 0). Only files left unread make it an interrupted import.
 	 */
-	if (nt_interrupted && code == NT_EXIT_OK && i < argc) {
+	if (nt_interrupted && code == NT_EXIT_OK && r.stop < argc) {
 		code = cli_fail(nt_err_new(NT_E_INTR,
 					   "interrupted: %d of %d files were not imported (the "
 					   "first: '%s')",
-					   argc - i, argc - optind, argv[i]));
-	} else if (nt_interrupted && code == NT_EXIT_OK && !quiet) {
+					   argc - r.stop, argc - optind, argv[r.stop]));
+	} else if (nt_interrupted && code == NT_EXIT_OK && !r.quiet) {
 		fprintf(stderr, "note: the signal came after the last file was stored; nothing was "
 				"interrupted\n");
 	}
 	/* a new database that received nothing is not left behind */
-	if (nt_store_close(st, !any_ok, &err))
+	if (nt_store_close(st, !r.any_ok, &err))
 		return cli_fail(err);
-	if (getenv("NETTRAIL_RUSAGE")) { /* for bench/: memory of the importer and its readers */
-		struct rusage self, kids;
-		getrusage(RUSAGE_SELF, &self);
-		getrusage(RUSAGE_CHILDREN, &kids);
-		fprintf(stderr,
-			"rusage: importer maxrss %ld KB, readers maxrss %ld KB, importer cpu %.3f "
-			"s, "
-			"readers cpu %.3f s\n",
-			self.ru_maxrss, kids.ru_maxrss, cpu_s(&self), cpu_s(&kids));
-	}
-	if (code == NT_EXIT_OK && lost) {
+	if (getenv("NETTRAIL_RUSAGE")) /* for bench/: memory of the importer and its readers */
+		print_rusage();
+	if (code == NT_EXIT_OK && r.lost) {
 		fprintf(stderr, "nettrail: warning: events were lost while tracing; results from "
 				"the affected windows are incomplete\n");
 		code = NT_EXIT_LOST;
