@@ -399,8 +399,8 @@ static void sheet_data(struct lab_sheet *s)
 		nt_err_free(e);
 }
 
-static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char *dir, FILE *t,
-			FILE *h, int failed)
+/* The title, the style, the contents and the summary. */
+static void sheet_head(const struct lab_sheet *s, const struct nt_lab *l, FILE *t, FILE *h)
 {
 	fprintf(t, "nettrail lab sheet: %s\n\n%s\n\n", l->name, l->summary);
 	fprintf(h,
@@ -417,6 +417,11 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 	html_toc(h, s);
 	fputs("<p>", h);
 	html_text(h, l->summary);
+}
+
+/* What was sent and how it was recorded. */
+static void sheet_sent(const struct lab_sheet *s, const struct nt_lab *l, FILE *t, FILE *h)
+{
 	fputs("</p>\n<h2 id=\"sent\">What was sent (the traffic's own record)</h2><p>", h);
 	fputs("What was sent (the traffic's own record):", t);
 	for (int i = 0; i < s->nkv; i++) {
@@ -447,6 +452,11 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 		fprintf(t, " %s", *e);
 		fprintf(h, " %s", *e);
 	}
+}
+
+/* The notes on what the trace shows. */
+static void sheet_shows(const struct lab_sheet *s, FILE *t, FILE *h)
+{
 	fputs("\n\nWhat the trace shows:\n", t);
 	fputs("</p>\n<h2 id=\"shows\">What the trace shows</h2><ul>", h);
 	for (int i = 0; i < s->nnotes; i++) {
@@ -455,13 +465,18 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 		html_text(h, s->notes[i]);
 		fputs("</li>", h);
 	}
+}
+
+/* The claims, expected against observed. */
+static void sheet_claims(const struct lab_sheet *s, FILE *t, FILE *h)
+{
 	fprintf(t, "\nClaims (expected vs observed):\n");
 	fputs("</ul>\n<h2 id=\"claims\">Claims</h2><table id=\"t-claims\"><tr><th>result</th>"
 	      "<th>claim</th><th>expected</th>"
 	      "<th>observed</th></tr>",
 	      h);
 	for (int i = 0; i < s->nclaims; i++) {
-		struct claim *c = &s->claims[i];
+		const struct claim *c = &s->claims[i];
 		const char *v = c->na ? "N/A" : c->ok ? "PASS" : "FAIL";
 		if (c->na) {
 			fprintf(t, "  %-4s  %-78s not checked: %s\n", v, c->text, c->na);
@@ -487,6 +502,11 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 		fputs("</td></tr>", h);
 	}
 	fputs("</table>\n", h);
+}
+
+/* The path of one packet, if the lab asked for one. */
+static void sheet_sample(const struct lab_sheet *s, FILE *t, FILE *h)
+{
 	if (s->sample_title) {
 		fprintf(t, "\nPath of one packet through the stack: %s\n%s", s->sample_title,
 			s->sample ? s->sample : "  (no lifecycle found)\n");
@@ -496,9 +516,13 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 		html_text(h, s->sample ? s->sample : "(no lifecycle found)");
 		fputs("</pre>\n", h);
 	}
-	sheet_explorer(h, s);
-	list_figures(dir, t, h);
+}
+
+/* How many claims hold (N/A ones left out). */
+static void sheet_result(const struct lab_sheet *s, FILE *t, FILE *h, int failed)
+{
 	int na = 0;
+
 	for (int i = 0; i < s->nclaims; i++)
 		na += s->claims[i].na != NULL;
 	fprintf(t, "\nResult: %d of %d claims hold%s", s->nclaims - na - failed, s->nclaims - na,
@@ -511,6 +535,19 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 	if (na)
 		fprintf(h, "; %d not checkable on this kernel", na);
 	fputs("</p>\n", h);
+}
+
+static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char *dir, FILE *t,
+			FILE *h, int failed)
+{
+	sheet_head(s, l, t, h);
+	sheet_sent(s, l, t, h);
+	sheet_shows(s, t, h);
+	sheet_claims(s, t, h);
+	sheet_sample(s, t, h);
+	sheet_explorer(h, s);
+	list_figures(dir, t, h);
+	sheet_result(s, t, h, failed);
 	nt_explorer_script(h);
 	fputs("</body></html>\n", h);
 }
