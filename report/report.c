@@ -115,6 +115,108 @@ static void json_flows(sqlite3 *db, const struct nt_report_filter *f, struct nt_
 	sqlite3_finalize(st);
 }
 
+/* "stages" of "skb": latency percentiles from each stage to the next. */
+static void json_skb_stages(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j,
+			    bool have)
+{
+	nt_json_key(j, "stages");
+	nt_json_array(j);
+	for (int a = 0; have && a + 1 < NT_SKB_STAGES; a++) {
+		double *v;
+		size_t n = nt_report_skb_stage(db, f, a, &v);
+
+		if (n) {
+			nt_json_object(j);
+			nt_json_key_str(j, "from", nt_skb_stages[a]);
+			nt_json_key_str(j, "to", nt_skb_stages[a + 1]);
+			nt_json_key_int(j, "count", (int64_t)n);
+			nt_json_key_num(j, "min_us", v[0]);
+			nt_json_key_num(j, "p50_us", nt_rank(v, n, 50));
+			nt_json_key_num(j, "p90_us", nt_rank(v, n, 90));
+			nt_json_key_num(j, "p99_us", nt_rank(v, n, 99));
+			nt_json_key_num(j, "max_us", v[n - 1]);
+			nt_json_end(j);
+		}
+		free(v);
+	}
+	nt_json_end(j);
+}
+
+/* A drop location and how many drops it had. */
+struct drop_loc {
+	char sym[256];
+	int64_t n;
+};
+
+/* One reason of "drops" with its @nl locations. */
+static void json_drop_reason(struct nt_json *j, const char *reason, int64_t total,
+			     const struct drop_loc *locs, int nl)
+{
+	nt_json_object(j);
+	nt_json_key_str(j, "reason", *reason ? reason : NULL);
+	nt_json_key_int(j, "count", total);
+	nt_json_key(j, "locations");
+	nt_json_array(j);
+	for (int i = 0; i < nl; i++) {
+		nt_json_object(j);
+		nt_json_key_str(j, "symbol", *locs[i].sym ? locs[i].sym : NULL);
+		nt_json_key_int(j, "count", locs[i].n);
+		nt_json_end(j);
+	}
+	nt_json_end(j);
+	nt_json_end(j);
+}
+
+/* "drops": by reason, each with its locations. */
+static void json_drops(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j, bool have)
+{
+	sqlite3_stmt *st =
+		have ? nt_report_skb_query(
+			       db,
+			       "SELECT coalesce(drop_reason, ''), coalesce(location, ''), "
+			       "count(*) FROM skb_lifecycles" NT_SKB_WHERE
+			       " AND outcome = 'dropped' GROUP BY 1, 2 ORDER BY 1, 3 DESC",
+			       f)
+		     : NULL;
+	char reason[256] = "";
+	bool open_reason = false;
+	int64_t total = 0; /* rows come grouped by reason: sum them as they come */
+	struct drop_loc *locs = NULL;
+	int nl = 0;
+
+	nt_json_key(j, "drops");
+	nt_json_array(j);
+	for (;;) {
+		bool row = st && sqlite3_step(st) == SQLITE_ROW;
+		const char *r = row ? (const char *)sqlite3_column_text(st, 0) : NULL;
+
+		if (open_reason && (!row || strcmp(r, reason))) {
+			json_drop_reason(j, reason, total, locs, nl);
+			open_reason = false;
+			total = 0;
+			nl = 0;
+		}
+		if (!row)
+			break;
+		if (!open_reason) {
+			snprintf(reason, sizeof(reason), "%s", r);
+			open_reason = true;
+		}
+		void *x = realloc(locs, (size_t)(nl + 1) * sizeof(*locs));
+		if (!x)
+			break;
+		locs = x;
+		snprintf(locs[nl].sym, sizeof(locs[nl].sym), "%s",
+			 (const char *)sqlite3_column_text(st, 1));
+		locs[nl].n = sqlite3_column_int64(st, 2);
+		total += locs[nl++].n;
+	}
+	free(locs);
+	sqlite3_finalize(st);
+	nt_json_end(j);
+}
+
+/* "skb" (lifecycle counts and stage latencies), then "drops". */
 static void json_skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_json *j)
 {
 	bool have = nt_report_table_exists(db, "skb_lifecycles");
@@ -140,91 +242,9 @@ static void json_skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_js
 		nt_json_key_int(j, "lifecycles", 0);
 	}
 	sqlite3_finalize(st);
-	nt_json_key(j, "stages");
-	nt_json_array(j);
-	for (int a = 0; have && a + 1 < NT_SKB_STAGES; a++) {
-		double *v;
-		size_t n = nt_report_skb_stage(db, f, a, &v);
-
-		if (n) {
-			nt_json_object(j);
-			nt_json_key_str(j, "from", nt_skb_stages[a]);
-			nt_json_key_str(j, "to", nt_skb_stages[a + 1]);
-			nt_json_key_int(j, "count", (int64_t)n);
-			nt_json_key_num(j, "min_us", v[0]);
-			nt_json_key_num(j, "p50_us", nt_rank(v, n, 50));
-			nt_json_key_num(j, "p90_us", nt_rank(v, n, 90));
-			nt_json_key_num(j, "p99_us", nt_rank(v, n, 99));
-			nt_json_key_num(j, "max_us", v[n - 1]);
-			nt_json_end(j);
-		}
-		free(v);
-	}
+	json_skb_stages(db, f, j, have);
 	nt_json_end(j);
-	nt_json_end(j);
-	/* drops by reason, each with its locations */
-	nt_json_key(j, "drops");
-	nt_json_array(j);
-	st = have ? nt_report_skb_query(db,
-					"SELECT coalesce(drop_reason, ''), coalesce(location, ''), "
-					"count(*) FROM "
-					"skb_lifecycles" NT_SKB_WHERE
-					" AND outcome = 'dropped' GROUP BY 1, 2 ORDER BY 1, 3 DESC",
-					f)
-		  : NULL;
-	{
-		char reason[256] = "";
-		bool open_reason = false;
-		/* rows come grouped by reason: sum them as they come */
-		int64_t total = 0;
-		struct {
-			char sym[256];
-			int64_t n;
-		} *locs = NULL;
-		int nl = 0;
-
-		for (;;) {
-			bool row = st && sqlite3_step(st) == SQLITE_ROW;
-			const char *r = row ? (const char *)sqlite3_column_text(st, 0) : NULL;
-
-			if (open_reason && (!row || strcmp(r, reason))) {
-				nt_json_object(j);
-				nt_json_key_str(j, "reason", *reason ? reason : NULL);
-				nt_json_key_int(j, "count", total);
-				nt_json_key(j, "locations");
-				nt_json_array(j);
-				for (int i = 0; i < nl; i++) {
-					nt_json_object(j);
-					nt_json_key_str(j, "symbol",
-							*locs[i].sym ? locs[i].sym : NULL);
-					nt_json_key_int(j, "count", locs[i].n);
-					nt_json_end(j);
-				}
-				nt_json_end(j);
-				nt_json_end(j);
-				open_reason = false;
-				total = 0;
-				nl = 0;
-			}
-			if (!row)
-				break;
-			if (!open_reason) {
-				snprintf(reason, sizeof(reason), "%s", r);
-				open_reason = true;
-			}
-			void *x = realloc(locs, (size_t)(nl + 1) * sizeof(*locs));
-			if (!x)
-				break;
-			locs = x;
-			snprintf(locs[nl].sym, sizeof(locs[nl].sym), "%s",
-				 (const char *)sqlite3_column_text(st, 1));
-			locs[nl].n = sqlite3_column_int64(st, 2);
-			total += locs[nl++].n;
-		}
-		free(locs);
-	}
-	sqlite3_finalize(st);
-	nt_json_end(j);
+	json_drops(db, f, j, have);
 }
 
 /* @sql over the per-task table @tasks under the task filter, or @all over every task. */

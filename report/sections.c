@@ -477,15 +477,60 @@ static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter 
 	return p;
 }
 
+/* The stage latencies with the filters applied: computed from the lifecycles. */
+static void skb_stages(sqlite3 *db, const struct nt_report_filter *f, struct nt_section *s)
+{
+	static const char *const lcols[] = {"from_stage", "to_stage", "count",	"min_us", "p50_us",
+					    "p90_us",	  "p99_us",   "max_us", NULL};
+	struct nt_table *t = nt_section_table(
+		s, "skb_stages", "Stage-to-stage latency (µs, exact percentiles)", lcols);
+
+	for (int a = 0; t && a + 1 < NT_SKB_STAGES; a++) {
+		double *v;
+		size_t n = nt_report_skb_stage(db, f, a, &v);
+
+		if (n) {
+			nt_table_row(t);
+			nt_table_text(t, nt_skb_stages[a]);
+			nt_table_text(t, nt_skb_stages[a + 1]);
+			nt_table_num(t, (double)n);
+			nt_table_num(t, v[0]);
+			nt_table_num(t, nt_rank(v, n, 50));
+			nt_table_num(t, nt_rank(v, n, 90));
+			nt_table_num(t, nt_rank(v, n, 99));
+			nt_table_num(t, v[n - 1]);
+		}
+		free(v);
+	}
+}
+
+/* Traffic per network device, from the hops (as lttng-iousagetop). */
+static int skb_devices(sqlite3 *db, const struct nt_report_filter *f, struct nt_section *s,
+		       struct nt_err **err)
+{
+	static const char *const ncols[] = {"dev",	  "tx_packets", "tx_bytes",
+					    "rx_packets", "rx_bytes",	NULL};
+
+	return skb_fill(
+		nt_section_table(s, "net_devices",
+				 "Traffic per network device (as lttng-iousagetop)", ncols),
+		db,
+		"SELECT device, sum(event = 'net:net_dev_xmit'), sum(CASE WHEN event = "
+		"'net:net_dev_xmit' THEN len END), sum(event = 'net:netif_receive_skb'), "
+		"sum(CASE WHEN event = 'net:netif_receive_skb' THEN len END) FROM skb_hops "
+		"WHERE (?1 = 0 OR trace_id = ?1) AND (?2 < 0 OR cpu = ?2) AND (?3 < 0 OR ts >= "
+		"?3) AND (?4 < 0 OR ts <= ?4) AND (?5 IS NULL OR device = ?5) AND (?6 < 0 OR "
+		"pid = ?6) AND ?7 IS ?7 AND event IN ('net:net_dev_xmit', "
+		"'net:netif_receive_skb') AND device IS NOT NULL GROUP BY device ORDER BY "
+		"coalesce(sum(len), 0) DESC, device",
+		f, err);
+}
+
 static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, struct nt_err **err)
 {
 	static const char *const ocols[] = {"outcome", "lifecycles", "lossy", NULL};
-	static const char *const lcols[] = {"from_stage", "to_stage", "count",	"min_us", "p50_us",
-					    "p90_us",	  "p99_us",   "max_us", NULL};
 	static const char *const dcols[] = {"reason", "location", "drops", NULL};
 	static const char *const fcols[] = {"outcome", "end_by", "location", "count", NULL};
-	static const char *const ncols[] = {"dev",	  "tx_packets", "tx_bytes",
-					    "rx_packets", "rx_bytes",	NULL};
 	struct nt_section *s;
 
 	if (!nt_report_table_exists(db, "skb_lifecycles"))
@@ -511,28 +556,7 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 		     " GROUP BY outcome ORDER BY outcome",
 		     f, err))
 		return -1;
-	/* stage latencies with the filters applied: computed from the lifecycles */
-	{
-		struct nt_table *t = nt_section_table(
-			s, "skb_stages", "Stage-to-stage latency (µs, exact percentiles)", lcols);
-		for (int a = 0; t && a + 1 < NT_SKB_STAGES; a++) {
-			double *v;
-			size_t n = nt_report_skb_stage(db, f, a, &v);
-
-			if (n) {
-				nt_table_row(t);
-				nt_table_text(t, nt_skb_stages[a]);
-				nt_table_text(t, nt_skb_stages[a + 1]);
-				nt_table_num(t, (double)n);
-				nt_table_num(t, v[0]);
-				nt_table_num(t, nt_rank(v, n, 50));
-				nt_table_num(t, nt_rank(v, n, 90));
-				nt_table_num(t, nt_rank(v, n, 99));
-				nt_table_num(t, v[n - 1]);
-			}
-			free(v);
-		}
-	}
+	skb_stages(db, f, s);
 	if (skb_fill(nt_section_table(s, "skb_drops", "Drops by reason and location", dcols), db,
 		     "SELECT coalesce(drop_reason, '(no reason in the trace)'), coalesce(location, "
 		     "CASE WHEN skbaddr IS NULL THEN '(hidden by the trace)' WHEN location_addr IS "
@@ -550,19 +574,7 @@ static int skb(sqlite3 *db, const struct nt_report_filter *f, struct nt_doc *d, 
 		     f, err) ||
 	    nt_report_flows(db, f, s, err))
 		return -1;
-	if (skb_fill(
-		    nt_section_table(s, "net_devices",
-				     "Traffic per network device (as lttng-iousagetop)", ncols),
-		    db,
-		    "SELECT device, sum(event = 'net:net_dev_xmit'), sum(CASE WHEN event = "
-		    "'net:net_dev_xmit' THEN len END), sum(event = 'net:netif_receive_skb'), "
-		    "sum(CASE WHEN event = 'net:netif_receive_skb' THEN len END) FROM skb_hops "
-		    "WHERE (?1 = 0 OR trace_id = ?1) AND (?2 < 0 OR cpu = ?2) AND (?3 < 0 OR ts >= "
-		    "?3) AND (?4 < 0 OR ts <= ?4) AND (?5 IS NULL OR device = ?5) AND (?6 < 0 OR "
-		    "pid = ?6) AND ?7 IS ?7 AND event IN ('net:net_dev_xmit', "
-		    "'net:netif_receive_skb') AND device IS NOT NULL GROUP BY device ORDER BY "
-		    "coalesce(sum(len), 0) DESC, device",
-		    f, err))
+	if (skb_devices(db, f, s, err))
 		return -1;
 	nt_section_plot(s, skb_cdf(db, f));
 	nt_section_plot(s, skb_waterfall(db, f));
@@ -843,26 +855,15 @@ static int ppath_cmp(const void *a, const void *b)
 	return x->n - y->n;
 }
 
-/* A flame graph from prof_paths: the paths sorted frame by frame are a depth-first walk of the
- * call tree; a frame's span covers the samples of the paths under it (width = share). */
-static struct nt_plot *prof_flame(sqlite3 *db, const struct nt_report_filter *f)
+#define PROF_MAXD 64 /* frames kept per path */
+
+/* The rows of @st (path, samples) into *@v, frames split; their count, the samples in *@total. */
+static size_t prof_paths_read(sqlite3_stmt *st, struct ppath **out, double *total)
 {
-	enum { MAXD = 64 };
-	struct nt_plot *p = nt_plot_new(NT_PLOT_FLAME, "cpu-flame-graph",
-					"CPU flame graph (perf samples, width = share of samples)",
-					"share of samples (%)", "");
-	sqlite3_stmt *st =
-		nt_report_query(db,
-				"SELECT path, sum(samples) FROM prof_paths WHERE (?1 = 0 OR "
-				"trace_id = ?1) GROUP BY path",
-				f);
 	struct ppath *v = NULL;
 	size_t n = 0, cap = 0;
-	double total = 0, x = 0, start[MAXD];
-	const char *open[MAXD];
-	int depth = 0;
 
-	while (p && st && sqlite3_step(st) == SQLITE_ROW) {
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(st, 0);
 		struct ppath *q;
 
@@ -876,7 +877,7 @@ static struct nt_plot *prof_flame(sqlite3 *db, const struct nt_report_filter *f)
 		}
 		q = &v[n];
 		q->buf = strdup(t);
-		q->fr = calloc(MAXD, sizeof(char *));
+		q->fr = calloc(PROF_MAXD, sizeof(char *));
 		if (!q->buf || !q->fr) {
 			free(q->buf);
 			free(q->fr);
@@ -884,15 +885,23 @@ static struct nt_plot *prof_flame(sqlite3 *db, const struct nt_report_filter *f)
 		}
 		q->n = 0;
 		for (char *c = q->buf, *save = NULL; (c = strtok_r(c, ";", &save)); c = NULL)
-			if (q->n < MAXD)
+			if (q->n < PROF_MAXD)
 				q->fr[q->n++] = c;
 		q->samples = sqlite3_column_double(st, 1);
-		total += q->samples;
+		*total += q->samples;
 		n++;
 	}
-	sqlite3_finalize(st);
-	if (n)
-		qsort(v, n, sizeof(*v), ppath_cmp);
+	*out = v;
+	return n;
+}
+
+/* Add the spans of the @n sorted paths @v (@total samples) to @p. */
+static void prof_flame_draw(struct nt_plot *p, const struct ppath *v, size_t n, double total)
+{
+	double x = 0, start[PROF_MAXD];
+	const char *open[PROF_MAXD];
+	int depth = 0;
+
 	for (size_t i = 0; i < n; i++) /* rows in depth order: spans are added leaf first */
 		for (int k = depth; k < v[i].n; k++, depth++) {
 			char row[16];
@@ -924,6 +933,28 @@ static struct nt_plot *prof_flame(sqlite3 *db, const struct nt_report_filter *f)
 		}
 		x += v[i].samples;
 	}
+}
+
+/* A flame graph from prof_paths: the paths sorted frame by frame are a depth-first walk of the
+ * call tree; a frame's span covers the samples of the paths under it (width = share). */
+static struct nt_plot *prof_flame(sqlite3 *db, const struct nt_report_filter *f)
+{
+	struct nt_plot *p = nt_plot_new(NT_PLOT_FLAME, "cpu-flame-graph",
+					"CPU flame graph (perf samples, width = share of samples)",
+					"share of samples (%)", "");
+	sqlite3_stmt *st =
+		nt_report_query(db,
+				"SELECT path, sum(samples) FROM prof_paths WHERE (?1 = 0 OR "
+				"trace_id = ?1) GROUP BY path",
+				f);
+	struct ppath *v = NULL;
+	double total = 0;
+	size_t n = p ? prof_paths_read(st, &v, &total) : 0;
+
+	sqlite3_finalize(st);
+	if (n)
+		qsort(v, n, sizeof(*v), ppath_cmp);
+	prof_flame_draw(p, v, n, total);
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].buf);
 		free(v[i].fr);
