@@ -68,11 +68,73 @@ static int entry_check(sqlite3 *db, const char *fn, int64_t trace, const char *p
 	return -1;
 }
 
+/* The entry functions (-e) into func_entries, which the function analysis reads. */
+static int store_entries(sqlite3 *db, const char **entries, int nentries, struct nt_err **err)
+{
+	sqlite3_stmt *ins = NULL;
+
+	if (sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS func_entries(function TEXT PRIMARY KEY)",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO func_entries VALUES(?)", -1, &ins,
+			       NULL) != SQLITE_OK)
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store the entry functions: %s",
+						  sqlite3_errmsg(db)));
+	for (int i = 0; i < nentries; i++) {
+		sqlite3_bind_text(ins, 1, entries[i], -1, SQLITE_STATIC);
+		sqlite3_step(ins);
+		sqlite3_reset(ins);
+	}
+	sqlite3_finalize(ins);
+	return 0;
+}
+
+/* The ids of the traces to analyze (@only, or every one when 0) into *@out; their count. */
+static int trace_ids(sqlite3 *db, int64_t only, int64_t **out)
+{
+	sqlite3_stmt *st;
+	int64_t *ids = NULL;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT id FROM traces WHERE ?1 = 0 OR id = ?1 ORDER BY id", -1,
+			       &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, only);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int64_t *x = realloc(ids, (size_t)(n + 1) * sizeof(*x));
+			if (!x)
+				break;
+			ids = x;
+			ids[n++] = sqlite3_column_int64(st, 0);
+		}
+		sqlite3_finalize(st);
+	}
+	*out = ids;
+	return n;
+}
+
+/* Analyze each trace in its own transaction; the exit code. */
+static int analyze_traces(struct nt_store *s, const int64_t *ids, int n, int code)
+{
+	sqlite3 *db = nt_store_db(s);
+	struct nt_err *err = NULL;
+
+	for (int i = 0; i < n && !nt_interrupted; i++) {
+		if (nt_store_exec(s, "BEGIN IMMEDIATE", "cannot start the analysis", &err) ||
+		    nt_analyze_trace(db, ids[i], &err) ||
+		    nt_store_exec(s, "COMMIT", "cannot store the analysis", &err)) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return cli_fail(err);
+		}
+		fprintf(stderr, "analyzed trace %lld\n", (long long)ids[i]);
+	}
+	if (nt_interrupted && code == NT_EXIT_OK)
+		code = NT_EXIT_INTR;
+	return code;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
 	struct nt_store *s = NULL;
 	struct nt_err *err = NULL;
-	sqlite3_stmt *st;
 	sqlite3 *db;
 	int64_t only = 0, *ids = NULL;
 	const char **entries = NULL;
@@ -106,46 +168,16 @@ int cmd_analyze(int argc, char **argv)
 	if (nt_store_open(argv[optind], false, &s, &err))
 		return cli_fail(err);
 	db = nt_store_db(s);
-	for (int i = 0; i < nentries; i++)
-		if (entry_check(db, entries[i], only, argv[optind], &err)) {
-			free(entries);
-			nt_store_close(s, false, NULL);
-			return cli_fail(err);
-		}
-	if (nentries) { /* the function analysis reads its entry functions from the database */
-		sqlite3_stmt *ins = NULL;
-		if (sqlite3_exec(
-			    db,
-			    "CREATE TABLE IF NOT EXISTS func_entries(function TEXT PRIMARY KEY)",
-			    NULL, NULL, NULL) != SQLITE_OK ||
-		    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO func_entries VALUES(?)", -1, &ins,
-				       NULL) != SQLITE_OK) {
-			err = nt_err_new(NT_E_FAIL, "cannot store the entry functions: %s",
-					 sqlite3_errmsg(db));
-			free(entries);
-			nt_store_close(s, false, NULL);
-			return cli_fail(err);
-		}
-		for (int i = 0; i < nentries; i++) {
-			sqlite3_bind_text(ins, 1, entries[i], -1, SQLITE_STATIC);
-			sqlite3_step(ins);
-			sqlite3_reset(ins);
-		}
-		sqlite3_finalize(ins);
-	}
+	for (int i = 0; i < nentries && !err; i++)
+		entry_check(db, entries[i], only, argv[optind], &err);
+	if (!err && nentries)
+		store_entries(db, entries, nentries, &err);
 	free(entries);
-	if (sqlite3_prepare_v2(db, "SELECT id FROM traces WHERE ?1 = 0 OR id = ?1 ORDER BY id", -1,
-			       &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, only);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			int64_t *x = realloc(ids, (size_t)(n + 1) * sizeof(*x));
-			if (!x)
-				break;
-			ids = x;
-			ids[n++] = sqlite3_column_int64(st, 0);
-		}
-		sqlite3_finalize(st);
+	if (err) {
+		nt_store_close(s, false, NULL);
+		return cli_fail(err);
 	}
+	n = trace_ids(db, only, &ids);
 	if (only && !n) {
 		struct nt_report_filter f;
 
@@ -155,19 +187,7 @@ int cmd_analyze(int argc, char **argv)
 		nt_err_hint(err, "'nettrail info %s' lists the traces", argv[optind]);
 		code = cli_fail(err);
 	}
-	for (int i = 0; i < n && !nt_interrupted; i++) {
-		if (nt_store_exec(s, "BEGIN IMMEDIATE", "cannot start the analysis", &err) ||
-		    nt_analyze_trace(db, ids[i], &err) ||
-		    nt_store_exec(s, "COMMIT", "cannot store the analysis", &err)) {
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-			code = cli_fail(err);
-			err = NULL;
-			break;
-		}
-		fprintf(stderr, "analyzed trace %lld\n", (long long)ids[i]);
-	}
-	if (nt_interrupted && code == NT_EXIT_OK)
-		code = NT_EXIT_INTR;
+	code = analyze_traces(s, ids, n, code);
 	free(ids);
 	nt_store_close(s, false, NULL);
 	return code;

@@ -125,67 +125,68 @@ static int report_by_trace(const char *db, const char *targ, bool json, const ch
 	return r ? cli_fail(err) : NT_EXIT_OK;
 }
 
-int cmd_report(int argc, char **argv)
-{
+/* What the command line asked for. */
+struct report_args {
 	struct nt_report_filter f;
-	struct nt_store *s = NULL;
-	struct nt_err *err = NULL;
-	bool json = false, quiet = false;
-	const char *html = NULL, *gp = NULL, *csv = NULL, *targ = NULL;
-	bool by_trace = false;
-	char *arg, *end;
-	int c, r;
+	bool json, quiet, by_trace;
+	const char *html, *gp, *csv, *targ;
+};
 
-	nt_report_filter_init(&f);
+/* The options into @a: -1 to go on, else the exit code (usage error or help printed). */
+static int report_options(int argc, char **argv, struct report_args *a)
+{
+	char *arg, *end;
+	int c;
+
 	while ((c = cli_getopt(argc, argv, report_opts, false, &arg)) != -1) {
 		switch (c) {
 		case 'j':
-			json = true;
+			a->json = true;
 			break;
 		case 'q':
-			quiet = true;
+			a->quiet = true;
 			break;
 		case OPT_HTML:
-			html = arg;
+			a->html = arg;
 			break;
 		case OPT_GNUPLOT:
-			gp = arg;
+			a->gp = arg;
 			break;
 		case OPT_CSV:
-			csv = arg;
+			a->csv = arg;
 			break;
 		case 't':
-			targ = arg;
+			a->targ = arg;
 			break;
 		case OPT_BY_TRACE:
-			by_trace = true;
+			a->by_trace = true;
 			break;
 		case OPT_CPU:
-			f.cpu = (int)strtol(arg, &end, 10);
-			if (*end || f.cpu < 0)
+			a->f.cpu = (int)strtol(arg, &end, 10);
+			if (*end || a->f.cpu < 0)
 				return cli_usage("report", "--cpu wants a cpu number, not '%s'",
 						 arg);
 			break;
 		case OPT_PID:
-			f.pid = (int)strtol(arg, &end, 10);
-			if (*end || f.pid < 0)
+			a->f.pid = (int)strtol(arg, &end, 10);
+			if (*end || a->f.pid < 0)
 				return cli_usage("report", "--pid wants a pid, not '%s'", arg);
 			break;
 		case OPT_COMM:
-			f.comm = arg;
+			a->f.comm = arg;
 			break;
 		case OPT_ALL:
-			f.machine = true;
+			a->f.machine = true;
 			break;
 		case OPT_DEV:
-			f.dev = arg;
+			a->f.dev = arg;
 			break;
 		case OPT_FLOW:
-			f.flow = arg;
+			a->f.flow = arg;
 			break;
 		case OPT_FROM:
 		case OPT_TO:
-			if (parse_time(arg, c == OPT_FROM ? &f.from : &f.to))
+			if (parse_time(arg, c == OPT_FROM ? &a->f.from : &a->f.to))
 				return cli_usage(
 					"report",
 					"'%s' is not a time (ns, or seconds like 237.450117)", arg);
@@ -196,27 +197,41 @@ int cmd_report(int argc, char **argv)
 			return NT_EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_args a = {0};
+	struct nt_store *s = NULL;
+	struct nt_err *err = NULL;
+	char *end;
+	int r;
+
+	nt_report_filter_init(&a.f);
+	if ((r = report_options(argc, argv, &a)) >= 0)
+		return r;
 	if (optind != argc - 1)
 		return cli_usage("report", "give exactly one database");
-	if (by_trace)
-		return report_by_trace(argv[optind], targ, json, html, gp, csv);
-	if (targ) {
-		f.trace = strtoll(targ, &end, 10);
-		if (*end || f.trace <= 0)
-			return cli_usage("report", "--trace wants a trace id, not '%s'", targ);
+	if (a.by_trace)
+		return report_by_trace(argv[optind], a.targ, a.json, a.html, a.gp, a.csv);
+	if (a.targ) {
+		a.f.trace = strtoll(a.targ, &end, 10);
+		if (*end || a.f.trace <= 0)
+			return cli_usage("report", "--trace wants a trace id, not '%s'", a.targ);
 	}
-	cli_progress_init(quiet);
+	cli_progress_init(a.quiet);
 	if (nt_store_open(argv[optind], false, &s, &err))
 		return cli_fail(err);
-	r = nt_report_filter_check(nt_store_db(s), &f, &err);
+	r = nt_report_filter_check(nt_store_db(s), &a.f, &err);
 	if (r)
 		nt_err_hint(err, "'nettrail info %s' lists what the database holds", argv[optind]);
-	else if (html || gp || csv)
-		r = write_files(nt_store_db(s), &f, html, gp, csv, &err);
-	if (!r && json)
-		r = nt_report_json(nt_store_db(s), &f, stdout, &err);
-	else if (!r && !html && !gp && !csv)
-		r = nt_report_text(nt_store_db(s), &f, stdout, &err);
+	else if (a.html || a.gp || a.csv)
+		r = write_files(nt_store_db(s), &a.f, a.html, a.gp, a.csv, &err);
+	if (!r && a.json)
+		r = nt_report_json(nt_store_db(s), &a.f, stdout, &err);
+	else if (!r && !a.html && !a.gp && !a.csv)
+		r = nt_report_text(nt_store_db(s), &a.f, stdout, &err);
 	nt_store_close(s, false, NULL);
 	return r ? cli_fail(err) : NT_EXIT_OK;
 }
