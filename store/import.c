@@ -404,6 +404,60 @@ static struct cpu_stat *cpu_at(struct imp *im, int32_t cpu)
 	return &im->cpus[cpu];
 }
 
+/* Bind the @n field values that follow in @c from ?7 on (missing ones NULL). */
+static void bind_values(sqlite3_stmt *st, struct nt_cursor *c, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct nt_val v;
+		int p = (int)i + 7;
+
+		if (c->p >= c->end) { /* fewer values than fields: the rest are NULL */
+			sqlite3_bind_null(st, p);
+			continue;
+		}
+		nt_cur_val(c, &v);
+		switch (v.type) {
+		case NT_VAL_INT:
+			sqlite3_bind_int64(st, p, v.i);
+			break;
+		case NT_VAL_REAL:
+			sqlite3_bind_double(st, p, v.r);
+			break;
+		case NT_VAL_TEXT:
+			sqlite3_bind_text(st, p, v.s, (int)v.n, SQLITE_STATIC);
+			break;
+		case NT_VAL_BLOB:
+			sqlite3_bind_blob(st, p, v.s, (int)v.n, SQLITE_STATIC);
+			break;
+		default:
+			sqlite3_bind_null(st, p);
+		}
+	}
+}
+
+/* Account for an event of @ic stored at rowid im->seq: its class, trace and cpu extents. */
+static void count_event(struct imp *im, struct iclass *ic, int32_t cpu, uint64_t ts)
+{
+	struct cpu_stat *cs;
+
+	ic->last_rowid = im->seq;
+	if (!ic->events++)
+		ic->first_rowid = ic->last_rowid;
+	if (!im->events++ || ts < im->first_ts)
+		im->first_ts = ts;
+	if (ts > im->last_ts)
+		im->last_ts = ts;
+	cs = cpu_at(im, cpu);
+	if (cs) {
+		if (!cs->seen || ts < cs->first_ts)
+			cs->first_ts = ts;
+		if (!cs->seen || ts > cs->last_ts)
+			cs->last_ts = ts;
+		cs->seen = true;
+		cs->events++;
+	}
+}
+
 static int on_event(struct imp *im, const struct nt_msg *m)
 {
 	struct nt_cursor c;
@@ -411,7 +465,6 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	uint64_t ts;
 	int32_t cpu, pid;
 	struct iclass *ic;
-	struct cpu_stat *cs;
 	sqlite3_stmt *st;
 	int64_t task;
 	int rc;
@@ -438,32 +491,7 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	} else {
 		sqlite3_bind_null(st, 5);
 	}
-	for (unsigned i = 0; i < ic->nfields; i++) {
-		struct nt_val v;
-		int p = (int)i + 7;
-
-		if (c.p >= c.end) { /* fewer values than fields: the rest are NULL */
-			sqlite3_bind_null(st, p);
-			continue;
-		}
-		nt_cur_val(&c, &v);
-		switch (v.type) {
-		case NT_VAL_INT:
-			sqlite3_bind_int64(st, p, v.i);
-			break;
-		case NT_VAL_REAL:
-			sqlite3_bind_double(st, p, v.r);
-			break;
-		case NT_VAL_TEXT:
-			sqlite3_bind_text(st, p, v.s, (int)v.n, SQLITE_STATIC);
-			break;
-		case NT_VAL_BLOB:
-			sqlite3_bind_blob(st, p, v.s, (int)v.n, SQLITE_STATIC);
-			break;
-		default:
-			sqlite3_bind_null(st, p);
-		}
-	}
+	bind_values(st, &c, ic->nfields);
 	if (c.bad)
 		return nt_err_set(&im->err,
 				  nt_err_new(NT_E_FAIL, "the reader sent a malformed event"));
@@ -473,22 +501,7 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return fail_sql(im, "cannot store an event");
-	ic->last_rowid = im->seq;
-	if (!ic->events++)
-		ic->first_rowid = ic->last_rowid;
-	if (!im->events++ || ts < im->first_ts)
-		im->first_ts = ts;
-	if (ts > im->last_ts)
-		im->last_ts = ts;
-	cs = cpu_at(im, cpu);
-	if (cs) {
-		if (!cs->seen || ts < cs->first_ts)
-			cs->first_ts = ts;
-		if (!cs->seen || ts > cs->last_ts)
-			cs->last_ts = ts;
-		cs->seen = true;
-		cs->events++;
-	}
+	count_event(im, ic, cpu, ts);
 	return 0;
 }
 
@@ -897,52 +910,43 @@ static int check_duplicate(struct nt_store *s, const char *path, const char *fp,
 }
 
 /* Rebuild the "events" view over every event table (nested when there are many). */
-static int rebuild_view(struct nt_store *s, struct nt_err **err)
+/* Drop the events view and its parts. */
+static int drop_views(struct nt_store *s, struct nt_err **err)
 {
 	sqlite3_stmt *st;
-	char *sql = NULL;
-	size_t len = 0, cap = 0;
-	int nparts = 0, n = 0, rc = 0;
-	FILE *mem;
-	const int chunk = 200;
+	char **names = NULL;
+	int nn = 0;
 
-	if (sqlite3_exec(s->db, "SELECT 1", NULL, NULL, NULL) != SQLITE_OK)
-		return 0;
-	/* drop the old parts */
 	if (sqlite3_prepare_v2(s->db,
 			       "SELECT name FROM sqlite_master WHERE type='view' AND "
 			       "(name='events' OR name LIKE 'events_part_%')",
 			       -1, &st, NULL) != SQLITE_OK)
 		return nt_err_set(err, nt_store_sqlerr(s, "cannot rebuild the events view"));
-	{
-		char **names = NULL;
-		int nn = 0;
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			char **x = realloc(names, (size_t)(nn + 1) * sizeof(*x));
-			if (!x)
-				break;
-			names = x;
-			names[nn++] = nt_sql_ident((const char *)sqlite3_column_text(st, 0));
-		}
-		sqlite3_finalize(st);
-		for (int i = 0; i < nn; i++) {
-			char *d;
-			if (names[i] && asprintf(&d, "DROP VIEW %s", names[i]) >= 0) {
-				sqlite3_exec(s->db, d, NULL, NULL, NULL);
-				free(d);
-			}
-			free(names[i]);
-		}
-		free(names);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char **x = realloc(names, (size_t)(nn + 1) * sizeof(*x));
+		if (!x)
+			break;
+		names = x;
+		names[nn++] = nt_sql_ident((const char *)sqlite3_column_text(st, 0));
 	}
-	if (sqlite3_prepare_v2(s->db, "SELECT id, name FROM event_classes ORDER BY id", -1, &st,
-			       NULL) != SQLITE_OK)
-		return nt_err_set(err, nt_store_sqlerr(s, "cannot rebuild the events view"));
-	mem = open_memstream(&sql, &len);
-	if (!mem) {
-		sqlite3_finalize(st);
-		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	sqlite3_finalize(st);
+	for (int i = 0; i < nn; i++) {
+		char *d;
+		if (names[i] && asprintf(&d, "DROP VIEW %s", names[i]) >= 0) {
+			sqlite3_exec(s->db, d, NULL, NULL, NULL);
+			free(d);
+		}
+		free(names[i]);
 	}
+	free(names);
+	return 0;
+}
+
+/* The CREATE VIEW of a part per @chunk classes of @st (id, name) into @mem; how many parts. */
+static int view_parts(sqlite3_stmt *st, FILE *mem, int chunk)
+{
+	int nparts = 0, n = 0;
+
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		char *t = nt_sql_ident((const char *)sqlite3_column_text(st, 1));
 		if (n % chunk == 0) {
@@ -960,9 +964,34 @@ static int rebuild_view(struct nt_store *s, struct nt_err **err)
 		free(t);
 		n++;
 	}
-	sqlite3_finalize(st);
 	if (n)
 		fputs(";\n", mem);
+	return nparts;
+}
+
+static int rebuild_view(struct nt_store *s, struct nt_err **err)
+{
+	sqlite3_stmt *st;
+	char *sql = NULL;
+	size_t len = 0;
+	int nparts, rc = 0;
+	FILE *mem;
+	const int chunk = 200;
+
+	if (sqlite3_exec(s->db, "SELECT 1", NULL, NULL, NULL) != SQLITE_OK)
+		return 0;
+	if (drop_views(s, err))
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, name FROM event_classes ORDER BY id", -1, &st,
+			       NULL) != SQLITE_OK)
+		return nt_err_set(err, nt_store_sqlerr(s, "cannot rebuild the events view"));
+	mem = open_memstream(&sql, &len);
+	if (!mem) {
+		sqlite3_finalize(st);
+		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	}
+	nparts = view_parts(st, mem, chunk);
+	sqlite3_finalize(st);
 	fputs("CREATE VIEW events AS SELECT e.trace_id, e.ts, e.cpu, e.pid, t.comm, c.name, "
 	      "e.class_id, e.event_rowid FROM (",
 	      mem);
@@ -977,17 +1006,16 @@ static int rebuild_view(struct nt_store *s, struct nt_err **err)
 	      "e.task_id;\n",
 	      mem);
 	fclose(mem);
-	(void)cap;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		rc = nt_err_set(err, nt_store_sqlerr(s, "cannot rebuild the events view"));
 	free(sql);
 	return rc;
 }
 
-static int finish(struct imp *im)
+/* The events per class of this trace (trace_classes). */
+static int store_class_counts(struct imp *im)
 {
 	sqlite3_stmt *st;
-	int64_t lost = 0;
 
 	st = prep(im, "INSERT INTO trace_classes(trace_id, class_id, orig_name, events, "
 		      "first_rowid, last_rowid, format) "
@@ -1015,6 +1043,14 @@ static int finish(struct imp *im)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	return 0;
+}
+
+/* The events and lost events per cpu (trace_cpus); the lost ones summed into *@lost. */
+static int store_cpus(struct imp *im, int64_t *lost)
+{
+	sqlite3_stmt *st;
+
 	st = prep(im, "INSERT INTO trace_cpus(trace_id, cpu, events, lost_events, first_ts, "
 		      "last_ts) VALUES(?,?,?,?,?,?)");
 	if (!st)
@@ -1024,7 +1060,7 @@ static int finish(struct imp *im)
 		int64_t l = cs->lost_stats > cs->lost_windows ? cs->lost_stats : cs->lost_windows;
 		if (!cs->seen && !l && c >= im->info_ncpus)
 			continue;
-		lost += l;
+		*lost += l;
 		sqlite3_bind_int64(st, 1, im->trace_id);
 		sqlite3_bind_int(st, 2, c);
 		sqlite3_bind_int64(st, 3, cs->events);
@@ -1040,6 +1076,14 @@ static int finish(struct imp *im)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	return 0;
+}
+
+/* The tasks' event counts. */
+static int store_task_events(struct imp *im)
+{
+	sqlite3_stmt *st;
+
 	st = prep(im, "UPDATE tasks SET events=? WHERE id=?");
 	if (!st)
 		return -1;
@@ -1052,6 +1096,14 @@ static int finish(struct imp *im)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
+	return 0;
+}
+
+/* The trace's row: what the reader said about it and what was counted. */
+static int store_summary(struct imp *im, int64_t lost)
+{
+	sqlite3_stmt *st;
+
 	st = prep(im, "UPDATE traces SET format=?, kernel=?, hostname=?, arch=?, ncpus=?, clock=?, "
 		      "first_ts=?, last_ts=?, events=?, lost_events=?, lost_unknown=?, warnings=? "
 		      "WHERE id=?");
@@ -1078,6 +1130,16 @@ static int finish(struct imp *im)
 		return fail_sql(im, "cannot store the trace summary");
 	}
 	sqlite3_finalize(st);
+	return 0;
+}
+
+static int finish(struct imp *im)
+{
+	int64_t lost = 0;
+
+	if (store_class_counts(im) || store_cpus(im, &lost) || store_task_events(im) ||
+	    store_summary(im, lost))
+		return -1;
 	if (im->new_classes && rebuild_view(im->s, &im->err))
 		return -1;
 	return 0;
@@ -1259,6 +1321,51 @@ int nt_store_import(struct nt_store *s, const char *path, const struct nt_import
 	return ret;
 }
 
+/* Store what the reader @reader sends through @src until its end. 0, or -1 with im->err set. */
+static int read_all(struct imp *im, struct nt_source *src, const char *reader)
+{
+	for (;;) {
+		const unsigned char *data;
+		size_t len;
+		enum nt_next r = nt_source_read(src, &data, &len, &im->err);
+
+		if (r == NT_NEXT_ERROR)
+			return -1;
+		if (r == NT_NEXT_END)
+			break;
+		if (consume(im, data, len))
+			return -1;
+		/* tests: a signal while a file is half stored (and, with -j, others are read) */
+		nt_test_pause("import-reading", &nt_interrupted);
+		if (nt_interrupted)
+			return nt_err_set(&im->err, nt_err_new(NT_E_INTR, "interrupted"));
+	}
+	if (!im->ended)
+		return nt_err_set(&im->err,
+				  nt_err_new(NT_E_INPUT, "the %s reader ended early", reader));
+	return 0;
+}
+
+/* What the import of @im (read as @format) stored, for the caller. */
+static void fill_result(struct nt_store *s, const struct imp *im, const char *format,
+			struct nt_import_result *res)
+{
+	sqlite3_stmt *st;
+
+	res->trace_id = im->trace_id;
+	res->events = im->events;
+	res->warnings = im->warnings;
+	res->lost_unknown = im->lost_unknown;
+	res->format = format;
+	if (sqlite3_prepare_v2(s->db, "SELECT lost_events FROM traces WHERE id=?", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, im->trace_id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			res->lost = (uint64_t)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+}
+
 int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 			const struct nt_import_opts *o, struct nt_import_result *res,
 			struct nt_err **err)
@@ -1295,28 +1402,8 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 	im.file_no = o->file_no;
 	im.nfiles = o->nfiles;
 	im.t0 = im.last_shown = nt_sys_now();
-	for (;;) {
-		const unsigned char *data;
-		size_t len;
-		enum nt_next r = nt_source_read(src, &data, &len, &im.err);
-
-		if (r == NT_NEXT_ERROR)
-			goto out;
-		if (r == NT_NEXT_END)
-			break;
-		if (consume(&im, data, len))
-			goto out;
-		/* tests: a signal while a file is half stored (and, with -j, others are read) */
-		nt_test_pause("import-reading", &nt_interrupted);
-		if (nt_interrupted) {
-			nt_err_set(&im.err, nt_err_new(NT_E_INTR, "interrupted"));
-			goto out;
-		}
-	}
-	if (!im.ended) {
-		nt_err_set(&im.err, nt_err_new(NT_E_INPUT, "the %s reader ended early", ops->name));
+	if (read_all(&im, src, ops->name))
 		goto out;
-	}
 	show_progress(&im, true);
 	if (finish(&im) || load_workload(&im, path))
 		goto out;
@@ -1330,21 +1417,7 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 		goto out;
 	in_txn = false;
 	nt_test_pause("import-committed", &nt_interrupted); /* tests: a signal after COMMIT */
-	res->trace_id = im.trace_id;
-	res->events = im.events;
-	res->warnings = im.warnings;
-	res->lost_unknown = im.lost_unknown;
-	res->format = ops->name;
-	{
-		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(s->db, "SELECT lost_events FROM traces WHERE id=?", -1, &st,
-				       NULL) == SQLITE_OK) {
-			sqlite3_bind_int64(st, 1, im.trace_id);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				res->lost = (uint64_t)sqlite3_column_int64(st, 0);
-			sqlite3_finalize(st);
-		}
-	}
+	fill_result(s, &im, ops->name, res);
 	ret = 0;
 out:
 	if (im.progress && ret)
