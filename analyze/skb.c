@@ -286,9 +286,9 @@ static void bind_flow(sqlite3_stmt *st, int at, const struct life *l)
 	sqlite3_bind_int(st, at, f->family);
 	sqlite3_bind_int(st, at + 1, f->proto);
 	sqlite3_bind_text(st, at + 2, s, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, at + 3, f->sport);
+	bind_opt(st, at + 3, f->sport || f->dport, f->sport); /* none: ICMP by its header */
 	sqlite3_bind_text(st, at + 4, d, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, at + 5, f->dport);
+	bind_opt(st, at + 5, f->sport || f->dport, f->dport);
 	if (f->has_flags)
 		sqlite3_bind_text(st, at + 6, fl, -1, SQLITE_TRANSIENT);
 	else
@@ -1001,6 +1001,82 @@ static int on_flow_skb(void *ctx, const struct nt_ev *e)
 	return 0;
 }
 
+/* record --headers' kprobes (collect/hdrprobe.h): the IPv4 header where skb->data points */
+static const char *const hdr_fields[] = {"skbaddr", "len",	"data_len", "vihl",
+					 "proto",   "saddr",	"daddr",    "sport",
+					 "dport",   "tcpflags", NULL};
+enum {
+	HF_SKB,
+	HF_LEN,
+	HF_DLEN,
+	HF_VIHL,
+	HF_PROTO,
+	HF_SADDR,
+	HF_DADDR,
+	HF_SPORT,
+	HF_DPORT,
+	HF_FLAGS
+};
+
+/* The bytes of BLOB field @f when it has exactly @n, else NULL. */
+static const uint8_t *hdr_bytes(const struct nt_ev *e, int f, int n)
+{
+	if (e->slot[f] < 0 || sqlite3_column_type(e->st, e->slot[f]) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(e->st, e->slot[f]) != n)
+		return NULL;
+	return sqlite3_column_blob(e->st, e->slot[f]);
+}
+
+/*
+ * The flow of an IPv4 header read by a kprobe: only from bytes inside the skb's linear data
+ * (len - data_len), version 4; ports (network order) and TCP flags only after a 20-byte
+ * header (ihl 5), for TCP and UDP, which without them get no flow.
+ */
+static bool hdr_flow(const struct nt_ev *e, struct nt_flow *f)
+{
+	int64_t head = nt_ev_int(e, HF_LEN) - nt_ev_int(e, HF_DLEN);
+	int vihl = (int)nt_ev_int(e, HF_VIHL);
+	const uint8_t *s = hdr_bytes(e, HF_SADDR, 4), *d = hdr_bytes(e, HF_DADDR, 4);
+	const uint8_t *sp = hdr_bytes(e, HF_SPORT, 2), *dp = hdr_bytes(e, HF_DPORT, 2);
+
+	memset(f, 0, sizeof(*f));
+	if (!nt_ev_has(e, HF_LEN) || !nt_ev_has(e, HF_VIHL) || !s || !d || head < 20 ||
+	    vihl >> 4 != 4 || (vihl & 15) < 5)
+		return false;
+	f->family = NT_AF_INET;
+	f->proto = (uint8_t)nt_ev_int(e, HF_PROTO);
+	memcpy(f->saddr, s, 4);
+	memcpy(f->daddr, d, 4);
+	if (f->proto != 6 && f->proto != 17)
+		return true;
+	if ((vihl & 15) != 5 || head < 24 || !sp || !dp)
+		return false;
+	f->sport = (uint16_t)(sp[0] << 8 | sp[1]);
+	f->dport = (uint16_t)(dp[0] << 8 | dp[1]);
+	if (f->proto == 6 && head >= 34 && nt_ev_has(e, HF_FLAGS)) {
+		f->flags = (uint8_t)(nt_ev_int(e, HF_FLAGS) & 0x1f); /* FIN SYN RST PSH ACK */
+		f->has_flags = true;
+	}
+	return true;
+}
+
+/* A header kprobe: a hop, and the skb's flow from its own header. */
+static int on_hdr_probe(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t addr = nt_ev_int(e, HF_SKB);
+	struct nt_flow f;
+	struct life *l;
+
+	if (!addr)
+		return 0;
+	if (!(l = life_at(x, addr, e)) || hop(x, l, e, S_OTHER, NULL, false, 0))
+		return -1;
+	if (hdr_flow(e, &f))
+		flow_apply(x, l, &f, e->cls);
+	return 0;
+}
+
 /*
  * Events that show a TCP socket's endpoints (skaddr): the tuple its later events (kfree_skb's
  * rx_sk) refer to. A socket that shows no full tuple (listening, closed) is forgotten, and
@@ -1357,6 +1433,8 @@ static const struct nt_sub skb_subs[] = {
 	{"tcp:tcp_receive_reset", nt_flow_fields, on_sock_tuple},
 	{"tcp:tcp_cong_state_set", nt_flow_fields, on_sock_tuple},
 	{"tcp:tcp_rcvbuf_grow", nt_flow_fields, on_sock_tuple},
+	{"nettrail_hdr:ip_rcv", hdr_fields, on_hdr_probe},
+	{"nettrail_hdr:ip_output", hdr_fields, on_hdr_probe},
 	{NULL, NULL, NULL},
 };
 

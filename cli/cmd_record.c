@@ -140,6 +140,9 @@ int cli_record_opt(struct cli_record *r, const char *cmd, int c, char *arg)
 				arg);
 		r->profile_hz = (unsigned)v;
 		return 0;
+	case CLI_REC_HEADERS:
+		r->o.headers = true;
+		return 0;
 	case 'P':
 		if ((v = cli_number(arg, 1, INT_MAX)) < 0)
 			return cli_usage(cmd, "-P wants a pid, not '%s'", arg);
@@ -155,6 +158,8 @@ int cli_record_finish(struct cli_record *r, const char *cmd)
 		return cli_usage(cmd, "--notrace and --graph-depth go with --graph FUNC");
 	if (r->profile_hz && r->backend != NT_BACKEND_PERF)
 		return cli_usage(cmd, "--profile-cpu goes with --backend perf");
+	if (r->o.headers && r->backend != NT_BACKEND_FTRACE)
+		return cli_usage(cmd, "--headers goes with --backend ftrace (kprobes in tracefs)");
 	r->o.events = r->events.v;
 	r->o.nevents = r->events.n;
 	r->o.graph = r->graph.v;
