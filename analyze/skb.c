@@ -1001,21 +1001,22 @@ static int on_flow_skb(void *ctx, const struct nt_ev *e)
 	return 0;
 }
 
-/* record --headers' kprobes (collect/hdrprobe.h): the IPv4 header where skb->data points */
+/* record --headers' kprobes (collect/hdrprobe.h): the IP header where skb->data points */
 static const char *const hdr_fields[] = {"skbaddr", "len",	"data_len", "vihl",
 					 "proto",   "saddr",	"daddr",    "sport",
-					 "dport",   "tcpflags", NULL};
+					 "dport",   "tcpflags", "vtc",	    NULL};
 enum {
 	HF_SKB,
 	HF_LEN,
 	HF_DLEN,
-	HF_VIHL,
+	HF_VIHL, /* IPv4: version and header length */
 	HF_PROTO,
 	HF_SADDR,
 	HF_DADDR,
 	HF_SPORT,
 	HF_DPORT,
-	HF_FLAGS
+	HF_FLAGS,
+	HF_VTC, /* IPv6: version and traffic class */
 };
 
 /* The bytes of BLOB field @f when it has exactly @n, else NULL. */
@@ -1028,32 +1029,36 @@ static const uint8_t *hdr_bytes(const struct nt_ev *e, int f, int n)
 }
 
 /*
- * The flow of an IPv4 header read by a kprobe: only from bytes inside the skb's linear data
- * (len - data_len), version 4; ports (network order) and TCP flags only after a 20-byte
- * header (ihl 5), for TCP and UDP, which without them get no flow.
+ * The flow of an IP header read by a kprobe: only from bytes inside the skb's linear data
+ * (len - data_len), of the probe's IP version; ports (network order) and TCP flags only right
+ * after the IP header (IPv4 ihl 5; IPv6 next header TCP or UDP), else TCP and UDP get no
+ * flow. Other IPv4 protocols and ICMPv6 get one without ports; other IPv6 next headers
+ * (extension headers hide the transport) none.
  */
 static bool hdr_flow(const struct nt_ev *e, struct nt_flow *f)
 {
+	bool v6 = nt_ev_has(e, HF_VTC);
 	int64_t head = nt_ev_int(e, HF_LEN) - nt_ev_int(e, HF_DLEN);
-	int vihl = (int)nt_ev_int(e, HF_VIHL);
-	const uint8_t *s = hdr_bytes(e, HF_SADDR, 4), *d = hdr_bytes(e, HF_DADDR, 4);
+	int first = (int)nt_ev_int(e, v6 ? HF_VTC : HF_VIHL), alen = v6 ? 16 : 4;
+	int hl = v6 ? 40 : (first & 15) * 4;
+	const uint8_t *s = hdr_bytes(e, HF_SADDR, alen), *d = hdr_bytes(e, HF_DADDR, alen);
 	const uint8_t *sp = hdr_bytes(e, HF_SPORT, 2), *dp = hdr_bytes(e, HF_DPORT, 2);
 
 	memset(f, 0, sizeof(*f));
-	if (!nt_ev_has(e, HF_LEN) || !nt_ev_has(e, HF_VIHL) || !s || !d || head < 20 ||
-	    vihl >> 4 != 4 || (vihl & 15) < 5)
+	if (!nt_ev_has(e, HF_LEN) || !nt_ev_has(e, v6 ? HF_VTC : HF_VIHL) || !s || !d ||
+	    first >> 4 != (v6 ? 6 : 4) || hl < 20 || head < (v6 ? 40 : 20))
 		return false;
-	f->family = NT_AF_INET;
+	f->family = v6 ? NT_AF_INET6 : NT_AF_INET;
 	f->proto = (uint8_t)nt_ev_int(e, HF_PROTO);
-	memcpy(f->saddr, s, 4);
-	memcpy(f->daddr, d, 4);
+	memcpy(f->saddr, s, (size_t)alen);
+	memcpy(f->daddr, d, (size_t)alen);
 	if (f->proto != 6 && f->proto != 17)
-		return true;
-	if ((vihl & 15) != 5 || head < 24 || !sp || !dp)
+		return !v6 || f->proto == 58;
+	if (hl != (v6 ? 40 : 20) || head < hl + 4 || !sp || !dp)
 		return false;
 	f->sport = (uint16_t)(sp[0] << 8 | sp[1]);
 	f->dport = (uint16_t)(dp[0] << 8 | dp[1]);
-	if (f->proto == 6 && head >= 34 && nt_ev_has(e, HF_FLAGS)) {
+	if (f->proto == 6 && head >= hl + 14 && nt_ev_has(e, HF_FLAGS)) {
 		f->flags = (uint8_t)(nt_ev_int(e, HF_FLAGS) & 0x1f); /* FIN SYN RST PSH ACK */
 		f->has_flags = true;
 	}
@@ -1435,6 +1440,8 @@ static const struct nt_sub skb_subs[] = {
 	{"tcp:tcp_rcvbuf_grow", nt_flow_fields, on_sock_tuple},
 	{"nettrail_hdr:ip_rcv", hdr_fields, on_hdr_probe},
 	{"nettrail_hdr:ip_output", hdr_fields, on_hdr_probe},
+	{"nettrail_hdr:ipv6_rcv", hdr_fields, on_hdr_probe},
+	{"nettrail_hdr:ip6_output", hdr_fields, on_hdr_probe},
 	{NULL, NULL, NULL},
 };
 

@@ -149,8 +149,8 @@ enum {
 		{"profile-cpu", CLI_REC_PROFCPU, "HZ",                                             \
 		 "with --backend perf: also sample cpu-clock at HZ with kernel call stacks"},      \
 		{"headers", CLI_REC_HEADERS, NULL,                                                 \
-		 "also record each IPv4 packet's addresses, ports and TCP flags at ip_rcv and "    \
-		 "ip_output (kprobes placed with the kernel's BTF; ftrace only)"},                 \
+		 "also record each IP packet's addresses, ports and TCP flags at ip_rcv and "      \
+		 "ip_output (IPv6 too; kprobes placed with the kernel's BTF; ftrace only)"},       \
 	{                                                                                          \
 		"pid", 'P', "PID",                                                                 \
 			"the workload is this running process and its descendants (not with a "    \

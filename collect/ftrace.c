@@ -286,8 +286,8 @@ static int add_headers(struct rec *r)
 {
 	if (nt_hdrprobe_create(r->dir, &r->hdr, &r->err))
 		return -1;
-	for (int i = 0; nt_hdrprobe_events[i]; i++)
-		if (sys_add(r, NT_HDRPROBE_SYSTEM, nt_hdrprobe_events[i]) < 0) {
+	for (int i = 0; nt_hdrprobe_event(r->hdr, i); i++)
+		if (sys_add(r, NT_HDRPROBE_SYSTEM, nt_hdrprobe_event(r->hdr, i)) < 0) {
 			r->err = nt_err_new(NT_E_FAIL, "out of memory");
 			return -1;
 		}

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,20 +22,23 @@
 
 #define BTF_PATH "/sys/kernel/btf/vmlinux"
 
-/* Where skb->data points at the IPv4 header, and which argument is the skb. */
+/* Where skb->data points at the IP header, and which argument is the skb. IPv6 is optional:
+ * a kernel may have it as a module, not loaded. */
 static const struct point {
 	const char *event, *func;
-	int arg;
+	int arg, family;
+	bool optional;
 } points[] = {
-	{"ip_rcv", "ip_rcv", 1},       /* int ip_rcv(skb, dev, pt, orig_dev) */
-	{"ip_output", "ip_output", 3}, /* int ip_output(net, sk, skb) */
+	{"ip_rcv", "ip_rcv", 1, 4, false},	  /* int ip_rcv(skb, dev, pt, orig_dev) */
+	{"ip_output", "ip_output", 3, 4, false},  /* int ip_output(net, sk, skb) */
+	{"ipv6_rcv", "ipv6_rcv", 1, 6, true},	  /* int ipv6_rcv(skb, dev, pt, orig_dev) */
+	{"ip6_output", "ip6_output", 3, 6, true}, /* int ip6_output(net, sk, skb) */
 };
 #define NPOINTS (sizeof(points) / sizeof(points[0]))
 
-const char *const nt_hdrprobe_events[] = {"ip_rcv", "ip_output", NULL};
-
 struct nt_hdrprobe {
 	struct tracefs_dynevent *ev[NPOINTS]; /* owned */
+	bool skip[NPOINTS];		      /* an optional function this kernel lacks */
 	char *owner;			      /* owned: the owner file's path */
 };
 
@@ -116,12 +120,22 @@ static int skb_offsets(struct skb_offs *o, struct nt_err **err)
 	return 0;
 }
 
-/* The fetch arguments of @p: the skb, its lengths, the IPv4 header and the ports' bytes. */
+/* The fetch arguments of @p: the skb, its lengths, the IP header and the ports' bytes. */
 static char *point_format(const struct point *p, const struct skb_offs *o)
 {
 	char d[64], *s = NULL;
 
 	snprintf(d, sizeof(d), "+%ld($arg%d)", o->data, p->arg);
+	if (p->family == 6) { /* version/class, next header, addresses, ports after 40 bytes */
+		if (asprintf(&s,
+			     "skbaddr=$arg%d:x64 len=+%ld($arg%d):u32 data_len=+%ld($arg%d):u32 "
+			     "vtc=+0(%s):u8 proto=+6(%s):u8 saddr=+8(%s):u8[16] "
+			     "daddr=+24(%s):u8[16] "
+			     "sport=+40(%s):u8[2] dport=+42(%s):u8[2] tcpflags=+53(%s):u8",
+			     p->arg, o->len, p->arg, o->data_len, p->arg, d, d, d, d, d, d, d) < 0)
+			return NULL;
+		return s;
+	}
 	if (asprintf(&s,
 		     "skbaddr=$arg%d:x64 len=+%ld($arg%d):u32 data_len=+%ld($arg%d):u32 "
 		     "vihl=+0(%s):u8 proto=+9(%s):u8 saddr=+12(%s):u8[4] daddr=+16(%s):u8[4] "
@@ -131,7 +145,7 @@ static char *point_format(const struct point *p, const struct skb_offs *o)
 	return s;
 }
 
-static int check_points(struct nt_err **err)
+static int check_points(struct nt_hdrprobe *h, struct nt_err **err)
 {
 	char *ks = nt_sys_file_read("/proc/kallsyms", 0, NULL, NULL);
 
@@ -146,7 +160,9 @@ static int check_points(struct nt_err **err)
 		snprintf(pat, sizeof(pat), " %s\n", points[i].func);
 		for (const char *p = strstr(ks, pat); p && !found; p = strstr(p + 1, pat))
 			found = p - ks >= 2 && (p[-1] == 't' || p[-1] == 'T') && p[-2] == ' ';
-		if (!found) {
+		if (!found && points[i].optional) {
+			h->skip[i] = true;
+		} else if (!found) {
 			*err = nt_err_new(NT_E_FAIL,
 					  "cannot place a kprobe on '%s': this kernel has no such "
 					  "function in /proc/kallsyms",
@@ -207,8 +223,11 @@ static int take_group(struct nt_hdrprobe *h, struct nt_err **err)
 static int create_points(struct nt_hdrprobe *h, const struct skb_offs *o, struct nt_err **err)
 {
 	for (size_t i = 0; i < NPOINTS; i++) {
-		char *fmt = point_format(&points[i], o), *why;
+		char *fmt, *why;
 
+		if (h->skip[i])
+			continue;
+		fmt = point_format(&points[i], o);
 		h->ev[i] = fmt ? tracefs_kprobe_alloc(NT_HDRPROBE_SYSTEM, points[i].event,
 						      points[i].func, fmt)
 			       : NULL;
@@ -245,18 +264,26 @@ int nt_hdrprobe_create(const char *tracing_dir, struct nt_hdrprobe **out, struct
 				  "instead: nettrail vm record --headers -- udp 10");
 		return -1;
 	}
-	if (skb_offsets(&o, err) || check_points(err))
+	if (skb_offsets(&o, err))
 		return -1;
 	if (!(h = calloc(1, sizeof(*h)))) {
 		*err = nt_err_new(NT_E_FAIL, "out of memory");
 		return -1;
 	}
-	if (take_group(h, err) || create_points(h, &o, err)) {
+	if (check_points(h, err) || take_group(h, err) || create_points(h, &o, err)) {
 		nt_hdrprobe_destroy(h);
 		return -1;
 	}
 	*out = h;
 	return 0;
+}
+
+const char *nt_hdrprobe_event(const struct nt_hdrprobe *h, int i)
+{
+	for (size_t k = 0; k < NPOINTS; k++)
+		if (h->ev[k] && !i--)
+			return points[k].event;
+	return NULL;
 }
 
 void nt_hdrprobe_destroy(struct nt_hdrprobe *h)
