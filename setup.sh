@@ -13,7 +13,7 @@ PACKAGES=(
 	xz-utils python3 python3-lttnganalyses util-linux iproute2 nftables procps time bc
 	gnuplot-nox chromium python3-websocket python3-pil
 	qemu-system-x86 busybox-static
-	lttng-tools liblttng-ctl-dev kmod libelf1
+	lttng-tools liblttng-ctl-dev kmod libelf1 libbpf-dev
 	libgsl-dev python3-scipy
 )
 APT_OPTS=(-o DPkg::Lock::Timeout=600)

@@ -245,9 +245,9 @@ static void bind_flow(sqlite3_stmt *st, int at, const struct life *l)
 	sqlite3_bind_int(st, at, f->family);
 	sqlite3_bind_int(st, at + 1, f->proto);
 	sqlite3_bind_text(st, at + 2, s, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, at + 3, f->sport);
+	bind_opt(st, at + 3, f->sport || f->dport, f->sport); /* none: ICMP by its header */
 	sqlite3_bind_text(st, at + 4, d, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, at + 5, f->dport);
+	bind_opt(st, at + 5, f->sport || f->dport, f->dport);
 	if (f->has_flags)
 		sqlite3_bind_text(st, at + 6, fl, -1, SQLITE_TRANSIENT);
 	else
@@ -960,6 +960,87 @@ static int on_flow_skb(void *ctx, const struct nt_ev *e)
 	return 0;
 }
 
+/* record --headers' kprobes (collect/hdrprobe.h): the IP header where skb->data points */
+static const char *const hdr_fields[] = {"skbaddr", "len",	"data_len", "vihl",
+					 "proto",   "saddr",	"daddr",    "sport",
+					 "dport",   "tcpflags", "vtc",	    NULL};
+enum {
+	HF_SKB,
+	HF_LEN,
+	HF_DLEN,
+	HF_VIHL, /* IPv4: version and header length */
+	HF_PROTO,
+	HF_SADDR,
+	HF_DADDR,
+	HF_SPORT,
+	HF_DPORT,
+	HF_FLAGS,
+	HF_VTC, /* IPv6: version and traffic class */
+};
+
+/* The bytes of BLOB field @f when it has exactly @n, else NULL. */
+static const uint8_t *hdr_bytes(const struct nt_ev *e, int f, int n)
+{
+	if (e->slot[f] < 0 || sqlite3_column_type(e->st, e->slot[f]) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(e->st, e->slot[f]) != n)
+		return NULL;
+	return sqlite3_column_blob(e->st, e->slot[f]);
+}
+
+/*
+ * The flow of an IP header read by a kprobe: only from bytes inside the skb's linear data
+ * (len - data_len), of the probe's IP version; ports (network order) and TCP flags only right
+ * after the IP header (IPv4 ihl 5; IPv6 next header TCP or UDP), else TCP and UDP get no
+ * flow. Other IPv4 protocols and ICMPv6 get one without ports; other IPv6 next headers
+ * (extension headers hide the transport) none.
+ */
+static bool hdr_flow(const struct nt_ev *e, struct nt_flow *f)
+{
+	bool v6 = nt_ev_has(e, HF_VTC);
+	int64_t head = nt_ev_int(e, HF_LEN) - nt_ev_int(e, HF_DLEN);
+	int first = (int)nt_ev_int(e, v6 ? HF_VTC : HF_VIHL), alen = v6 ? 16 : 4;
+	int hl = v6 ? 40 : (first & 15) * 4;
+	const uint8_t *s = hdr_bytes(e, HF_SADDR, alen), *d = hdr_bytes(e, HF_DADDR, alen);
+	const uint8_t *sp = hdr_bytes(e, HF_SPORT, 2), *dp = hdr_bytes(e, HF_DPORT, 2);
+
+	memset(f, 0, sizeof(*f));
+	if (!nt_ev_has(e, HF_LEN) || !nt_ev_has(e, v6 ? HF_VTC : HF_VIHL) || !s || !d ||
+	    first >> 4 != (v6 ? 6 : 4) || hl < 20 || head < (v6 ? 40 : 20))
+		return false;
+	f->family = v6 ? NT_AF_INET6 : NT_AF_INET;
+	f->proto = (uint8_t)nt_ev_int(e, HF_PROTO);
+	memcpy(f->saddr, s, (size_t)alen);
+	memcpy(f->daddr, d, (size_t)alen);
+	if (f->proto != 6 && f->proto != 17)
+		return !v6 || f->proto == 58;
+	if (hl != (v6 ? 40 : 20) || head < hl + 4 || !sp || !dp)
+		return false;
+	f->sport = (uint16_t)(sp[0] << 8 | sp[1]);
+	f->dport = (uint16_t)(dp[0] << 8 | dp[1]);
+	if (f->proto == 6 && head >= hl + 14 && nt_ev_has(e, HF_FLAGS)) {
+		f->flags = (uint8_t)(nt_ev_int(e, HF_FLAGS) & 0x1f); /* FIN SYN RST PSH ACK */
+		f->has_flags = true;
+	}
+	return true;
+}
+
+/* A header kprobe: a hop, and the skb's flow from its own header. */
+static int on_hdr_probe(void *ctx, const struct nt_ev *e)
+{
+	struct skb_ctx *x = ctx;
+	int64_t addr = nt_ev_int(e, HF_SKB);
+	struct nt_flow f;
+	struct life *l;
+
+	if (!addr)
+		return 0;
+	if (!(l = life_at(x, addr, e)) || hop(x, l, e, S_OTHER, NULL, false, 0))
+		return -1;
+	if (hdr_flow(e, &f))
+		flow_apply(x, l, &f, e->cls);
+	return 0;
+}
+
 /*
  * Events that show a TCP socket's endpoints (skaddr): the tuple its later events (kfree_skb's
  * rx_sk) refer to. A socket that shows no full tuple (listening, closed) is forgotten, and
@@ -1345,6 +1426,10 @@ static const struct nt_sub skb_subs[] = {
 	{"tcp:tcp_receive_reset", nt_flow_fields, on_sock_tuple},
 	{"tcp:tcp_cong_state_set", nt_flow_fields, on_sock_tuple},
 	{"tcp:tcp_rcvbuf_grow", nt_flow_fields, on_sock_tuple},
+	{"nettrail_hdr:ip_rcv", hdr_fields, on_hdr_probe},
+	{"nettrail_hdr:ip_output", hdr_fields, on_hdr_probe},
+	{"nettrail_hdr:ipv6_rcv", hdr_fields, on_hdr_probe},
+	{"nettrail_hdr:ip6_output", hdr_fields, on_hdr_probe},
 	{NULL, NULL, NULL},
 };
 

@@ -121,6 +121,7 @@ enum {
 	CLI_REC_PROFILE,
 	CLI_REC_BACKEND,
 	CLI_REC_PROFCPU,
+	CLI_REC_HEADERS,
 	CLI_OPT_FIRST_FREE /* the first long-only key a command may use for its own options */
 };
 
@@ -147,6 +148,9 @@ enum {
 		 "lttng (LTTng's kernel tracer: a CTF directory; docs/LTTNG.md)"},                 \
 		{"profile-cpu", CLI_REC_PROFCPU, "HZ",                                             \
 		 "with --backend perf: also sample cpu-clock at HZ with kernel call stacks"},      \
+		{"headers", CLI_REC_HEADERS, NULL,                                                 \
+		 "also record each IP packet's addresses, ports and TCP flags at ip_rcv and "      \
+		 "ip_output (IPv6 too; kprobes placed with the kernel's BTF; ftrace only)"},       \
 	{                                                                                          \
 		"pid", 'P', "PID",                                                                 \
 			"the workload is this running process and its descendants (not with a "    \

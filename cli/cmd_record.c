@@ -47,6 +47,12 @@ const char record_details[] =
 	"after a kill -9. --profile needs CONFIG_FUNCTION_PROFILER, which Debian's kernels lack:\n"
 	"there, --graph gives the same table. Kernels without function_graph: use\n"
 	"'nettrail vm record'.\n"
+	"\n--headers: kprobes (group nettrail_hdr) at ip_rcv and ip_output (and ipv6_rcv and\n"
+	"ip6_output) record each IP packet's skb address, addresses, ports and TCP flags from its "
+	"header (offsets in\n"
+	"struct sk_buff from the kernel's BTF, /sys/kernel/btf/vmlinux); the skb analysis gives\n"
+	"lifecycles their flow from them (UDP too). Needs kprobe events (the lab VM has them:\n"
+	"nettrail vm record --headers); removed afterwards, also by the next record after a kill.\n"
 	"\n--backend perf: perf record -a (Debian's perf in PATH) over the same events, writing a\n"
 	"perf.data; -b sets perf's per-cpu buffer (default 16384 KB), --clock mono (default),\n"
 	"mono_raw, boot, tai or local; lost samples are counted from the file (exit code 5).\n"
@@ -140,6 +146,9 @@ int cli_record_opt(struct cli_record *r, const char *cmd, int c, char *arg)
 				arg);
 		r->profile_hz = (unsigned)v;
 		return 0;
+	case CLI_REC_HEADERS:
+		r->o.headers = true;
+		return 0;
 	case 'P':
 		if ((v = cli_number(arg, 1, INT_MAX)) < 0)
 			return cli_usage(cmd, "-P wants a pid, not '%s'", arg);
@@ -155,6 +164,8 @@ int cli_record_finish(struct cli_record *r, const char *cmd)
 		return cli_usage(cmd, "--notrace and --graph-depth go with --graph FUNC");
 	if (r->profile_hz && r->backend != NT_BACKEND_PERF)
 		return cli_usage(cmd, "--profile-cpu goes with --backend perf");
+	if (r->o.headers && r->backend != NT_BACKEND_FTRACE)
+		return cli_usage(cmd, "--headers goes with --backend ftrace (kprobes in tracefs)");
 	r->o.events = r->events.v;
 	r->o.nevents = r->events.n;
 	r->o.graph = r->graph.v;

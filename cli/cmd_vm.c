@@ -54,6 +54,7 @@ const char vm_details[] =
 	"built in (no network: loopback only):\n"
 	"  udp N [SIZE]    N datagrams      tcp N [SIZE]    one connection, N writes\n"
 	"  tcp-closed N    N connects to a closed port (each answered by a reset)\n"
+	"  udp6 N [SIZE]   N datagrams over IPv6 (::1)\n"
 	"e.g. nettrail vm record --graph udp_sendmsg,ip_rcv -o lab.db -- udp 20 tcp-closed 5\n"
 	"\n--backend lttng records with LTTng's kernel tracer instead (liblttng-ctl in the "
 	"guest),\n"
@@ -74,14 +75,15 @@ static int parse_traffic(int argc, char **argv, char ***out, int *n)
 		return -1;
 	for (int i = 0; i < argc;) {
 		const char *kind = argv[i];
-		bool sized = !strcmp(kind, "udp") || !strcmp(kind, "tcp");
+		bool sized = !strcmp(kind, "udp") || !strcmp(kind, "udp6") || !strcmp(kind, "tcp");
 		int take;
 
 		if (!sized && strcmp(kind, "tcp-closed")) {
-			cli_usage("vm",
-				  "unknown traffic '%s' (udp N [SIZE], tcp N [SIZE], "
-				  "tcp-closed N)",
-				  kind);
+			cli_usage(
+				"vm",
+				"unknown traffic '%s' (udp N [SIZE], udp6 N [SIZE], tcp N [SIZE], "
+				"tcp-closed N)",
+				kind);
 			goto fail;
 		}
 		if (i + 1 >= argc || cli_number(argv[i + 1], 1, 1000000) < 0) {

@@ -5,6 +5,7 @@
  */
 #include "ftrace.h"
 #include "funcgraph_rec.h"
+#include "hdrprobe.h"
 #include "tracedat_write.h"
 #include "child.h"
 #include "../core/tmpfile.h"
@@ -78,7 +79,8 @@ struct rec {
 	char *head; /* owned: the trace.dat's head, written at the start (nettrail restore) */
 	char **stats;
 	char *clock;
-	struct nt_child child; /* the command */
+	struct nt_child child;	 /* the command */
+	struct nt_hdrprobe *hdr; /* --headers: our kprobes, removed at the end */
 	uint64_t bytes;
 	struct nt_err *err;
 };
@@ -276,6 +278,19 @@ static int resolve_events(struct rec *r)
 		r->err = nt_err_new(NT_E_INPUT, "none of the preset events exists on this kernel");
 		return -1;
 	}
+	return 0;
+}
+
+/* --headers: create the kprobes (the last check, the first change) and trace them. */
+static int add_headers(struct rec *r)
+{
+	if (nt_hdrprobe_create(r->dir, &r->hdr, &r->err))
+		return -1;
+	for (int i = 0; nt_hdrprobe_event(r->hdr, i); i++)
+		if (sys_add(r, NT_HDRPROBE_SYSTEM, nt_hdrprobe_event(r->hdr, i)) < 0) {
+			r->err = nt_err_new(NT_E_FAIL, "out of memory");
+			return -1;
+		}
 	return 0;
 }
 
@@ -802,7 +817,8 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 	nt_record_sweep(o->output, &res->swept);
 	nt_tfs_journal_recover(); /* what killed nettrail processes left changed */
 	if (resolve_events(&r) ||
-	    ((o->ngraph || o->nprofile_funcs) && nt_fgrec_check(r.dir, o, &r.err)))
+	    ((o->ngraph || o->nprofile_funcs) && nt_fgrec_check(r.dir, o, &r.err)) ||
+	    (o->headers && add_headers(&r)))
 		goto out;
 	r.j = nt_tfs_journal_new();
 	if (!r.j) {
@@ -850,6 +866,7 @@ int nt_ftrace_record(const struct nt_record_opts *o, struct nt_record_result *re
 out:
 	nt_child_stop(&r.child);
 	destroy_instance(&r);
+	nt_hdrprobe_destroy(r.hdr); /* after the trace.dat: it holds their formats */
 	release(&r);
 	free(cmdl);
 	if (ret && res->profile_path) {

@@ -35,6 +35,8 @@ struct nt_record_opts {
 	/* -P: the workload is this existing process and its descendants (0: none). Only
 	 * nt_backend_record reads it: the capture itself stays system-wide. */
 	int attach_pid;
+	/* --headers: kprobes that record IPv4 headers (collect/hdrprobe.h); ftrace only */
+	bool headers;
 };
 
 struct nt_record_result {

@@ -64,9 +64,10 @@ static void coverage_note(sqlite3 *db, const struct nt_report_filter *f, struct 
 		"Flows: %lld of %lld skb lifecycles (%.1f%%) have a known flow (addresses and "
 		"ports), from an event that carries both the skb and the addresses "
 		"(tcp_send_reset, tcp_retransmit_skb, tcp_probe with skbaddr (6.8+), tcp_bad_csum, "
-		"tcp_hash_*, icmp_send of a UDP datagram) or from kfree_skb's rx_sk (6.12+) and "
-		"the socket's endpoints (inet_sock_set_state, tcp socket events). The other %lld "
-		"have none: no such event touched them (UDP datagrams, ACKs and resets the kernel "
+		"tcp_hash_*, icmp_send of a UDP datagram, record --headers' header kprobes) or "
+		"from kfree_skb's rx_sk (6.12+) and the socket's endpoints (inet_sock_set_state, "
+		"tcp socket events). The other %lld have none: no such event touched them "
+		"(without --headers: UDP datagrams, ACKs and resets the kernel "
 		"sends, 6.1's drops carry no addresses), and nettrail never guesses%s%s. "
 		"docs/analyses/skb.md, \"Flows\", has every rule.",
 		(long long)known, (long long)n, 100.0 * (double)known / (double)n,

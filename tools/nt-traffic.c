@@ -2,6 +2,7 @@
 /*
  * nt-traffic: traffic with exact counts for tests, labs and the benchmark, over loopback only.
  *   nt-traffic udp N [SIZE]          N datagrams of SIZE payload bytes to a socket it reads
+ *   nt-traffic udp6 N [SIZE]         the same over IPv6 (::1)
  *   nt-traffic tcp N [SIZE]          one connection, N writes of SIZE bytes, read by a peer, close
  *   nt-traffic tcp-closed N          N connects to a port nobody listens on (each gets a reset)
  *   nt-traffic udp-closed N          N datagrams to a port nobody listens on, each answered by an
@@ -45,10 +46,36 @@ static int bound(int type, struct sockaddr_in *a)
 	return s;
 }
 
-static int udp(long n, size_t size)
+union addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+/* A socket of @family bound to its loopback address and a free port, which @a gets. */
+static int bound_family(int type, int family, union addr *a, socklen_t *len)
 {
-	struct sockaddr_in a;
-	int rx = bound(SOCK_DGRAM, &a), tx = socket(AF_INET, SOCK_DGRAM, 0);
+	int s;
+
+	if (family == AF_INET)
+		return *len = sizeof(a->in), bound(type, &a->in);
+	memset(a, 0, sizeof(*a));
+	a->in6.sin6_family = AF_INET6;
+	a->in6.sin6_addr = in6addr_loopback;
+	*len = sizeof(a->in6);
+	s = socket(AF_INET6, type, 0);
+	if (s < 0 || bind(s, &a->sa, *len) < 0 || getsockname(s, &a->sa, len) < 0) {
+		perror("nt-traffic: socket");
+		exit(2);
+	}
+	return s;
+}
+
+static int udp(long n, size_t size, int family)
+{
+	union addr a;
+	socklen_t alen;
+	int rx = bound_family(SOCK_DGRAM, family, &a, &alen), tx = socket(family, SOCK_DGRAM, 0);
 	int rcvbuf = 4 << 20;
 	char *buf = calloc(1, size + 1);
 	long sent = 0, got = 0;
@@ -57,7 +84,7 @@ static int udp(long n, size_t size)
 	if (tx < 0 || !buf)
 		return 2;
 	for (long i = 0; i < n; i++) {
-		if (sendto(tx, buf, size, 0, (struct sockaddr *)&a, sizeof(a)) == (ssize_t)size)
+		if (sendto(tx, buf, size, 0, &a.sa, alen) == (ssize_t)size)
 			sent++;
 		/* read as we go so the receive queue never overflows */
 		while (got < sent) {
@@ -75,7 +102,8 @@ static int udp(long n, size_t size)
 		if (recv(rx, buf, size + 1, 0) >= 0)
 			got++;
 	}
-	printf("udp sent=%ld received=%ld size=%zu port=%d\n", sent, got, size, ntohs(a.sin_port));
+	printf("%s sent=%ld received=%ld size=%zu port=%d\n", family == AF_INET ? "udp" : "udp6",
+	       sent, got, size, ntohs(family == AF_INET ? a.in.sin_port : a.in6.sin6_port));
 	free(buf);
 	close(tx);
 	close(rx);
@@ -190,13 +218,16 @@ int main(int argc, char **argv)
 	long size;
 
 	if (argc < 3 || (n = strtol(argv[2], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: nt-traffic udp|tcp|tcp-closed|udp-closed COUNT [SIZE]\n");
+		fprintf(stderr,
+			"usage: nt-traffic udp|udp6|tcp|tcp-closed|udp-closed COUNT [SIZE]\n");
 		return 2;
 	}
 	size = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[1], "udp"))
-		return udp(n, size > 0 ? (size_t)size : 64);
+		return udp(n, size > 0 ? (size_t)size : 64, AF_INET);
+	if (!strcmp(argv[1], "udp6"))
+		return udp(n, size > 0 ? (size_t)size : 64, AF_INET6);
 	if (!strcmp(argv[1], "tcp"))
 		return tcp(n, size > 0 ? (size_t)size : 1024);
 	if (!strcmp(argv[1], "tcp-closed"))
