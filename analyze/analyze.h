@@ -82,4 +82,22 @@ void nt_stat_add(struct nt_stat *s, double x);
 /* Sample standard deviation (n - 1); 0 with fewer than two samples. */
 double nt_stat_stdev(const struct nt_stat *s);
 
+/*
+ * The skb analysis' hops: skb_hop_rows holds each hop as numbers (the event's class id, the
+ * stage's number in skb_stages), the view skb_hops shows them with their names, as the table
+ * of that name did before schema 4 (store/ upgrades such a table into this).
+ */
+#define NT_SKB_HOPS_SCHEMA NT_SKB_HOPS_SCHEMA_ROWS NT_SKB_HOPS_SCHEMA_VIEW
+#define NT_SKB_HOPS_SCHEMA_ROWS                                                              \
+	"CREATE TABLE IF NOT EXISTS skb_hop_rows(trace_id INTEGER NOT NULL, skb_id INTEGER " \
+	"NOT NULL, event_rowid INTEGER, class_id INTEGER, stage INTEGER, ts INTEGER, cpu "   \
+	"INTEGER, pid INTEGER, device TEXT, len INTEGER);"                                   \
+	"CREATE TABLE IF NOT EXISTS skb_stages(id INTEGER PRIMARY KEY, name TEXT NOT NULL);" \
+	"INSERT OR IGNORE INTO skb_stages VALUES(0, 'alloc'), (1, 'queue'), (2, 'xmit'), "   \
+	"(3, 'receive'), (4, 'copy'), (5, 'free'), (6, 'other');"
+#define NT_SKB_HOPS_SCHEMA_VIEW                                                                    \
+	"CREATE VIEW IF NOT EXISTS skb_hops AS SELECT h.trace_id, h.skb_id, h.event_rowid, "       \
+	"c.name AS event, s.name AS stage, h.ts, h.cpu, h.pid, h.device, h.len FROM skb_hop_rows " \
+	"h JOIN event_classes c ON c.id = h.class_id JOIN skb_stages s ON s.id = h.stage;"
+
 #endif

@@ -101,7 +101,12 @@ struct skb_ctx {
 	struct samples lat[NSTAGE][NSTAGE];
 	struct sum *sums;
 	int nsums;
-	sqlite3_stmt *ins_life, *ins_hop;
+	sqlite3_stmt *ins_life, *ins_hop, *class_id;
+	struct {
+		const char *cls; /* the driver's name of the class (one pointer per class) */
+		int64_t id;
+	} cls_ids[16];
+	int ncls_ids;
 	struct nt_hmap socks;  /* struct sockq by socket address */
 	struct nt_hmap tuples; /* struct socktuple by socket address */
 	struct nt_ksyms ks;    /* for locations the trace did not name, loaded on first need */
@@ -366,6 +371,23 @@ static struct life *life_at(struct skb_ctx *x, int64_t addr, const struct nt_ev 
 	return l ? l : start(x, addr, e);
 }
 
+/* event_classes.id of @e's class (hops store it, the skb_hops view shows its name). */
+static int64_t class_id(struct skb_ctx *x, const struct nt_ev *e)
+{
+	int64_t id = 0;
+
+	for (int i = 0; i < x->ncls_ids; i++)
+		if (x->cls_ids[i].cls == e->cls)
+			return x->cls_ids[i].id;
+	sqlite3_bind_text(x->class_id, 1, e->cls, -1, SQLITE_STATIC);
+	if (sqlite3_step(x->class_id) == SQLITE_ROW)
+		id = sqlite3_column_int64(x->class_id, 0);
+	sqlite3_reset(x->class_id);
+	if (x->ncls_ids < (int)(sizeof(x->cls_ids) / sizeof(x->cls_ids[0])))
+		x->cls_ids[x->ncls_ids++] = (typeof(x->cls_ids[0])){e->cls, id};
+	return id;
+}
+
 /* Record event @e as a hop of @l at @stage (device and length when the event has them). */
 static int hop(struct skb_ctx *x, struct life *l, const struct nt_ev *e, enum stage stage,
 	       const char *dev, bool has_len, int64_t len)
@@ -387,8 +409,8 @@ static int hop(struct skb_ctx *x, struct life *l, const struct nt_ev *e, enum st
 	}
 	sqlite3_bind_int64(st, 2, l->id);
 	sqlite3_bind_int64(st, 3, e->rowid);
-	sqlite3_bind_text(st, 4, e->cls, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, stage_name[stage], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, class_id(x, e));
+	sqlite3_bind_int(st, 5, (int)stage);
 	sqlite3_bind_int64(st, 6, e->ts);
 	sqlite3_bind_int(st, 7, e->cpu);
 	sqlite3_bind_int(st, 8, e->pid);
@@ -1191,8 +1213,10 @@ static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 		"(SELECT comm FROM tasks WHERE id=?21),?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,"
 		"?33,?34,?35,?36,?37)",
 		err);
-	x->ins_hop = nt_actx_prepare(ax, "INSERT INTO skb_hops VALUES(?,?,?,?,?,?,?,?,?,?)", err);
-	if (!x->ins_life || !x->ins_hop)
+	x->ins_hop =
+		nt_actx_prepare(ax, "INSERT INTO skb_hop_rows VALUES(?,?,?,?,?,?,?,?,?,?)", err);
+	x->class_id = nt_actx_prepare(ax, "SELECT id FROM event_classes WHERE name = ?", err);
+	if (!x->ins_life || !x->ins_hop || !x->class_id)
 		return -1;
 	sqlite3_bind_int64(x->ins_life, 1, nt_actx_trace(ax));
 	sqlite3_bind_int64(x->ins_hop, 1, nt_actx_trace(ax));
@@ -1364,6 +1388,7 @@ static void skb_free(void *ctx)
 
 	sqlite3_finalize(x->ins_life);
 	sqlite3_finalize(x->ins_hop);
+	sqlite3_finalize(x->class_id);
 	for (struct live *e = NULL; (e = nt_hmap_next(&x->lives, e));)
 		if (e->l) {
 			free(e->l->reason);
@@ -1433,8 +1458,8 @@ static const struct nt_sub skb_subs[] = {
 	{NULL, NULL, NULL},
 };
 
-static const char *const skb_tables[] = {"skb_lifecycles", "skb_hops", "skb_latency", "skb_drops",
-					 NULL};
+static const char *const skb_tables[] = {"skb_lifecycles", "skb_hop_rows", "skb_latency",
+					 "skb_drops", NULL};
 
 const struct nt_analysis nt_skb_analysis = {
 	.name = "skb",
@@ -1447,10 +1472,8 @@ const struct nt_analysis nt_skb_analysis = {
 		  "tx_comm TEXT, rx_pid INTEGER, rx_comm TEXT, alloc_ts INTEGER, queue_ts INTEGER, "
 		  "xmit_ts INTEGER, receive_ts INTEGER, copy_ts INTEGER, free_ts INTEGER, "
 		  "hops INTEGER, lossy INTEGER, family INTEGER, ip_proto INTEGER, saddr TEXT, "
-		  "sport INTEGER, daddr TEXT, dport INTEGER, tcp_flags TEXT, flow_from TEXT);"
-		  "CREATE TABLE IF NOT EXISTS skb_hops(trace_id INTEGER NOT NULL, skb_id INTEGER "
-		  "NOT NULL, event_rowid INTEGER, event TEXT, stage TEXT, ts INTEGER, cpu INTEGER, "
-		  "pid INTEGER, device TEXT, len INTEGER);"
+		  "sport INTEGER, daddr TEXT, dport INTEGER, tcp_flags TEXT, flow_from "
+		  "TEXT);" NT_SKB_HOPS_SCHEMA
 		  /* no index while loading: see nt_analysis.finish */
 		  "CREATE TABLE IF NOT EXISTS skb_latency(trace_id INTEGER NOT NULL, from_stage "
 		  "TEXT, to_stage TEXT, count INTEGER, min_ns INTEGER, p50_ns INTEGER, p90_ns "

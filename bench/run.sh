@@ -3,7 +3,9 @@
 # nettrail record (trace.dat v6), converts it to trace-cmd's default v7 (compressed) with
 # `trace-cmd convert`, then times in the same run, on the same files:
 #   trace-cmd report FILE > /dev/null        (the reference)
-#   nettrail import FILE -o DB               (fresh database)
+#   nettrail import --no-analyze FILE -o DB  (fresh database), nettrail analyze DB, and
+#   nettrail import FILE -o DB               (with its analyses, as a user runs it)
+# on a quick 0.8 M-event v7 file (BENCH_SKIP_QUICK=1: not) and the large v7 and v6 files,
 # printing wall time, ratio, events/s and peak RSS. Usage: bench/run.sh [BUILD_DIR] [OUT_DIR]
 # Environment: BENCH_DATAGRAMS (default 300000: about 5.9 M events), BENCH_SKIP_PERF=1 to leave
 # out the perf.data and CTF rows (recording with perf and converting takes a few minutes),
@@ -27,6 +29,19 @@ if [ "${BENCH_SKIP_TRACEDAT:-0}" != 1 ] && [ ! -s "$v6" ]; then
 		-o "$v6" -- "$B/nt-traffic" udp "$N" 64 > /dev/null || [ $? = 5 ]
 fi
 [ "${BENCH_SKIP_TRACEDAT:-0}" = 1 ] || [ -s "$v7" ] || trace-cmd convert --file-version 7 --compression any -i "$v6" -o "$v7" > /dev/null
+# the quick size (issue 18): 60,000 datagrams with net, skb, napi, irq and the slab cache's
+# alloc/free only (about 0.8 M events), as v7; BENCH_SKIP_QUICK=1 leaves it out
+q6=$OUT/udp-quick-60000-v6.dat
+q7=$OUT/udp-quick-60000-v7.dat
+if [ "${BENCH_SKIP_TRACEDAT:-0}" != 1 ] && [ "${BENCH_SKIP_QUICK:-0}" != 1 ] && [ ! -s "$q7" ]; then
+	[ "$(id -u)" = 0 ] || { echo "bench: capturing needs root"; exit 2; }
+	"$B/nettrail" record -q -b 65536 -e net -e skb -e napi -e irq -e kmem:kmem_cache_alloc \
+		-e kmem:kmem_cache_free -o "$q6" -- "$B/nt-traffic" udp 60000 64 > /dev/null || [ $? = 5 ]
+	trace-cmd convert --file-version 7 --compression any -i "$q6" -o "$q7" > /dev/null
+	rm -f "$q6" "$q6.workload"
+fi
+quick=()
+[ "${BENCH_SKIP_QUICK:-0}" = 1 ] || [ ! -s "$q7" ] || quick=("$q7")
 
 run() { # LABEL COMMAND... -> "seconds maxrss_kb"
 	local label=$1; shift
@@ -39,7 +54,7 @@ run() { # LABEL COMMAND... -> "seconds maxrss_kb"
 }
 
 printf '%-34s %9s %12s %12s %10s\n' "file / tool" "seconds" "events/s" "peak RSS MB" "vs report"
-for f in "$v7" "$v6"; do
+for f in "${quick[@]}" "$v7" "$v6"; do
 	[ "${BENCH_SKIP_TRACEDAT:-0}" = 1 ] && break
 	rm -f "$OUT/bench.db"
 	read -r ts trss < <(run report trace-cmd report "$f")
@@ -47,12 +62,18 @@ for f in "$v7" "$v6"; do
 	# the importer and its reader worker are two processes: add their peaks
 	both=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
 	read -r as arss < <(run analyze "$B/nettrail" analyze "$OUT/bench.db")
+	# what a user runs: the import with its analyses, into a fresh database
+	rm -f "$OUT/bench-full.db"
+	read -r fs frss < <(NETTRAIL_RUSAGE=1 run import-full "$B/nettrail" import -q "$f" -o "$OUT/bench-full.db")
+	fboth=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
 	ev=$(sqlite3 "$OUT/bench.db" 'select events from traces')
 	name=$(basename "$f")
 	printf '%-34s %9.2f %12.0f %12.1f %10s\n' "$name  trace-cmd report" "$ts" "$(echo "$ev / $ts" | bc -l)" "$(echo "$trss / 1024" | bc -l)" "1.00"
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail import" "$ns" "$(echo "$ev / $ns" | bc -l)" "$(echo "${both:-$nrss} / 1024" | bc -l)" "$(echo "$ns / $ts" | bc -l)"
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail analyze" "$as" "$(echo "$ev / $as" | bc -l)" "$(echo "$arss / 1024" | bc -l)" "$(echo "$as / $ts" | bc -l)"
-	echo "  ($ev events; import peak RSS = importer + reader worker; analyze = all analyses, no import)"
+	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  import with analyses" "$fs" "$(echo "$ev / $fs" | bc -l)" "$(echo "${fboth:-$frss} / 1024" | bc -l)" "$(echo "$fs / $ts" | bc -l)"
+	echo "  ($ev events; import peak RSS = importer + reader worker; analyze = all analyses, no import;"
+	echo "   database with analyses $(($(stat -c %s "$OUT/bench-full.db") / 1048576)) MB)"
 done
 
 # ---- a batch of mixed files: import -j 1 against -j N (readers run ahead, one writer) ----

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Opening, creating and closing the database; the fixed part of the schema. */
 #include "store_int.h"
+#include "../analyze/analyze.h"
 #include "../analyze/flow.h"
 #include "../core/sys.h"
 
@@ -309,6 +310,17 @@ static const char migrate_2_sql[] = "ALTER TABLE skb_lifecycles ADD COLUMN famil
 				    "ALTER TABLE skb_lifecycles ADD COLUMN tcp_flags TEXT;\n"
 				    "ALTER TABLE skb_lifecycles ADD COLUMN flow_from TEXT;\n";
 
+/*
+ * Version 3 to 4: skb_hops becomes a view over skb_hop_rows, which holds the event's class id
+ * and the stage's number instead of their names (the largest derived table, halved).
+ */
+static const char migrate_3_sql[] =
+	NT_SKB_HOPS_SCHEMA_ROWS "INSERT INTO skb_hop_rows SELECT h.trace_id, h.skb_id, "
+				"h.event_rowid, c.id, s.id, h.ts, h.cpu, h.pid, h.device, h.len "
+				"FROM skb_hops h LEFT JOIN event_classes c ON c.name = h.event "
+				"LEFT JOIN skb_stages s ON s.name = h.stage ORDER BY h.rowid;"
+				"DROP TABLE skb_hops;" NT_SKB_HOPS_SCHEMA_VIEW;
+
 static bool has_table(struct nt_store *s, const char *name)
 {
 	sqlite3_stmt *st;
@@ -349,7 +361,9 @@ static int migrate(struct nt_store *s, int ver, struct nt_err **err)
 	if ((ver < 2 && nt_store_exec(s, migrate_1_sql, "cannot upgrade the database", err)) ||
 	    (has_table(s, "skb_lifecycles") && !has_column(s, "skb_lifecycles", "flow_from") &&
 	     nt_store_exec(s, migrate_2_sql, "cannot upgrade the database", err)) ||
-	    nt_store_exec(s, "PRAGMA user_version=3", "cannot upgrade the database", err)) {
+	    (has_table(s, "skb_hops") &&
+	     nt_store_exec(s, migrate_3_sql, "cannot upgrade the database", err)) ||
+	    nt_store_exec(s, "PRAGMA user_version=4", "cannot upgrade the database", err)) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
