@@ -77,14 +77,42 @@ struct decl {
 	FILE *fmt; /* the class's format text */
 };
 
-static bool small_int_array(const bt_field_class *fc)
+/*
+ * Bytes per element when array class @fc is kept as a BLOB: 1 for integers of up to 8 bits
+ * (IPv4 addresses, MACs), 2 for unsigned 16-bit ones (lttng-modules' IPv6 addresses, eight
+ * big-endian groups); 0: JSON.
+ */
+static unsigned blob_width(const bt_field_class *fc)
 {
 	const bt_field_class *el = bt_field_class_array_borrow_element_field_class_const(fc);
 	bt_field_class_type t = bt_field_class_get_type(el);
+	uint64_t bits;
 
-	return (t == BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER ||
-		t == BT_FIELD_CLASS_TYPE_SIGNED_INTEGER) &&
-	       bt_field_class_integer_get_field_value_range(el) <= 8;
+	if (t != BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER && t != BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)
+		return 0;
+	bits = bt_field_class_integer_get_field_value_range(el);
+	return bits <= 8 ? 1 : bits == 16 && t == BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER ? 2 : 0;
+}
+
+/* How many columns decl_field() gives field class @fc. */
+static uint64_t ncols(const bt_field_class *fc)
+{
+	bt_field_class_type t = bt_field_class_get_type(fc);
+	uint64_t n = 0;
+
+	if (t == BT_FIELD_CLASS_TYPE_STRUCTURE) {
+		for (uint64_t i = 0; i < bt_field_class_structure_get_member_count(fc); i++)
+			n += ncols(bt_field_class_structure_member_borrow_field_class_const(
+				bt_field_class_structure_borrow_member_by_index_const(fc, i)));
+		return n;
+	}
+	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_VARIANT)) {
+		for (uint64_t i = 0; i < bt_field_class_variant_get_option_count(fc); i++)
+			n += ncols(bt_field_class_variant_option_borrow_field_class_const(
+				bt_field_class_variant_borrow_option_by_index_const(fc, i)));
+		return n;
+	}
+	return bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_ENUMERATION) ? 2 : 1;
 }
 
 static int decl_add(struct decl *d, const char *name, enum nt_val_type type, unsigned flags)
@@ -124,33 +152,58 @@ static const char *int_type_name(const bt_field_class *fc, bool is_signed, char 
 
 /*
  * Declare the columns of field class @fc called @name: structures are flattened with '_'
- * joined names, enumerations add a "<name>_sym" column, arrays of small integers are one BLOB
- * and other arrays, options and variants one TEXT column (JSON). Mirrors nt_ctf_put_field().
+ * joined names, variants too (every option's columns, "<name>_<option>_<member>"),
+ * enumerations add a "<name>_sym" column, arrays of small integers are one BLOB and other
+ * arrays and options one TEXT column (JSON). Mirrors nt_ctf_put_field().
  */
+static int decl_field(struct decl *d, const char *name, const bt_field_class *fc);
+
+/* The members of structure @fc (variant: its options) as columns "<name>_<member>". */
+static int decl_members(struct decl *d, const char *name, const bt_field_class *fc, bool variant)
+{
+	uint64_t nm = variant ? bt_field_class_variant_get_option_count(fc)
+			      : bt_field_class_structure_get_member_count(fc);
+	int r = 0;
+
+	for (uint64_t i = 0; i < nm && !r; i++) {
+		const bt_field_class_variant_option *o =
+			variant ? bt_field_class_variant_borrow_option_by_index_const(fc, i) : NULL;
+		const bt_field_class_structure_member *m =
+			variant ? NULL
+				: bt_field_class_structure_borrow_member_by_index_const(fc, i);
+		const char *mn = variant ? bt_field_class_variant_option_get_name(o)
+					 : bt_field_class_structure_member_get_name(m);
+		char *sub;
+
+		if (!mn)
+			mn = "";
+		if (!*name)
+			sub = strdup(mn);
+		else if (asprintf(&sub, "%s_%s", name, mn) < 0)
+			sub = NULL;
+		if (!sub)
+			return -1;
+		r = decl_field(
+			d, sub,
+			variant ? bt_field_class_variant_option_borrow_field_class_const(o)
+				: bt_field_class_structure_member_borrow_field_class_const(m));
+		free(sub);
+	}
+	return r;
+}
+
 static int decl_field(struct decl *d, const char *name, const bt_field_class *fc)
 {
 	bt_field_class_type t = bt_field_class_get_type(fc);
 	char tn[64], *sub;
 	int r = 0;
 
-	if (t == BT_FIELD_CLASS_TYPE_STRUCTURE) {
-		uint64_t nm = bt_field_class_structure_get_member_count(fc);
-
-		for (uint64_t i = 0; i < nm && !r; i++) {
-			const bt_field_class_structure_member *m =
-				bt_field_class_structure_borrow_member_by_index_const(fc, i);
-			const char *mn = bt_field_class_structure_member_get_name(m);
-
-			if (!*name)
-				sub = strdup(mn);
-			else if (asprintf(&sub, "%s_%s", name, mn) < 0)
-				sub = NULL;
-			if (!sub)
-				return -1;
-			r = decl_field(d, sub,
-				       bt_field_class_structure_member_borrow_field_class_const(m));
-			free(sub);
-		}
+	if (t == BT_FIELD_CLASS_TYPE_STRUCTURE)
+		return decl_members(d, name, fc, false);
+	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_VARIANT)) {
+		fprintf(d->fmt, "variant %s { ", name);
+		r = decl_members(d, name, fc, true);
+		fprintf(d->fmt, "} ");
 		return r;
 	}
 	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_INTEGER)) {
@@ -195,17 +248,15 @@ static int decl_field(struct decl *d, const char *name, const bt_field_class *fc
 		break;
 	}
 	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_ARRAY)) {
-		bool blob = small_int_array(fc);
+		bool blob = blob_width(fc) > 0;
 
 		fprintf(d->fmt, "%s %s[%s] (%s); ", blob ? "byte" : "array", name,
 			t == BT_FIELD_CLASS_TYPE_STATIC_ARRAY ? "static" : "dynamic",
 			blob ? "blob" : "json");
 		return decl_add(d, name, blob ? NT_VAL_BLOB : NT_VAL_TEXT, NT_FIELD_ARRAY);
 	}
-	/* option, variant: the value as JSON text */
-	fprintf(d->fmt, "%s %s (json); ",
-		bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_VARIANT) ? "variant" : "option",
-		name);
+	/* option: the value as JSON text */
+	fprintf(d->fmt, "option %s (json); ", name);
 	return decl_add(d, name, NT_VAL_TEXT, 0);
 }
 
@@ -361,11 +412,14 @@ static void put_labels(struct nt_batch *b, bt_field_class_enumeration_mapping_la
 	nt_batch_text(b, buf, at);
 }
 
-/* An array of small integers (u8 addresses, flags): a blob. */
-static void put_bytes(struct nt_batch *b, const bt_field *f)
+/*
+ * An array of small integers (u8 addresses, flags): a blob of @w bytes per element, most
+ * significant first.
+ */
+static void put_bytes(struct nt_batch *b, const bt_field *f, unsigned w)
 {
 	uint64_t n = bt_field_array_get_length(f);
-	unsigned char small[256], *p = n <= sizeof(small) ? small : malloc(n);
+	unsigned char small[256], *p = n * w <= sizeof(small) ? small : malloc(n * w);
 
 	if (!p) {
 		b->oom = true;
@@ -373,14 +427,35 @@ static void put_bytes(struct nt_batch *b, const bt_field *f)
 	}
 	for (uint64_t i = 0; i < n; i++) {
 		const bt_field *el = bt_field_array_borrow_element_field_by_index_const(f, i);
-		p[i] = bt_field_class_type_is(bt_field_get_class_type(el),
-					      BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)
-			       ? (unsigned char)bt_field_integer_signed_get_value(el)
-			       : (unsigned char)bt_field_integer_unsigned_get_value(el);
+		uint64_t v = bt_field_class_type_is(bt_field_get_class_type(el),
+						    BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)
+				     ? (uint64_t)bt_field_integer_signed_get_value(el)
+				     : bt_field_integer_unsigned_get_value(el);
+
+		for (unsigned k = 0; k < w; k++)
+			p[i * w + k] = (unsigned char)(v >> (8 * (w - 1 - k)));
 	}
-	nt_batch_blob(b, p, n);
+	nt_batch_blob(b, p, n * w);
 	if (p != small)
 		free(p);
+}
+
+/* Variant @f: the selected option's columns, NULL for every other option's. */
+static void put_variant(struct nt_ctf *x, const bt_field *f)
+{
+	const bt_field_class *fc = bt_field_borrow_class_const(f);
+	uint64_t sel = bt_field_variant_get_selected_option_index(f);
+
+	for (uint64_t i = 0; i < bt_field_class_variant_get_option_count(fc); i++) {
+		if (i == sel) {
+			nt_ctf_put_field(x, bt_field_variant_borrow_selected_option_field_const(f));
+			continue;
+		}
+		for (uint64_t k = ncols(bt_field_class_variant_option_borrow_field_class_const(
+			     bt_field_class_variant_borrow_option_by_index_const(fc, i)));
+		     k; k--)
+			nt_batch_null(x->b);
+	}
 }
 
 void nt_ctf_put_field(struct nt_ctf *x, const bt_field *f)
@@ -443,8 +518,12 @@ void nt_ctf_put_field(struct nt_ctf *x, const bt_field *f)
 		break;
 	}
 	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_ARRAY) &&
-	    small_int_array(bt_field_borrow_class_const(f))) {
-		put_bytes(b, f);
+	    blob_width(bt_field_borrow_class_const(f))) {
+		put_bytes(b, f, blob_width(bt_field_borrow_class_const(f)));
+		return;
+	}
+	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_VARIANT)) {
+		put_variant(x, f);
 		return;
 	}
 	x->rlen = 0;
