@@ -166,6 +166,11 @@ static void draw_capture(const char *stage, double seconds, uint64_t bytes, cons
 		what, final ? "\n" : "");
 }
 
+static void draw_step(const char *line)
+{
+	fprintf(stderr, "%s\n", line);
+}
+
 static void wait_notice(const char *path)
 {
 	fprintf(stderr, "\r\033[Kwaiting for another nettrail writing '%s' ...\n", path);
@@ -492,6 +497,7 @@ int main(int argc, char **argv)
 		return finish_stdout(cmd_version(1, argv));
 	c = cli_cmd_find(argv[1]);
 	nt_progress_capture_set(draw_capture); /* captures report only when told (o->progress) */
+	nt_progress_step_set(draw_step);       /* so do the VM's steps */
 	if (!c) {
 		fputs("nettrail: '", stderr);
 		nt_esc_text(stderr, argv[1]);

@@ -6,6 +6,7 @@
  */
 #include "vm.h"
 #include "vm_int.h"
+#include "../core/progress.h"
 #include "../core/sys.h"
 
 #include <dirent.h>
@@ -232,10 +233,9 @@ static char *download_deb(const char *cache, bool progress, struct nt_err **err)
 	snprintf(out, sizeof(out), "%s/depends.txt", cache);
 	unlink(log);
 	if (progress)
-		fprintf(stderr,
-			"vm: downloading Debian's kernel package (linux-image-amd64) "
-			"into '%s'\n",
-			cache);
+		nt_progress_step("vm: downloading Debian's kernel package (linux-image-amd64) "
+				 "into '%s'",
+				 cache);
 	if (!in_path("apt-get")) {
 		nt_err_set(err, nt_err_new(NT_E_FAIL,
 					   "no kernel in '%s' and no apt-get to fetch "
@@ -461,7 +461,7 @@ int nt_vm_kernel(const char *cache, const char *deb_in, bool progress, char **kd
 		goto out;
 	}
 	if (progress)
-		fprintf(stderr, "vm: extracting the kernel from '%s'\n", deb);
+		nt_progress_step("vm: extracting the kernel from '%s'", deb);
 	rm_rf(tmp);
 	snprintf(log, sizeof(log), "%s.log", tmp);
 	if (mkdir(tmp, 0755) < 0) {
@@ -918,9 +918,8 @@ static int run_qemu(struct run *r, struct nt_err **err)
 	if (qemu_cmd(r, &q, err))
 		return -1;
 	if (r->o->progress)
-		fprintf(stderr, "vm: booting Linux %s under QEMU (%s, %s MB, %s cpus)\n",
-			r->release, r->res->kvm ? "KVM" : "TCG emulation, no /dev/kvm", q.mem,
-			q.cpus);
+		nt_progress_step("vm: booting Linux %s under QEMU (%s, %s MB, %s cpus)", r->release,
+				 r->res->kvm ? "KVM" : "TCG emulation, no /dev/kvm", q.mem, q.cpus);
 	st = nt_sys_spawn((char *const *)q.argv, r->work, r->path[P_QLOG], r->path[P_QLOG],
 			  r->o->timeout > 0 ? r->o->timeout : 300);
 	return qemu_status(r, st, err);

@@ -2,11 +2,14 @@
 /* The progress hook. */
 #include "progress.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 static nt_progress_fn hook;
 static void *hook_ctx;
 static nt_progress_capture_fn capture_hook;
+static nt_progress_step_fn step_hook;
 
 void nt_progress_set(nt_progress_fn fn, void *ctx)
 {
@@ -30,4 +33,22 @@ void nt_progress_capture(const char *stage, double seconds, uint64_t bytes, cons
 {
 	if (capture_hook)
 		capture_hook(stage, seconds, bytes, what, final);
+}
+
+void nt_progress_step_set(nt_progress_step_fn fn)
+{
+	step_hook = fn;
+}
+
+void nt_progress_step(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!step_hook)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	step_hook(line);
 }

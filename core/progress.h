@@ -32,4 +32,16 @@ void nt_progress_capture_set(nt_progress_capture_fn fn);
 void nt_progress_capture(const char *stage, double seconds, uint64_t bytes, const char *what,
 			 int final);
 
+/*
+ * A step of long work that has no count (e.g. "vm: booting Linux 6.1 under QEMU"): one line,
+ * printed by the hook when the caller was asked to report progress.
+ */
+typedef void (*nt_progress_step_fn)(const char *line);
+
+/* Install the process-wide hook for steps (NULL: none). */
+void nt_progress_step_set(nt_progress_step_fn fn);
+
+/* Report a step, printf-style, to that hook. */
+void nt_progress_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif
