@@ -171,6 +171,15 @@ static void draw_step(const char *line)
 	fprintf(stderr, "%s\n", line);
 }
 
+static void draw_warning(const char *subject, const char *msg, size_t n)
+{
+	fputs("nettrail: warning: '", stderr);
+	nt_esc_text(stderr, subject);
+	fputs("': ", stderr);
+	nt_esc_text_n(stderr, msg, n, 0);
+	fputc('\n', stderr);
+}
+
 static void wait_notice(const char *path)
 {
 	fprintf(stderr, "\r\033[Kwaiting for another nettrail writing '%s' ...\n", path);
@@ -498,6 +507,7 @@ int main(int argc, char **argv)
 	c = cli_cmd_find(argv[1]);
 	nt_progress_capture_set(draw_capture); /* captures report only when told (o->progress) */
 	nt_progress_step_set(draw_step);       /* so do the VM's steps */
+	nt_progress_warn_set(draw_warning);
 	if (!c) {
 		fputs("nettrail: '", stderr);
 		nt_esc_text(stderr, argv[1]);

@@ -10,6 +10,7 @@ static nt_progress_fn hook;
 static void *hook_ctx;
 static nt_progress_capture_fn capture_hook;
 static nt_progress_step_fn step_hook;
+static nt_progress_warn_fn warn_hook;
 
 void nt_progress_set(nt_progress_fn fn, void *ctx)
 {
@@ -51,4 +52,15 @@ void nt_progress_step(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	step_hook(line);
+}
+
+void nt_progress_warn_set(nt_progress_warn_fn fn)
+{
+	warn_hook = fn;
+}
+
+void nt_progress_warn(const char *subject, const char *msg, size_t n)
+{
+	if (warn_hook)
+		warn_hook(subject, msg, n);
 }

@@ -6,6 +6,7 @@
 #ifndef NT_PROGRESS_H
 #define NT_PROGRESS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* @total 0: unknown. @done == @total (or a final call with @final) ends the stage. */
@@ -43,5 +44,18 @@ void nt_progress_step_set(nt_progress_step_fn fn);
 
 /* Report a step, printf-style, to that hook. */
 void nt_progress_step(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * A warning met by work that goes on (e.g. one the trace file itself records): @msg (@n bytes,
+ * not NUL-terminated, any bytes) about @subject (a path). The hook escapes both for where it
+ * prints them; without a hook the warning is dropped (callers also store it).
+ */
+typedef void (*nt_progress_warn_fn)(const char *subject, const char *msg, size_t n);
+
+/* Install the process-wide hook for warnings (NULL: none). */
+void nt_progress_warn_set(nt_progress_warn_fn fn);
+
+/* Report a warning to that hook. */
+void nt_progress_warn(const char *subject, const char *msg, size_t n);
 
 #endif

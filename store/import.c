@@ -5,7 +5,6 @@
  */
 #include "store_int.h"
 #include "../analyze/analyze.h"
-#include "../core/escape.h"
 #include "../core/progress.h"
 #include "../core/testhook.h"
 #include "../parse/reader.h"
@@ -651,11 +650,7 @@ static int on_warn(struct imp *im, const struct nt_msg *m)
 	nt_cursor_init(&c, m);
 	s = nt_cur_str(&c, &n);
 	im->warnings++;
-	fputs("nettrail: warning: '", stderr);
-	nt_esc_text(stderr, im->path);
-	fputs("': ", stderr);
-	nt_esc_text_n(stderr, s, n, 0);
-	fputc('\n', stderr);
+	nt_progress_warn(im->path, s, n);
 	sqlite3_bind_text(im->warn_ins, 2, s, (int)n, SQLITE_STATIC);
 	sqlite3_step(im->warn_ins);
 	sqlite3_reset(im->warn_ins);
