@@ -169,11 +169,12 @@ void nt_batch_warn(struct nt_batch *b, const char *fmt, ...)
 	end_frame(b, at);
 }
 
-void nt_batch_error(struct nt_batch *b, int kind, const char *msg)
+void nt_batch_error(struct nt_batch *b, int kind, const char *msg, const char *hint)
 {
 	size_t at = begin_frame(b, NT_MSG_ERROR);
 	put_u32(b, (uint32_t)kind);
 	put_cstr(b, msg);
+	put_cstr(b, hint ? hint : "");
 	end_frame(b, at);
 }
 

@@ -23,7 +23,7 @@ enum nt_msg_type {
 	NT_MSG_LOST,	 /* cpu, count (-1: unknown), window [ts_from, ts_to] */
 	NT_MSG_CPU,	 /* cpu, lost events in total on that cpu (buffer statistics) */
 	NT_MSG_WARN,	 /* text: something the reader skipped, with its place */
-	NT_MSG_ERROR,	 /* kind, text: the reader failed; nothing it sent may be kept */
+	NT_MSG_ERROR,	 /* kind, text, hint ("" none): the reader failed; nothing it sent may be kept */
 	NT_MSG_END,	 /* the reader reached the end of its input */
 };
 
@@ -80,7 +80,8 @@ void nt_batch_lost(struct nt_batch *b, int32_t cpu, int64_t count, uint64_t ts_f
 		   uint64_t ts_to);
 void nt_batch_cpu(struct nt_batch *b, int32_t cpu, int64_t lost);
 void nt_batch_warn(struct nt_batch *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void nt_batch_error(struct nt_batch *b, int kind, const char *msg);
+/* The reader failed: error @kind (enum nt_err_kind), @msg and its hint (NULL: none). */
+void nt_batch_error(struct nt_batch *b, int kind, const char *msg, const char *hint);
 void nt_batch_end(struct nt_batch *b);
 
 /* An event: begin, then one value per class field in order, then end. */

@@ -69,20 +69,20 @@ static bool step(const struct nt_reader_ops *ops, const char *path, void **state
 	if (!*opened) {
 		*opened = true;
 		if (ops->open(path, state, &err)) {
-			nt_batch_error(b, nt_err_kind(err), nt_err_msg(err));
+			nt_batch_error(b, nt_err_kind(err), nt_err_msg(err), nt_err_get_hint(err));
 			nt_err_free(err);
 			return false;
 		}
 	}
 	r = ops->next(*state, b, &err);
 	if (r == NT_NEXT_ERROR) {
-		nt_batch_error(b, nt_err_kind(err), nt_err_msg(err));
+		nt_batch_error(b, nt_err_kind(err), nt_err_msg(err), nt_err_get_hint(err));
 		nt_err_free(err);
 		return false;
 	}
 	if (b->oom) {
 		nt_batch_release(b);
-		nt_batch_error(b, NT_E_FAIL, "out of memory while reading");
+		nt_batch_error(b, NT_E_FAIL, "out of memory while reading", NULL);
 		return false;
 	}
 	if (r == NT_NEXT_END) {

@@ -370,6 +370,26 @@ static void not_direct(struct nt_td_layout *l, const char *why)
 	}
 }
 
+/*
+ * Latency-tracer output (a "latency" data section, a BUFFER_TEXT option): text, not per-cpu
+ * pages. libtracecmd keeps such a buffer's cpu count but no cpu data, and reading it
+ * dereferences NULL (tracecmd_peek_data): refused here, whether top-level or an instance's.
+ */
+static bool latency(struct walk *w, const char *which)
+{
+	if (!w->err) {
+		w->err = nt_err_new(NT_E_INPUT,
+				    "cannot import '%s': %s holds latency-tracer output (a "
+				    "'latency' data section), not per-cpu events",
+				    w->path, which);
+		nt_err_hint(w->err,
+			    "'trace-cmd report %s' prints it; nettrail reads traces "
+			    "recorded with event tracing (trace-cmd record -e, nettrail record)",
+			    w->path);
+	}
+	return false;
+}
+
 /* An option that changes how timestamps or buffers must be read. */
 static void judge_option(struct nt_td_layout *l, uint64_t id)
 {
@@ -411,18 +431,54 @@ static bool add_cpu(struct walk *w, int cpu, uint64_t o, uint64_t s)
 	return true;
 }
 
+/* @n bytes at @at into @out, when the file has them (no error otherwise). */
+static bool peek(struct walk *w, uint64_t at, void *out, size_t n)
+{
+	return at <= w->size && n <= w->size - at && seek(w, at, "") && get(w, out, n, "");
+}
+
+/*
+ * A v6 BUFFER option (@p, @n bytes: the instance's section offset, its name): the data tag
+ * there, after the instance's own options, must not be "latency". Anything else unreadable is
+ * left to libtracecmd, which skips such an instance. The walk goes on where it was.
+ */
+static bool v6_instance(struct walk *w, const unsigned char *p, uint64_t n)
+{
+	uint64_t back = w->off, at;
+	unsigned char tag[10], o[6];
+	char which[160];
+
+	if (n < 9)
+		return true;
+	at = conv(w->big, p, 8);
+	if (peek(w, at, tag, 10) && !memcmp(tag, "options  ", 10)) {
+		for (at += 10; peek(w, at, o, 6) && conv(w->big, o, 2);
+		     at += 6 + conv(w->big, o + 2, 4))
+			;
+		if (!peek(w, at + 2, tag, 10))
+			memset(tag, 0, sizeof(tag));
+	}
+	if (!memcmp(tag, "latency  ", 10)) {
+		snprintf(which, sizeof(which), "its buffer instance '%.*s'", 120,
+			 (const char *)p + 8);
+		return latency(w, which);
+	}
+	return seek(w, back, "an option");
+}
+
 /* The payload of the v6 option @id (@sz bytes): checked when libtracecmd reads counts in it. */
 static bool v6_option(struct walk *w, uint64_t id, uint64_t sz)
 {
 	unsigned char *p;
 	bool ok;
 
-	if (id != OPT_CPUSTAT && id != OPT_PROCMAPS && id != OPT_TIME_SHIFT && id != OPT_GUEST)
+	if (id != OPT_CPUSTAT && id != OPT_PROCMAPS && id != OPT_TIME_SHIFT && id != OPT_GUEST &&
+	    id != OPT_BUFFER)
 		return skip(w, sz, "an option");
 	p = blob(w, sz, 64u << 20, "an option");
 	if (!p)
 		return false;
-	ok = option_ok(w, id, p, (size_t)sz);
+	ok = id == OPT_BUFFER ? v6_instance(w, p, sz) : option_ok(w, id, p, (size_t)sz);
 	free(p);
 	return ok;
 }
@@ -449,10 +505,8 @@ static bool walk_v6(struct walk *w)
 		if (!get(w, tag, 10, "the data section tag"))
 			return false;
 	}
-	if (!memcmp(tag, "latency  ", 10)) {
-		not_direct(w->l, "latency data");
-		return true;
-	}
+	if (!memcmp(tag, "latency  ", 10))
+		return latency(w, "its top-level buffer");
 	if (memcmp(tag, "flyrecord", 10))
 		return fail(w, "an unknown data section tag");
 	if (cpus > 4096)
@@ -617,6 +671,10 @@ static bool v7_options(struct walk *w, const unsigned char *p, const unsigned ch
 			return true;
 		}
 		judge_option(w->l, id == OPT_BUFFER ? 0 : id);
+		if (id == OPT_BUFFER_TEXT)
+			return latency(w, sz > 8 && p[8]
+						  ? "a buffer instance (BUFFER_TEXT option)"
+						  : "its top-level buffer (BUFFER_TEXT option)");
 		if (id >= OPT_HEADER_INFO && id <= OPT_CMDLINES && sz >= 8)
 			sect[id - OPT_HEADER_INFO] = conv(w->big, p, 8);
 		if ((id == OPT_BUFFER && !v7_buffer_option(w, p, sz)) ||

@@ -660,15 +660,20 @@ static int on_warn(struct imp *im, const struct nt_msg *m)
 static int on_error(struct imp *im, const struct nt_msg *m)
 {
 	struct nt_cursor c;
-	uint32_t n, kind;
-	const char *s;
+	uint32_t n, hn, kind;
+	const char *s, *h;
+	struct nt_err *e;
 
 	nt_cursor_init(&c, m);
 	kind = nt_cur_u32(&c);
 	s = nt_cur_str(&c, &n);
+	h = nt_cur_str(&c, &hn);
 	if (kind < NT_E_FAIL || kind > NT_E_INTR)
 		kind = NT_E_INPUT;
-	return nt_err_set(&im->err, nt_err_new((enum nt_err_kind)kind, "%.*s", (int)n, s));
+	e = nt_err_new((enum nt_err_kind)kind, "%.*s", (int)n, s);
+	if (hn)
+		nt_err_hint(e, "%.*s", (int)hn, h);
+	return nt_err_set(&im->err, e);
 }
 
 static void show_progress(struct imp *im, bool final)
