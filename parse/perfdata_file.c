@@ -448,10 +448,9 @@ static int parse_format(struct nt_pf *f, struct tcur *c, const char *sys, struct
 		return nt_err_set(err,
 				  nt_err_new(NT_E_INPUT,
 					     "'%s' is corrupt: the format of event '%s:%s' in its "
-					     "tracing data prints field '%s', which the format "
-					     "does not define (libtraceevent cannot parse that "
+					     "tracing data %s (libtraceevent cannot parse that "
 					     "safely); record the trace again",
-					     f->path, sys, chk.event, chk.field));
+					     f->path, sys, chk.event, chk.why));
 	}
 	tep_parse_event(f->tep, p, n, sys);
 	free(p);

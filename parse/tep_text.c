@@ -3,6 +3,7 @@
 #include "tep_text.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,11 +215,33 @@ static void format_name(struct nt_tep_format_check *chk, const char *p, const ch
 	show(chk->event, sizeof(chk->event), n, (size_t)((nl ? nl : e) - n));
 }
 
+/* A '[' that libtraceevent's tokenizer finds no token after (tep_text.h), or NULL. */
+static const char *bracket_at_end(const char *p, const char *e)
+{
+	for (const char *b = p; (b = memchr(b, '[', (size_t)(e - b))); b++) {
+		const char *c = b + 1;
+
+		while (c < e && (*c == ' ' || *c == '\t' || *c == '\v' || *c == '\f' || *c == '\r'))
+			c++;
+		if (c == e || (*c != '\n' && (*c < 0x20 || *c > 0x7e)))
+			return b;
+	}
+	return NULL;
+}
+
 bool nt_tep_format_ok(const void *text, size_t n, struct nt_tep_format_check *chk)
 {
 	const char *p = text, *e = p + n, *q;
 
 	memset(chk, 0, sizeof(*chk));
+	if ((q = bracket_at_end(p, e))) {
+		format_name(chk, p, e);
+		snprintf(chk->why, sizeof(chk->why),
+			 "has a '[' at byte %zu followed by no token (its end or a "
+			 "non-printable byte)",
+			 (size_t)(q - p));
+		return false;
+	}
 	for (const char *r = p; r < e; r = q) {
 		const char *f, *fe;
 
@@ -237,6 +260,8 @@ bool nt_tep_format_ok(const void *text, size_t n, struct nt_tep_format_check *ch
 			continue;
 		format_name(chk, p, e);
 		show(chk->field, sizeof(chk->field), f, (size_t)(fe - f));
+		snprintf(chk->why, sizeof(chk->why),
+			 "prints field '%s', which the format does not define", chk->field);
 		return false;
 	}
 	return true;

@@ -45,13 +45,17 @@ int nt_tep_printk_parse(struct tep_handle *tep, const void *p, size_t n,
 /* What the check of an event format found wrong. */
 struct nt_tep_format_check {
 	char event[64]; /* the format's "name:", non-printable bytes as '?' */
-	char field[64]; /* the first "REC->NAME" naming no field of the format */
+	char field[64]; /* the first "REC->NAME" naming no field of the format, or "" */
+	char why[160];	/* what is wrong, after "the format of event E ...": "prints field ..." */
 };
 
 /*
- * Does every "REC->NAME" of the event format text @p (@n bytes) name a field (common or not)
- * the format defines, as libtraceevent reads its "field:" lines? Returns true, or false with
- * @chk filled. Conservative: quoted text is checked too.
+ * Can libtraceevent 1.7.1 parse the event format text @p (@n bytes) without crashing? Checks
+ * that every "REC->NAME" names a field (common or not) the format defines, as libtraceevent
+ * reads its "field:" lines (conservative: quoted text is checked too), and that no '[' is
+ * followed, after spaces, by the end of the text or a byte that is not printable (its
+ * tokenizer then returns no token, which event_read_fields() passes to strcmp). Returns true,
+ * or false with @chk filled.
  */
 bool nt_tep_format_ok(const void *p, size_t n, struct nt_tep_format_check *chk);
 

@@ -209,8 +209,8 @@ static unsigned char *blob(struct walk *w, uint64_t n, uint64_t max, const char 
 }
 
 /*
- * An event format of system @sys in the @sect section (an 8-byte size, then the text) whose
- * every "REC->NAME" names one of its fields: libtraceevent crashes on others (tep_text.h).
+ * An event format of system @sys in the @sect section (an 8-byte size, then the text) that
+ * libtraceevent parses without crashing (nt_tep_format_ok, tep_text.h).
  */
 static bool format(struct walk *w, const char *sys, const char *sect)
 {
@@ -226,10 +226,9 @@ static bool format(struct walk *w, const char *sys, const char *sect)
 	if (!ok && !w->err)
 		w->err = nt_err_new(
 			NT_E_INPUT,
-			"'%s' is corrupt: the format of event '%s:%s' in its %s section "
-			"prints field '%s', which the format does not define (libtraceevent "
-			"cannot parse that safely); record the trace again",
-			w->path, sys, chk.event, sect, chk.field);
+			"'%s' is corrupt: the format of event '%s:%s' in its %s section %s "
+			"(libtraceevent cannot parse that safely); record the trace again",
+			w->path, sys, chk.event, sect, chk.why);
 	return ok;
 }
 
