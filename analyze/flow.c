@@ -195,8 +195,8 @@ bool nt_flow_read(const struct nt_ev *e, uint8_t proto, struct nt_flow *f)
 	return f->sport && f->dport && !zero(f->saddr, 16) && !zero(f->daddr, 16);
 }
 
-/* Indexes in NT_FLOW_LTTNG_FIELDS: the tag, IPv4's fragment offset, then one block per version. */
-enum { FL_TYPE, FL_FRAG, FL_V4, FL_V6 = FL_V4 + 9 };
+/* Indexes in NT_FLOW_LTTNG_FIELDS: the tag, IPv4's frag_off and ihl, one block per version. */
+enum { FL_TYPE, FL_FRAG, FL_IHL, FL_V4, FL_V6 = FL_V4 + 9 };
 enum { FLV_VERSION, FLV_PROTO, FLV_SADDR, FLV_DADDR, FLV_TCP_SPORT, FLV_TCP_DPORT, FLV_TCP_FLAGS };
 enum { FLV_UDP_SPORT = FLV_TCP_FLAGS + 1 };
 
@@ -214,7 +214,7 @@ static bool blob_addr(const struct nt_ev *e, int f, int n, uint8_t *a)
 	return true;
 }
 
-bool nt_flow_read_lttng(const struct nt_ev *e, int at, struct nt_flow *f)
+bool nt_flow_read_lttng(const struct nt_ev *e, int at, bool rx, struct nt_flow *f)
 {
 	int64_t type = nt_ev_int(e, at + FL_TYPE);
 	bool v6 = type == 2;
@@ -232,6 +232,8 @@ bool nt_flow_read_lttng(const struct nt_ev *e, int at, struct nt_flow *f)
 		return !v6 || f->proto == 58;
 	if (!v6 && (!nt_ev_has(e, at + FL_FRAG) || nt_ev_int(e, at + FL_FRAG) & 0x1fff))
 		return false; /* a later fragment: what follows its IP header is data */
+	if (!v6 && rx && (nt_ev_int(e, at + FL_IHL) != 5 || nt_ev_int(e, at + FL_FRAG) & 0x2000))
+		return false; /* options or a fragment: GRO did not set the transport header */
 	p = v + (f->proto == 6 ? FLV_TCP_SPORT : FLV_UDP_SPORT);
 	if (!nt_ev_has(e, p) || !nt_ev_has(e, p + 1))
 		return false;

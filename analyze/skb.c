@@ -819,7 +819,7 @@ static int on_net(struct skb_ctx *x, const struct nt_ev *e, enum net_kind k)
 		l->has_protocol = true;
 		l->protocol = nt_ev_int(e, 3);
 	}
-	if (nt_flow_read_lttng(e, F_NET_LTTNG, &f))
+	if (nt_flow_read_lttng(e, F_NET_LTTNG, !tx, &f))
 		flow_apply(x, l, &f, e->cls);
 	return 0;
 }
