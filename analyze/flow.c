@@ -195,6 +195,58 @@ bool nt_flow_read(const struct nt_ev *e, uint8_t proto, struct nt_flow *f)
 	return f->sport && f->dport && !zero(f->saddr, 16) && !zero(f->daddr, 16);
 }
 
+/* Indexes in NT_FLOW_LTTNG_FIELDS: the tag, IPv4's frag_off and ihl, one block per version. */
+enum { FL_TYPE, FL_FRAG, FL_IHL, FL_V4, FL_V6 = FL_V4 + 9 };
+enum { FLV_VERSION, FLV_PROTO, FLV_SADDR, FLV_DADDR, FLV_TCP_SPORT, FLV_TCP_DPORT, FLV_TCP_FLAGS };
+enum { FLV_UDP_SPORT = FLV_TCP_FLAGS + 1 };
+
+/* BLOB field @f of exactly @n bytes into @a. */
+static bool blob_addr(const struct nt_ev *e, int f, int n, uint8_t *a)
+{
+	const void *b;
+
+	if (!nt_ev_has(e, f) || sqlite3_column_type(e->st, e->slot[f]) != SQLITE_BLOB ||
+	    sqlite3_column_bytes(e->st, e->slot[f]) != n ||
+	    !(b = sqlite3_column_blob(e->st, e->slot[f])))
+		return false;
+	memset(a, 0, 16);
+	memcpy(a, b, (size_t)n);
+	return true;
+}
+
+bool nt_flow_read_lttng(const struct nt_ev *e, int at, bool rx, struct nt_flow *f)
+{
+	int64_t type = nt_ev_int(e, at + FL_TYPE);
+	bool v6 = type == 2;
+	int v = at + (v6 ? FL_V6 : FL_V4), alen = v6 ? 16 : 4, p;
+
+	memset(f, 0, sizeof(*f));
+	if (!nt_ev_has(e, at + FL_TYPE) || (type != 1 && type != 2) ||
+	    nt_ev_int(e, v + FLV_VERSION) != (v6 ? 6 : 4) || !nt_ev_has(e, v + FLV_PROTO) ||
+	    !blob_addr(e, v + FLV_SADDR, alen, f->saddr) ||
+	    !blob_addr(e, v + FLV_DADDR, alen, f->daddr))
+		return false;
+	f->family = v6 ? NT_AF_INET6 : NT_AF_INET;
+	f->proto = (uint8_t)nt_ev_int(e, v + FLV_PROTO);
+	if (f->proto != 6 && f->proto != 17)
+		return !v6 || f->proto == 58;
+	if (!v6 && (!nt_ev_has(e, at + FL_FRAG) || nt_ev_int(e, at + FL_FRAG) & 0x1fff))
+		return false; /* a later fragment: what follows its IP header is data */
+	if (!v6 && rx && (nt_ev_int(e, at + FL_IHL) != 5 || nt_ev_int(e, at + FL_FRAG) & 0x2000))
+		return false; /* options or a fragment: GRO did not set the transport header */
+	p = v + (f->proto == 6 ? FLV_TCP_SPORT : FLV_UDP_SPORT);
+	if (!nt_ev_has(e, p) || !nt_ev_has(e, p + 1))
+		return false;
+	f->sport = (uint16_t)nt_ev_int(e, p);
+	f->dport = (uint16_t)nt_ev_int(e, p + 1);
+	if (f->proto == 6 && nt_ev_has(e, v + FLV_TCP_FLAGS)) {
+		f->flags =
+			(uint8_t)(nt_ev_int(e, v + FLV_TCP_FLAGS) & 0x1f); /* FIN SYN RST PSH ACK */
+		f->has_flags = true;
+	}
+	return true;
+}
+
 void nt_flow_reverse(struct nt_flow *f)
 {
 	uint8_t a[16];

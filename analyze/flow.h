@@ -62,6 +62,39 @@ enum {
  */
 bool nt_flow_read(const struct nt_ev *e, uint8_t proto, struct nt_flow *f);
 
+/*
+ * lttng-modules' net events with headers (net_dev_queue, netif_receive_skb, netif_rx): the
+ * copies of the packet's IP and transport headers, as the CTF reader flattens their variants
+ * (docs/formats/ctf.md). A subscription lists NT_FLOW_LTTNG_FIELDS from index @at on.
+ */
+#define NT_FLOW_LTTNG_FIELDS                                                              \
+	"network_header_type", "network_header_ipv4_frag_off", "network_header_ipv4_ihl", \
+		"network_header_ipv4_version", "network_header_ipv4_protocol",            \
+		"network_header_ipv4_saddr", "network_header_ipv4_daddr",                 \
+		"network_header_ipv4_transport_header_tcp_source_port",                   \
+		"network_header_ipv4_transport_header_tcp_dest_port",                     \
+		"network_header_ipv4_transport_header_tcp_flags",                         \
+		"network_header_ipv4_transport_header_udp_source_port",                   \
+		"network_header_ipv4_transport_header_udp_dest_port",                     \
+		"network_header_ipv6_version", "network_header_ipv6_nexthdr",             \
+		"network_header_ipv6_saddr", "network_header_ipv6_daddr",                 \
+		"network_header_ipv6_transport_header_tcp_source_port",                   \
+		"network_header_ipv6_transport_header_tcp_dest_port",                     \
+		"network_header_ipv6_transport_header_tcp_flags",                         \
+		"network_header_ipv6_transport_header_udp_source_port",                   \
+		"network_header_ipv6_transport_header_udp_dest_port"
+
+/*
+ * The flow of the headers an LTTng net event recorded (fields NT_FLOW_LTTNG_FIELDS from @at):
+ * the packet's own direction. TCP and UDP need their transport header (LTTng records it only
+ * where the skb has one past the IP header) and, for IPv4, the first fragment; on the receive
+ * path (@rx) IPv4 also needs no options and no fragment at all (GRO leaves the transport header
+ * unset for those, and lttng-modules then copies bytes from elsewhere). TCP gets its FIN SYN
+ * RST PSH ACK flags. Other IPv4 protocols and ICMPv6 get a flow without ports; other IPv6 next
+ * headers (extension headers) and no header at all none.
+ */
+bool nt_flow_read_lttng(const struct nt_ev *e, int at, bool rx, struct nt_flow *f);
+
 /* @f with its ends swapped. */
 void nt_flow_reverse(struct nt_flow *f);
 bool nt_flow_same(const struct nt_flow *a, const struct nt_flow *b);

@@ -709,7 +709,9 @@ static int on_kfree(void *ctx, const struct nt_ev *e)
 }
 
 /* "dev" is how the text of these events names the device ("name" in their binary format) */
-static const char *const f_net[] = {"skbaddr", "len", "name", "protocol", "dev", NULL};
+static const char *const f_net[] = {
+	"skbaddr", "len", "name", "protocol", "dev", NT_FLOW_LTTNG_FIELDS, NULL};
+enum { F_NET_LTTNG = 5 }; /* LTTng's headers (analyze/flow.h) */
 
 /* The kinds of net events: where the skb is on its way. */
 enum net_kind { N_QUEUE, N_XMIT, N_RX_ENTRY, N_RX_CORE };
@@ -778,6 +780,7 @@ static int on_net(struct skb_ctx *x, const struct nt_ev *e, enum net_kind k)
 	const char *dev = nt_ev_has(e, 2) ? nt_ev_text(e, 2) : nt_ev_text(e, 4);
 	bool has_len = nt_ev_has(e, 1), tx = k == N_QUEUE || k == N_XMIT;
 	struct life *l = addr ? map_get(x, addr) : NULL;
+	struct nt_flow f;
 
 	if (!addr)
 		return 0;
@@ -816,6 +819,8 @@ static int on_net(struct skb_ctx *x, const struct nt_ev *e, enum net_kind k)
 		l->has_protocol = true;
 		l->protocol = nt_ev_int(e, 3);
 	}
+	if (nt_flow_read_lttng(e, F_NET_LTTNG, !tx, &f))
+		flow_apply(x, l, &f, e->cls);
 	return 0;
 }
 

@@ -162,9 +162,10 @@ static int check_flow(sqlite3 *db, const struct nt_report_filter *f, const char 
 {
 	static const char busiest[] =
 		"SELECT CASE WHEN ip_proto = 6 THEN 'tcp ' WHEN ip_proto = 17 THEN 'udp ' ELSE '' "
-		"END || CASE WHEN family = 10 THEN '[' || saddr || ']' ELSE saddr END || ':' || "
-		"sport || '>' || CASE WHEN family = 10 THEN '[' || daddr || ']' ELSE daddr END || "
-		"':' || dport FROM skb_lifecycles WHERE (?1 = 0 OR trace_id = ?1) AND saddr IS NOT "
+		"END || CASE WHEN family = 10 THEN '[' || saddr || ']' ELSE saddr END || "
+		"coalesce(':' || sport, ':*') || '>' || CASE WHEN family = 10 THEN '[' || daddr || "
+		"']' ELSE daddr END || coalesce(':' || dport, ':*') FROM skb_lifecycles WHERE (?1 "
+		"= 0 OR trace_id = ?1) AND saddr IS NOT "
 		"NULL AND ?2 IS ?2 GROUP BY ip_proto, saddr, sport, daddr, dport ORDER BY count(*) "
 		"DESC, 1";
 	struct nt_flow_expr *x;

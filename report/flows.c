@@ -10,11 +10,17 @@
 
 enum { TOP_FLOWS = 50 }; /* flows given stage latencies (the busiest) */
 
-/* A flow as one cell: "tcp 127.0.0.1:41234 > 127.0.0.1:80" (IPv6 in brackets). */
-#define FLOW_TEXT                                                                                  \
-	"CASE ip_proto WHEN 6 THEN 'tcp ' WHEN 17 THEN 'udp ' ELSE '' END || CASE WHEN family = "  \
-	"10 THEN '[' || saddr || ']' ELSE saddr END || ':' || sport || ' > ' || CASE WHEN family " \
-	"= 10 THEN '[' || daddr || ']' ELSE daddr END || ':' || dport"
+/*
+ * A flow as one cell: "udp 10.0.0.1:5000 > 10.0.0.2:53", "tcp [::1]:22 > [::1]:50000"; without
+ * ports (ICMP, other protocols): "icmp 10.0.0.1 > 10.0.0.2", "icmp6 fe80::1 > ff02::1",
+ * "proto 47 ...".
+ */
+#define FLOW_TEXT                                                                              \
+	"CASE ip_proto WHEN 6 THEN 'tcp ' WHEN 17 THEN 'udp ' WHEN 1 THEN 'icmp ' WHEN 58 "    \
+	"THEN 'icmp6 ' ELSE 'proto ' || ip_proto || ' ' END || CASE WHEN family = 10 AND "     \
+	"sport IS NOT NULL THEN '[' || saddr || ']' ELSE saddr END || coalesce(':' || sport, " \
+	"'') || ' > ' || CASE WHEN family = 10 AND dport IS NOT NULL THEN '[' || daddr || "    \
+	"']' ELSE daddr END || coalesce(':' || dport, '')"
 
 #define FLOW_KEY "ip_proto, saddr, sport, daddr, dport"
 
@@ -64,11 +70,14 @@ static void coverage_note(sqlite3 *db, const struct nt_report_filter *f, struct 
 		"Flows: %lld of %lld skb lifecycles (%.1f%%) have a known flow (addresses and "
 		"ports), from an event that carries both the skb and the addresses "
 		"(tcp_send_reset, tcp_retransmit_skb, tcp_probe with skbaddr (6.8+), tcp_bad_csum, "
-		"tcp_hash_*, icmp_send of a UDP datagram, record --headers' header kprobes) or "
+		"tcp_hash_*, icmp_send of a UDP datagram, record --headers' header kprobes, the "
+		"headers LTTng's net_dev_queue, netif_receive_skb and netif_rx record) or "
 		"from kfree_skb's rx_sk (6.12+) and the socket's endpoints (inet_sock_set_state, "
 		"tcp socket events). The other %lld have none: no such event touched them "
-		"(without --headers: UDP datagrams, ACKs and resets the kernel "
-		"sends, 6.1's drops carry no addresses), and nettrail never guesses%s%s. "
+		"(without --headers or LTTng: UDP datagrams, ACKs and resets the kernel "
+		"sends, 6.1's drops carry no addresses; with LTTng: packets with no IP header or, "
+		"for TCP and UDP, no transport header at that point), and nettrail never "
+		"guesses%s%s. "
 		"docs/analyses/skb.md, \"Flows\", has every rule.",
 		(long long)known, (long long)n, 100.0 * (double)known / (double)n,
 		(long long)(n - known),

@@ -107,6 +107,8 @@ static void json_flows(sqlite3 *db, const struct nt_report_filter *f, struct nt_
 			if (i == 2 || i == 4)
 				nt_json_key_str(j, keys[i],
 						(const char *)sqlite3_column_text(st, i));
+			else if (sqlite3_column_type(st, i) == SQLITE_NULL)
+				nt_json_key_str(j, keys[i], NULL); /* no ports: ICMP, ... */
 			else
 				nt_json_key_int(j, keys[i], sqlite3_column_int64(st, i));
 		nt_json_end(j);
