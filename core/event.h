@@ -23,8 +23,8 @@ enum nt_msg_type {
 	NT_MSG_LOST,	 /* cpu, count (-1: unknown), window [ts_from, ts_to] */
 	NT_MSG_CPU,	 /* cpu, lost events in total on that cpu (buffer statistics) */
 	NT_MSG_WARN,	 /* text: something the reader skipped, with its place */
-	NT_MSG_ERROR, /* kind, text, hint ("" none): the reader failed; nothing it sent may be kept */
-	NT_MSG_END,   /* the reader reached the end of its input */
+	NT_MSG_ERROR,	 /* kind, text, hint (""): the reader failed; keep nothing it sent */
+	NT_MSG_END,	 /* the reader reached the end of its input */
 };
 
 enum nt_val_type {
