@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "../core/escape.h"
 #include "../collect/backend.h"
+#include "../collect/hdrprobe.h"
 #include "../collect/vm.h"
 #include "../lab/lab.h"
 #include "../parse/reader.h"
@@ -68,9 +69,11 @@ const char lab_details[] =
 	"csv/) plus traffic.txt (what was sent) and the lab sheet, lab-sheet.txt and\n"
 	"lab-sheet.html: expected vs observed for each claim, PASS/FAIL, the path of one packet.\n"
 	"Where the kernel has the function_graph tracer, the scenario's functions are traced\n"
-	"too and their calls are claims of the sheet; where it has not (this is said on the\n"
-	"sheet), --vm runs the world and the recording in the lab VM (Debian's stock kernel\n"
-	"under QEMU, see 'nettrail vm'), and the analysis on this machine.\n"
+	"too and their calls are claims of the sheet; where it offers kprobe events, the\n"
+	"packets' IP headers are recorded as by 'record --headers' and the UDP scenarios'\n"
+	"flows are claims. Where it has neither (this is said on the sheet), --vm runs the\n"
+	"world and the recording in the lab VM (Debian's stock kernel under QEMU, see\n"
+	"'nettrail vm'), and the analysis on this machine.\n"
 	"Exit code 6 when a claim of the sheet fails (1: the system refused). Scenarios:\n"
 	"'nettrail lab --list'; docs/LABS.md.\n"
 	"Needs root (not with --vm). Example: sudo nettrail lab syn-closed-port -c 20 -o syn\n";
@@ -93,9 +96,11 @@ static int run_traffic(const char *name, long tag, long count, const char *dir)
 	return r ? NT_EXIT_FAIL : NT_EXIT_OK;
 }
 
-/* Record the traffic child (this program, --traffic) in the world tagged @tag. */
+/* Record the traffic child (this program, --traffic) in the world tagged @tag; with @what's
+ * function_graph and header kprobes (record --graph, record --headers) where it says so. */
 static int record(const struct nt_lab *l, long tag, long count, const char *dir, const char *dat,
-		  bool graph, const char *clock, struct nt_record_result *rr, struct nt_err **err)
+		  const struct nt_lab_rec *what, const char *clock, struct nt_record_result *rr,
+		  struct nt_err **err)
 {
 	struct nt_record_opts o = {0};
 	const char *fns[MAX_FUNCS];
@@ -126,15 +131,16 @@ static int record(const struct nt_lab *l, long tag, long count, const char *dir,
 		o.nevents++;
 	o.argv = argv;
 	o.clock = clock;
-	if (graph) {
+	if (what->graph) {
 		o.ngraph = nt_lab_functions(l, fns, MAX_FUNCS);
 		o.graph = fns;
 	}
+	o.headers = what->headers;
 	return nt_backend_record(NT_BACKEND_FTRACE, &o, 0, rr, err);
 }
 
 static int analyze(const struct nt_lab *l, long count, const char *dir, const char *db,
-		   const char *dat, bool graph, int *failed, struct nt_err **err)
+		   const char *dat, const struct nt_lab_rec *rec, int *failed, struct nt_err **err)
 {
 	struct nt_import_opts io = {.timeout_s = 120};
 	struct nt_import_result ir;
@@ -151,7 +157,7 @@ static int analyze(const struct nt_lab *l, long count, const char *dir, const ch
 		return -1;
 	nt_report_filter_init(&rf);
 	if (nt_report_write_dir(nt_store_db(st), &rf, dir, err) ||
-	    nt_lab_sheet(l, nt_store_db(st), dir, count, graph, failed, err)) {
+	    nt_lab_sheet(l, nt_store_db(st), dir, count, rec, failed, err)) {
 		nt_store_close(st, false, NULL);
 		return -1;
 	}
@@ -179,25 +185,45 @@ struct lab_run {
 	const char *vm_keep, *clock;
 };
 
-/* World, traffic and recording here. *@graph: function_graph recorded the functions. */
-static int capture_here(const struct lab_run *a, const char *dat, bool *graph, int *code,
-			struct nt_err **err)
+/* What this kernel lets the lab record: function_graph, and record --headers' kprobes (where
+ * their checks pass; else why not). */
+static void what_to_record(struct nt_lab_rec *r)
+{
+	char *dir = nt_ftrace_tracefs_dir();
+	struct nt_err *e = NULL;
+
+	memset(r, 0, sizeof(*r));
+	r->graph = nt_ftrace_graph_available();
+	if (!dir)
+		snprintf(r->why, sizeof(r->why), "tracefs is not mounted");
+	else if (nt_hdrprobe_check(dir, &e))
+		snprintf(r->why, sizeof(r->why), "%s", nt_err_msg(e));
+	else
+		r->headers = true;
+	nt_err_free(e);
+	free(dir);
+}
+
+/* World, traffic and recording here; *@what: what was recorded besides the tracepoints. */
+static int capture_here(const struct lab_run *a, const char *dat, struct nt_lab_rec *what,
+			int *code, struct nt_err **err)
 {
 	struct nt_record_result rr = {0};
 	struct nt_lab_world *w = NULL;
 	long tag = (long)getpid();
 	int rec;
 
-	*graph = nt_ftrace_graph_available();
+	what_to_record(what);
 	nt_lab_world_reap_stale();
 	if (!a->quiet)
-		fprintf(stderr, "lab %s: building the world, recording %ld (%s) ...\n",
+		fprintf(stderr,
+			"lab %s: building the world, recording %ld (tracepoints, %s, %s) ...\n",
 			nt_lab_name(a->l), a->count,
-			*graph ? "tracepoints and function_graph"
-			       : "tracepoints only: this kernel has no function_graph tracer");
+			what->graph ? "function_graph" : "no function_graph tracer here",
+			what->headers ? "IP headers" : "no kprobes here for IP headers");
 	if (nt_lab_world_create(a->l, tag, &w, err))
 		return -1;
-	rec = record(a->l, tag, a->count, a->dir, dat, *graph, a->clock, &rr, err);
+	rec = record(a->l, tag, a->count, a->dir, dat, what, a->clock, &rr, err);
 	nt_lab_world_destroy(w); /* the world is gone before anything else happens */
 	if (rec)
 		return -1;
@@ -233,11 +259,12 @@ static char *which(const char *prog)
 }
 
 /* The same in the lab VM: the guest runs `nettrail lab NAME --record-only`. */
-static int capture_vm(const struct lab_run *a, bool *graph, int *code, struct nt_err **err)
+static int capture_vm(const struct lab_run *a, struct nt_lab_rec *what, int *code,
+		      struct nt_err **err)
 {
 	const char *fetch[] = {"trace.dat", "traffic.txt", "record.txt"};
 	const char *bins[2];
-	char scount[32], *rec = NULL, *g;
+	char scount[32];
 	struct nt_vm_result r;
 	int ret = -1, nbins = 0;
 
@@ -293,27 +320,49 @@ static int capture_vm(const struct lab_run *a, bool *graph, int *code, struct nt
 	if (r.record_rc == NT_EXIT_LOST)
 		*code = NT_EXIT_LOST;
 	nt_vm_result_release(&r);
-	rec = cli_path_in(a->dir, "record.txt");
-	g = rec ? nt_sys_file_read(rec, 0, NULL, NULL) : NULL;
-	*graph = g && strstr(g, "graph=1");
-	free(g);
+	nt_lab_rec_read(a->dir, what); /* what the guest recorded */
 	ret = 0;
 out:
-	free(rec);
 	for (int i = 0; i < nbins; i++)
 		free((char *)bins[i]);
 	return ret;
+}
+
+/* --analyze-only: what @a->dir holds (trace.dat, traffic.txt, record.txt), and its count. */
+static int load_recorded(struct lab_run *a, const char *dat, struct nt_lab_rec *what,
+			 struct nt_err **err)
+{
+	char *tt = cli_path_in(a->dir, "traffic.txt"), *txt = NULL;
+	const char *c;
+
+	if (access(dat, R_OK) || !tt || access(tt, R_OK)) {
+		struct nt_err *e = nt_err_new(NT_E_INPUT,
+					      "'%s' holds no recorded lab (trace.dat and "
+					      "traffic.txt)",
+					      a->dir);
+		nt_err_hint(e, "record one with: nettrail lab NAME --record-only -o DIR");
+		free(tt);
+		return nt_err_set(err, e);
+	}
+	nt_lab_rec_read(a->dir, what);
+	if (!a->count_set) { /* the count the lab was recorded with */
+		txt = nt_sys_file_read(tt, 0, NULL, NULL);
+		if (txt && (c = strstr(txt, "\ncount=")))
+			a->count = strtol(c + 7, NULL, 10);
+	}
+	free(tt);
+	free(txt);
+	return 0;
 }
 
 static int run_lab(struct lab_run *a)
 {
 	struct nt_err *err = NULL;
 	char *dat = cli_path_in(a->dir, "trace.dat"), *db = cli_path_in(a->dir, "nettrail.db");
-	char *rec = cli_path_in(a->dir, "record.txt");
 	int failed = 0, code = NT_EXIT_OK;
-	bool graph = false;
+	struct nt_lab_rec what = {0};
 
-	if (!dat || !db || !rec) {
+	if (!dat || !db) {
 		err = nt_err_new(NT_E_FAIL, "out of memory");
 		goto fail;
 	}
@@ -323,47 +372,16 @@ static int run_lab(struct lab_run *a)
 		goto fail;
 	}
 	cli_catch_signals();
-	if (a->analyze_only) {
-		char *tt = cli_path_in(a->dir, "traffic.txt"), *g;
-		bool missing = access(dat, R_OK) || !tt || access(tt, R_OK);
-		free(tt);
-		if (missing) {
-			err = nt_err_new(NT_E_INPUT,
-					 "'%s' holds no recorded lab (trace.dat and "
-					 "traffic.txt)",
-					 a->dir);
-			nt_err_hint(err, "record one with: nettrail lab NAME --record-only -o DIR");
-			goto fail;
-		}
-		g = nt_sys_file_read(rec, 0, NULL, NULL);
-		graph = g && strstr(g, "graph=1");
-		free(g);
-		if (!a->count_set) { /* the count the lab was recorded with */
-			char *t = cli_path_in(a->dir, "traffic.txt"),
-			     *txt = t ? nt_sys_file_read(t, 0, NULL, NULL) : NULL;
-			const char *c = txt ? strstr(txt, "\ncount=") : NULL;
-			if (c)
-				a->count = strtol(c + 7, NULL, 10);
-			free(t);
-			free(txt);
-		}
-	} else if (a->vm ? capture_vm(a, &graph, &code, &err)
-			 : capture_here(a, dat, &graph, &code, &err)) {
+	if (a->analyze_only ? load_recorded(a, dat, &what, &err)
+	    : a->vm	    ? capture_vm(a, &what, &code, &err)
+			    : capture_here(a, dat, &what, &code, &err))
 		goto fail;
-	}
-	if (a->record_only) {
-		/* for the host, which analyzes: what was recorded */
-		FILE *f = fopen(rec, "w");
-		bool bad = !f || fprintf(f, "graph=%d\n", graph) < 0;
-		if (f && fclose(f))
-			bad = true;
-		if (bad) {
-			err = nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", rec);
+	if (a->record_only) { /* for the host, which analyzes: what was recorded */
+		if (nt_lab_rec_write(a->dir, &what, &err))
 			goto fail;
-		}
 		goto out;
 	}
-	if (analyze(a->l, a->count, a->dir, db, dat, graph, &failed, &err))
+	if (analyze(a->l, a->count, a->dir, db, dat, &what, &failed, &err))
 		goto fail;
 	show_sheet(a->dir, a->quiet);
 	printf("lab sheet: %s/lab-sheet.txt (HTML: %s/lab-sheet.html, report: %s/report.html)\n",
@@ -371,12 +389,10 @@ static int run_lab(struct lab_run *a)
 out:
 	free(dat);
 	free(db);
-	free(rec);
 	return failed ? NT_EXIT_CLAIM : code;
 fail:
 	free(dat);
 	free(db);
-	free(rec);
 	return cli_fail(err);
 }
 

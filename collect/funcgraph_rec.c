@@ -626,6 +626,24 @@ static int jput(struct nt_tfs_journal *j, const char *dir, const char *name, con
 	return 0;
 }
 
+/*
+ * Add @fn to @dir's set_graph_notrace, after the journaled write that restores it; where this
+ * kernel has no such traceable function the write fails, and that is fine.
+ */
+static void notrace_add(const char *dir, const char *fn)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/set_graph_notrace", dir);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, fn, strlen(fn)) < 0)
+		errno = 0; /* EINVAL: not traceable here */
+	close(fd);
+}
+
 int nt_fgrec_graph_setup(const char *top, const char *dir, const struct nt_record_opts *o,
 			 struct nt_tfs_journal *j, struct nt_err **err)
 {
@@ -653,6 +671,10 @@ int nt_fgrec_graph_setup(const char *top, const char *dir, const struct nt_recor
 	if (jput(j, dir, "set_graph_function", graph, err) ||
 	    jput(j, dir, "set_graph_notrace", notrace, err))
 		goto out;
+	/* --headers' kprobes run from ftrace inside the graphed functions (kprobes on ftrace):
+	 * their handler is not the traced code's, and would be the busiest path under it */
+	if (o->headers)
+		notrace_add(dir, "kprobe_ftrace_handler");
 	snprintf(path, sizeof(path), "%s/current_tracer", dir);
 	if (nt_tfs_journal_write(j, path, "function_graph") < 0) {
 		int e = errno;

@@ -247,13 +247,12 @@ static int create_points(struct nt_hdrprobe *h, const struct skb_offs *o, struct
 	return 0;
 }
 
-int nt_hdrprobe_create(const char *tracing_dir, struct nt_hdrprobe **out, struct nt_err **err)
+/* What nt_hdrprobe_check and nt_hdrprobe_create check: tracefs, BTF, the functions. */
+static int check_all(const char *tracing_dir, struct nt_hdrprobe *h, struct skb_offs *o,
+		     struct nt_err **err)
 {
-	struct nt_hdrprobe *h;
-	struct skb_offs o;
 	char path[4200];
 
-	*out = NULL;
 	snprintf(path, sizeof(path), "%s/kprobe_events", tracing_dir);
 	if (access(path, F_OK)) {
 		*err = nt_err_new(NT_E_FAIL,
@@ -264,13 +263,28 @@ int nt_hdrprobe_create(const char *tracing_dir, struct nt_hdrprobe **out, struct
 				  "instead: nettrail vm record --headers -- udp 10");
 		return -1;
 	}
-	if (skb_offsets(&o, err))
-		return -1;
+	return skb_offsets(o, err) || check_points(h, err) ? -1 : 0;
+}
+
+int nt_hdrprobe_check(const char *tracing_dir, struct nt_err **err)
+{
+	struct nt_hdrprobe h = {0};
+	struct skb_offs o;
+
+	return check_all(tracing_dir, &h, &o, err);
+}
+
+int nt_hdrprobe_create(const char *tracing_dir, struct nt_hdrprobe **out, struct nt_err **err)
+{
+	struct nt_hdrprobe *h;
+	struct skb_offs o;
+
+	*out = NULL;
 	if (!(h = calloc(1, sizeof(*h)))) {
 		*err = nt_err_new(NT_E_FAIL, "out of memory");
 		return -1;
 	}
-	if (check_points(h, err) || take_group(h, err) || create_points(h, &o, err)) {
+	if (check_all(tracing_dir, h, &o, err) || take_group(h, err) || create_points(h, &o, err)) {
 		nt_hdrprobe_destroy(h);
 		return -1;
 	}

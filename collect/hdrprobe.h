@@ -27,6 +27,13 @@ struct nt_hdrprobe; /* opaque: the kprobes this process created */
  */
 int nt_hdrprobe_create(const char *tracing_dir, struct nt_hdrprobe **out, struct nt_err **err);
 
+/*
+ * The checks of nt_hdrprobe_create (kprobe events in @tracing_dir, BTF with the sk_buff
+ * members, the IPv4 functions in /proc/kallsyms) without changing anything: 0 when --headers
+ * can record here, else -1 and *err says why.
+ */
+int nt_hdrprobe_check(const char *tracing_dir, struct nt_err **err);
+
 /* The name of @h's @i-th event (in NT_HDRPROBE_SYSTEM), or NULL after the last. Weak. */
 const char *nt_hdrprobe_event(const struct nt_hdrprobe *h, int i);
 

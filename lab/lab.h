@@ -63,13 +63,26 @@ void nt_lab_world_reap_stale(void);
 int nt_lab_traffic(const struct nt_lab *l, long tag, long count, const char *dir,
 		   struct nt_err **err);
 
+/* How a lab was recorded, which decides what its sheet can claim (DIR/record.txt). */
+struct nt_lab_rec {
+	bool graph;    /* function_graph recorded the scenario's functions */
+	bool headers;  /* record --headers' kprobes recorded the packets' IP headers */
+	char why[256]; /* without headers: why not (one line) */
+};
+
+/* Write @r to @dir/record.txt ("key=value" lines). */
+int nt_lab_rec_write(const char *dir, const struct nt_lab_rec *r, struct nt_err **err);
+
+/* Read @dir/record.txt into @r; what it does not say is false (with a why saying so). */
+void nt_lab_rec_read(const char *dir, struct nt_lab_rec *r);
+
 /*
  * Check the claims of @l against the imported trace (trace 1 of @db) and the traffic's own
- * record (@dir/traffic.txt); with @graph (function_graph recorded the scenario's functions)
- * also its function claims. Write @dir/lab-sheet.txt and @dir/lab-sheet.html. *@failed
- * receives the number of claims that do not hold.
+ * record (@dir/traffic.txt); with @rec->graph also its function claims, with @rec->headers its
+ * flow claims on UDP (N/A without). Write @dir/lab-sheet.txt and @dir/lab-sheet.html.
+ * *@failed receives the number of claims that do not hold.
  */
-int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long count, bool graph,
-		 int *failed, struct nt_err **err);
+int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long count,
+		 const struct nt_lab_rec *rec, int *failed, struct nt_err **err);
 
 #endif

@@ -75,6 +75,7 @@ void lab_puts(struct lab_out *o, const char *key, const char *value);
 #define LAB_CLOSED_PORT 4323
 #define LAB_NF_PORT	4324
 #define LAB_RAW_PROTO	253
+#define LAB_TUN_SPORT	5000 /* the source port of the packets written to the tun device */
 
 /* sheet.c, for the scenarios' check functions */
 long lab_kv(struct lab_sheet *s, const char *key); /* -1 when missing */
@@ -85,6 +86,13 @@ void lab_claim(struct lab_sheet *s, long expected, const char *text, const char 
 void lab_claim_ge(struct lab_sheet *s, long expected, const char *text, const char *sqlfmt, ...);
 /* A claim on the traffic's own counts (no trace involved). */
 void lab_claim_value(struct lab_sheet *s, long expected, long observed, const char *text);
+/*
+ * A claim on flows that only the packets' IP headers give (UDP: record --headers' kprobes):
+ * as lab_claim where they were recorded, else N/A saying why they were not.
+ */
+void lab_claim_hdr(struct lab_sheet *s, long expected, const char *text, const char *sqlfmt, ...);
+/* Were the packets' IP headers recorded (record --headers)? */
+bool lab_headers(struct lab_sheet *s);
 /* A claim this trace's kernel cannot show: listed with @why, neither holding nor failing. */
 void lab_claim_na(struct lab_sheet *s, const char *text, const char *why);
 /* The traced kernel's release is older than @major.@minor (trace_meta "kernel"; false when

@@ -104,11 +104,41 @@ static void traffic_claims(struct lab_sheet *s, long n, const char *key, const c
 	lab_claim_value(s, n, lab_kv(s, key), fmt(t, sizeof(t), "the traffic %s %ld", what, n));
 }
 
+/*
+ * Flow claims from the packets' IP headers (record --headers; N/A without): the scenario's @n
+ * datagrams (@which: the SQL condition on skb_lifecycles that picks them; @what: what they are)
+ * carry flow @saddr:sport > @daddr:dport over UDP, both ports from traffic.txt; @total
+ * lifecycles carry it in all; none of the datagrams carries another.
+ */
+static void udp_flow_claims(struct lab_sheet *s, long n, long total, const char *what,
+			    const char *which, const char *saddr, const char *daddr)
+{
+	long sport = lab_kv(s, "sport"), dport = lab_kv(s, "dport");
+	char flow[128], cond[256], t[256];
+
+	fmt(flow, sizeof(flow), "%s:%ld > %s:%ld (UDP)", saddr, sport, daddr, dport);
+	fmt(cond, sizeof(cond),
+	    "ip_proto = 17 AND saddr = '%s' AND sport = %ld AND daddr = '%s' AND dport = %ld",
+	    saddr, sport, daddr, dport);
+	lab_claim_hdr(s, n,
+		      fmt(t, sizeof(t), "%ld %s carry flow %s, from their headers", n, what, flow),
+		      "SELECT count(*) FROM skb_lifecycles WHERE trace_id = 1 AND %s AND %s", which,
+		      cond);
+	lab_claim_hdr(
+		s, total,
+		fmt(t, sizeof(t), "%ld lifecycles of flow %s in all, one per packet", total, flow),
+		"SELECT count(*) FROM skb_lifecycles WHERE trace_id = 1 AND %s", cond);
+	lab_claim_hdr(s, 0, fmt(t, sizeof(t), "0 %s with another flow", what),
+		      "SELECT count(*) FROM skb_lifecycles WHERE trace_id = 1 AND %s AND saddr IS "
+		      "NOT NULL AND NOT (%s)",
+		      which, cond);
+}
+
 static void check_udp_loopback(struct lab_sheet *s, long n)
 {
 	long pid = lab_kv(s, "pid"), size = lab_kv(s, "size");
 	long wire = size + 8 + 20 + 14, rx = size + 8 + 20;
-	char t[256];
+	char t[256], which[128];
 
 	traffic_claims(s, n, "sent", "sent");
 	traffic_claims(s, n, "received", "received");
@@ -132,6 +162,9 @@ static void check_udp_loopback(struct lab_sheet *s, long n)
 		  "SELECT count(*) FROM skb_lifecycles WHERE trace_id = 1 AND device = 'lo' AND "
 		  "len = %ld AND tx_pid = %ld AND tx_comm = 'nettrail' AND rx_device = 'lo'",
 		  wire, pid);
+	udp_flow_claims(s, n, n, fmt(t, sizeof(t), "of the sender's datagrams (len %ld)", wire),
+			fmt(which, sizeof(which), "tx_pid = %ld AND len = %ld", pid, wire),
+			"127.0.0.1", "127.0.0.1");
 	lab_note(s,
 		 "their outcomes (UDP skbs end in the per-cpu skb cache, untraced: recycled after "
 		 "the read, or consumed when the address is reused; docs/analyses/skb.md)",
@@ -173,13 +206,14 @@ static void check_syn_closed(struct lab_sheet *s, long n)
 		  pid);
 	fmt(t, sizeof(t),
 	    "%ld NO_SOCKET drops of flow 127.0.0.1 > 127.0.0.1:%d (TCP), from tcp_send_reset "
-	    "(docs/analyses/skb.md, Flows)",
+	    "or their IP headers (docs/analyses/skb.md, Flows)",
 	    n, LAB_CLOSED_PORT);
-	if (lab_kernel_before(s, 6, 10))
+	if (lab_kernel_before(s, 6, 10) && !lab_headers(s))
 		lab_claim_na(s, t,
 			     "before Linux 6.10 no tracepoint ties a SYN sent to a closed port to "
 			     "its addresses (tcp_send_reset needs a socket; kfree_skb has no "
-			     "rx_sk): these drops have no flow");
+			     "rx_sk), and their IP headers were not recorded: these drops have no "
+			     "flow");
 	else
 		lab_claim(
 			s, n, t,
@@ -311,7 +345,7 @@ static void check_rcvbuf(struct lab_sheet *s, long n)
 static void check_nf_drop(struct lab_sheet *s, long n)
 {
 	long pid = lab_kv(s, "pid"), size = lab_kv(s, "size"), wire = size + 42;
-	char t[256];
+	char t[256], which[128];
 
 	traffic_claims(s, n, "sent", "sent");
 	lab_claim_value(s, 0, lab_kv(s, "received"), "the listening socket received nothing");
@@ -333,6 +367,11 @@ static void check_nf_drop(struct lab_sheet *s, long n)
 		  "len = %ld AND drop_reason = 'NETFILTER_DROP' AND rx_device = 'lo' AND "
 		  "receive_ts < free_ts",
 		  pid, wire);
+	udp_flow_claims(s, n, n, "NETFILTER_DROP drops of the sender's datagrams",
+			fmt(which, sizeof(which),
+			    "tx_pid = %ld AND len = %ld AND drop_reason = 'NETFILTER_DROP'", pid,
+			    wire),
+			"127.0.0.1", "127.0.0.1");
 	lab_note(s, "drop locations",
 		 "SELECT group_concat(DISTINCT location) FROM skb_lifecycles WHERE trace_id = 1 "
 		 "AND drop_reason = 'NETFILTER_DROP'");
@@ -345,7 +384,7 @@ static void check_nf_drop(struct lab_sheet *s, long n)
 static void check_forward(struct lab_sheet *s, long n)
 {
 	long tag = lab_kv(s, "tag"), size = lab_kv(s, "size"), off = lab_kv(s, "size_off");
-	char c[40], r[40], q[40], d[40], t[256];
+	char c[40], r[40], q[40], d[40], t[256], which[128];
 
 	lab_dev_name(tag, 'c', c);
 	lab_dev_name(tag, 'r', r);
@@ -395,6 +434,12 @@ static void check_forward(struct lab_sheet *s, long n)
 		  "= %ld AND rx_device = %Q AND outcome = 'dropped' AND drop_reason = "
 		  "'IP_INADDRERRORS' AND location LIKE 'ip_error%%'",
 		  c, off + 42, r);
+	udp_flow_claims(
+		s, 2 * n, 2 * n,
+		fmt(t, sizeof(t), "datagrams leaving %s (%ld forwarded, %ld refused)", c, n, n),
+		fmt(which, sizeof(which), "device = '%s' AND len IN (%ld, %ld)", c, size + 42,
+		    off + 42),
+		"10.1.0.1", "10.2.0.1");
 	lab_note(s, "drops with forwarding off",
 		 "SELECT group_concat(x, ', ') FROM (SELECT drop_reason || ' at ' || location || "
 		 "' ' || count(*) AS x FROM skb_lifecycles WHERE trace_id = 1 AND device = %Q AND "
@@ -410,7 +455,7 @@ static void check_forward(struct lab_sheet *s, long n)
 static void check_tun(struct lab_sheet *s, long n)
 {
 	long tag = lab_kv(s, "tag"), len = lab_kv(s, "ip_len");
-	char d[40], t[256];
+	char d[40], t[256], which[128];
 
 	lab_dev_name(tag, 't', d);
 	traffic_claims(s, n, "written", "wrote to the tun fd");
@@ -425,6 +470,10 @@ static void check_tun(struct lab_sheet *s, long n)
 		  "SELECT count(*) FROM skb_lifecycles WHERE trace_id = 1 AND rx_device = %Q AND "
 		  "rx_len = %ld AND device IS NULL",
 		  d, len);
+	udp_flow_claims(s, n, n, fmt(t, sizeof(t), "packets received on %s", d),
+			fmt(which, sizeof(which),
+			    "rx_device = '%s' AND rx_len = %ld AND device IS NULL", d, len),
+			"10.3.0.2", "10.3.0.1");
 	lab_note(s, "receive events on the tun device",
 		 "SELECT group_concat(e, ', ') FROM (SELECT event || ' ' || count(*) AS e FROM "
 		 "skb_hops WHERE trace_id = 1 AND device = %Q GROUP BY event)",

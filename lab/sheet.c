@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lab_int.h"
+#include "../collect/hdrprobe.h"
 #include "../core/escape.h"
 #include "../report/explorer.h"
 
@@ -34,10 +35,10 @@ struct lab_sheet {
 	int nclaims;
 	char *notes[MAX_NOTES]; /* owned: "label: text" */
 	int nnotes;
-	char *sample_title; /* owned */
-	char *sample;	    /* owned: the hops, one per line */
-	bool graph;	    /* function_graph recorded the scenario's functions */
-	char *explorer;	    /* owned: the packet explorer's JSON, or NULL */
+	char *sample_title;    /* owned */
+	char *sample;	       /* owned: the hops, one per line */
+	struct nt_lab_rec rec; /* how it was recorded */
+	char *explorer;	       /* owned: the packet explorer's JSON, or NULL */
 };
 
 long lab_kv(struct lab_sheet *s, const char *key)
@@ -105,6 +106,27 @@ void lab_claim_ge(struct lab_sheet *s, long expected, const char *text, const ch
 
 	va_start(ap, sqlfmt);
 	add_claim(s, expected, true, text, sqlfmt, ap);
+	va_end(ap);
+}
+
+bool lab_headers(struct lab_sheet *s)
+{
+	return s->rec.headers;
+}
+
+void lab_claim_hdr(struct lab_sheet *s, long expected, const char *text, const char *sqlfmt, ...)
+{
+	va_list ap;
+
+	if (!s->rec.headers) {
+		lab_claim_na(
+			s, text,
+			"no tracepoint gives UDP packets their addresses, and their IP headers "
+			"were not recorded (see 'Packet headers not recorded' above)");
+		return;
+	}
+	va_start(ap, sqlfmt);
+	add_claim(s, expected, false, text, sqlfmt, ap);
 	va_end(ap);
 }
 
@@ -419,6 +441,31 @@ static void sheet_head(const struct lab_sheet *s, const struct nt_lab *l, FILE *
 	html_text(h, l->summary);
 }
 
+/* Whether the packets' IP headers were recorded (record --headers), and why not. */
+static void sheet_headers(const struct lab_sheet *s, FILE *t, FILE *h)
+{
+	static const char hdr[] =
+		"kprobes " NT_HDRPROBE_SYSTEM " at ip_rcv and ip_output, IPv6 too";
+
+	if (s->rec.headers) {
+		fprintf(t, "\nRecorded with the packets' IP headers too (record --headers: %s)",
+			hdr);
+		fprintf(h, "<br>Recorded with the packets' IP headers too (record --headers: %s)",
+			hdr);
+		return;
+	}
+	fputs("\nPacket headers not recorded: ", t);
+	fputs("<br>Packet headers not recorded: ", h);
+	fputs(s->rec.why, t);
+	html_text(h, s->rec.why);
+	fputs(" ('nettrail lab --vm' records them in the lab VM, whose kernel has kprobes); "
+	      "without them UDP packets have no flow and the flow claims on UDP are N/A",
+	      t);
+	fputs(" (<code>nettrail lab --vm</code> records them in the lab VM, whose kernel has "
+	      "kprobes); without them UDP packets have no flow and the flow claims on UDP are N/A",
+	      h);
+}
+
 /* What was sent and how it was recorded. */
 static void sheet_sent(const struct lab_sheet *s, const struct nt_lab *l, FILE *t, FILE *h)
 {
@@ -430,7 +477,7 @@ static void sheet_sent(const struct lab_sheet *s, const struct nt_lab *l, FILE *
 		html_text(h, s->vals[i]);
 		fputs(" ", h);
 	}
-	if (s->graph) {
+	if (s->rec.graph) {
 		fputs("\nRecorded with function_graph on:", t);
 		fputs("</p><p>Recorded with function_graph on:", h);
 		for (const struct lab_fn *f = l->fns; f && f->function; f++) {
@@ -452,6 +499,7 @@ static void sheet_sent(const struct lab_sheet *s, const struct nt_lab *l, FILE *
 		fprintf(t, " %s", *e);
 		fprintf(h, " %s", *e);
 	}
+	sheet_headers(s, t, h);
 }
 
 /* The notes on what the trace shows. */
@@ -552,8 +600,8 @@ static void write_sheet(struct lab_sheet *s, const struct nt_lab *l, const char 
 	fputs("</body></html>\n", h);
 }
 
-int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long count, bool graph,
-		 int *failed, struct nt_err **err)
+int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long count,
+		 const struct nt_lab_rec *rec, int *failed, struct nt_err **err)
 {
 	struct lab_sheet s;
 	char path[4096];
@@ -562,11 +610,11 @@ int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long coun
 
 	memset(&s, 0, sizeof(s));
 	s.db = db;
-	s.graph = graph;
+	s.rec = *rec;
 	*failed = 0;
 	read_kv(&s, dir);
 	l->check(&s, count);
-	if (graph)
+	if (rec->graph)
 		function_claims(&s, l);
 	for (int i = 0; i < s.nclaims; i++)
 		*failed += !s.claims[i].ok;
@@ -599,4 +647,50 @@ int nt_lab_sheet(const struct nt_lab *l, sqlite3 *db, const char *dir, long coun
 	free(s.sample);
 	free(s.explorer);
 	return r;
+}
+
+int nt_lab_rec_write(const char *dir, const struct nt_lab_rec *r, struct nt_err **err)
+{
+	char path[4096], why[sizeof(r->why)];
+	FILE *f;
+	bool bad;
+
+	snprintf(path, sizeof(path), "%s/record.txt", dir);
+	snprintf(why, sizeof(why), "%s", r->why);
+	for (char *c = why; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	f = fopen(path, "w");
+	bad = !f || fprintf(f, "graph=%d\nheaders=%d\n", r->graph, r->headers) < 0 ||
+	      (!r->headers && fprintf(f, "headers_why=%s\n", why) < 0);
+	if (f && fclose(f))
+		bad = true;
+	if (bad)
+		return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot write '%s'", path));
+	return 0;
+}
+
+void nt_lab_rec_read(const char *dir, struct nt_lab_rec *r)
+{
+	char path[4096], line[512];
+	FILE *f;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->why, sizeof(r->why), "its record.txt does not say that they were");
+	snprintf(path, sizeof(path), "%s/record.txt", dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line, "graph=1"))
+			r->graph = true;
+		else if (!strcmp(line, "headers=1"))
+			r->headers = true;
+		else if (!strncmp(line, "headers_why=", 12) && line[12])
+			snprintf(r->why, sizeof(r->why), "%.255s", line + 12);
+	}
+	for (char *c = r->why; *c; c++) /* one line of text: it lands in both sheets */
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	if (f)
+		fclose(f);
 }

@@ -48,6 +48,17 @@ static int sock_err(struct nt_err **err, const char *what)
 	return nt_err_set(err, nt_err_errno(NT_E_FAIL, errno, "cannot %s", what));
 }
 
+/* The local port of socket @s (host order), or -1. */
+static long local_port(int s)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	if (getsockname(s, (struct sockaddr *)&a, &len) < 0 || a.sin_family != AF_INET)
+		return -1;
+	return ntohs(a.sin_port);
+}
+
 static int udp_bound(const char *ip, int port, int rcvbuf, struct nt_err **err)
 {
 	struct sockaddr_in a = addr4(ip, port);
@@ -112,6 +123,8 @@ int lab_udp_loopback(long tag, long n, struct lab_out *o, struct nt_err **err)
 		return sock_err(err, "open a udp socket");
 	got = udp_burst(tx, rx, &to, n, 1234, &sent);
 	lab_put(o, "size", 1234);
+	lab_put(o, "sport", local_port(tx)); /* bound by the first send */
+	lab_put(o, "dport", LAB_UDP_PORT);
 	lab_put(o, "sent", sent);
 	lab_put(o, "received", got);
 	close(tx);
@@ -221,7 +234,7 @@ static size_t build_ip(char *pkt, const char *src, const char *dst, int proto, s
 	ip->check = ip_csum(ip, sizeof(*ip));
 	if (l4) {
 		struct udphdr *u = (struct udphdr *)(pkt + sizeof(*ip));
-		u->source = htons(5000);
+		u->source = htons(LAB_TUN_SPORT);
 		u->dest = htons(LAB_UDP_PORT);
 		u->len = htons((unsigned short)(l4 + payload)); /* checksum 0: none (IPv4) */
 	}
@@ -274,6 +287,8 @@ int lab_nf_drop(long tag, long n, struct lab_out *o, struct nt_err **err)
 	got = udp_burst(tx, -1, &to, n, 777, &sent);
 	got = drain(rx, 200, n);
 	lab_put(o, "size", 777);
+	lab_put(o, "sport", local_port(tx));
+	lab_put(o, "dport", LAB_NF_PORT);
 	lab_put(o, "sent", sent);
 	lab_put(o, "received", got);
 	close(tx);
@@ -300,6 +315,8 @@ int lab_forward(long tag, long n, struct lab_out *o, struct nt_err **err)
 		return -1;
 	got2 = udp_burst(tx, rx, &to, n, 556, &sent2);
 	lab_put(o, "size", 555);
+	lab_put(o, "sport", local_port(tx)); /* both bursts */
+	lab_put(o, "dport", LAB_UDP_PORT);
 	lab_put(o, "sent", sent);
 	lab_put(o, "received", got);
 	lab_put(o, "size_off", 556);
@@ -336,6 +353,8 @@ int lab_tun(long tag, long n, struct lab_out *o, struct nt_err **err)
 	}
 	got += drain(rx, 500, written - got);
 	lab_put(o, "size", 321);
+	lab_put(o, "sport", LAB_TUN_SPORT); /* the header written to the tun fd */
+	lab_put(o, "dport", LAB_UDP_PORT);
 	lab_put(o, "ip_len", (long)len);
 	lab_put(o, "written", written);
 	lab_put(o, "received", got);

@@ -3,5 +3,6 @@
 . "$NT_SRC/tests/capture/lab_lib.sh"
 N=20
 lab_run nf-drop $N
+lab_flows nf-drop
 assert_eq $N "$(sql "$DB" "select count(*) from \"skb:kfree_skb\" where reason_sym='NETFILTER_DROP'")" "NETFILTER_DROP drops"
 echo "lab_nf_drop: ok"
