@@ -353,6 +353,7 @@ static void html_toc(const struct nt_doc *d, FILE *o)
 		if (s->explorer && d->explorer)
 			fputs("<li><a href=\"#explorer\">Packet explorer</a><ol><li><a "
 			      "href=\"#nx-lifetimes\">Packets by lifetime</a></li><li><a "
+			      "href=\"#nx-byflow\">Packets by flow</a></li><li><a "
 			      "href=\"#nx-packets\">Packets</a></li><li><a href=\"#nx-packet\">One "
 			      "packet</a></li></ol></li>",
 			      o);

@@ -4,7 +4,7 @@
  * the database and written as columnar JSON (strings interned, times relative and delta-coded).
  */
 #include "explorer.h"
-#include "query.h"
+#include "report_int.h"
 #include "../core/escape.h"
 
 #include <errno.h>
@@ -25,6 +25,7 @@ struct strtab {
 struct pkt {
 	int64_t tr, id, st, end;
 	int tri, dev, rdev, len, out, rs, loc, comm, lossy;
+	int fl, ff, tf; /* flow (report/report_int.h's naming), the event that gave it, TCP flags */
 	int h0, nh;
 };
 
@@ -173,6 +174,9 @@ static int trace_index(const struct xdata *x, int64_t id)
 	"coalesce(location, CASE WHEN skbaddr IS NULL THEN '(hidden by the trace)' WHEN " \
 	"location_addr IS NOT NULL THEN printf('0x%x', location_addr) ELSE '?' END)"
 
+/* The lifecycle's flow, NULL without one (named as the report's flow tables name it) */
+#define FLOW_SQL "CASE WHEN saddr IS NOT NULL THEN " NT_REPORT_FLOW_TEXT " END"
+
 /* How many lifecycles pass @f, and the sampling stride that keeps the explorer in bounds. */
 static int count_packets(sqlite3 *db, const struct nt_report_filter *f, struct xdata *x)
 {
@@ -215,6 +219,9 @@ static void packet_row(sqlite3_stmt *st, struct xdata *x, struct pkt *p)
 	p->loc = str_id(&x->str, col(st, 9));
 	p->comm = str_id(&x->str, col(st, 10));
 	p->lossy = sqlite3_column_int(st, 11);
+	p->fl = str_id(&x->str, col(st, 12));
+	p->ff = str_id(&x->str, col(st, 13));
+	p->tf = str_id(&x->str, col(st, 14));
 }
 
 static int packets(sqlite3 *db, const struct nt_report_filter *f, struct xdata *x)
@@ -226,7 +233,8 @@ static int packets(sqlite3 *db, const struct nt_report_filter *f, struct xdata *
 		    "SELECT trace_id, skb_id, start_ts, coalesce(end_ts, last_ts), device, "
 		    "rx_device, len, outcome, CASE WHEN outcome = 'dropped' THEN "
 		    "coalesce(drop_reason, '(no reason in the trace)') ELSE drop_reason "
-		    "END, " LOC_SQL ", coalesce(tx_comm, rx_comm), lossy FROM (SELECT *, "
+		    "END, " LOC_SQL ", coalesce(tx_comm, rx_comm), lossy, " FLOW_SQL
+		    ", flow_from, tcp_flags FROM (SELECT *, "
 		    "row_number() OVER (ORDER BY trace_id, start_ts, skb_id) AS nt_rn FROM "
 		    "skb_lifecycles" NT_SKB_WHERE
 		    ") WHERE nt_rn % ?8 = 0 OR (?9 AND outcome = 'dropped') ORDER BY trace_id, "
@@ -412,6 +420,9 @@ static void json_packets(FILE *o, const struct xdata *x)
 	ARR(o, "comm", x->np, p[i].comm);
 	ARR(o, "lossy", x->np, p[i].lossy);
 	ARR(o, "nh", x->np, p[i].nh);
+	ARR(o, "fl", x->np, p[i].fl);
+	ARR(o, "ff", x->np, p[i].ff);
+	ARR(o, "tf", x->np, p[i].tf);
 	fputc('}', o);
 }
 

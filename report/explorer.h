@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The packet explorer of the HTML report and the lab sheet: every skb lifecycle, its hops and
- * the IRQ/softirq intervals as compact columnar JSON in a <script type="application/json">
+ * The packet explorer of the HTML report and the lab sheet: every skb lifecycle (with its flow
+ * where known, named as report/flows.c names it), its hops and the IRQ/softirq intervals as
+ * compact columnar JSON in a <script type="application/json">
  * block, drawn by report/assets/explorer.js (a canvas timeline, filters from the report's
- * tables, one packet's waterfall). The page script also makes every table sortable. The
+ * tables and by flow, one packet's waterfall). The page script also makes every table sortable. The
  * script and style sheet are compiled in from report/assets/ (CMake, cmake/embed.cmake).
  * Limits and sampling: docs/REPORT.md, "The packet explorer".
  */

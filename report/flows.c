@@ -10,18 +10,6 @@
 
 enum { TOP_FLOWS = 50 }; /* flows given stage latencies (the busiest) */
 
-/*
- * A flow as one cell: "udp 10.0.0.1:5000 > 10.0.0.2:53", "tcp [::1]:22 > [::1]:50000"; without
- * ports (ICMP, other protocols): "icmp 10.0.0.1 > 10.0.0.2", "icmp6 fe80::1 > ff02::1",
- * "proto 47 ...".
- */
-#define FLOW_TEXT                                                                              \
-	"CASE ip_proto WHEN 6 THEN 'tcp ' WHEN 17 THEN 'udp ' WHEN 1 THEN 'icmp ' WHEN 58 "    \
-	"THEN 'icmp6 ' ELSE 'proto ' || ip_proto || ' ' END || CASE WHEN family = 10 AND "     \
-	"sport IS NOT NULL THEN '[' || saddr || ']' ELSE saddr END || coalesce(':' || sport, " \
-	"'') || ' > ' || CASE WHEN family = 10 AND dport IS NOT NULL THEN '[' || daddr || "    \
-	"']' ELSE daddr END || coalesce(':' || dport, '')"
-
 #define FLOW_KEY "ip_proto, saddr, sport, daddr, dport"
 
 static int fill(struct nt_table *t, sqlite3 *db, const char *sql, const struct nt_report_filter *f,
@@ -103,7 +91,8 @@ static int flow_stages(sqlite3 *db, const struct nt_report_filter *f, struct nt_
 		char *cur = NULL;
 
 		snprintf(sql, sizeof(sql),
-			 "SELECT " FLOW_TEXT ", (%s_ts - %s_ts) / 1e3 AS x FROM skb_lifecycles l "
+			 "SELECT " NT_REPORT_FLOW_TEXT
+			 ", (%s_ts - %s_ts) / 1e3 AS x FROM skb_lifecycles l "
 			 "JOIN (SELECT " FLOW_KEY " FROM skb_lifecycles" NT_SKB_WHERE
 			 " AND saddr IS NOT NULL GROUP BY " FLOW_KEY
 			 " ORDER BY count(*) DESC LIMIT %d) "
@@ -162,7 +151,8 @@ int nt_report_flows(sqlite3 *db, const struct nt_report_filter *f, struct nt_sec
 
 	coverage_note(db, f, s);
 	if (fill(nt_section_table(s, "skb_flows", "Flows (packets with known addresses)", cols), db,
-		 "SELECT " FLOW_TEXT ", count(*), sum(coalesce(len, rx_len)), sum(outcome = "
+		 "SELECT " NT_REPORT_FLOW_TEXT
+		 ", count(*), sum(coalesce(len, rx_len)), sum(outcome = "
 		 "'dropped'), sum(outcome = 'consumed'), sum(outcome = 'recycled'), sum(outcome = "
 		 "'open'), group_concat(DISTINCT tcp_flags) FROM skb_lifecycles" NT_SKB_WHERE
 		 " AND saddr IS NOT NULL GROUP BY " FLOW_KEY " ORDER BY 2 DESC, 1",
@@ -170,7 +160,8 @@ int nt_report_flows(sqlite3 *db, const struct nt_report_filter *f, struct nt_sec
 	    fill(nt_section_table(s, "skb_flow_drops", "Drops per flow, by reason and location",
 				  dcols),
 		 db,
-		 "SELECT " FLOW_TEXT ", coalesce(drop_reason, '(no reason in the trace)'), "
+		 "SELECT " NT_REPORT_FLOW_TEXT
+		 ", coalesce(drop_reason, '(no reason in the trace)'), "
 		 "coalesce(location, CASE WHEN location_addr IS NOT NULL THEN printf('0x%x', "
 		 "location_addr) ELSE '?' END), count(*) FROM skb_lifecycles" NT_SKB_WHERE
 		 " AND saddr IS NOT NULL AND outcome = 'dropped' GROUP BY " FLOW_KEY

@@ -4,8 +4,9 @@
  * the page: no network, opens from disk). Every table sorts by a click on its header; where
  * the page has the explorer's data (the JSON block #nx-data, report/explorer.c), it draws the
  * timeline of every packet's hops and the IRQ/softirq intervals on one time axis, filters the
- * packets from the report's tables and shows one packet's hops. Trace strings are data: they
- * reach the page through textContent and canvas fillText only, never as markup.
+ * packets from the report's tables (and its own, by lifetime and by flow) and shows one
+ * packet's hops. Trace strings are data: they reach the page through textContent and canvas
+ * fillText only, never as markup.
  */
 'use strict';
 (function () {
@@ -148,6 +149,15 @@
 		return x >= 0 && y >= 0 ? y - x : NaN; /* may be negative: events out of order */
 	}
 	function out(p) { return str(P.out[p]); }
+	/* the packet's flow as the report's flow tables name it; null: no flow known */
+	function flow(p) { return P.fl[p] >= 0 ? S[P.fl[p]] : null; }
+	var NOFLOW = 'no flow known';
+	function flowText(p) {
+		if (P.fl[p] < 0) return NOFLOW;
+		return 'flow ' + S[P.fl[p]] + (P.tf[p] >= 0 ? ' [' + S[P.tf[p]] + ']' : '') +
+			(P.ff[p] >= 0 ? ' (from ' + S[P.ff[p]] + ')' : '');
+	}
+	function flowIs(v) { return function (p) { return v === null ? P.fl[p] < 0 : flow(p) === v; }; }
 	/* the report's tables: which columns filter, and how */
 	var HOOKS = {
 		skb_drops: {
@@ -159,7 +169,8 @@
 			outcome: function (v) { return function (p) { return out(p) === v; }; },
 			location: function (v) { return function (p) { return out(p) !== 'dropped' && str(P.loc[p]) === v; }; }
 		},
-		net_devices: {dev: function (v) { return function (p) { return str(P.dev[p]) === v || str(P.rdev[p]) === v; }; }}
+		net_devices: {dev: function (v) { return function (p) { return str(P.dev[p]) === v || str(P.rdev[p]) === v; }; }},
+		skb_flows: {flow: flowIs}
 	};
 	function hookTable(id, cols) {
 		var t = $('t-' + id);
@@ -249,6 +260,54 @@
 		});
 	}
 
+	/* ---- packets by flow ---- */
+	var FLOW_MAX = 200;
+	function flows() {
+		var t = $('nx-flows'), m = new Map(), none = [0, 0];
+		for (var p = 0; p < np; p++) {
+			var c = none;
+			if (P.fl[p] >= 0) {
+				c = m.get(P.fl[p]);
+				if (!c) m.set(P.fl[p], c = [0, 0]);
+			}
+			c[0]++;
+			c[1] += out(p) === 'dropped';
+		}
+		var all = Array.from(m.keys()).map(function (k) { return [S[k], m.get(k)]; });
+		all.sort(function (a, b) { return b[1][0] - a[1][0] || cmpKeys(a[0], b[0]); });
+		var rows = all.slice(0, FLOW_MAX);
+		if (none[0]) rows.push([null, none]);
+		t.textContent = '';
+		t.createCaption().textContent = 'Packets per flow (addresses and ports where the trace ' +
+			'proves them); click a flow to list its packets' + (all.length > FLOW_MAX ?
+			'. The ' + FLOW_MAX + ' busiest of ' + all.length + ' flows are listed' : '');
+		var hr = t.insertRow();
+		['flow', 'packets', 'dropped'].forEach(function (h) {
+			var th = document.createElement('th');
+			th.textContent = h;
+			hr.appendChild(th);
+		});
+		rows.forEach(function (f) {
+			var r = t.insertRow();
+			[f[0] === null ? NOFLOW : f[0], f[1][0], f[1][1]].forEach(function (v, k) {
+				var td = r.insertCell();
+				td.textContent = v;
+				if (k) td.className = 'n';
+			});
+			var td = r.cells[0];
+			td.className = 'nx-link';
+			td.tabIndex = 0;
+			td.title = 'show these packets';
+			function go() {
+				setFilter(f[0] === null ? NOFLOW : 'flow ' + f[0], flowIs(f[0]));
+				$('nx-packets').scrollIntoView();
+			}
+			td.addEventListener('click', go);
+			td.addEventListener('keydown', function (e) { if (e.key === 'Enter') go(); });
+		});
+		sortable(t);
+	}
+
 	/* ---- the packet list ---- */
 	var LIST_MAX = 500, sortCol = -1, sortDesc = false;
 	var COLS = [
@@ -262,7 +321,8 @@
 		['reason', function (p) { return str(P.rs[p]); }],
 		['location', function (p) { return str(P.loc[p]); }],
 		['task', function (p) { return str(P.comm[p]); }],
-		['hops', function (p) { return P.nh[p]; }]
+		['hops', function (p) { return P.nh[p]; }],
+		['flow', flow]
 	];
 	function listPackets() {
 		var idx = [];
@@ -512,7 +572,8 @@
 			'CPU ' + H.cpu[j] + ', task ' + task(P.tr[p], H.pid[j]),
 			'device ' + hopDev(j, p) + (H.len[j] >= 0 ? ', len ' + H.len[j] + ' B' : ''),
 			next >= 0 ? 'next hop after ' + fmt(next) : 'last hop',
-			'skb ' + P.id[p] + ': ' + out(p) + (P.rs[p] >= 0 ? ' ' + str(P.rs[p]) : '')].join('\n');
+			'skb ' + P.id[p] + ': ' + out(p) + (P.rs[p] >= 0 ? ' ' + str(P.rs[p]) : ''),
+			flowText(p)].join('\n');
 	}
 	function irqText(q) {
 		return [str(Q.name[q]), 'CPU ' + Q.cpu[q], 'start ' + fmt(qst[q]), 'length ' + fmt(Q.du[q])].join('\n');
@@ -576,7 +637,7 @@
 			(P.loc[p] >= 0 ? ' at ' + str(P.loc[p]) : '') + ', device ' +
 			(str(P.dev[p]) || str(P.rdev[p]) || '?') + (P.len[p] >= 0 ? ', ' + P.len[p] + ' B' : '') +
 			', started at ' + fmt(pst[p]) + (P.du[p] >= 0 ? ', lived ' + fmt(P.du[p]) : ', no end') +
-			(P.lossy[p] ? '; LOSSY: it overlaps lost events' : '');
+			'; ' + flowText(p) + (P.lossy[p] ? '; LOSSY: it overlaps lost events' : '');
 		waterfall(p);
 		hopTable(p);
 		if (scroll) $('nx-packet').scrollIntoView();
@@ -641,6 +702,7 @@
 	notes();
 	hookTables();
 	lifetimes();
+	flows();
 	listPackets();
 	showTrace(0);
 })();

@@ -2,16 +2,22 @@
 """A small Chrome DevTools Protocol driver for the browser tests (Debian's chromium and
 python3-websocket; PIL from python3-pil for the screenshots).
 
-cdp.py check PAGE.html --reason R --count N --shots DIR [--stages FROM:N,...]
+cdp.py check PAGE.html --reason R --count N --shots DIR [--stages FROM:N,...] [--flows JSON]
     loads the page from file://, fails on any console error or exception, clicks the drop
     reason R in the table t-skb_drops with real mouse events and checks that the explorer
     lists exactly N packets, all with reason R; picks the first packet (its hops are listed),
     with --stages FROM:N,... clicks the count of each stage pair starting at FROM in the
-    table t-skb_stages and checks N packets are listed; zooms the timeline (button and wheel) and checks the shown span shrank; takes screenshots
+    table t-skb_stages and checks N packets are listed; checks that the explorer's flows table
+    counts every packet once and that clicking a row lists its packets; with --flows '{"FLOW": N, ...}' checks
+    that the explorer's flows table (#nx-flows) names exactly those flows ("no flow known"
+    for the packets without one) with N packets each, and that clicking each lists exactly its
+    N packets, all of that flow, the first one's details naming it, the same from the report's
+    table t-skb_flows, and that a hop of the busiest flow names it when hovered; zooms the timeline (button and wheel) and checks the shown span shrank; takes screenshots
     of the page and the timeline into DIR and checks they are not blank.
-cdp.py text PAGE.html --pid PID --expect TEXT
+cdp.py text PAGE.html --pid PID --expect TEXT [--flow FLOW]
     picks the listed packet whose task is TEXT without its ' (PID)' and checks that its hops
-    show TEXT as text, that the page's only scripts are its own two and that none ran code
+    show TEXT as text (with --flow: that the flows table and the packet list show FLOW as
+    text and clicking it lists its one packet), that the page's only scripts are its own two and that none ran code
     from the trace (no dialog, no error).
 cdp.py measure PAGE.html
     prints 'first_paint_ms FCP explorer_ms DRAW load_ms LOAD' (the page's own clock).
@@ -157,7 +163,90 @@ ROWS = ('Array.prototype.slice.call(document.getElementById("nx-list").rows,1)'
         '.map(function(r){return r.cells[7].textContent})')
 
 
-def check(b, page, reason, count, shots, stages=''):
+def count_shown(b):
+    return b.eval('Number(document.getElementById("nx-count").dataset.count)')
+
+
+def click_flow(b, name):
+    """Clicks the flow @name in the explorer's flows table; the packets it lists."""
+    b.click(*b.center('Array.prototype.filter.call(document.getElementById("nx-flows").rows,'
+                      'function(r){return r.cells[0].textContent===%s})[0].cells[0]'
+                      % json.dumps(name)))
+    return count_shown(b)
+
+
+FLOWS = ('Array.prototype.slice.call(document.getElementById("nx-flows").rows,1)'
+         '.map(function(r){return [r.cells[0].textContent,Number(r.cells[1].textContent)]})')
+LIST_FLOWS = ('Array.prototype.slice.call(document.getElementById("nx-list").rows,1)'
+              '.map(function(r){return r.cells[r.cells.length-1].textContent})')
+
+
+def check_flow_table(b, total):
+    """Whatever the trace: the flows table counts every packet once, and clicking a row lists
+    the packets it counts (the busiest flow and "no flow known", where there are)."""
+    table = b.eval(FLOWS)
+    if sum(n for _, n in table) != total:
+        raise Fail('the flows table counts %d packets, the explorer has %d: %r'
+                   % (sum(n for _, n in table), total, table[:5]))
+    for name, n in table[:1] + [r for r in table[1:] if r[0] == 'no flow known']:
+        if click_flow(b, name) != n:
+            raise Fail('clicking %r listed %s packets, its row says %d' % (name, count_shown(b), n))
+    print('ok: the flows table counts the %d packets in %d rows; clicking a row lists its own'
+          % (total, len(table)))
+
+
+def check_flows(b, want):
+    table = dict(b.eval(FLOWS))
+    if table != want:
+        raise Fail('the flows table holds %r, the trace was made with %r' % (table, want))
+    for name, n in want.items():
+        got = click_flow(b, name)
+        if got != n:
+            raise Fail('clicking the flow %r listed %s packets, the trace has %d' % (name, got, n))
+        shown = b.eval(LIST_FLOWS)
+        cell = '–' if name == 'no flow known' else name
+        if len(shown) != min(n, 500) or any(f != cell for f in shown):
+            raise Fail('the list does not hold exactly the packets of %r: %r' % (name, shown[:10]))
+        b.click(*b.center('document.querySelector("#nx-list tr.nx-row")'))
+        title = b.eval('document.getElementById("nx-ptitle").textContent')
+        if (name if name == 'no flow known' else 'flow ' + name) not in title:
+            raise Fail('the details of a packet of %r do not name it: %r' % (name, title))
+        print('ok: clicking the flow %r lists exactly its %d packets; their details name it'
+              % (name, n))
+    for name, n in want.items():
+        if name == 'no flow known' or not b.eval('!!document.getElementById("t-skb_flows")'):
+            continue
+        b.click(*b.center('Array.prototype.filter.call(document.getElementById("t-skb_flows")'
+                          '.rows,function(r){return r.cells[0].textContent===%s})[0].cells[0]'
+                          % json.dumps(name)))
+        if count_shown(b) != n:
+            raise Fail('clicking %r in the report\'s flows table listed %s packets, not %d'
+                       % (name, count_shown(b), n))
+        print('ok: clicking %r in the report\'s table skb_flows lists its %d packets' % (name, n))
+    name = max([k for k in want if k != 'no flow known'] or want, key=want.get)
+    click_flow(b, name)
+    tip = hover_hop(b)
+    if (name if name == 'no flow known' else 'flow ' + name) not in tip:
+        raise Fail('hovering a hop of the flow %r does not name it: %r' % (name, tip))
+    print('ok: hovering a hop of the flow %r names it' % name)
+
+
+def hover_hop(b):
+    """Moves the mouse along the packets' band of each CPU lane (30 px, band 15 px down, the
+    script's layout) until the timeline's hover text shows; that text."""
+    b.click(*b.center('document.getElementById("nx-zall")'))
+    b.center('document.getElementById("nx-tl")')
+    r = b.eval('(function(){var b=document.getElementById("nx-tl").getBoundingClientRect();'
+               'return [b.left,b.top,b.width,b.height]})()')
+    for lane in range(int((r[3] - 22) // 30)):
+        for x in range(100, int(r[2]) - 2, 3):
+            b.mouse('mouseMoved', r[0] + x, r[1] + lane * 30 + 21)
+            if b.eval('!document.getElementById("nx-tip").hidden'):
+                return b.eval('document.getElementById("nx-tip").textContent')
+    raise Fail('no hop of the listed packets shows a hover text')
+
+
+def check(b, page, reason, count, shots, stages='', flows=None):
     b.load(page)
     if b.errors():
         raise Fail('console errors while loading %s: %s' % (page, b.errors()))
@@ -185,6 +274,9 @@ def check(b, page, reason, count, shots, stages=''):
         if got != int(n):
             raise Fail('the stage pair from %s lists %s packets, not %s' % (first, got, n))
         print('ok: the stage pair from %s lists its %s packets' % (first, n))
+    check_flow_table(b, before)
+    if flows:
+        check_flows(b, flows)
     x, y = b.center('Array.prototype.filter.call(document.querySelectorAll("#t-skb_drops td"),'
                     'function(t){return t.textContent===%s})[0]' % json.dumps(reason))
     b.click(x, y)
@@ -227,7 +319,7 @@ def check(b, page, reason, count, shots, stages=''):
     print('ok: no console error or exception')
 
 
-def text(b, page, pid, expect):
+def text(b, page, pid, expect, flow=None):
     """A hop's task cell shows @expect (a trace string) as text; the page runs no other script."""
     b.load(page)
     if b.errors():
@@ -240,6 +332,12 @@ def text(b, page, pid, expect):
                    'function(t){return t.textContent})')
     if expect not in cells:
         raise Fail('no hop shows the task %r: %r' % (expect, cells[:20]))
+    if flow is not None:
+        if click_flow(b, flow) != 1 or b.eval(LIST_FLOWS) != [flow]:
+            raise Fail('the flow %r is not listed as text with its one packet' % flow)
+        if b.eval('document.querySelectorAll("#nx img, #nx b, #nx script").length'):
+            raise Fail('the flow %r landed in the explorer as markup' % flow)
+        print('ok: the flows table and the list show the flow %r as text' % flow)
     scripts = b.eval('Array.prototype.map.call(document.querySelectorAll("script"),'
                      'function(s){return s.id})')
     if scripts != ['nx-data', 'nx-js']:
@@ -275,9 +373,9 @@ def main():
     try:
         if a[0] == 'check':
             check(b, a[1], opts['--reason'], int(opts['--count']), opts['--shots'],
-                  opts.get('--stages', ''))
+                  opts.get('--stages', ''), json.loads(opts.get('--flows', 'null')))
         elif a[0] == 'text':
-            text(b, a[1], opts['--pid'], opts['--expect'])
+            text(b, a[1], opts['--pid'], opts['--expect'], opts.get('--flow'))
         else:
             measure(b, a[1])
     except Fail as e:

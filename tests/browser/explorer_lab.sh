@@ -2,7 +2,8 @@
 # The packet explorer on a live capture, in headless Chromium: 'nettrail lab syn-closed-port -c
 # N' makes N connects to a closed port, so N NO_SOCKET drops (the scenario's own count).
 # Both the report and the lab sheet load without console errors, list exactly those N packets
-# when NO_SOCKET is clicked, zoom, and give screenshots that are not blank.
+# when NO_SOCKET is clicked, count every packet once in the explorer's flows table (a click on
+# a flow lists its packets), zoom, and give screenshots that are not blank.
 . "$NT_SRC/tests/capture/lab_lib.sh"
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip "needs Debian's python3"
