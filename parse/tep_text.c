@@ -229,6 +229,45 @@ static const char *bracket_at_end(const char *p, const char *e)
 	return NULL;
 }
 
+/*
+ * A '/' or '%' in the print fmt's arguments (outside quotes) whose right operand may fold to 0
+ * (tep_text.h): the end, a literal of value 0, or a name other than REC and sizeof. NULL if none.
+ */
+static const char *zero_divisor(const char *p, const char *e)
+{
+	static const char mark[] = "print fmt:";
+	const char *r;
+
+	for (; p + sizeof(mark) - 1 <= e && memcmp(p, mark, sizeof(mark) - 1); p++)
+		;
+	for (; p < e; p++) {
+		if (*p == '"' || *p == '\'') {
+			for (r = p + 1; r < e && *r != *p; r++)
+				r += *r == '\\';
+			p = r < e ? r : e - 1;
+			continue;
+		}
+		if (*p != '/' && *p != '%')
+			continue;
+		for (r = p + 1; r < e && (is_space(*r) || *r == '\n'); r++)
+			;
+		if (r == e)
+			return p;
+		if (*r >= '0' && *r <= '9') {
+			char lit[32];
+			size_t n = (size_t)(item(r, e) - r);
+
+			snprintf(lit, sizeof(lit), "%.*s", (int)(n < 31 ? n : 31), r);
+			if (!strtoull(lit, NULL, 0))
+				return p;
+		} else if (is_item(*r) && !word_is(r, item(r, e), "REC") &&
+			   !word_is(r, item(r, e), "sizeof")) {
+			return p;
+		}
+	}
+	return NULL;
+}
+
 bool nt_tep_format_ok(const void *text, size_t n, struct nt_tep_format_check *chk)
 {
 	const char *p = text, *e = p + n, *q;
@@ -240,6 +279,12 @@ bool nt_tep_format_ok(const void *text, size_t n, struct nt_tep_format_check *ch
 			 "has a '[' at byte %zu followed by no token (its end or a "
 			 "non-printable byte)",
 			 (size_t)(q - p));
+		return false;
+	}
+	if ((q = zero_divisor(p, e))) {
+		format_name(chk, p, e);
+		snprintf(chk->why, sizeof(chk->why),
+			 "divides by a constant that may be 0 at byte %zu", (size_t)(q - p));
 		return false;
 	}
 	for (const char *r = p; r < e; r = q) {

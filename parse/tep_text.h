@@ -54,8 +54,10 @@ struct nt_tep_format_check {
  * that every "REC->NAME" names a field (common or not) the format defines, as libtraceevent
  * reads its "field:" lines (conservative: quoted text is checked too), and that no '[' is
  * followed, after spaces, by the end of the text or a byte that is not printable (its
- * tokenizer then returns no token, which event_read_fields() passes to strcmp). Returns true,
- * or false with @chk filled.
+ * tokenizer then returns no token, which event_read_fields() passes to strcmp), and that no
+ * '/' or '%' of the print fmt's arguments has a right operand that may be 0 when libtraceevent
+ * folds two constants (consolidate_op_arg() divides; a name there reads as 0): the end, a
+ * literal 0, a name other than REC and sizeof. Returns true, or false with @chk filled.
  */
 bool nt_tep_format_ok(const void *p, size_t n, struct nt_tep_format_check *chk);
 
