@@ -168,10 +168,10 @@ static int next_page(struct nt_td_pages *p, struct stream *s)
 		}
 		s->missed = kbuffer_missed_events(s->kb);
 		s->data = kbuffer_read_event(s->kb, &s->ts);
-		if (s->data) {
-			s->size = kbuffer_event_size(s->kb);
+		if (s->data && (s->size = kbuffer_event_size(s->kb)) >= 0)
 			return 1;
-		}
+		if (s->data)
+			p->bad_pages++; /* an event of negative size: the page's headers are corrupt */
 	}
 }
 
@@ -268,6 +268,7 @@ fail:
 int nt_td_pages_next(struct nt_td_pages *p, struct nt_td_event *ev, struct nt_err **err)
 {
 	struct stream *s;
+	int off;
 
 	if (!p->nheap)
 		return 0;
@@ -280,11 +281,19 @@ int nt_td_pages_next(struct nt_td_pages *p, struct nt_td_event *ev, struct nt_er
 	ev->prev_ts = s->last_ts;
 	s->missed = 0;
 	s->last_ts = s->ts;
-	/* advance this stream; the event's data stays valid: blocks change only on the next call */
+	/*
+	 * Advance this stream; the event's data stays valid: blocks change only on the next call.
+	 * kbuffer returns the same event again when a corrupt length does not move it on (or a
+	 * negative size): the rest of such a page is skipped as bad.
+	 */
+	off = kbuffer_curr_offset(s->kb);
 	s->data = kbuffer_next_event(s->kb, &s->ts);
-	if (s->data) {
-		s->size = kbuffer_event_size(s->kb);
-	} else {
+	if (s->data &&
+	    ((s->size = kbuffer_event_size(s->kb)) < 0 || kbuffer_curr_offset(s->kb) <= off)) {
+		p->bad_pages++;
+		s->data = NULL;
+	}
+	if (!s->data) {
 		/* the current event must survive loading the next block: copy it aside */
 		static __thread unsigned char keep[1 << 16];
 		int r;

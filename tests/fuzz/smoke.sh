@@ -37,7 +37,7 @@ for t in tracedat ftrace_text funcgraph trace_stat ctf perf; do
 	inputs=("$T"/regress/$t/* "$NT_SRC"/tests/fuzz/regress/$t/* "$T"/seeds/$t/*)
 	files=()
 	for f in "${inputs[@]}"; do [ -f "$f" ] && files+=("$f"); done
-	"$B/fuzz_$t" -handle_abrt=0 "${files[@]}" > "$T/$t.replay" 2>&1 ||
+	"$B/fuzz_$t" -handle_abrt=0 -timeout=60 "${files[@]}" > "$T/$t.replay" 2>&1 ||
 		{ grep -aE 'ERROR|SUMMARY|#[0-9]+ 0x|Running' "$T/$t.replay" | tail -30; fail "$t: an input crashes"; }
 	echo "ok: $t: ${#files[@]} regression and seed inputs"
 	# ctf: babeltrace2 aborts, hangs or allocates gigabytes on many mutated streams
