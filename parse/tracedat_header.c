@@ -17,7 +17,12 @@ enum {
 	OPT_DATE = 1,
 	OPT_CPUSTAT = 2,
 	OPT_BUFFER = 3,
+	OPT_TRACECLOCK = 4,
+	OPT_UNAME = 5,
+	OPT_HOOK = 6,
 	OPT_OFFSET = 7,
+	OPT_CPUCOUNT = 8,
+	OPT_VERSION = 9,
 	OPT_PROCMAPS = 10,
 	OPT_TIME_SHIFT = 12,
 	OPT_GUEST = 13,
@@ -42,6 +47,9 @@ struct walk {
 	const char *path;
 	uint64_t size, off;
 	bool big;
+	int long_size; /* of the kernel, from the file's header */
+	uint32_t page; /* the page size in the file's header */
+	uint64_t cpus; /* v6: the cpu count in the file's header */
 	struct nt_err *err;
 	struct nt_td_layout *l;
 };
@@ -316,10 +324,32 @@ static bool time_shift_ok(struct walk *w, const unsigned char *p, size_t n)
 	return true;
 }
 
+/* The name of option @id that libtracecmd reads as a C string (strdup, strtoll, strtok_r). */
+static const char *string_option(uint64_t id)
+{
+	static const char *const names[] = {
+		[OPT_DATE] = "DATE", [OPT_TRACECLOCK] = "TRACECLOCK", [OPT_UNAME] = "UNAME",
+		[OPT_HOOK] = "HOOK", [OPT_OFFSET] = "OFFSET",	      [OPT_VERSION] = "VERSION",
+	};
+
+	return id < sizeof(names) / sizeof(names[0]) ? names[id] : NULL;
+}
+
+static bool unterminated(struct walk *w, const char *opt, size_t n)
+{
+	if (!w->err)
+		w->err = nt_err_new(NT_E_INPUT,
+				    "'%s' is corrupt: its %s option (%zu bytes) has no NUL "
+				    "terminator (libtracecmd would read past it); record the "
+				    "trace again",
+				    w->path, opt, n);
+	return false;
+}
+
 /*
  * The counts of option @id's payload @p (@n bytes) that libtracecmd (3.1.6) allocates for
  * before reading what they count, and the options it writes or reads one byte before when
- * empty, or past when a string is not terminated.
+ * empty, or past when a string is not terminated or the payload is short.
  */
 static bool option_ok(struct walk *w, uint64_t id, const unsigned char *p, size_t n)
 {
@@ -327,7 +357,19 @@ static bool option_ok(struct walk *w, uint64_t id, const unsigned char *p, size_
 	unsigned pid, nr;
 	uint64_t v;
 
+	if (string_option(id))
+		return memchr(p, 0, n) ? true : unterminated(w, string_option(id), n);
 	switch (id) {
+	case OPT_CPUCOUNT: /* read as 4 bytes whatever its size */
+		if (n >= 4)
+			return true;
+		if (!w->err)
+			w->err = nt_err_new(NT_E_INPUT,
+					    "'%s' is corrupt: its CPUCOUNT option has %zu bytes, "
+					    "fewer than the 4 libtracecmd reads; record the trace "
+					    "again",
+					    w->path, n);
+		return false;
 	case OPT_CPUSTAT:
 	case OPT_PROCMAPS:
 		if (!n) {
@@ -437,31 +479,113 @@ static bool peek(struct walk *w, uint64_t at, void *out, size_t n)
 }
 
 /*
- * A v6 BUFFER option (@p, @n bytes: the instance's section offset, its name): the data tag
- * there, after the instance's own options, must not be "latency". Anything else unreadable is
+ * Cpu @cpu's data of @which buffer (@o, @s bytes; @page the page size libtracecmd uses for it)
+ * as libtracecmd checks it before reading it (read_cpu_data, init_buffer_cpu_data, init_cpu):
+ * inside the file, and its first page holding at most a page (the commit size: 27 bits of the
+ * long after the timestamp). Otherwise the open fails and tracecmd_close() walks the lists of
+ * the cpus it had not initialised yet (SEGV at 0). Compressed data is left to libtracecmd.
+ */
+static bool cpu_data_ok(struct walk *w, const char *which, uint64_t cpu, uint64_t o, uint64_t s,
+			uint32_t page, bool compressed)
+{
+	int n = w->long_size == 8 ? 8 : 4;
+	unsigned char b[8];
+	uint64_t commit;
+
+	if (!s)
+		return true;
+	if (o > w->size || s > w->size - o) {
+		if (!w->err)
+			w->err = nt_err_new(
+				NT_E_INPUT,
+				"'%s' is truncated or corrupt: cpu %llu data [%llu, %llu) "
+				"ends past the end of the file (size %llu), in %s",
+				w->path, (unsigned long long)cpu, (unsigned long long)o,
+				(unsigned long long)(o + s), (unsigned long long)w->size, which);
+		return false;
+	}
+	if (compressed || !peek(w, o + 8, b, (size_t)n))
+		return true;
+	commit = (uint32_t)conv(w->big, b, n) & ((1u << 27) - 1);
+	if (commit <= page)
+		return true;
+	if (!w->err)
+		w->err = nt_err_new(NT_E_INPUT,
+				    "'%s' is corrupt: the first page of cpu %llu in %s (offset "
+				    "%llu) holds %llu bytes, more than the page size (%u), which "
+				    "libtracecmd cannot read safely; record the trace again",
+				    w->path, (unsigned long long)cpu, which, (unsigned long long)o,
+				    (unsigned long long)commit, page);
+	return false;
+}
+
+/* The options whose payload option_ok() checks. */
+static bool checked_option(uint64_t id)
+{
+	return id == OPT_CPUSTAT || id == OPT_PROCMAPS || id == OPT_TIME_SHIFT || id == OPT_GUEST ||
+	       id == OPT_CPUCOUNT || string_option(id);
+}
+
+/*
+ * The options of a v6 buffer instance's section from *@at (past its "options" tag), which
+ * libtracecmd reads as the top-level ones; *@at is left at their DONE. Those running past the
+ * file are left to libtracecmd, which gives up on the instance.
+ */
+static bool v6_instance_options(struct walk *w, uint64_t *at)
+{
+	unsigned char o[6], *p;
+	uint64_t id, sz = 0;
+	bool ok;
+
+	for (; peek(w, *at, o, 6) && (id = conv(w->big, o, 2)); *at += 6 + sz) {
+		sz = conv(w->big, o + 2, 4);
+		if (!checked_option(id) || sz > (64u << 20) || sz > w->size - w->off)
+			continue;
+		p = blob(w, sz, 64u << 20, "an option");
+		if (!p)
+			return false;
+		ok = option_ok(w, id, p, (size_t)sz);
+		free(p);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A v6 BUFFER option (@p, @n bytes: the instance's section offset, its name): its section's
+ * options are checked as the top-level ones, its data tag must not be "latency", its cpu table
+ * (as many cpus as the file's header counts) as the top-level one. Anything else unreadable is
  * left to libtracecmd, which skips such an instance. The walk goes on where it was.
  */
 static bool v6_instance(struct walk *w, const unsigned char *p, uint64_t n)
 {
 	uint64_t back = w->off, at;
-	unsigned char tag[10], o[6];
+	unsigned char tag[10], o[16];
 	char which[160];
 
 	if (n < 9)
 		return true;
+	if (!memchr(p + 8, 0, n - 8)) /* libtracecmd strdups the name */
+		return unterminated(w, "BUFFER", n);
+	snprintf(which, sizeof(which), "its buffer instance '%.*s'", 120, (const char *)p + 8);
 	at = conv(w->big, p, 8);
 	if (peek(w, at, tag, 10) && !memcmp(tag, "options  ", 10)) {
-		for (at += 10; peek(w, at, o, 6) && conv(w->big, o, 2);
-		     at += 6 + conv(w->big, o + 2, 4))
-			;
+		at += 10;
+		if (!v6_instance_options(w, &at))
+			return false;
 		if (!peek(w, at + 2, tag, 10))
 			memset(tag, 0, sizeof(tag));
+		at += 2;
 	}
-	if (!memcmp(tag, "latency  ", 10)) {
-		snprintf(which, sizeof(which), "its buffer instance '%.*s'", 120,
-			 (const char *)p + 8);
+	if (!memcmp(tag, "latency  ", 10))
 		return latency(w, which);
-	}
+	if (!memcmp(tag, "flyrecord", 9))
+		for (uint64_t c = 0; c < w->cpus && c < 4096 && peek(w, at + 10 + 16 * c, o, 16);
+		     c++)
+			if (!cpu_data_ok(w, which, c, conv(w->big, o, 8), conv(w->big, o + 8, 8),
+					 w->page, false))
+				return false;
 	return seek(w, back, "an option");
 }
 
@@ -471,8 +595,7 @@ static bool v6_option(struct walk *w, uint64_t id, uint64_t sz)
 	unsigned char *p;
 	bool ok;
 
-	if (id != OPT_CPUSTAT && id != OPT_PROCMAPS && id != OPT_TIME_SHIFT && id != OPT_GUEST &&
-	    id != OPT_BUFFER)
+	if (id != OPT_BUFFER && !checked_option(id))
 		return skip(w, sz, "an option");
 	p = blob(w, sz, 64u << 20, "an option");
 	if (!p)
@@ -484,13 +607,14 @@ static bool v6_option(struct walk *w, uint64_t id, uint64_t sz)
 
 static bool walk_v6(struct walk *w)
 {
-	uint64_t cpus, id, sz;
+	uint64_t cpus, id, sz, back;
 	char tag[10];
 
 	if (!headers(w) || !ftrace_formats(w) || !event_formats(w) || !sized(w, 4, "kallsyms") ||
 	    !printk_v6(w) || !sized(w, 8, "saved cmdlines") || !num(w, 4, &cpus, "the cpu count") ||
 	    !get(w, tag, 10, "the data section tag"))
 		return false;
+	w->cpus = cpus;
 	if (!memcmp(tag, "options  ", 10)) {
 		for (;;) {
 			if (!num(w, 2, &id, "an option"))
@@ -514,6 +638,10 @@ static bool walk_v6(struct walk *w)
 		uint64_t o, s;
 		if (!num(w, 8, &o, "the cpu data table") || !num(w, 8, &s, "the cpu data table") ||
 		    !add_cpu(w, (int)c, o, s))
+			return false;
+		back = w->off;
+		if (!cpu_data_ok(w, "its top-level buffer", c, o, s, w->page, false) ||
+		    !seek(w, back, "the cpu data table"))
 			return false;
 	}
 	return true;
@@ -561,6 +689,43 @@ static unsigned char *v7_section(struct walk *w, uint64_t at, size_t *len, const
 }
 
 /*
+ * The cpu data of a v7 BUFFER option (@p, @n bytes, its layout checked by v7_buffer_option())
+ * as cpu_data_ok() checks it: libtracecmd reads a named instance's pages with the option's page
+ * size, the top-level buffer's with the header's. A flyrecord section whose header is not in
+ * the file is left to libtracecmd, which gives up before reading its cpus.
+ */
+static bool v7_buffer_data_ok(struct walk *w, const unsigned char *p, size_t n)
+{
+	const unsigned char *e = p + n, *name = p + 8, *q;
+	unsigned char hdr[4];
+	char which[160];
+	uint64_t ncpu;
+	uint32_t page;
+	bool compressed;
+
+	if (n < 8 || !(q = memchr(name, 0, (size_t)(e - name))) ||
+	    !(q = memchr(q + 1, 0, (size_t)(e - q - 1))) || e - (q + 1) < 8)
+		return true; /* refused by v7_buffer_option() */
+	p = q + 1;
+	ncpu = conv(w->big, p + 4, 4);
+	if (ncpu > 4096 || (uint64_t)(e - p - 8) < ncpu * 20 ||
+	    !peek(w, conv(w->big, name - 8, 8), hdr, 4))
+		return true;
+	compressed = conv(w->big, hdr + 2, 2) & 1;
+	page = *name ? (uint32_t)conv(w->big, p, 4) : w->page;
+	if (*name)
+		snprintf(which, sizeof(which), "its buffer instance '%.*s'", 120,
+			 (const char *)name);
+	else
+		snprintf(which, sizeof(which), "its top-level buffer");
+	for (p += 8; ncpu--; p += 20)
+		if (!cpu_data_ok(w, which, conv(w->big, p, 4), conv(w->big, p + 4, 8),
+				 conv(w->big, p + 12, 8), page, compressed))
+			return false;
+	return true;
+}
+
+/*
  * A v7 BUFFER option: the flyrecord section's offset, name, clock, page size, cpu count, then
  * per cpu its id and data offset and size. libtracecmd allocates for the count and indexes by
  * the ids: both are bounded for every instance.
@@ -569,6 +734,9 @@ static bool v7_buffer_option(struct walk *w, const unsigned char *p, size_t n)
 {
 	const unsigned char *e = p + n, *q, *name;
 	uint64_t ncpu;
+
+	if (!v7_buffer_data_ok(w, p, n))
+		return false;
 
 	if (n < 8)
 		return fail(w, "a BUFFER option");
@@ -764,8 +932,9 @@ int nt_tracedat_layout(const char *path, struct nt_td_layout *l, struct nt_err *
 	if (ok) {
 		uint64_t page = 0;
 		w.big = l->big_endian = b[0] == 1;
+		w.long_size = b[1];
 		ok = num(&w, 4, &page, "the page size");
-		l->page_size = (uint32_t)page;
+		l->page_size = w.page = (uint32_t)page;
 		if (ok && strcmp(ver, "6") && strcmp(ver, "7")) {
 			w.err = nt_err_new(NT_E_INPUT,
 					   "cannot read '%s': trace-cmd file version '%s' is not "

@@ -38,7 +38,8 @@ struct nt_td_layout {
  * short. What would crash libtraceevent or make libtracecmd allocate for counts the file does
  * not hold is refused too, naming the part: event formats printing a field they do not define,
  * printk lines it reads out of bounds, sizes inside v7 header sections, counts in TIME_SHIFT,
- * GUEST, PROCMAPS and BUFFER options. Returns 0, or -1 with *err set. Release @l with
+ * GUEST, PROCMAPS and BUFFER options, string options without their NUL, a short CPUCOUNT, a
+ * cpu's first page larger than the page size. Returns 0, or -1 with *err set. Release @l with
  * nt_td_layout_release().
  */
 int nt_tracedat_layout(const char *path, struct nt_td_layout *l, struct nt_err **err);
