@@ -51,6 +51,7 @@ struct walk {
 	uint32_t page; /* the page size in the file's header */
 	uint64_t cpus; /* v6: the cpu count in the file's header */
 	struct nt_err *err;
+	struct nt_err *late; /* a bad first page of the top-level buffer (cpu_data_ok) */
 	struct nt_td_layout *l;
 };
 
@@ -484,10 +485,13 @@ static bool peek(struct walk *w, uint64_t at, void *out, size_t n)
  * inside the file, and its first page holding at most a page (the commit size: 27 bits of the
  * long after the timestamp). Otherwise the open fails and tracecmd_close() walks the lists of
  * the cpus it had not initialised yet (SEGV at 0). Compressed data is left to libtracecmd.
+ * A bad first page of the @top-level buffer is refused only if libtracecmd reads its pages
+ * (the layout is not direct; decided at the walk's end): the direct reader skips bad pages.
  */
 static bool cpu_data_ok(struct walk *w, const char *which, uint64_t cpu, uint64_t o, uint64_t s,
-			uint32_t page, bool compressed)
+			uint32_t page, bool compressed, bool top)
 {
+	struct nt_err **to = top ? &w->late : &w->err;
 	int n = w->long_size == 8 ? 8 : 4;
 	unsigned char b[8];
 	uint64_t commit;
@@ -509,14 +513,14 @@ static bool cpu_data_ok(struct walk *w, const char *which, uint64_t cpu, uint64_
 	commit = (uint32_t)conv(w->big, b, n) & ((1u << 27) - 1);
 	if (commit <= page)
 		return true;
-	if (!w->err)
-		w->err = nt_err_new(NT_E_INPUT,
-				    "'%s' is corrupt: the first page of cpu %llu in %s (offset "
-				    "%llu) holds %llu bytes, more than the page size (%u), which "
-				    "libtracecmd cannot read safely; record the trace again",
-				    w->path, (unsigned long long)cpu, which, (unsigned long long)o,
-				    (unsigned long long)commit, page);
-	return false;
+	if (!*to)
+		*to = nt_err_new(NT_E_INPUT,
+				 "'%s' is corrupt: the first page of cpu %llu in %s (offset "
+				 "%llu) holds %llu bytes, more than the page size (%u), which "
+				 "libtracecmd cannot read safely; record the trace again",
+				 w->path, (unsigned long long)cpu, which, (unsigned long long)o,
+				 (unsigned long long)commit, page);
+	return top;
 }
 
 /* The options whose payload option_ok() checks. */
@@ -584,7 +588,7 @@ static bool v6_instance(struct walk *w, const unsigned char *p, uint64_t n)
 		for (uint64_t c = 0; c < w->cpus && c < 4096 && peek(w, at + 10 + 16 * c, o, 16);
 		     c++)
 			if (!cpu_data_ok(w, which, c, conv(w->big, o, 8), conv(w->big, o + 8, 8),
-					 w->page, false))
+					 w->page, false, false))
 				return false;
 	return seek(w, back, "an option");
 }
@@ -640,7 +644,7 @@ static bool walk_v6(struct walk *w)
 		    !add_cpu(w, (int)c, o, s))
 			return false;
 		back = w->off;
-		if (!cpu_data_ok(w, "its top-level buffer", c, o, s, w->page, false) ||
+		if (!cpu_data_ok(w, "its top-level buffer", c, o, s, w->page, false, true) ||
 		    !seek(w, back, "the cpu data table"))
 			return false;
 	}
@@ -720,7 +724,7 @@ static bool v7_buffer_data_ok(struct walk *w, const unsigned char *p, size_t n)
 		snprintf(which, sizeof(which), "its top-level buffer");
 	for (p += 8; ncpu--; p += 20)
 		if (!cpu_data_ok(w, which, conv(w->big, p, 4), conv(w->big, p + 4, 8),
-				 conv(w->big, p + 12, 8), page, compressed))
+				 conv(w->big, p + 12, 8), page, compressed, !*name))
 			return false;
 	return true;
 }
@@ -952,6 +956,12 @@ int nt_tracedat_layout(const char *path, struct nt_td_layout *l, struct nt_err *
 		ok = fail(&w, "an impossible page size");
 	}
 	fclose(w.f);
+	if (ok && w.late && !l->direct) {
+		ok = false;
+		w.err = w.late;
+		w.late = NULL;
+	}
+	nt_err_free(w.late);
 	if (!ok) {
 		nt_td_layout_release(l);
 		return nt_err_set(err,
