@@ -946,6 +946,12 @@ int nt_tracedat_layout(const char *path, struct nt_td_layout *l, struct nt_err *
 					   path, ver);
 			ok = false;
 		}
+		/* trace-cmd writes 0 or 1 and sizeof(long); libtracecmd would take any other
+		 * byte as big endian and read every size that follows byte-swapped */
+		if (ok && (b[0] > 1 || (b[1] != 4 && b[1] != 8))) {
+			w.off = 10 + strlen(ver) + 1 + (b[0] <= 1);
+			ok = fail(&w, b[0] > 1 ? "an impossible byte order" : "an impossible size of long");
+		}
 		l->version = atoi(ver);
 		if (ok)
 			ok = l->version == 6 ? walk_v6(&w) : walk_v7(&w);
