@@ -4,6 +4,8 @@
 # report may point into nettrail's own code (crashes inside third-party trace libraries are
 # contained by the reader's worker process and must surface as clean errors).
 # MUT_RANGES (optional): "start:end start:end ..." byte ranges where mutations go.
+# NT_FUZZ_SEED (optional): the seed of the mutations, so that a run is reproducible (the same
+# files every time unless another seed is given; the campaign with coverage is tests/fuzz/).
 # Each run logs into its own directory under $T/san, which keeps the input when a sanitizer
 # wrote anything. A failed allocation (allocator_may_return_null=1 lets the code under test see
 # NULL) is logged as a bare warning without a stack; such an input is run again with
@@ -14,6 +16,8 @@ fuzz_import() {
 	san=$(mktemp -d "$T/san.XXXXXX")
 	mkdir -p "$work" "$san"
 	size=$(stat -c %s "$src")
+	local seed=${NT_FUZZ_SEED:-$((4242 + nmut))}
+	RANDOM=$seed
 	# sanitize LOGDIR FILE DB MAYNULL: the import under the sanitizers, logging into LOGDIR
 	sanitize() {
 		ASAN_OPTIONS="log_path=$1/asan:detect_leaks=1:allocator_may_return_null=$4" \
@@ -84,6 +88,6 @@ fuzz_import() {
 			fi
 		done
 	done
-	echo "fuzz: $n runs, $contained third-party crashes contained, $bad failures"
+	echo "fuzz: $n runs (NT_FUZZ_SEED=$seed), $contained third-party crashes contained, $bad failures"
 	[ "$bad" = 0 ]
 }
