@@ -7,6 +7,7 @@
 #define NT_SYS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -33,6 +34,18 @@ char *nt_sys_file_read(const char *path, size_t max, size_t *len, struct nt_err 
  */
 int nt_sys_spawn(char *const argv[], const char *cwd, const char *out, const char *log,
 		 double timeout);
+
+/*
+ * @a + @b for counts read from a trace (lost events, overruns): a negative term counts as 0
+ * and the sum saturates at INT64_MAX (a corrupt file may say LLONG_MAX, which sscanf also
+ * returns for any larger number).
+ */
+static inline int64_t nt_count_add(int64_t a, int64_t b)
+{
+	a = a < 0 ? 0 : a;
+	b = b < 0 ? 0 : b;
+	return b > INT64_MAX - a ? INT64_MAX : a + b;
+}
 
 /* The last @lines lines of @text, trailing newlines aside (weak: a pointer into @text). */
 const char *nt_sys_tail(const char *text, int lines);

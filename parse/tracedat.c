@@ -156,7 +156,7 @@ static void send_cpustats(struct nt_batch *b, const char *stats)
 		} else if (cpu >= 0 && (sscanf(p, "overrun: %lld", &v) == 1 ||
 					sscanf(p, "commit overrun: %lld", &v) == 1 ||
 					sscanf(p, "dropped events: %lld", &v) == 1)) {
-			lost += v;
+			lost = nt_count_add(lost, v);
 		} else if (cpu >= 0 && !strncmp(p, "read events:", 12)) {
 			/* the last line of a cpu's block */
 			nt_batch_cpu(b, cpu, lost);

@@ -619,9 +619,9 @@ static int on_lost(struct imp *im, const struct nt_msg *m)
 	if (count < 0)
 		im->lost_unknown = true;
 	else if (cs)
-		cs->lost_windows += count;
+		cs->lost_windows = nt_count_add(cs->lost_windows, count);
 	else
-		im->lost_nocpu += count; /* the trace says how many, not where */
+		im->lost_nocpu = nt_count_add(im->lost_nocpu, count); /* how many, not where */
 	return 0;
 }
 
@@ -637,7 +637,7 @@ static int on_cpu(struct imp *im, const struct nt_msg *m)
 	lost = (int64_t)nt_cur_u64(&c);
 	if (c.bad || !(cs = cpu_at(im, cpu)))
 		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "malformed cpu record"));
-	cs->lost_stats += lost;
+	cs->lost_stats = nt_count_add(cs->lost_stats, lost);
 	return 0;
 }
 
@@ -1060,7 +1060,7 @@ static int store_cpus(struct imp *im, int64_t *lost)
 		int64_t l = cs->lost_stats > cs->lost_windows ? cs->lost_stats : cs->lost_windows;
 		if (!cs->seen && !l && c >= im->info_ncpus)
 			continue;
-		*lost += l;
+		*lost = nt_count_add(*lost, l);
 		sqlite3_bind_int64(st, 1, im->trace_id);
 		sqlite3_bind_int(st, 2, c);
 		sqlite3_bind_int64(st, 3, cs->events);
@@ -1121,7 +1121,7 @@ static int store_summary(struct imp *im, int64_t lost)
 		sqlite3_bind_int64(st, 8, (int64_t)im->last_ts);
 	}
 	sqlite3_bind_int64(st, 9, (int64_t)im->events);
-	sqlite3_bind_int64(st, 10, lost + im->lost_nocpu);
+	sqlite3_bind_int64(st, 10, nt_count_add(lost, im->lost_nocpu));
 	sqlite3_bind_int(st, 11, im->lost_unknown);
 	sqlite3_bind_int(st, 12, (int)im->warnings);
 	sqlite3_bind_int64(st, 13, im->trace_id);
