@@ -521,8 +521,8 @@ static bool lost_line(struct ftext *t, const char *s, size_t n)
 	if (!c || count < -1)
 		return false;
 	if (c->pend) {
-		c->pend_count = (c->pend_count < 0 || count < 0) ? -1
-								 : nt_count_add(c->pend_count, count);
+		c->pend_count =
+			(c->pend_count < 0 || count < 0) ? -1 : nt_count_add(c->pend_count, count);
 	} else {
 		c->pend = true;
 		c->pend_count = count;

@@ -950,7 +950,8 @@ int nt_tracedat_layout(const char *path, struct nt_td_layout *l, struct nt_err *
 		 * byte as big endian and read every size that follows byte-swapped */
 		if (ok && (b[0] > 1 || (b[1] != 4 && b[1] != 8))) {
 			w.off = 10 + strlen(ver) + 1 + (b[0] <= 1);
-			ok = fail(&w, b[0] > 1 ? "an impossible byte order" : "an impossible size of long");
+			ok = fail(&w, b[0] > 1 ? "an impossible byte order"
+					       : "an impossible size of long");
 		}
 		l->version = atoi(ver);
 		if (ok)
