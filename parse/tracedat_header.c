@@ -449,20 +449,31 @@ static void judge_option(struct nt_td_layout *l, uint64_t id)
 	}
 }
 
+/*
+ * Does cpu @cpu's data (@o, @s bytes) lie inside the file? Otherwise the first error names it,
+ * and @which buffer when given (the top-level buffer's cpu table is "truncated").
+ */
+static bool cpu_in_file(struct walk *w, const char *which, uint64_t cpu, uint64_t o, uint64_t s)
+{
+	if (o <= w->size && s <= w->size - o)
+		return true;
+	if (!w->err)
+		w->err = nt_err_new(NT_E_INPUT,
+				    "'%s' is truncated%s: cpu %llu data [%llu, %llu) ends past the "
+				    "end of the file (size %llu)%s%s",
+				    w->path, which ? " or corrupt" : "", (unsigned long long)cpu,
+				    (unsigned long long)o, (unsigned long long)(o + s),
+				    (unsigned long long)w->size, which ? ", in " : "",
+				    which ? which : "");
+	return false;
+}
+
 static bool add_cpu(struct walk *w, int cpu, uint64_t o, uint64_t s)
 {
 	struct nt_td_cpu *c;
 
-	if (o > w->size || s > w->size - o) {
-		if (!w->err)
-			w->err = nt_err_new(
-				NT_E_INPUT,
-				"'%s' is truncated: cpu %d data [%llu, %llu) ends past the "
-				"end of the file (size %llu)",
-				w->path, cpu, (unsigned long long)o, (unsigned long long)(o + s),
-				(unsigned long long)w->size);
+	if (!cpu_in_file(w, NULL, (unsigned)cpu, o, s)) /* the file's 32-bit cpu number */
 		return false;
-	}
 	c = realloc(w->l->cpus, (size_t)(w->l->ncpus + 1) * sizeof(*c));
 	if (!c) {
 		w->err = nt_err_new(NT_E_FAIL, "out of memory");
@@ -498,16 +509,8 @@ static bool cpu_data_ok(struct walk *w, const char *which, uint64_t cpu, uint64_
 
 	if (!s)
 		return true;
-	if (o > w->size || s > w->size - o) {
-		if (!w->err)
-			w->err = nt_err_new(
-				NT_E_INPUT,
-				"'%s' is truncated or corrupt: cpu %llu data [%llu, %llu) "
-				"ends past the end of the file (size %llu), in %s",
-				w->path, (unsigned long long)cpu, (unsigned long long)o,
-				(unsigned long long)(o + s), (unsigned long long)w->size, which);
+	if (!cpu_in_file(w, which, cpu, o, s))
 		return false;
-	}
 	if (compressed || !peek(w, o + 8, b, (size_t)n))
 		return true;
 	commit = (uint32_t)conv(w->big, b, n) & ((1u << 27) - 1);

@@ -23,6 +23,13 @@ assert_match() {
 	echo "ok: $3"
 }
 
+# assert_has STRING TEXT WHAT: TEXT holds STRING as it is, no regex (for values read at run
+# time, e.g. a kernel release such as "6.10.0-rc1+", whose '+' or '.' a regex would misread)
+assert_has() {
+	case $2 in *"$1"*) ;; *) fail "$3: '$2' does not contain '$1'" ;; esac
+	echo "ok: $3"
+}
+
 # Root with tracefs mounted, or SKIP.
 need_tracefs() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
