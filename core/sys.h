@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Small system helpers every layer needs: the interrupt flag, a monotonic clock, whole files
- * read into memory, helper programs run under a time limit.
+ * read into memory, helper programs run under a time limit, counts read from a trace added
+ * without overflow.
  */
 #ifndef NT_SYS_H
 #define NT_SYS_H
