@@ -83,21 +83,30 @@ void nt_stat_add(struct nt_stat *s, double x);
 double nt_stat_stdev(const struct nt_stat *s);
 
 /*
- * The skb analysis' hops: skb_hop_rows holds each hop as numbers (the event's class id, the
- * stage's number in skb_stages), the view skb_hops shows them with their names, as the table
- * of that name did before schema 4 (store/ upgrades such a table into this).
+ * The skb analysis' hops (schema 5): skb_hop_lists holds one row per lifecycle, its hops as a
+ * JSON array in event order, each hop an array [rowid - rowid0, class id, stage number,
+ * ts - ts0, cpu, pid, device, len] (the class's id in event_classes, the stage's in
+ * skb_stages; device and len null when the event has none). The view skb_hops shows one row
+ * per hop with names, as the table of that name did before schema 4 (store/ upgrades older
+ * databases into this). A row per lifecycle instead of one per hop: the hop rows were the
+ * largest derived table and most of the analyses' inserts (docs/PERFORMANCE.md). CROSS JOIN
+ * fixes the plan (SQLite keeps the left table outermost): the lists in their order, each one's
+ * hops in event order, classes and stages looked up by key.
  */
-#define NT_SKB_HOPS_SCHEMA NT_SKB_HOPS_SCHEMA_ROWS NT_SKB_HOPS_SCHEMA_VIEW
-#define NT_SKB_HOPS_SCHEMA_ROWS                                                              \
-	"CREATE TABLE IF NOT EXISTS skb_hop_rows(trace_id INTEGER NOT NULL, skb_id INTEGER " \
-	"NOT NULL, event_rowid INTEGER, class_id INTEGER, stage INTEGER, ts INTEGER, cpu "   \
-	"INTEGER, pid INTEGER, device TEXT, len INTEGER);"                                   \
-	"CREATE TABLE IF NOT EXISTS skb_stages(id INTEGER PRIMARY KEY, name TEXT NOT NULL);" \
-	"INSERT OR IGNORE INTO skb_stages VALUES(0, 'alloc'), (1, 'queue'), (2, 'xmit'), "   \
+#define NT_SKB_HOPS_SCHEMA NT_SKB_HOPS_SCHEMA_LISTS NT_SKB_HOPS_SCHEMA_VIEW
+#define NT_SKB_HOPS_SCHEMA_LISTS                                                              \
+	"CREATE TABLE IF NOT EXISTS skb_hop_lists(trace_id INTEGER NOT NULL, skb_id INTEGER " \
+	"NOT NULL, rowid0 INTEGER NOT NULL, ts0 INTEGER NOT NULL, hops TEXT NOT NULL);"       \
+	"CREATE TABLE IF NOT EXISTS skb_stages(id INTEGER PRIMARY KEY, name TEXT NOT NULL);"  \
+	"INSERT OR IGNORE INTO skb_stages VALUES(0, 'alloc'), (1, 'queue'), (2, 'xmit'), "    \
 	"(3, 'receive'), (4, 'copy'), (5, 'free'), (6, 'other');"
-#define NT_SKB_HOPS_SCHEMA_VIEW                                                                    \
-	"CREATE VIEW IF NOT EXISTS skb_hops AS SELECT h.trace_id, h.skb_id, h.event_rowid, "       \
-	"c.name AS event, s.name AS stage, h.ts, h.cpu, h.pid, h.device, h.len FROM skb_hop_rows " \
-	"h JOIN event_classes c ON c.id = h.class_id JOIN skb_stages s ON s.id = h.stage;"
+#define NT_SKB_HOPS_SCHEMA_VIEW                                                                   \
+	"CREATE VIEW IF NOT EXISTS skb_hops AS SELECT h.trace_id, h.skb_id, h.rowid0 + "          \
+	"json_extract(j.value, '$[0]') AS event_rowid, c.name AS event, s.name AS stage, h.ts0 "  \
+	"+ json_extract(j.value, '$[3]') AS ts, json_extract(j.value, '$[4]') AS cpu, "           \
+	"json_extract(j.value, '$[5]') AS pid, json_extract(j.value, '$[6]') AS device, "         \
+	"json_extract(j.value, '$[7]') AS len FROM skb_hop_lists h CROSS JOIN json_each(h.hops) " \
+	"j CROSS JOIN event_classes c CROSS JOIN skb_stages s WHERE c.id = "                      \
+	"json_extract(j.value, '$[1]') AND s.id = json_extract(j.value, '$[2]');"
 
 #endif

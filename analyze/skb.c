@@ -2,8 +2,9 @@
 /*
  * skb lifecycles: follows each sk_buff by address through every event that carries it, from
  * its allocation (or first sighting) to its free (or the reuse of its address), and writes one
- * row per lifecycle, one per hop, latency percentiles between stages and a drop summary.
- * Memory: a hash map of the skbs in flight, plus the per-stage latency samples (exact).
+ * row per lifecycle with its hops (skb_hop_lists, analyze.h), latency percentiles between
+ * stages and a drop summary. Memory: a hash map of the skbs in flight with their hops so far,
+ * plus the per-stage latency samples (exact).
  */
 #include "analyze.h"
 #include "flow.h"
@@ -50,6 +51,9 @@ struct life {
 	struct nt_flow flow;
 	enum { F_NONE, F_KNOWN, F_CONFLICT } flow_state;
 	char flow_from[48]; /* the event that gave the flow */
+	char *hj;	    /* owned: the hops as JSON so far, without the closing bracket */
+	size_t hn, hcap;    /* its length and room */
+	int64_t row0, ts0;  /* the first hop's rowid and time, the hops' bases */
 };
 
 /* A TCP socket's endpoints (local -> remote) as its own events last showed them. */
@@ -260,6 +264,33 @@ static void bind_flow(sqlite3_stmt *st, int at, const struct life *l)
 	sqlite3_bind_text(st, at + 7, l->flow_from, -1, SQLITE_TRANSIENT);
 }
 
+static void life_free(struct life *l)
+{
+	free(l->reason);
+	free(l->loc_sym);
+	free(l->hj);
+	free(l);
+}
+
+/* Write @l's hops: one skb_hop_lists row (none when it has none). */
+static int put_hops(struct skb_ctx *x, struct life *l)
+{
+	sqlite3_stmt *st = x->ins_hop;
+	int rc = 0;
+
+	if (!l->hn)
+		return 0;
+	l->hj[l->hn] = ']'; /* hop_room() keeps a byte for it */
+	sqlite3_bind_int64(st, 2, l->id);
+	sqlite3_bind_int64(st, 3, l->row0);
+	sqlite3_bind_int64(st, 4, l->ts0);
+	sqlite3_bind_text(st, 5, l->hj, (int)l->hn + 1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = -1;
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* Write @l, account for it and free it. The caller has removed it from the map. */
 static int finish(struct skb_ctx *x, struct life *l)
 {
@@ -300,6 +331,8 @@ static int finish(struct skb_ctx *x, struct life *l)
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = -1;
 	sqlite3_reset(st);
+	if (!rc)
+		rc = put_hops(x, l);
 	x->n_life++;
 	x->n_open += l->outcome == O_OPEN;
 	x->n_lossy += lossy;
@@ -316,9 +349,7 @@ static int finish(struct skb_ctx *x, struct life *l)
 			sample_add(x, prev, s, l->ts[s] - l->ts[prev]);
 		prev = s;
 	}
-	free(l->reason);
-	free(l->loc_sym);
-	free(l);
+	life_free(l);
 	return rc;
 }
 
@@ -388,13 +419,47 @@ static int64_t class_id(struct skb_ctx *x, const struct nt_ev *e)
 	return id;
 }
 
+/* Room for @n more bytes of @l's hops, and one for the closing bracket. */
+static bool hop_room(struct life *l, size_t n)
+{
+	char *p;
+	size_t cap = l->hcap ? l->hcap : 256;
+
+	if (l->hn + n + 1 <= l->hcap)
+		return true;
+	while (cap < l->hn + n + 1)
+		cap *= 2;
+	if (!(p = realloc(l->hj, cap)))
+		return false;
+	l->hj = p;
+	l->hcap = cap;
+	return true;
+}
+
+/* Append @s to @l's hops as a JSON string: quote, backslash and control bytes escaped. */
+static bool hop_str(struct life *l, const char *s)
+{
+	if (!hop_room(l, 6 * strlen(s) + 2))
+		return false;
+	l->hj[l->hn++] = '"';
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\') {
+			l->hj[l->hn++] = '\\';
+			l->hj[l->hn++] = (char)*c;
+		} else if (*c < 0x20) {
+			l->hn += (size_t)snprintf(l->hj + l->hn, 7, "\\u%04x", *c);
+		} else {
+			l->hj[l->hn++] = (char)*c;
+		}
+	}
+	l->hj[l->hn++] = '"';
+	return true;
+}
+
 /* Record event @e as a hop of @l at @stage (device and length when the event has them). */
 static int hop(struct skb_ctx *x, struct life *l, const struct nt_ev *e, enum stage stage,
 	       const char *dev, bool has_len, int64_t len)
 {
-	sqlite3_stmt *st = x->ins_hop;
-	int rc = 0;
-
 	if (e->ts > x->max_ts)
 		x->max_ts = e->ts;
 	if (e->cpu > x->max_cpu)
@@ -407,19 +472,32 @@ static int hop(struct skb_ctx *x, struct life *l, const struct nt_ev *e, enum st
 		l->stages |= 1u << stage;
 		l->ts[stage] = e->ts;
 	}
-	sqlite3_bind_int64(st, 2, l->id);
-	sqlite3_bind_int64(st, 3, e->rowid);
-	sqlite3_bind_int64(st, 4, class_id(x, e));
-	sqlite3_bind_int(st, 5, (int)stage);
-	sqlite3_bind_int64(st, 6, e->ts);
-	sqlite3_bind_int(st, 7, e->cpu);
-	sqlite3_bind_int(st, 8, e->pid);
-	bind_str(st, 9, dev);
-	bind_opt(st, 10, has_len, len);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = -1;
-	sqlite3_reset(st);
-	return rc;
+	if (!l->hn) {
+		l->row0 = e->rowid;
+		l->ts0 = e->ts;
+	}
+	/* [rowid - rowid0, class, stage, ts - ts0, cpu, pid, device, len]: 7 numbers of at most
+	 * 20 characters, 2 nulls, brackets and commas */
+	if (!hop_room(l, 200))
+		goto oom;
+	l->hn += (size_t)snprintf(l->hj + l->hn, 200, "%c[%lld,%lld,%d,%lld,%d,%d,",
+				  l->hn ? ',' : '[', (long long)(e->rowid - l->row0),
+				  (long long)class_id(x, e), (int)stage,
+				  (long long)(e->ts - l->ts0), e->cpu, e->pid);
+	if (dev && *dev ? !hop_str(l, dev) : !hop_room(l, 4))
+		goto oom;
+	if (!dev || !*dev) {
+		memcpy(l->hj + l->hn, "null", 4);
+		l->hn += 4;
+	}
+	if (!hop_room(l, 24))
+		goto oom;
+	l->hn += has_len ? (size_t)snprintf(l->hj + l->hn, 24, ",%lld]", (long long)len)
+			 : (size_t)snprintf(l->hj + l->hn, 24, ",null]");
+	return 0;
+oom:
+	x->oom = true;
+	return -1;
 }
 
 static void set_rx_task(struct life *l, const struct nt_ev *e, int rank)
@@ -1218,8 +1296,7 @@ static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 		"(SELECT comm FROM tasks WHERE id=?21),?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,"
 		"?33,?34,?35,?36,?37)",
 		err);
-	x->ins_hop =
-		nt_actx_prepare(ax, "INSERT INTO skb_hop_rows VALUES(?,?,?,?,?,?,?,?,?,?)", err);
+	x->ins_hop = nt_actx_prepare(ax, "INSERT INTO skb_hop_lists VALUES(?,?,?,?,?)", err);
 	x->class_id = nt_actx_prepare(ax, "SELECT id FROM event_classes WHERE name = ?", err);
 	if (!x->ins_life || !x->ins_hop || !x->class_id)
 		return -1;
@@ -1395,11 +1472,8 @@ static void skb_free(void *ctx)
 	sqlite3_finalize(x->ins_hop);
 	sqlite3_finalize(x->class_id);
 	for (struct live *e = NULL; (e = nt_hmap_next(&x->lives, e));)
-		if (e->l) {
-			free(e->l->reason);
-			free(e->l->loc_sym);
-			free(e->l);
-		}
+		if (e->l)
+			life_free(e->l);
 	nt_hmap_release(&x->lives);
 	for (struct sockq *q = NULL; (q = nt_hmap_next(&x->socks, q));)
 		sock_clear(q);
@@ -1463,7 +1537,7 @@ static const struct nt_sub skb_subs[] = {
 	{NULL, NULL, NULL},
 };
 
-static const char *const skb_tables[] = {"skb_lifecycles", "skb_hop_rows", "skb_latency",
+static const char *const skb_tables[] = {"skb_lifecycles", "skb_hop_lists", "skb_latency",
 					 "skb_drops", NULL};
 
 const struct nt_analysis nt_skb_analysis = {

@@ -271,7 +271,7 @@ static int cmp_hop(const void *a, const void *b)
 	return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
 }
 
-/* The hops of the chosen packets: one scan of skb_hops (it has no index), then sorted. */
+/* The hops of the chosen packets: one scan of skb_hops (a view, no index), then sorted. */
 static int hops(sqlite3 *db, const struct nt_report_filter *f, struct xdata *x)
 {
 	struct pkt **by = x->np ? malloc((size_t)x->np * sizeof(*by)) : NULL, key, *kp = &key;

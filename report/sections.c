@@ -398,7 +398,7 @@ static struct nt_plot *skb_cdf(sqlite3 *db, const struct nt_report_filter *f)
 
 /*
  * A waterfall: the hops of the first few complete lifecycles, as spans between stages. One
- * scan of skb_hops for all of them (the table has no index: it is written in bulk).
+ * scan of skb_hops for all of them (a view over skb_hop_lists, without an index).
  */
 static struct nt_plot *skb_waterfall(sqlite3 *db, const struct nt_report_filter *f)
 {

@@ -311,15 +311,28 @@ static const char migrate_2_sql[] = "ALTER TABLE skb_lifecycles ADD COLUMN famil
 				    "ALTER TABLE skb_lifecycles ADD COLUMN flow_from TEXT;\n";
 
 /*
- * Version 3 to 4: skb_hops becomes a view over skb_hop_rows, which holds the event's class id
- * and the stage's number instead of their names (the largest derived table, halved).
+ * Version 3 to 4: skb_hops, a table with the event's and the stage's names, becomes
+ * skb_hop_rows with their numbers (the view came with it; version 4 to 5 makes the one of now).
  */
 static const char migrate_3_sql[] =
-	NT_SKB_HOPS_SCHEMA_ROWS "INSERT INTO skb_hop_rows SELECT h.trace_id, h.skb_id, "
-				"h.event_rowid, c.id, s.id, h.ts, h.cpu, h.pid, h.device, h.len "
-				"FROM skb_hops h LEFT JOIN event_classes c ON c.name = h.event "
-				"LEFT JOIN skb_stages s ON s.name = h.stage ORDER BY h.rowid;"
-				"DROP TABLE skb_hops;" NT_SKB_HOPS_SCHEMA_VIEW;
+	"CREATE TABLE skb_hop_rows(trace_id INTEGER NOT NULL, skb_id INTEGER NOT NULL, "
+	"event_rowid INTEGER, class_id INTEGER, stage INTEGER, ts INTEGER, cpu INTEGER, pid "
+	"INTEGER, device TEXT, len INTEGER);" NT_SKB_HOPS_SCHEMA_LISTS
+	"INSERT INTO skb_hop_rows SELECT h.trace_id, h.skb_id, h.event_rowid, c.id, s.id, h.ts, "
+	"h.cpu, h.pid, h.device, h.len FROM skb_hops h LEFT JOIN event_classes c ON c.name = "
+	"h.event LEFT JOIN skb_stages s ON s.name = h.stage ORDER BY h.rowid;"
+	"DROP TABLE skb_hops;";
+
+/*
+ * Version 4 to 5: a row per hop (skb_hop_rows) becomes a row per lifecycle with its hops as
+ * JSON (skb_hop_lists, analyze/analyze.h), under the same view skb_hops. Bases 0: each hop
+ * keeps its own rowid and time.
+ */
+static const char migrate_4_sql[] = NT_SKB_HOPS_SCHEMA_LISTS
+	"INSERT INTO skb_hop_lists SELECT trace_id, skb_id, 0, 0, json_group_array(json_array("
+	"event_rowid, class_id, stage, ts, cpu, pid, device, len)) FROM (SELECT * FROM "
+	"skb_hop_rows ORDER BY trace_id, skb_id, event_rowid) GROUP BY trace_id, skb_id;"
+	"DROP VIEW IF EXISTS skb_hops; DROP TABLE skb_hop_rows;" NT_SKB_HOPS_SCHEMA_VIEW;
 
 static bool has_table(struct nt_store *s, const char *name)
 {
@@ -363,7 +376,9 @@ static int migrate(struct nt_store *s, int ver, struct nt_err **err)
 	     nt_store_exec(s, migrate_2_sql, "cannot upgrade the database", err)) ||
 	    (has_table(s, "skb_hops") &&
 	     nt_store_exec(s, migrate_3_sql, "cannot upgrade the database", err)) ||
-	    nt_store_exec(s, "PRAGMA user_version=4", "cannot upgrade the database", err)) {
+	    (has_table(s, "skb_hop_rows") &&
+	     nt_store_exec(s, migrate_4_sql, "cannot upgrade the database", err)) ||
+	    nt_store_exec(s, "PRAGMA user_version=5", "cannot upgrade the database", err)) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}

@@ -15,7 +15,7 @@
 
 #include "../core/error.h"
 
-#define NT_SCHEMA_VERSION 4
+#define NT_SCHEMA_VERSION 5
 
 struct nt_store; /* opaque */
 

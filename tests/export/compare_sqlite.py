@@ -69,8 +69,8 @@ for f in files:
 tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
 for t in tables:
     cols = [r[1] for r in db.execute('PRAGMA table_info("%s")' % t.replace('"', '""'))]
-    # skb_hop_rows is the storage of the view skb_hops, exported as that view
-    if "trace_id" not in cols or t in ("trace_classes", "skb_hop_rows") or (":" in t or t == "tasks") and not events:
+    # skb_hop_lists is the storage of the view skb_hops, exported as that view
+    if "trace_id" not in cols or t in ("trace_classes", "skb_hop_lists") or (":" in t or t == "tasks") and not events:
         continue
     for tid in want:
         n = db.execute('SELECT count(*) FROM "%s" WHERE trace_id = ?' % t.replace('"', '""'),

@@ -119,7 +119,7 @@ static void setup(void)
 		exec("INSERT INTO event_classes(id, name, system, event) VALUES(%d, %Q, %Q, %Q)",
 		     (int)i + 1, classes[i].name, sys, colon + 1);
 	}
-	for (int t = 1; t <= 3; t++) {
+	for (int t = 1; t <= 4; t++) {
 		exec("INSERT INTO traces(id, path, fingerprint, format, ncpus, first_ts, last_ts, "
 		     "imported_at) VALUES(%d, 'unit', 'unit-%d', 'unit', 2, 0, 100000, 'now')",
 		     t, t);
@@ -387,6 +387,33 @@ static void trace3(void)
 		     "end_by='read'");
 }
 
+/*
+ * Trace 4: hops stored as JSON (skb_hop_lists) come back through the view skb_hops byte for
+ * byte: a device name with a quote, a backslash, a control byte, UTF-8 and a byte that is not
+ * UTF-8; a hop without a device; times and rowids far from the bases.
+ */
+static void trace4(void)
+{
+	/* a"b\<01>é<ff> */
+	const char *dev = "CAST(X'6122625C01C3A9FF' AS TEXT)";
+
+	ev(4, "kmem:kmem_cache_alloc", 1000, 1, 10, "36864, 'skbuff_head_cache'");
+	exec("INSERT INTO \"net:net_dev_queue\"(rowid, trace_id, common_ts, common_cpu, "
+	     "common_pid, skbaddr, len, name) VALUES(%lld, 4, 9000000000000, 0, 20, 36864, 7, %s)",
+	     (long long)(rowid += 1000000), dev);
+	if (analyze(4))
+		return;
+	CHECK_Q("6122625C01C3A9FF", "SELECT hex(device) FROM skb_hops WHERE trace_id=4 AND "
+				    "stage='queue'");
+	CHECK_Q("1", "SELECT count(*) FROM skb_hops WHERE trace_id=4 AND stage='alloc' AND "
+		     "device IS NULL AND len IS NULL AND cpu=1 AND pid=10 AND ts=1000");
+	CHECK_Q("9000000000000|0|20|7|1", "SELECT ts||'|'||cpu||'|'||pid||'|'||len||'|'||"
+					  "(event_rowid = (SELECT max(rowid) FROM "
+					  "\"net:net_dev_queue\")) FROM skb_hops WHERE "
+					  "trace_id=4 AND stage='queue'");
+	CHECK_Q("1", "SELECT count(*) FROM skb_hop_lists WHERE trace_id=4");
+}
+
 int main(void)
 {
 	char path[] = "/tmp/nt-test-skb.XXXXXX", dbpath[64];
@@ -406,6 +433,7 @@ int main(void)
 	trace1();
 	trace2();
 	trace3();
+	trace4();
 	exec("COMMIT");
 	nt_store_close(s, true, NULL);
 	rmdir(path);
