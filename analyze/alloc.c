@@ -9,6 +9,7 @@
 #include "netsym.h"
 #include "hmap.h"
 #include "names.h"
+#include "../core/sys.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,7 +152,7 @@ static const char *const f_page[] = {"pfn", "page", "order", NULL};
 
 static bool is_text(const struct nt_ev *e, int f)
 {
-	return e->slot[f] >= 0 && sqlite3_column_type(e->st, e->slot[f]) == SQLITE_TEXT;
+	return nt_ev_type(e, f) == SQLITE_TEXT;
 }
 
 /* An integer field that a text reader may have left as text ("(nil)", "0x1f"). */
@@ -173,7 +174,7 @@ static void call_site(const struct nt_ev *e, char *buf, size_t n)
 	if (!s || !*s)
 		s = is_text(e, F_SITE) ? nt_ev_text(e, F_SITE) : NULL;
 	if (s && *s)
-		snprintf(buf, n, "%s", s);
+		nt_strcpy_cut(buf, n, s);
 	else if (nt_ev_has(e, F_SITE))
 		snprintf(buf, n, "0x%llx", (unsigned long long)nt_ev_int(e, F_SITE));
 	else
@@ -223,8 +224,14 @@ static struct detail *detail_of(struct alloc_ctx *x, const char *site, const cha
 	char key[600], base[512];
 	bool added;
 	int k, s, c = -1;
+	size_t at;
 
-	snprintf(key, sizeof(key), "%s\x1f%s", site, cache ? cache : "\x1e");
+	/* "site\x1fcache" (cut to the key's size as snprintf would) */
+	at = nt_strcpy_cut(key, sizeof(key), site);
+	if (at + 1 < sizeof(key)) {
+		key[at++] = '\x1f';
+		nt_strcpy_cut(key + at, sizeof(key) - at, cache ? cache : "\x1e");
+	}
 	if ((k = nt_names_get(&x->keys, key, &added)) < 0 ||
 	    grow(&x->det, &x->ndet, (size_t)k, sizeof(*x->det)))
 		return NULL;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Analyses are visitors. Each declares the event classes it handles (and the fields it reads);
- * the driver streams one trace's events from the database in the trace's own order (rowid
- * order across all class tables) to every subscriber, then lets each analysis write its derived
- * tables. Memory follows the analyses' live state, not the trace's length.
+ * the driver streams one trace's events in the trace's own order (rowid order across all class
+ * tables) to every subscriber, then lets each analysis write its derived tables. The events
+ * come from the database, or right after an import from its spool (spool.h). Memory follows
+ * the analyses' live state, not the trace's length.
  */
 #ifndef NT_ANALYZE_H
 #define NT_ANALYZE_H
@@ -15,21 +16,31 @@
 
 #include "../core/error.h"
 
-/* One event as a handler sees it (weak: valid during the call). */
+struct nt_spool_val;
+
+/*
+ * One event as a handler sees it (weak: valid during the call): a row of the tables, or a
+ * record of the import's spool (spool.h). The accessors below give the same values either way.
+ */
 struct nt_ev {
 	int64_t rowid, ts, task; /* task: tasks.id, 0 if unknown */
 	int cpu, pid;
-	const char *cls;  /* canonical class name */
-	sqlite3_stmt *st; /* the row */
-	const int *slot;  /* column of each subscribed field in st, -1 when the trace lacks it */
+	const char *cls;	   /* canonical class name (one pointer per class) */
+	sqlite3_stmt *st;	   /* the row, or NULL: */
+	struct nt_spool_val *vals; /* the spooled record's values */
+	const int *slot; /* column (value) of each subscribed field, -1 when the trace lacks it */
 };
 
 /* Field @f (index in the subscription's field list) is present and not NULL. */
 bool nt_ev_has(const struct nt_ev *e, int f);
-/* Integer value of field @f (0 when missing or NULL). */
+/* Integer value of field @f (0 when missing or NULL), converted as SQLite converts. */
 int64_t nt_ev_int(const struct nt_ev *e, int f);
-/* Text value of field @f, or NULL when missing or NULL (weak). */
+/* Text value of field @f, or NULL when missing or NULL (weak), converted as SQLite does. */
 const char *nt_ev_text(const struct nt_ev *e, int f);
+/* SQLite's type of field @f: SQLITE_INTEGER, _FLOAT, _TEXT, _BLOB, _NULL (also when missing). */
+int nt_ev_type(const struct nt_ev *e, int f);
+/* Field @f's bytes as a blob, their number in *@n (weak; NULL and 0 when missing or NULL). */
+const void *nt_ev_blob(const struct nt_ev *e, int f, int *n);
 
 struct nt_sub {
 	const char *event;	   /* canonical class, e.g. "irq:irq_handler_entry" */
@@ -72,6 +83,13 @@ const struct nt_analysis *const *nt_analyses(void);
  * Runs inside the caller's transaction. Returns 0 or -1 with *err set.
  */
 int nt_analyze_trace(sqlite3 *db, int64_t trace_id, struct nt_err **err);
+
+struct nt_spool;
+/*
+ * The same, reading the events from the spool the import of the trace wrote (spool.h) instead
+ * of the tables, when the spool is usable; else from the tables.
+ */
+int nt_analyze_trace_spool(sqlite3 *db, int64_t trace_id, struct nt_spool *sp, struct nt_err **err);
 
 /* Streaming statistics (Welford): count, min, max, mean, sample standard deviation. */
 struct nt_stat {

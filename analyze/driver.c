@@ -4,6 +4,7 @@
  * merged by rowid, dispatched to every subscriber.
  */
 #include "analyze.h"
+#include "spool.h"
 #include "../core/progress.h"
 
 #include <math.h>
@@ -64,19 +65,115 @@ struct cursor {
 	int nsubs;
 };
 
+/* A spooled value of field @f, or NULL when the trace lacks the field. */
+static struct nt_spool_val *sval(const struct nt_ev *e, int f)
+{
+	return e->slot[f] >= 0 ? &e->vals[e->slot[f]] : NULL;
+}
+
+/* A text's leading integer, as SQLite reads one (sqlite3Atoi64: saturating, 0 when none). */
+static int64_t text_int(const char *s, int n)
+{
+	const char *end = s + n;
+	uint64_t u = 0, lim;
+	bool neg = false, over = false;
+
+	while (s < end && (*s == ' ' || (*s >= '\t' && *s <= '\r')))
+		s++;
+	if (s < end && (*s == '-' || *s == '+'))
+		neg = *s++ == '-';
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; s < end && *s >= '0' && *s <= '9'; s++) {
+		if (u > (lim - (uint64_t)(*s - '0')) / 10)
+			over = true;
+		else
+			u = u * 10 + (uint64_t)(*s - '0');
+	}
+	if (over)
+		return neg ? INT64_MIN : INT64_MAX;
+	return neg ? (int64_t)(0 - u) : (int64_t)u;
+}
+
 bool nt_ev_has(const struct nt_ev *e, int f)
 {
+	if (!e->st) {
+		const struct nt_spool_val *v = sval(e, f);
+		return v && v->type != SQLITE_NULL;
+	}
 	return e->slot[f] >= 0 && sqlite3_column_type(e->st, e->slot[f]) != SQLITE_NULL;
 }
 
 int64_t nt_ev_int(const struct nt_ev *e, int f)
 {
+	if (!e->st) {
+		const struct nt_spool_val *v = sval(e, f);
+		if (!v)
+			return 0;
+		switch (v->type) {
+		case SQLITE_INTEGER:
+			return v->i;
+		case SQLITE_FLOAT: /* sqlite3RealToI64 */
+			return v->r <= -9223372036854775808.0  ? INT64_MIN
+			       : v->r >= 9223372036854775807.0 ? INT64_MAX
+							       : (int64_t)v->r;
+		case SQLITE_TEXT:
+		case SQLITE_BLOB:
+			return text_int(v->s, v->n);
+		default:
+			return 0;
+		}
+	}
 	return e->slot[f] >= 0 ? sqlite3_column_int64(e->st, e->slot[f]) : 0;
 }
 
 const char *nt_ev_text(const struct nt_ev *e, int f)
 {
+	if (!e->st) {
+		struct nt_spool_val *v = sval(e, f);
+		if (!v || v->type == SQLITE_NULL)
+			return NULL;
+		if (v->type == SQLITE_INTEGER)
+			snprintf(v->num, sizeof(v->num), "%lld", (long long)v->i);
+		else if (v->type == SQLITE_FLOAT) /* as sqlite3VdbeMemStringify */
+			sqlite3_snprintf((int)sizeof(v->num), v->num, "%!.15g", v->r);
+		else
+			return v->s;
+		return v->num;
+	}
 	return e->slot[f] >= 0 ? (const char *)sqlite3_column_text(e->st, e->slot[f]) : NULL;
+}
+
+int nt_ev_type(const struct nt_ev *e, int f)
+{
+	if (!e->st) {
+		const struct nt_spool_val *v = sval(e, f);
+		return v ? v->type : SQLITE_NULL;
+	}
+	return e->slot[f] >= 0 ? sqlite3_column_type(e->st, e->slot[f]) : SQLITE_NULL;
+}
+
+const void *nt_ev_blob(const struct nt_ev *e, int f, int *n)
+{
+	const void *b;
+
+	*n = 0;
+	if (!e->st) {
+		const struct nt_spool_val *v = sval(e, f);
+		if (!v || v->type == SQLITE_NULL)
+			return NULL;
+		if (v->type == SQLITE_TEXT || v->type == SQLITE_BLOB) {
+			*n = v->n;
+			return v->n ? v->s : NULL; /* SQLite's zero-length blob is NULL */
+		}
+		b = nt_ev_text(e, f); /* a number: its text, as sqlite3_column_blob gives */
+		*n = (int)strlen(b);
+		return b;
+	}
+	if (e->slot[f] < 0)
+		return NULL;
+	b = sqlite3_column_blob(e->st, e->slot[f]);
+	*n = sqlite3_column_bytes(e->st, e->slot[f]);
+	return b;
 }
 
 sqlite3 *nt_actx_db(struct nt_actx *ax)
@@ -458,28 +555,33 @@ static void fail_context(sqlite3 *db, int64_t trace_id, const char *failed, stru
 	*err = nt_err_wrap(*err, "analysis of trace %lld failed", (long long)trace_id);
 }
 
-int nt_analyze_trace(sqlite3 *db, int64_t trace_id, struct nt_err **err)
+/* Hand event @e of cursor @c to its subscribers; the analysis that failed in *@failed. */
+static int dispatch(struct cursor *c, struct nt_ev *e, void **ctx, const char **failed)
 {
-	struct nt_actx ax = {.db = db, .trace = trace_id};
-	struct cursor *cs = NULL;
-	void *ctx[16] = {0};
-	int nc = 0, na = 0, rc = -1;
-	uint64_t done = 0, total = 0;
-	const char *failed = NULL; /* the analysis whose handler failed */
+	e->cls = c->cls;
+	for (int s = 0; s < c->nsubs; s++) {
+		e->slot = c->subs[s].slot;
+		if (c->subs[s].sub->fn(ctx[c->subs[s].analysis], e)) {
+			*failed = analyses[c->subs[s].analysis]->name;
+			return -1;
+		}
+	}
+	return 0;
+}
 
-	for (na = 0; analyses[na]; na++)
-		;
-	if (setup_tables(&ax, err) || load_lost(&ax, err))
+/* The events from the tables: the cursors merged by rowid. */
+static int from_tables(struct nt_actx *ax, void **ctx, const char **failed, struct nt_err **err)
+{
+	struct cursor *cs = NULL;
+	int nc = 0, rc = -1;
+	uint64_t done = 0, total;
+
+	if (open_cursors(ax, &cs, &nc, err))
 		goto out;
-	for (int a = 0; a < na; a++)
-		if (analyses[a]->begin(&ax, &ctx[a], err))
-			goto out;
-	if (open_cursors(&ax, &cs, &nc, err))
-		goto out;
-	total = subscribed_events(&ax);
+	total = subscribed_events(ax);
 	for (;;) {
 		struct cursor *c = NULL;
-		struct nt_ev e;
+		struct nt_ev e = {0};
 
 		for (int i = 0; i < nc; i++) /* few classes: a scan beats a heap */
 			if (!cs[i].done && (!c || cs[i].rowid < c->rowid))
@@ -491,21 +593,124 @@ int nt_analyze_trace(sqlite3 *db, int64_t trace_id, struct nt_err **err)
 		e.cpu = sqlite3_column_int(c->st, 2);
 		e.pid = sqlite3_column_int(c->st, 3);
 		e.task = sqlite3_column_int64(c->st, 4);
-		e.cls = c->cls;
 		e.st = c->st;
-		for (int s = 0; s < c->nsubs; s++) {
-			e.slot = c->subs[s].slot;
-			if (c->subs[s].sub->fn(ctx[c->subs[s].analysis], &e)) {
-				failed = analyses[c->subs[s].analysis]->name;
-				goto out;
-			}
-		}
-		if (step(&ax, c, err))
+		if (dispatch(c, &e, ctx, failed) || step(ax, c, err))
 			goto out;
 		if (!(++done & 0xffff))
 			nt_progress("analyzing", done, total, 0);
 	}
 	nt_progress("analyzing", done, total, 1);
+	rc = 0;
+out:
+	for (int i = 0; i < nc; i++)
+		cursor_free(&cs[i]);
+	free(cs);
+	return rc;
+}
+
+/*
+ * The subscribers of spooled class version @ver, their slots the positions of their fields
+ * among the version's (-1: the trace lacks the field, as a column the table lacks).
+ */
+static int version_cursor(struct nt_spool *sp, uint32_t ver, struct cursor *c)
+{
+	uint32_t nf;
+	const char *const *fields;
+	const char *cls = nt_spool_ver(sp, ver, &nf, &fields);
+
+	memset(c, 0, sizeof(*c));
+	for (int a = 0; analyses[a]; a++)
+		for (const struct nt_sub *s = analyses[a]->subs; s->event; s++) {
+			struct subscriber *x;
+			int n = 0;
+
+			if (strcmp(s->event, cls))
+				continue;
+			x = realloc(c->subs, (size_t)(c->nsubs + 1) * sizeof(*x));
+			if (!x)
+				return -1;
+			c->subs = x;
+			while (s->fields && s->fields[n])
+				n++;
+			x = &c->subs[c->nsubs++];
+			*x = (struct subscriber){a, s, calloc((size_t)n + 1, sizeof(int))};
+			if (!x->slot)
+				return -1;
+			for (int f = 0; f < n; f++) {
+				x->slot[f] = -1;
+				for (uint32_t k = 0; k < nf; k++)
+					if (!strcmp(fields[k], s->fields[f]))
+						x->slot[f] = (int)k;
+			}
+		}
+	c->cls = (char *)cls; /* the spool's: not owned */
+	return 0;
+}
+
+/* The events from the import's spool, in the order they were stored (the rowid order). */
+static int from_spool(struct nt_spool *sp, void **ctx, const char **failed, struct nt_err **err)
+{
+	uint32_t nv = nt_spool_nvers(sp);
+	struct cursor *vs = calloc((size_t)nv + 1, sizeof(*vs));
+	uint64_t done = 0, total = nt_spool_events(sp);
+	struct nt_spool_rec r;
+	int rc = -1, got;
+
+	if (!vs || nt_spool_rewind(sp))
+		goto fail;
+	for (uint32_t v = 0; v < nv; v++)
+		if (version_cursor(sp, v, &vs[v]))
+			goto fail;
+	while ((got = nt_spool_next(sp, &r)) == 1) {
+		struct nt_ev e = {.rowid = r.rowid,
+				  .ts = r.ts,
+				  .task = r.task,
+				  .cpu = r.cpu,
+				  .pid = r.pid,
+				  .vals = r.vals};
+
+		if (dispatch(&vs[r.ver], &e, ctx, failed))
+			goto out;
+		if (!(++done & 0xffff))
+			nt_progress("analyzing", done, total, 0);
+	}
+	if (got < 0) {
+		nt_err_set(err,
+			   nt_err_new(NT_E_FAIL, "analysis: cannot read back the events spooled "
+						 "in a temporary file"));
+		goto out;
+	}
+	nt_progress("analyzing", done, total, 1);
+	rc = 0;
+	goto out;
+fail:
+	nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+out:
+	for (uint32_t v = 0; vs && v < nv; v++) {
+		vs[v].cls = NULL; /* the spool's */
+		cursor_free(&vs[v]);
+	}
+	free(vs);
+	return rc;
+}
+
+int nt_analyze_trace_spool(sqlite3 *db, int64_t trace_id, struct nt_spool *sp, struct nt_err **err)
+{
+	struct nt_actx ax = {.db = db, .trace = trace_id};
+	void *ctx[16] = {0};
+	int na = 0, rc = -1;
+	const char *failed = NULL; /* the analysis whose handler failed */
+
+	for (na = 0; analyses[na]; na++)
+		;
+	if (setup_tables(&ax, err) || load_lost(&ax, err))
+		goto out;
+	for (int a = 0; a < na; a++)
+		if (analyses[a]->begin(&ax, &ctx[a], err))
+			goto out;
+	if (nt_spool_usable(sp) ? from_spool(sp, ctx, &failed, err)
+				: from_tables(&ax, ctx, &failed, err))
+		goto out;
 	for (int a = 0; a < na; a++)
 		if (analyses[a]->end(ctx[a], &ax, err))
 			goto out;
@@ -516,10 +721,12 @@ out:
 	for (int a = 0; a < na; a++)
 		if (ctx[a])
 			analyses[a]->free(ctx[a]);
-	for (int i = 0; i < nc; i++)
-		cursor_free(&cs[i]);
-	free(cs);
 	free(ax.lost);
 	sqlite3_finalize(ax.note);
 	return rc;
+}
+
+int nt_analyze_trace(sqlite3 *db, int64_t trace_id, struct nt_err **err)
+{
+	return nt_analyze_trace_spool(db, trace_id, NULL, err);
 }

@@ -102,13 +102,15 @@ static uint16_t family_of(const struct nt_ev *e)
 {
 	const char *t;
 
+	int n;
+
 	if (!nt_ev_has(e, NT_FF_FAMILY)) {
-		if (!nt_ev_has(e, NT_FF_SADDR) ||
-		    sqlite3_column_type(e->st, e->slot[NT_FF_SADDR]) != SQLITE_BLOB)
+		if (!nt_ev_has(e, NT_FF_SADDR) || nt_ev_type(e, NT_FF_SADDR) != SQLITE_BLOB)
 			return 0;
-		return sqlite3_column_bytes(e->st, e->slot[NT_FF_SADDR]) == 4 ? NT_AF_INET : 0;
+		nt_ev_blob(e, NT_FF_SADDR, &n);
+		return n == 4 ? NT_AF_INET : 0;
 	}
-	if (sqlite3_column_type(e->st, e->slot[NT_FF_FAMILY]) == SQLITE_INTEGER)
+	if (nt_ev_type(e, NT_FF_FAMILY) == SQLITE_INTEGER)
 		return (uint16_t)nt_ev_int(e, NT_FF_FAMILY);
 	t = nt_ev_text(e, NT_FF_FAMILY);
 	return !t			? 0
@@ -126,16 +128,16 @@ static bool field_addr(const struct nt_ev *e, uint16_t family, int f4, int f6, i
 	if (!nt_ev_has(e, f))
 		return false;
 	memset(a, 0, 16);
-	if (sqlite3_column_type(e->st, e->slot[f]) == SQLITE_BLOB) {
-		int n = sqlite3_column_bytes(e->st, e->slot[f]);
-		const void *b = sqlite3_column_blob(e->st, e->slot[f]);
+	if (nt_ev_type(e, f) == SQLITE_BLOB) {
+		int n;
+		const void *b = nt_ev_blob(e, f, &n);
 
 		if (n != (family == NT_AF_INET ? 4 : 16) || !b)
 			return false;
 		memcpy(a, b, (size_t)n);
 		return true;
 	}
-	if (sqlite3_column_type(e->st, e->slot[f]) != SQLITE_TEXT)
+	if (nt_ev_type(e, f) != SQLITE_TEXT)
 		return false;
 	return text_addr(nt_ev_text(e, f), strlen(nt_ev_text(e, f)), &fam, a) && fam == family;
 }
@@ -144,14 +146,12 @@ static bool read_pair(const struct nt_ev *e, int fs, int fd, struct nt_flow *f)
 {
 	uint16_t fs_fam = 0, fd_fam = 0;
 
-	if (sqlite3_column_type(e->st, e->slot[fs]) == SQLITE_BLOB &&
-	    sqlite3_column_type(e->st, e->slot[fd]) == SQLITE_BLOB) {
-		if (!blob_sockaddr(sqlite3_column_blob(e->st, e->slot[fs]),
-				   sqlite3_column_bytes(e->st, e->slot[fs]), &fs_fam, f->saddr,
-				   &f->sport) ||
-		    !blob_sockaddr(sqlite3_column_blob(e->st, e->slot[fd]),
-				   sqlite3_column_bytes(e->st, e->slot[fd]), &fd_fam, f->daddr,
-				   &f->dport))
+	if (nt_ev_type(e, fs) == SQLITE_BLOB && nt_ev_type(e, fd) == SQLITE_BLOB) {
+		int ns, nd;
+		const void *bs = nt_ev_blob(e, fs, &ns), *bd = nt_ev_blob(e, fd, &nd);
+
+		if (!blob_sockaddr(bs, ns, &fs_fam, f->saddr, &f->sport) ||
+		    !blob_sockaddr(bd, nd, &fd_fam, f->daddr, &f->dport))
 			return false;
 	} else if (!text_sockaddr(nt_ev_text(e, fs), &fs_fam, f->saddr, &f->sport) ||
 		   !text_sockaddr(nt_ev_text(e, fd), &fd_fam, f->daddr, &f->dport)) {
@@ -166,12 +166,13 @@ static bool read_pair(const struct nt_ev *e, int fs, int fd, struct nt_flow *f)
 bool nt_flow_read(const struct nt_ev *e, uint8_t proto, struct nt_flow *f)
 {
 	uint16_t fam2;
+	int n = 0;
 
 	memset(f, 0, sizeof(*f));
 	f->proto = proto;
 	if (nt_ev_has(e, NT_FF_SADDR) && nt_ev_has(e, NT_FF_DADDR) &&
-	    sqlite3_column_type(e->st, e->slot[NT_FF_SADDR]) == SQLITE_BLOB &&
-	    sqlite3_column_bytes(e->st, e->slot[NT_FF_SADDR]) >= 16) {
+	    nt_ev_type(e, NT_FF_SADDR) == SQLITE_BLOB && nt_ev_blob(e, NT_FF_SADDR, &n) &&
+	    n >= 16) {
 		if (!read_pair(e, NT_FF_SADDR, NT_FF_DADDR, f))
 			return false;
 	} else if (nt_ev_has(e, NT_FF_SRC) && nt_ev_has(e, NT_FF_DEST)) {
@@ -204,10 +205,10 @@ enum { FLV_UDP_SPORT = FLV_TCP_FLAGS + 1 };
 static bool blob_addr(const struct nt_ev *e, int f, int n, uint8_t *a)
 {
 	const void *b;
+	int got;
 
-	if (!nt_ev_has(e, f) || sqlite3_column_type(e->st, e->slot[f]) != SQLITE_BLOB ||
-	    sqlite3_column_bytes(e->st, e->slot[f]) != n ||
-	    !(b = sqlite3_column_blob(e->st, e->slot[f])))
+	if (!nt_ev_has(e, f) || nt_ev_type(e, f) != SQLITE_BLOB || !(b = nt_ev_blob(e, f, &got)) ||
+	    got != n)
 		return false;
 	memset(a, 0, 16);
 	memcpy(a, b, (size_t)n);

@@ -5,6 +5,7 @@
  * Pairs only what the trace shows paired on one CPU; events across a lost window are not paired.
  */
 #include "analyze.h"
+#include "../core/sys.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +89,7 @@ static struct stat_row *row(struct irq_ctx *x, enum kind k, int64_t number, int 
 	r->cpu = cpu;
 found:
 	if (name && *name)
-		snprintf(r->name, sizeof(r->name), "%s", name);
+		nt_strcpy_cut(r->name, sizeof(r->name), name);
 	return r;
 }
 
@@ -123,7 +124,7 @@ static int on_irq_entry(void *ctx, const struct nt_ev *e)
 	c->in_irq = true;
 	c->irq = nt_ev_int(e, 0);
 	c->irq_ts = e->ts;
-	snprintf(c->irq_name, sizeof(c->irq_name), "%s", name ? name : "");
+	nt_strcpy_cut(c->irq_name, sizeof(c->irq_name), name ? name : "");
 	return 0;
 }
 

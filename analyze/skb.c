@@ -10,6 +10,7 @@
 #include "flow.h"
 #include "hmap.h"
 #include "ksyms.h"
+#include "../core/sys.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -460,6 +461,8 @@ static bool hop_str(struct life *l, const char *s)
 static int hop(struct skb_ctx *x, struct life *l, const struct nt_ev *e, enum stage stage,
 	       const char *dev, bool has_len, int64_t len)
 {
+	char *p;
+
 	if (e->ts > x->max_ts)
 		x->max_ts = e->ts;
 	if (e->cpu > x->max_cpu)
@@ -476,14 +479,26 @@ static int hop(struct skb_ctx *x, struct life *l, const struct nt_ev *e, enum st
 		l->row0 = e->rowid;
 		l->ts0 = e->ts;
 	}
-	/* [rowid - rowid0, class, stage, ts - ts0, cpu, pid, device, len]: 7 numbers of at most
-	 * 20 characters, 2 nulls, brackets and commas */
-	if (!hop_room(l, 200))
+	/* [rowid - rowid0, class, stage, ts - ts0, cpu, pid, device, len]: at most 7 numbers of
+	 * 20 characters, brackets and commas, before the device */
+	if (!hop_room(l, 160))
 		goto oom;
-	l->hn += (size_t)snprintf(l->hj + l->hn, 200, "%c[%lld,%lld,%d,%lld,%d,%d,",
-				  l->hn ? ',' : '[', (long long)(e->rowid - l->row0),
-				  (long long)class_id(x, e), (int)stage,
-				  (long long)(e->ts - l->ts0), e->cpu, e->pid);
+	p = l->hj + l->hn;
+	*p++ = l->hn ? ',' : '[';
+	*p++ = '[';
+	p += nt_fmt_i64(p, e->rowid - l->row0);
+	*p++ = ',';
+	p += nt_fmt_i64(p, class_id(x, e));
+	*p++ = ',';
+	p += nt_fmt_i64(p, stage);
+	*p++ = ',';
+	p += nt_fmt_i64(p, e->ts - l->ts0);
+	*p++ = ',';
+	p += nt_fmt_i64(p, e->cpu);
+	*p++ = ',';
+	p += nt_fmt_i64(p, e->pid);
+	*p++ = ',';
+	l->hn = (size_t)(p - l->hj);
 	if (dev && *dev ? !hop_str(l, dev) : !hop_room(l, 4))
 		goto oom;
 	if (!dev || !*dev) {
@@ -492,8 +507,16 @@ static int hop(struct skb_ctx *x, struct life *l, const struct nt_ev *e, enum st
 	}
 	if (!hop_room(l, 24))
 		goto oom;
-	l->hn += has_len ? (size_t)snprintf(l->hj + l->hn, 24, ",%lld]", (long long)len)
-			 : (size_t)snprintf(l->hj + l->hn, 24, ",null]");
+	p = l->hj + l->hn;
+	*p++ = ',';
+	if (has_len) {
+		p += nt_fmt_i64(p, len);
+	} else {
+		memcpy(p, "null", 4);
+		p += 4;
+	}
+	*p++ = ']';
+	l->hn = (size_t)(p - l->hj);
 	return 0;
 oom:
 	x->oom = true;
@@ -600,7 +623,7 @@ static bool hidden_ptr(const struct nt_ev *e, int f)
 {
 	const char *t;
 
-	if (!nt_ev_has(e, f) || sqlite3_column_type(e->st, e->slot[f]) != SQLITE_TEXT)
+	if (!nt_ev_has(e, f) || nt_ev_type(e, f) != SQLITE_TEXT)
 		return false;
 	t = nt_ev_text(e, f);
 	return t && t[0] == '(' && strcmp(t, "(null)");
@@ -653,7 +676,7 @@ static void set_loc(struct skb_ctx *x, struct life *l, const struct nt_ev *e, in
 {
 	const char *sym = nt_ev_has(e, fsym) ? nt_ev_text(e, fsym) : NULL;
 
-	l->has_loc = nt_ev_has(e, f) && sqlite3_column_type(e->st, e->slot[f]) == SQLITE_INTEGER;
+	l->has_loc = nt_ev_has(e, f) && nt_ev_type(e, f) == SQLITE_INTEGER;
 	l->loc = l->has_loc ? nt_ev_int(e, f) : 0;
 	if (!sym && nt_ev_has(e, f) && !l->has_loc && !hidden_ptr(e, f))
 		sym = nt_ev_text(e, f);
@@ -751,9 +774,9 @@ static int on_kfree(void *ctx, const struct nt_ev *e)
 		return -1;
 	if (nt_ev_has(e, 2))
 		reason = nt_ev_text(e, 2);
-	else if (nt_ev_has(e, 1) && sqlite3_column_type(e->st, e->slot[1]) == SQLITE_TEXT)
+	else if (nt_ev_has(e, 1) && nt_ev_type(e, 1) == SQLITE_TEXT)
 		reason = nt_ev_text(e, 1); /* a reader that stores the enum's name */
-	if (nt_ev_has(e, 1) && sqlite3_column_type(e->st, e->slot[1]) == SQLITE_INTEGER) {
+	if (nt_ev_has(e, 1) && nt_ev_type(e, 1) == SQLITE_INTEGER) {
 		l->has_reason_code = true;
 		l->reason_code = nt_ev_int(e, 1);
 	}
@@ -806,7 +829,7 @@ static void dev_add(char (*set)[NDEV_NAME], const char *dev)
 {
 	for (int i = 0; i < NDEVS; i++) {
 		if (!set[i][0]) {
-			snprintf(set[i], NDEV_NAME, "%s", dev);
+			nt_strcpy_cut(set[i], NDEV_NAME, dev);
 			return;
 		}
 		if (!strncmp(set[i], dev, NDEV_NAME - 1))
@@ -879,7 +902,7 @@ static int on_net(struct skb_ctx *x, const struct nt_ev *e, enum net_kind k)
 			l->len = len;
 		}
 		if (!l->dev[0] && dev)
-			snprintf(l->dev, sizeof(l->dev), "%s", dev);
+			nt_strcpy_cut(l->dev, sizeof(l->dev), dev);
 		if (!l->has_tx) {
 			l->has_tx = true;
 			l->tx_pid = e->pid;
@@ -891,7 +914,7 @@ static int on_net(struct skb_ctx *x, const struct nt_ev *e, enum net_kind k)
 			l->rx_len = len;
 		}
 		if (!l->rx_dev[0] && dev)
-			snprintf(l->rx_dev, sizeof(l->rx_dev), "%s", dev);
+			nt_strcpy_cut(l->rx_dev, sizeof(l->rx_dev), dev);
 	}
 	if (!l->has_protocol && nt_ev_has(e, 3)) {
 		l->has_protocol = true;
@@ -1086,10 +1109,12 @@ enum {
 /* The bytes of BLOB field @f when it has exactly @n, else NULL. */
 static const uint8_t *hdr_bytes(const struct nt_ev *e, int f, int n)
 {
-	if (e->slot[f] < 0 || sqlite3_column_type(e->st, e->slot[f]) != SQLITE_BLOB ||
-	    sqlite3_column_bytes(e->st, e->slot[f]) != n)
+	const void *b;
+	int got;
+
+	if (nt_ev_type(e, f) != SQLITE_BLOB || !(b = nt_ev_blob(e, f, &got)) || got != n)
 		return NULL;
-	return sqlite3_column_blob(e->st, e->slot[f]);
+	return b;
 }
 
 /*
@@ -1165,9 +1190,8 @@ static int on_sock_tuple(void *ctx, const struct nt_ev *e)
 		return 0;
 	}
 	if (nt_ev_has(e, NT_FF_PROTOCOL)) { /* inet_sock_set_state: TCP only (6) */
-		pt = sqlite3_column_type(e->st, e->slot[NT_FF_PROTOCOL]) == SQLITE_TEXT
-			     ? nt_ev_text(e, NT_FF_PROTOCOL)
-			     : NULL;
+		pt = nt_ev_type(e, NT_FF_PROTOCOL) == SQLITE_TEXT ? nt_ev_text(e, NT_FF_PROTOCOL)
+								  : NULL;
 		if (pt ? strcmp(pt, "IPPROTO_TCP") : nt_ev_int(e, NT_FF_PROTOCOL) != 6) {
 			tuple_set(x, sk, NULL);
 			return 0;

@@ -171,3 +171,28 @@ int nt_sys_spawn(char *const argv[], const char *cwd, const char *out, const cha
 	}
 	return spawn_wait(pid, t0, timeout);
 }
+
+size_t nt_strcpy_cut(char *dst, size_t n, const char *src)
+{
+	size_t len = strnlen(src, n - 1);
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return len;
+}
+
+size_t nt_fmt_i64(char *p, int64_t v)
+{
+	char tmp[20];
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t n = 0, k = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		p[k++] = '-';
+	while (n)
+		p[k++] = tmp[--n];
+	return k;
+}

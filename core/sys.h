@@ -2,7 +2,7 @@
 /*
  * Small system helpers every layer needs: the interrupt flag, a monotonic clock, whole files
  * read into memory, helper programs run under a time limit, counts read from a trace added
- * without overflow.
+ * without overflow, and the two string writes the analyses make per event without printf.
  */
 #ifndef NT_SYS_H
 #define NT_SYS_H
@@ -47,6 +47,16 @@ static inline int64_t nt_count_add(int64_t a, int64_t b)
 	b = b < 0 ? 0 : b;
 	return b > INT64_MAX - a ? INT64_MAX : a + b;
 }
+
+/*
+ * Copy @src into @dst of @n > 0 bytes as snprintf(dst, n, "%s", src) does (cut to n - 1
+ * bytes, always terminated), without printf's cost (the analyses copy names per event).
+ * Returns the bytes copied.
+ */
+size_t nt_strcpy_cut(char *dst, size_t n, const char *src);
+
+/* Write @v in decimal at @p, unterminated (at most 20 characters). Returns how many. */
+size_t nt_fmt_i64(char *p, int64_t v);
 
 /* The last @lines lines of @text, trailing newlines aside (weak: a pointer into @text). */
 const char *nt_sys_tail(const char *text, int lines);

@@ -5,6 +5,7 @@
  */
 #include "store_int.h"
 #include "../analyze/analyze.h"
+#include "../analyze/spool.h"
 #include "../core/progress.h"
 #include "../core/testhook.h"
 #include "../parse/reader.h"
@@ -67,6 +68,9 @@ struct imp {
 	char *info_kernel, *info_host, *info_arch, *info_clock, *info_format;
 	int64_t info_ncpus;
 	struct nt_err *err;
+	struct nt_spool *spool; /* the events the analyses read, NULL: none (spool.h) */
+	struct nt_val *vals;	/* an event's values, for the spool */
+	uint32_t nvals;
 	/* progress */
 	bool progress;
 	unsigned file_no, nfiles;
@@ -311,6 +315,53 @@ static char *insert_sql(const char *tbl, char *const *cols, uint32_t nf)
 	return sql;
 }
 
+/*
+ * Tell the spool (if any) that reader class @id is @name with columns @cols, and their declared
+ * types when some analysis reads the class. Only out of memory fails.
+ */
+static int spool_class(struct imp *im, uint32_t id, const char *name, uint32_t nf,
+		       char *const *cols)
+{
+	const char **decl = NULL;
+	char **types = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (nt_spool_subscribed(name)) {
+		decl = calloc(nf + 1, sizeof(*decl));
+		types = calloc(nf + 1, sizeof(*types));
+		st = prep(im, "SELECT type FROM pragma_table_info(?) WHERE name = ?");
+		if (!decl || !types || !st)
+			goto out;
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		for (uint32_t i = 0; i < nf; i++) {
+			sqlite3_bind_text(st, 2, cols[i], -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW &&
+			    !(decl[i] = types[i] =
+				      strdup((const char *)sqlite3_column_text(st, 0))))
+				goto out;
+			sqlite3_reset(st);
+		}
+	}
+	if (nf > im->nvals) {
+		struct nt_val *v = realloc(im->vals, nf * sizeof(*v));
+		if (!v)
+			goto out;
+		im->vals = v;
+		im->nvals = nf;
+	}
+	rc = nt_spool_class(im->spool, id, name, nf, cols, decl);
+out:
+	sqlite3_finalize(st);
+	for (uint32_t i = 0; types && i < nf; i++)
+		free(types[i]);
+	free(types);
+	free(decl);
+	if (rc)
+		nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
+	return rc;
+}
+
 static int define_class(struct imp *im, const struct nt_msg *m)
 {
 	struct nt_cursor c;
@@ -346,7 +397,8 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 		nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
 		goto out;
 	}
-	if (map_fields(im, &c, nf, cid, name, tbl, fresh, cols))
+	if (map_fields(im, &c, nf, cid, name, tbl, fresh, cols) ||
+	    (im->spool && spool_class(im, id, name, nf, cols)))
 		goto out;
 	sql = insert_sql(tbl, cols, nf);
 	if (!sql) {
@@ -403,18 +455,25 @@ static struct cpu_stat *cpu_at(struct imp *im, int32_t cpu)
 	return &im->cpus[cpu];
 }
 
-/* Bind the @n field values that follow in @c from ?7 on (missing ones NULL). */
-static void bind_values(sqlite3_stmt *st, struct nt_cursor *c, unsigned n)
+/*
+ * Bind the @n field values that follow in @c from ?7 on (missing ones NULL); also into @keep
+ * (room for @n) when not NULL.
+ */
+static void bind_values(sqlite3_stmt *st, struct nt_cursor *c, unsigned n, struct nt_val *keep)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct nt_val v;
+		struct nt_val v = {.type = NT_VAL_NULL};
 		int p = (int)i + 7;
 
 		if (c->p >= c->end) { /* fewer values than fields: the rest are NULL */
 			sqlite3_bind_null(st, p);
+			if (keep)
+				keep[i] = v;
 			continue;
 		}
 		nt_cur_val(c, &v);
+		if (keep)
+			keep[i] = v;
 		switch (v.type) {
 		case NT_VAL_INT:
 			sqlite3_bind_int64(st, p, v.i);
@@ -467,6 +526,7 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	sqlite3_stmt *st;
 	int64_t task;
 	int rc;
+	bool has_task, spooled;
 
 	nt_cursor_init(&c, m);
 	id = nt_cur_u32(&c);
@@ -483,14 +543,15 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	sqlite3_bind_int64(st, 2, (int64_t)ts);
 	sqlite3_bind_int(st, 3, cpu);
 	sqlite3_bind_int(st, 4, pid);
-	if (taskmap_get(&im->tasks, pid, &task)) {
+	if ((has_task = taskmap_get(&im->tasks, pid, &task))) {
 		sqlite3_bind_int64(st, 5, task);
 		if (task >= im->task_base && task - im->task_base < (int64_t)im->ntask_events)
 			im->task_events[task - im->task_base]++;
 	} else {
 		sqlite3_bind_null(st, 5);
 	}
-	bind_values(st, &c, ic->nfields);
+	spooled = nt_spool_wants(im->spool, id);
+	bind_values(st, &c, ic->nfields, spooled ? im->vals : NULL);
 	if (c.bad)
 		return nt_err_set(&im->err,
 				  nt_err_new(NT_E_FAIL, "the reader sent a malformed event"));
@@ -500,6 +561,9 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return fail_sql(im, "cannot store an event");
+	if (spooled)
+		nt_spool_event(im->spool, id, im->seq, (int64_t)ts, cpu, pid, has_task ? task : 0,
+			       im->vals, ic->nfields);
 	count_event(im, ic, cpu, ts);
 	return 0;
 }
@@ -1222,6 +1286,8 @@ static void imp_release(struct imp *im)
 	free(im->info_arch);
 	free(im->info_clock);
 	free(im->info_format);
+	nt_spool_close(im->spool);
+	free(im->vals);
 }
 
 static int begin_trace(struct imp *im, const char *path, const char *fp, const char *format)
@@ -1398,6 +1464,8 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 		goto out;
 	if (!src && nt_source_open(path, ops, !o->in_process, o->timeout_s, &src, &im.err))
 		goto out;
+	if (!o->no_analyze)
+		im.spool = nt_spool_open(); /* NULL: the analyses read the tables */
 	im.progress = o->progress;
 	im.file_no = o->file_no;
 	im.nfiles = o->nfiles;
@@ -1407,7 +1475,7 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 	show_progress(&im, true);
 	if (finish(&im) || load_workload(&im, path))
 		goto out;
-	if (!o->no_analyze && nt_analyze_trace(s->db, im.trace_id, &im.err))
+	if (!o->no_analyze && nt_analyze_trace_spool(s->db, im.trace_id, im.spool, &im.err))
 		goto out;
 	if (nt_interrupted) {
 		nt_err_set(&im.err, nt_err_new(NT_E_INTR, "interrupted"));

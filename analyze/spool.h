@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The analyses' copy of an import's events. While the importer stores a trace, it hands every
+ * event of a class some analysis subscribes to (only the fields subscribed) to a spool: an
+ * anonymous temporary file (O_TMPFILE: no name, gone when closed or killed). The analyses then
+ * read the spool instead of reading the event rows back from SQLite, which was a quarter of
+ * their time (docs/PERFORMANCE.md).
+ *
+ * The handlers must see what the tables would give them. A value SQLite would convert on insert
+ * (a column's type affinity: text into an INTEGER column, an integer into a REAL one) makes the
+ * spool unusable; so does a failed write. Then nt_spool_usable() is false and the analyses read
+ * the tables, as `nettrail analyze` always does.
+ */
+#ifndef NT_SPOOL_H
+#define NT_SPOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/event.h"
+
+struct nt_spool;
+
+/* A new, empty spool; NULL when no temporary file can be made (the analyses read the tables). */
+struct nt_spool *nt_spool_open(void);
+
+/* Does some analysis read events of class @cls (canonical name, "net:net_dev_xmit")? */
+bool nt_spool_subscribed(const char *cls);
+
+/*
+ * Reader class @id is (again) @cls with @nf columns @cols, whose declared SQL types are @decl
+ * ("INTEGER", "TEXT", "REAL", "BLOB" or ""; NULL entries: not read). Events of @id sent after
+ * this have these fields. Returns -1 when out of memory (the spool becomes unusable).
+ */
+int nt_spool_class(struct nt_spool *sp, uint32_t id, const char *cls, uint32_t nf,
+		   char *const *cols, const char *const *decl);
+
+/* Is reader class @id spooled (some analysis subscribes to it)? */
+bool nt_spool_wants(const struct nt_spool *sp, uint32_t id);
+
+/* Event of reader class @id, stored at @rowid, with its @n field values. */
+void nt_spool_event(struct nt_spool *sp, uint32_t id, int64_t rowid, int64_t ts, int cpu, int pid,
+		    int64_t task, const struct nt_val *vals, uint32_t n);
+
+/* Can the analyses read this spool (every write succeeded, no value converted)? */
+bool nt_spool_usable(const struct nt_spool *sp);
+
+/* Events spooled. */
+uint64_t nt_spool_events(const struct nt_spool *sp);
+
+void nt_spool_close(struct nt_spool *sp);
+
+/* ---- for the analysis driver ---- */
+
+/* A field value as read back. */
+struct nt_spool_val {
+	int type;      /* SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL */
+	int n;	       /* bytes of text or blob */
+	int64_t i;     /* SQLITE_INTEGER */
+	double r;      /* SQLITE_FLOAT */
+	const char *s; /* text or blob, NUL-terminated (weak: until the next record) */
+	char num[32];  /* a number as text, when a handler asks for it so */
+};
+
+/* A record read back (weak: until the next call). */
+struct nt_spool_rec {
+	int64_t rowid, ts, task;
+	int cpu, pid;
+	uint32_t ver; /* the class version: nt_spool_ver() */
+	uint32_t nvals;
+	struct nt_spool_val *vals;
+};
+
+/* Start reading from the first record. Returns -1 on an I/O error. */
+int nt_spool_rewind(struct nt_spool *sp);
+
+/* The next record: 1, 0 at the end, -1 on an I/O error or a bad record. */
+int nt_spool_next(struct nt_spool *sp, struct nt_spool_rec *r);
+
+/* Class version @ver: its canonical name (one pointer per name), its fields (names). */
+const char *nt_spool_ver(const struct nt_spool *sp, uint32_t ver, uint32_t *nfields,
+			 const char *const **fields);
+
+/* Versions defined so far. */
+uint32_t nt_spool_nvers(const struct nt_spool *sp);
+
+#endif
