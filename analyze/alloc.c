@@ -186,11 +186,17 @@ static void strip_offset(const char *sym, char *buf, size_t n)
 {
 	const char *p = strchr(sym, '+');
 	const char *rest = p ? strchr(p, ' ') : NULL; /* " [module]" stays */
+	size_t at;
 
-	if (!p || sym[0] == '0')
-		snprintf(buf, n, "%s", sym);
-	else
-		snprintf(buf, n, "%.*s%s", (int)(p - sym), sym, rest ? rest : "");
+	if (!p || sym[0] == '0') {
+		nt_strcpy_cut(buf, n, sym);
+		return;
+	}
+	at = (size_t)(p - sym) < n - 1 ? (size_t)(p - sym) : n - 1; /* cut as snprintf would */
+	memcpy(buf, sym, at);
+	buf[at] = '\0';
+	if (rest)
+		nt_strcpy_cut(buf + at, n - at, rest);
 }
 
 void nt_alloc_site_name(const struct nt_ev *e, char *buf, size_t n)
