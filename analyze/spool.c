@@ -66,7 +66,7 @@ struct nt_spool *nt_spool_open(void)
 		free(sp);
 		return NULL;
 	}
-	setvbuf(sp->f, NULL, _IOFBF, 1 << 20);
+	setvbuf(sp->f, NULL, _IOFBF, 64 << 10);
 	return sp;
 }
 

@@ -7,8 +7,9 @@
 #   nettrail import FILE -o DB               (with its analyses, as a user runs it)
 # on a quick 0.8 M-event v7 file (BENCH_SKIP_QUICK=1: not) and the large v7 and v6 files,
 # printing wall time, ratio, events/s and peak RSS. Usage: bench/run.sh [BUILD_DIR] [OUT_DIR]
-# Environment: BENCH_DATAGRAMS (default 300000: about 5.9 M events), BENCH_SKIP_PERF=1 to leave
-# out the perf.data and CTF rows (recording with perf and converting takes a few minutes),
+# Environment: BENCH_DATAGRAMS (default 300000: 5.9 to 11 M events, by kernel), BENCH_SKIP_PERF=1
+# to leave out the perf.data and CTF rows (recording with perf and converting takes a few
+# minutes; each has an import-with-analyses row too, BENCH_SKIP_FULL=1: not),
 # BENCH_SKIP_TRACEDAT=1 to leave out the trace.dat rows, BENCH_PERF_CTF=1 to add a row for the
 # old perf.data route (NETTRAIL_PERFDATA_CTF=1: perf data convert --to-ctf, about a minute).
 # Then a batch of 10 mixed fixture files, import -j 1 against -j N (BENCH_SKIP_BATCH=1: not).
@@ -142,6 +143,13 @@ for pair in "babeltrace2|$ctf" "perf script -i|$pd"; do
 	name=$(basename "$f")
 	printf '%-34s %9.2f %12.0f %12.1f %10s\n' "$name  ${tool%% *}" "$ts" "$(echo "$ev / $ts" | bc -l)" "$(echo "$trss / 1024" | bc -l)" "1.00"
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail import" "$ns" "$(echo "$ev / $ns" | bc -l)" "$(echo "${both:-$nrss} / 1024" | bc -l)" "$(echo "$ns / $ts" | bc -l)"
+	# what a user runs: the import with its analyses (BENCH_SKIP_FULL=1: not, for the formats)
+	if [ "${BENCH_SKIP_FULL:-0}" != 1 ]; then
+		rm -f "$OUT/bench-full.db"
+		read -r fs frss < <(NETTRAIL_RUSAGE=1 run import-full "$B/nettrail" import -q "$f" -o "$OUT/bench-full.db")
+		fboth=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
+		printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  import with analyses" "$fs" "$(echo "$ev / $fs" | bc -l)" "$(echo "${fboth:-$frss} / 1024" | bc -l)" "$(echo "$fs / $ts" | bc -l)"
+	fi
 	if [ "$tool" = "perf script -i" ] && [ "${BENCH_PERF_CTF:-0}" = 1 ]; then
 		rm -f "$OUT/bench.db"
 		read -r cs crss < <(NETTRAIL_PERFDATA_CTF=1 NETTRAIL_RUSAGE=1 run import-ctf "$B/nettrail" import -q --no-analyze "$f" -o "$OUT/bench.db")

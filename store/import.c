@@ -45,7 +45,8 @@ struct iclass {
 	char *orig;	    /* owned */
 	char *format;	    /* owned, may be NULL */
 	sqlite3_stmt *ins;  /* owned: one row */
-	sqlite3_stmt *insb; /* owned: @batch rows, NULL when one statement cannot hold two */
+	sqlite3_stmt *insb; /* owned: @batch rows, prepared at the first full batch */
+	char *sqlb;	    /* owned: its SQL, NULL when one statement cannot hold two rows */
 	unsigned nfields, batch, pend;
 	struct prow *rows;   /* owned: @batch */
 	struct nt_val *vals; /* owned: @batch * @nfields; text and blobs: .i is the offset */
@@ -76,7 +77,7 @@ struct imp {
 	struct cpu_stat *cpus;
 	int ncpus;
 	struct taskmap tasks;
-	sqlite3_stmt *task_ins, *lost_ins, *warn_ins, *meta_ins;
+	sqlite3_stmt *task_ins, *lost_ins, *warn_ins, *meta_ins, *field_ins;
 	uint64_t events, first_ts, last_ts;
 	int64_t seq;	      /* rowid of the last event stored (global across the database) */
 	int64_t lost_nocpu;   /* lost events the trace gives no cpu for */
@@ -231,10 +232,11 @@ static int add_column(struct imp *im, const char *tbl, char **ddl, const char *c
 static void note_field(struct imp *im, int64_t cid, uint32_t i, const char *col, const char *fn,
 		       uint32_t fl, enum nt_val_type t, uint32_t flags)
 {
-	sqlite3_stmt *st = prep(im, "INSERT OR IGNORE INTO event_fields(class_id, position, name, "
-				    "orig_name, type, flags) VALUES(?,?,?,?,?,?)");
+	sqlite3_stmt *st = im->field_ins;
 
-	if (!st)
+	if (!st && !(st = im->field_ins = prep(im, "INSERT OR IGNORE INTO event_fields(class_id, "
+						   "position, name, orig_name, type, flags) "
+						   "VALUES(?,?,?,?,?,?)")))
 		return;
 	sqlite3_bind_int64(st, 1, cid);
 	sqlite3_bind_int(st, 2, (int)i);
@@ -243,7 +245,7 @@ static void note_field(struct imp *im, int64_t cid, uint32_t i, const char *col,
 	sqlite3_bind_text(st, 5, type_name(t), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, flags);
 	sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 }
 
 /*
@@ -361,6 +363,8 @@ static void class_release(struct iclass *ic)
 	sqlite3_finalize(ic->ins);
 	sqlite3_finalize(ic->insb);
 	ic->ins = ic->insb = NULL;
+	free(ic->sqlb);
+	ic->sqlb = NULL;
 	free(ic->name);
 	free(ic->orig);
 	free(ic->format);
@@ -376,14 +380,14 @@ static void class_release(struct iclass *ic)
 
 /*
  * The batch of @ic (table @tbl, @nf columns @cols): as many rows as SQLite's limit on
- * parameters allows, at most NT_BATCH; fewer than two: one row at a time.
+ * parameters allows, at most NT_BATCH; fewer than two: one row at a time. Its statement is
+ * prepared when first needed: a class of few events never pays for parsing it.
  */
 static int batch_setup(struct imp *im, struct iclass *ic, const char *tbl, char *const *cols,
 		       uint32_t nf)
 {
 	int limit = sqlite3_limit(im->s->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
 	unsigned batch = (unsigned)limit / (6 + nf);
-	char *sql;
 
 	ic->batch = batch > NT_BATCH ? NT_BATCH : batch < 2 ? 1 : batch;
 	ic->pend = 0;
@@ -391,13 +395,9 @@ static int batch_setup(struct imp *im, struct iclass *ic, const char *tbl, char 
 	ic->vals = calloc((size_t)ic->batch * nf + 1, sizeof(*ic->vals));
 	if (!ic->rows || !ic->vals)
 		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
-	if (ic->batch < 2)
-		return 0;
-	if (!(sql = insert_sql(tbl, cols, nf, ic->batch)))
+	if (ic->batch >= 2 && !(ic->sqlb = insert_sql(tbl, cols, nf, ic->batch)))
 		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
-	ic->insb = prep(im, sql);
-	free(sql);
-	return ic->insb ? 0 : -1;
+	return 0;
 }
 
 /* Bind waiting row @r of @ic to @st from parameter @base + 1 on. */
@@ -444,6 +444,13 @@ static int flush_class(struct imp *im, struct iclass *ic)
 
 	ic->pend = 0;
 	ic->an = 0;
+	if (n && n == ic->batch && ic->sqlb && !ic->insb) {
+		if (!(ic->insb = prep(im, ic->sqlb)))
+			return -1;
+		for (unsigned r = 0; r < ic->batch; r++)
+			sqlite3_bind_int64(ic->insb, (int)(r * (6 + ic->nfields)) + 1,
+					   im->trace_id);
+	}
 	if (n && n == ic->batch && ic->insb) {
 		for (unsigned r = 0; r < n; r++)
 			bind_row(ic, ic->insb, r, (int)(r * (6 + ic->nfields)));
@@ -595,8 +602,6 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 	if (!ic->defined)
 		goto out;
 	sqlite3_bind_int64(ic->ins, 1, im->trace_id);
-	for (unsigned r = 0; ic->insb && r < ic->batch; r++)
-		sqlite3_bind_int64(ic->insb, (int)(r * (6 + nf)) + 1, im->trace_id);
 	ret = 0;
 out:
 	if (cols)
@@ -1411,6 +1416,7 @@ static void imp_release(struct imp *im)
 	sqlite3_finalize(im->lost_ins);
 	sqlite3_finalize(im->warn_ins);
 	sqlite3_finalize(im->meta_ins);
+	sqlite3_finalize(im->field_ins);
 	free(im->info_kernel);
 	free(im->info_host);
 	free(im->info_arch);
