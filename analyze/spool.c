@@ -49,17 +49,14 @@ struct nt_spool {
 	uint32_t nvals;
 };
 
-struct nt_spool *nt_spool_open(void)
+struct nt_spool *nt_spool_open(const char *dir)
 {
-	const char *dir = getenv("TMPDIR");
 	struct nt_spool *sp = calloc(1, sizeof(*sp));
 	int fd;
 
 	if (!sp)
 		return NULL;
-	fd = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0 && dir && *dir)
-		fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd < 0 || !(sp->f = fdopen(fd, "w+"))) {
 		if (fd >= 0)
 			close(fd);

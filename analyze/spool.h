@@ -2,9 +2,9 @@
 /*
  * The analyses' copy of an import's events. While the importer stores a trace, it hands every
  * event of a class some analysis subscribes to (only the fields subscribed) to a spool: an
- * anonymous temporary file (O_TMPFILE: no name, gone when closed or killed). The analyses then
- * read the spool instead of reading the event rows back from SQLite, which was a quarter of
- * their time (docs/PERFORMANCE.md).
+ * anonymous file beside the database (O_TMPFILE: no name, gone when closed or killed). The
+ * analyses then read the spool instead of reading the event rows back from SQLite, which was a
+ * quarter of their time (docs/PERFORMANCE.md).
  *
  * The handlers must see what the tables would give them. A value SQLite would convert on insert
  * (a column's type affinity: text into an INTEGER column, an integer into a REAL one) makes the
@@ -21,8 +21,12 @@
 
 struct nt_spool;
 
-/* A new, empty spool; NULL when no temporary file can be made (the analyses read the tables). */
-struct nt_spool *nt_spool_open(void);
+/*
+ * A new, empty spool in directory @dir (the database's: where the import already writes, not
+ * /tmp, which may be memory); NULL when no anonymous file can be made there (the analyses then
+ * read the tables).
+ */
+struct nt_spool *nt_spool_open(const char *dir);
 
 /* Does some analysis read events of class @cls (canonical name, "net:net_dev_xmit")? */
 bool nt_spool_subscribed(const char *cls);

@@ -29,9 +29,12 @@ struct prow {
 	bool has_task;
 };
 
-/* Rows per INSERT statement: one statement for many rows keeps SQLite's cursor on the table
- * (no seek from the root, no statement set-up per row): about a third less time per row. */
-#define NT_BATCH 32
+/*
+ * Rows per INSERT statement: one statement for many rows keeps SQLite's cursor on the table
+ * (no seek from the root, no statement set-up per row): about a third less time per row. 16
+ * is as fast as 32 and keeps the prepared statements (one per class) half as large.
+ */
+#define NT_BATCH 16
 
 /*
  * A class as the reader numbered it, mapped to its table. Its events are stored NT_BATCH at
@@ -1568,6 +1571,22 @@ static void fill_result(struct nt_store *s, const struct imp *im, const char *fo
 	}
 }
 
+/* The analyses' spool, beside the database file. */
+static struct nt_spool *spool_open(struct nt_store *s)
+{
+	char *dir = strdup(s->tmp_path ? s->tmp_path : s->path), *slash;
+	struct nt_spool *sp;
+
+	if (!dir)
+		return NULL;
+	slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = '\0'; /* "/db": "/" */
+	sp = nt_spool_open(slash ? dir : ".");
+	free(dir);
+	return sp;
+}
+
 int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 			const struct nt_import_opts *o, struct nt_import_result *res,
 			struct nt_err **err)
@@ -1601,7 +1620,7 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 	if (!src && nt_source_open(path, ops, !o->in_process, o->timeout_s, &src, &im.err))
 		goto out;
 	if (!o->no_analyze)
-		im.spool = nt_spool_open(); /* NULL: the analyses read the tables */
+		im.spool = spool_open(s); /* NULL: the analyses read the tables */
 	im.progress = o->progress;
 	im.file_no = o->file_no;
 	im.nfiles = o->nfiles;

@@ -70,7 +70,7 @@ static void same(sqlite3 *db, const char *decl, struct nt_val v, const char *wha
 	char *cols[] = {"skbaddr"}, sql[128]; /* a field the skb analysis reads: it is kept */
 	const char *decls[] = {decl};
 	const int slot[] = {1}, sslot[] = {0};
-	struct nt_spool *sp = nt_spool_open();
+	struct nt_spool *sp = nt_spool_open("/tmp");
 	struct nt_spool_rec r;
 	sqlite3_stmt *ins, *sel;
 	struct nt_ev te = {.slot = slot}, se = {.slot = sslot};
@@ -124,7 +124,7 @@ static void refused(const char *decl, struct nt_val v, const char *what)
 {
 	char *cols[] = {"skbaddr"};
 	const char *decls[] = {decl};
-	struct nt_spool *sp = nt_spool_open();
+	struct nt_spool *sp = nt_spool_open("/tmp");
 
 	if (!sp || nt_spool_class(sp, 0, "skb:kfree_skb", 1, cols, decls)) {
 		FAIL("%s: cannot set up a spool", what);
