@@ -647,7 +647,7 @@ static int version_cursor(struct nt_spool *sp, uint32_t ver, struct cursor *c)
 	return 0;
 }
 
-/* The events from the import's spool, in the order they were stored (the rowid order). */
+/* The events from the import's spool (rewound), in the order they were stored: rowid order. */
 static int from_spool(struct nt_spool *sp, void **ctx, const char **failed, struct nt_err **err)
 {
 	uint32_t nv = nt_spool_nvers(sp);
@@ -656,7 +656,7 @@ static int from_spool(struct nt_spool *sp, void **ctx, const char **failed, stru
 	struct nt_spool_rec r;
 	int rc = -1, got;
 
-	if (!vs || nt_spool_rewind(sp))
+	if (!vs)
 		goto fail;
 	for (uint32_t v = 0; v < nv; v++)
 		if (version_cursor(sp, v, &vs[v]))
@@ -708,8 +708,9 @@ int nt_analyze_trace_spool(sqlite3 *db, int64_t trace_id, struct nt_spool *sp, s
 	for (int a = 0; a < na; a++)
 		if (analyses[a]->begin(&ax, &ctx[a], err))
 			goto out;
-	if (nt_spool_usable(sp) ? from_spool(sp, ctx, &failed, err)
-				: from_tables(&ax, ctx, &failed, err))
+	/* the spool when it can be read from its start, else the tables */
+	if (nt_spool_usable(sp) && !nt_spool_rewind(sp) ? from_spool(sp, ctx, &failed, err)
+							: from_tables(&ax, ctx, &failed, err))
 		goto out;
 	for (int a = 0; a < na; a++)
 		if (analyses[a]->end(ctx[a], &ax, err))

@@ -4,10 +4,12 @@
  * bound into a SQLite table of the declared type and read back with sqlite3_column_* (the
  * expected values, SQLite's own conversions), and spooled with the same declared type; the
  * event accessors (nt_ev_has/int/text/type/blob) must agree on both. A value SQLite would
- * convert on insert makes the spool unusable.
+ * convert on insert makes the spool unusable. Also core/sys's two printf-free string writes
+ * (the hops' JSON, the analyses' name copies) against snprintf.
  */
 #include "../../analyze/analyze.h"
 #include "../../analyze/spool.h"
+#include "../../core/sys.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -136,6 +138,30 @@ static void refused(const char *decl, struct nt_val v, const char *what)
 	nt_spool_close(sp);
 }
 
+/* nt_fmt_i64 and nt_strcpy_cut write what snprintf writes. */
+static void string_writes(void)
+{
+	static const int64_t nums[] = {0, 7, -1, 10, -10, 1234567890123, INT64_MAX, INT64_MIN};
+	static const char *const strs[] = {"", "lo", "eth0", "0123456789abcdef", "é\x01\xff"};
+	char got[32], want[32];
+
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		got[nt_fmt_i64(got, nums[i])] = '\0';
+		snprintf(want, sizeof(want), "%lld", (long long)nums[i]);
+		if (strcmp(got, want))
+			FAIL("nt_fmt_i64(%s) wrote '%s'", want, got);
+	}
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		for (size_t n = 1; n < 20; n++) {
+			size_t len = nt_strcpy_cut(got, n, strs[i]);
+
+			snprintf(want, n, "%s", strs[i]);
+			if (strcmp(got, want) || len != strlen(want))
+				FAIL("nt_strcpy_cut('%s', %zu) wrote '%s' (%zu)", strs[i], n, got,
+				     len);
+		}
+}
+
 int main(void)
 {
 	sqlite3 *db;
@@ -175,6 +201,7 @@ int main(void)
 	refused("TEXT", ival(5), "int into TEXT");
 	refused("REAL", ival(5), "int into REAL");
 	refused("NUMERIC", ival(5), "a declared type nettrail does not make");
+	string_writes();
 	sqlite3_close(db);
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
