@@ -907,6 +907,39 @@ static int qemu_status(struct run *r, int st, struct nt_err **err)
 	return 0;
 }
 
+/*
+ * Did QEMU under KVM fail before the guest printed anything (wait status @st)? A /dev/kvm can
+ * be there and still refuse QEMU's vcpus (seen: an assertion in kvm_buf_set_msrs when the
+ * host is itself a VM); the guest then never starts.
+ */
+static bool kvm_refused(struct run *r, int st)
+{
+	char *console;
+	bool empty;
+
+	if (!r->res->kvm || st < 0 || (WIFEXITED(st) && !WEXITSTATUS(st)))
+		return false;
+	console = nt_sys_file_read(r->path[P_CONSOLE], 0, NULL, NULL);
+	empty = !console || !*console;
+	free(console);
+	return empty;
+}
+
+/* Warn that QEMU refused KVM, with its last line. */
+static void say_kvm_refused(struct run *r)
+{
+	char *l = nt_sys_file_read(r->path[P_QLOG], 0, NULL, NULL), line[512], msg[700];
+	int n;
+
+	last_line(l, line, sizeof(line));
+	free(l);
+	n = snprintf(msg, sizeof(msg),
+		     "QEMU could not run the VM under KVM (%s); booting it again under TCG "
+		     "emulation (slower)",
+		     *line ? line : "no message");
+	nt_progress_warn("/dev/kvm", msg, n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+}
+
 static int run_qemu(struct run *r, struct nt_err **err)
 {
 	struct qemu_cmd q;
@@ -915,14 +948,21 @@ static int run_qemu(struct run *r, struct nt_err **err)
 	if (make_disk(r, err))
 		return -1;
 	r->res->kvm = !access("/dev/kvm", R_OK | W_OK);
-	if (qemu_cmd(r, &q, err))
-		return -1;
-	if (r->o->progress)
-		nt_progress_step("vm: booting Linux %s under QEMU (%s, %s MB, %s cpus)", r->release,
-				 r->res->kvm ? "KVM" : "TCG emulation, no /dev/kvm", q.mem, q.cpus);
-	st = nt_sys_spawn((char *const *)q.argv, r->work, r->path[P_QLOG], r->path[P_QLOG],
-			  r->o->timeout > 0 ? r->o->timeout : 300);
-	return qemu_status(r, st, err);
+	for (;;) {
+		if (qemu_cmd(r, &q, err))
+			return -1;
+		if (r->o->progress)
+			nt_progress_step("vm: booting Linux %s under QEMU (%s, %s MB, %s cpus)",
+					 r->release,
+					 r->res->kvm ? "KVM" : "TCG emulation, no usable /dev/kvm",
+					 q.mem, q.cpus);
+		st = nt_sys_spawn((char *const *)q.argv, r->work, r->path[P_QLOG], r->path[P_QLOG],
+				  r->o->timeout > 0 ? r->o->timeout : 300);
+		if (!kvm_refused(r, st))
+			return qemu_status(r, st, err);
+		say_kvm_refused(r); /* and boot again under software emulation */
+		r->res->kvm = false;
+	}
 }
 
 static double marker(const char *console, const char *m)
