@@ -595,12 +595,33 @@ out:
 	return ret;
 }
 
+/*
+ * babeltrace2's "ctf" plugin, found once per process and kept (a new reference for each
+ * reader, @x->plugin): bt_plugin_find() dlopens every plugin of babeltrace2's system directory
+ * and the last reference dlcloses them, which was most of the cost of opening a small trace
+ * (the fuzz target opens one per input). An import's reader process opens one trace, so
+ * nothing changes there; a process that opens several keeps the plugin loaded between them.
+ * The kept reference lives as long as the process (never released: no plugin is dlclosed
+ * while exit handlers run). NULL when the plugin is not installed (looked for again on the
+ * next open). No lock: the readers run in one thread.
+ */
+static const bt_plugin *ctf_plugin(void)
+{
+	static const bt_plugin *kept;
+
+	if (!kept && bt_plugin_find("ctf", BT_FALSE, BT_FALSE, BT_TRUE, BT_TRUE, BT_FALSE, &kept) !=
+			     BT_PLUGIN_FIND_STATUS_OK)
+		kept = NULL;
+	if (kept)
+		bt_plugin_get_ref(kept);
+	return kept;
+}
+
 static int add_sources(struct nt_ctf *x, const bt_component_source ***srcs, struct nt_err **err)
 {
 	const bt_component_class_source *cc;
 
-	if (bt_plugin_find("ctf", BT_FALSE, BT_FALSE, BT_TRUE, BT_TRUE, BT_FALSE, &x->plugin) !=
-		    BT_PLUGIN_FIND_STATUS_OK ||
+	if (!(x->plugin = ctf_plugin()) ||
 	    !(cc = bt_plugin_borrow_source_component_class_by_name_const(x->plugin, "fs"))) {
 		bt_current_thread_clear_error();
 		return nt_err_set(
