@@ -286,6 +286,28 @@ static void heap_push(struct nt_ctf *x, unsigned port)
 }
 
 /*
+ * libbabeltrace2 2.0.4's ctf source can end a stream on a decoding error (e.g. "cannot handle
+ * state DSCOPE_EVENT_PAYLOAD_CONTINUE", an event running past its packet's content) with the
+ * error set and the stream's end as the status. Say so (before, the rest of the stream was
+ * dropped in silence) and clear the error: left set, it made libbabeltrace2 abort in the next
+ * call that checks for one (bt_graph_create() of the next trace opened by the process).
+ */
+static void stream_error(struct nt_ctf *x, struct port *p)
+{
+	const bt_error *e = bt_current_thread_take_error();
+	char msg[512];
+
+	if (!e)
+		return;
+	bt_current_thread_move_error(e);
+	bt_error_text(msg, sizeof(msg));
+	nt_batch_warn(
+		x->b,
+		"stream '%s' ended early on an error: %s; the rest of the stream was not read",
+		p->name ? p->name : "?", msg);
+}
+
+/*
  * Bring port @p to its next event (handling the other messages on the way) or to its end.
  * 0 on success, -1 on a libbabeltrace2 error (left as the current thread's error).
  */
@@ -302,6 +324,7 @@ static int port_fill(struct nt_ctf *x, struct port *p)
 			if (st == BT_MESSAGE_ITERATOR_NEXT_STATUS_END) {
 				p->done = true;
 				p->n = 0;
+				stream_error(x, p);
 				return 0;
 			}
 			if (st == BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN) {
@@ -328,6 +351,9 @@ static int port_fill(struct nt_ctf *x, struct port *p)
 				p->ts = (uint64_t)ns;
 				return 0;
 			}
+			/* skipped, counted and reported: drop the error the conversion left set
+			 * (libbabeltrace2's next graph would abort on it, a precondition) */
+			bt_current_thread_clear_error();
 			if (!x->bad_ts++)
 				x->bad_ts_first = x->events;
 		} else {
