@@ -187,8 +187,8 @@ static const uint8_t *ctf_string(const uint8_t *p, const uint8_t *end)
  * array). The events of tests/fuzz/ctf_metadata, all fields byte-aligned: header {u64 id,
  * u64 time}; stream 0: id 0 skb_kfree (16 bytes), id 1 irq_softirq_entry (8 bytes); stream
  * 1: context {s32 tid, string procname}, id 0 net_if_receive_skb {u64, u32, string, u8[6],
- * u8 enum 0 or 1, variant {} or {u8, u8[4]}, u32 __vals_length, u32[__vals_length]} (also
- * with the id 2^64 - 1, -1 as babeltrace2 reads it: "unset", the stream's only event). 0 when
+ * u8 enum 0 or 1, variant {} or {u8, u8[4]}, u32 __vals_length, u32[__vals_length]} (whatever
+ * the id: babeltrace2 takes a stream's only event class without looking at it). 0 when
  * babeltrace2 stops with an error before. An event that begins in the packet's content is read
  * up to the packet's end (so babeltrace2 did on an input of the first runs).
  */
@@ -208,8 +208,8 @@ static int ctf_huge_sequence(const uint8_t *p, const uint8_t *content, const uin
 			p += id ? 8 : 16;
 			continue;
 		}
-		if ((id && id != UINT64_MAX) || end - p < 4 || !(p = ctf_string(p + 4, end)) ||
-		    end - p < 12 || !(p = ctf_string(p + 12, end)) || end - p < 7 || p[6] > 1 ||
+		if (end - p < 4 || !(p = ctf_string(p + 4, end)) || end - p < 12 ||
+		    !(p = ctf_string(p + 12, end)) || end - p < 7 || p[6] > 1 ||
 		    end - p < 7 + 5 * p[6] + 4)
 			return 0;
 		p += 7 + 5 * p[6];
@@ -222,40 +222,57 @@ static int ctf_huge_sequence(const uint8_t *p, const uint8_t *content, const uin
 	return 0;
 }
 
+/* A packet's sizes in bits at @off as babeltrace2 takes them (signed: negative is "unset"). */
+static void ctf_sizes(const uint8_t *d, size_t size, size_t off, uint64_t *content,
+		      uint64_t *packet)
+{
+	*content = le64(d + off + 24);
+	*packet = le64(d + off + 32);
+	if (*content >> 63 && *packet >> 63) /* both unset: the packet is the rest of the file */
+		*content = *packet = (size - off) * 8;
+	else if (*packet >> 63) /* its index steps by the content size then */
+		*packet = *content;
+}
+
 /*
  * 1 when babeltrace2 2.0.4 would hang or crash on this CTF stream for a reason of its own,
  * already known, which ended the run each time (a timeout, out-of-memory or crash, then a
  * restart that replays the corpus: most of the time of a run went there). Such inputs test
  * nothing of ours: they are not run. Two reasons:
- * - it indexes a stream file by walking its packets by their packet_size, and on a packet
- *   shorter than a byte (packet_size below 8 bits, content_size not above it or "unset") it
- *   stays there, adding an index entry per turn (gigabytes within seconds; library finding 3
- *   in docs/FUZZING.md, all six timeouts of a first minute of fuzzing);
- * - a sequence with a huge length (ctf_huge_sequence()).
+ * - its source indexes the stream file first, walking the packets by their packet_size; on a
+ *   packet shorter than a byte (packet_size below 8 bits, content_size not above it or
+ *   unset; or packet_size unset and content_size below 8 bits) it stays there, adding an
+ *   index entry per turn (gigabytes within seconds; library finding 3 in docs/FUZZING.md);
+ * - then it reads the packets in turn, and a sequence of huge length (ctf_huge_sequence())
+ *   in one read before it stops (on an error, or the assertion on a packet with exactly one
+ *   of its sizes unset, library finding 3, which is contained) takes seconds or crashes.
  * The walk follows the fixed metadata (a packet header of magic and stream id 0 or 1, then a
  * packet context with content_size at byte 24 and packet_size at byte 32, 60 bytes in all,
- * little endian; babeltrace2 reads the sizes as signed) and stops where babeltrace2 reports an
- * error (or aborts, which is contained) instead.
+ * little endian) and, where babeltrace2 would report an error instead, says 0.
  */
 static int ctf_lib_fails(const uint8_t *d, size_t size)
 {
-	size_t off = 0;
+	uint64_t content, packet;
+	size_t off;
 
-	while (size - off >= 60 && le64(d + off) >> 32 <= 1 &&
-	       (le64(d + off) & 0xffffffff) == 0xc1fc1fc1) {
-		uint64_t content = le64(d + off + 24), packet = le64(d + off + 32);
-
-		if (content >> 63 && packet >> 63) /* both "unset" (negative): up to the end */
-			content = packet = (size - off) * 8;
+	for (off = 0; off < size; off += packet / 8) {
+		if (size - off < 60 || le64(d + off) >> 32 > 1 ||
+		    (le64(d + off) & 0xffffffff) != 0xc1fc1fc1)
+			return 0;
+		ctf_sizes(d, size, off, &content, &packet);
 		if (packet < 8 && (content <= packet || content >> 63))
 			return 1;
-		if (content > packet || packet / 8 > size - off)
+		if ((content > packet && !(content >> 63)) || packet / 8 > size - off)
 			return 0;
+	}
+	for (off = 0; off < size; off += packet / 8) {
+		ctf_sizes(d, size, off, &content, &packet);
+		if (le64(d + off + 24) >> 63 != le64(d + off + 32) >> 63)
+			return 0; /* exactly one unset: the assertion */
 		if (content / 8 >= 60 &&
 		    ctf_huge_sequence(d + off + 60, d + off + content / 8, d + off + packet / 8,
 				      le64(d + off) >> 32))
 			return 1;
-		off += packet / 8;
 	}
 	return 0;
 }
