@@ -624,8 +624,8 @@ out:
 /*
  * babeltrace2's "ctf" plugin, found once per process and kept (a new reference for each
  * reader, @x->plugin): bt_plugin_find() dlopens every plugin of babeltrace2's system directory
- * and the last reference dlcloses them, which was most of the cost of opening a small trace
- * (the fuzz target opens one per input). An import's reader process opens one trace, so
+ * and the last reference dlcloses them, about half of the cost of opening a small trace (the
+ * fuzz target opens one per input: 7.9 ms before, 4.0 ms after). An import's reader process opens one trace, so
  * nothing changes there; a process that opens several keeps the plugin loaded between them.
  * The kept reference lives as long as the process (never released: no plugin is dlclosed
  * while exit handlers run). NULL when the plugin is not installed (looked for again on the
