@@ -446,6 +446,24 @@ fail:
 				     sqlite3_errmsg(ax->db)));
 }
 
+/* Add to @c every analysis' subscription to class @cls (their slots still NULL). */
+static int subscribe(struct cursor *c, const char *cls)
+{
+	for (int a = 0; analyses[a]; a++)
+		for (const struct nt_sub *s = analyses[a]->subs; s->event; s++) {
+			struct subscriber *x;
+
+			if (strcmp(s->event, cls))
+				continue;
+			x = realloc(c->subs, (size_t)(c->nsubs + 1) * sizeof(*x));
+			if (!x)
+				return -1;
+			c->subs = x;
+			c->subs[c->nsubs++] = (struct subscriber){a, s, NULL};
+		}
+	return 0;
+}
+
 /* Cursors for every class of the trace that some analysis subscribes to. */
 static int open_cursors(struct nt_actx *ax, struct cursor **out, int *n, struct nt_err **err)
 {
@@ -465,21 +483,15 @@ static int open_cursors(struct nt_actx *ax, struct cursor **out, int *n, struct 
 		const char *cls = (const char *)sqlite3_column_text(st, 0);
 		struct cursor c = {0};
 
-		for (int a = 0; analyses[a]; a++)
-			for (const struct nt_sub *s = analyses[a]->subs; s->event; s++) {
-				struct subscriber *x;
-				if (strcmp(s->event, cls))
-					continue;
-				x = realloc(c.subs, (size_t)(c.nsubs + 1) * sizeof(*x));
-				if (!x) {
-					rc = -1;
-					break;
-				}
-				c.subs = x;
-				c.subs[c.nsubs++] = (struct subscriber){a, s, NULL};
-			}
-		if (!c.nsubs)
+		if (subscribe(&c, cls)) {
+			cursor_free(&c);
+			rc = nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+			break;
+		}
+		if (!c.nsubs) {
+			free(c.subs);
 			continue;
+		}
 		c.cls = strdup(cls);
 		struct cursor *y = realloc(cs, (size_t)(nc + 1) * sizeof(*y));
 		if (y)
@@ -619,30 +631,23 @@ static int version_cursor(struct nt_spool *sp, uint32_t ver, struct cursor *c)
 	const char *cls = nt_spool_ver(sp, ver, &nf, &fields);
 
 	memset(c, 0, sizeof(*c));
-	for (int a = 0; analyses[a]; a++)
-		for (const struct nt_sub *s = analyses[a]->subs; s->event; s++) {
-			struct subscriber *x;
-			int n = 0;
+	if (subscribe(c, cls))
+		return -1;
+	for (int i = 0; i < c->nsubs; i++) {
+		const char *const *want = c->subs[i].sub->fields;
+		int n = 0;
 
-			if (strcmp(s->event, cls))
-				continue;
-			x = realloc(c->subs, (size_t)(c->nsubs + 1) * sizeof(*x));
-			if (!x)
-				return -1;
-			c->subs = x;
-			while (s->fields && s->fields[n])
-				n++;
-			x = &c->subs[c->nsubs++];
-			*x = (struct subscriber){a, s, calloc((size_t)n + 1, sizeof(int))};
-			if (!x->slot)
-				return -1;
-			for (int f = 0; f < n; f++) {
-				x->slot[f] = -1;
-				for (uint32_t k = 0; k < nf; k++)
-					if (!strcmp(fields[k], s->fields[f]))
-						x->slot[f] = (int)k;
-			}
+		while (want && want[n])
+			n++;
+		if (!(c->subs[i].slot = calloc((size_t)n + 1, sizeof(int))))
+			return -1;
+		for (int f = 0; f < n; f++) {
+			c->subs[i].slot[f] = -1;
+			for (uint32_t k = 0; k < nf; k++)
+				if (!strcmp(fields[k], want[f]))
+					c->subs[i].slot[f] = (int)k;
 		}
+	}
 	c->cls = (char *)cls; /* the spool's: not owned */
 	return 0;
 }

@@ -423,21 +423,24 @@ static int64_t class_id(struct skb_ctx *x, const struct nt_ev *e)
 /* Room for @n more bytes of @l's hops, and one for the closing bracket. */
 static bool hop_room(struct life *l, size_t n)
 {
-	char *p;
-	size_t cap = l->hcap ? l->hcap : 256;
+	return !nt_reserve(&l->hj, &l->hcap, l->hn + n + 1);
+}
 
-	if (l->hn + n + 1 <= l->hcap)
-		return true;
-	while (cap < l->hn + n + 1)
-		cap *= 2;
-	if (!(p = realloc(l->hj, cap)))
+/* Append the @n bytes @s to @l's hops. */
+static bool hop_put(struct life *l, const char *s, size_t n)
+{
+	if (!hop_room(l, n))
 		return false;
-	l->hj = p;
-	l->hcap = cap;
+	memcpy(l->hj + l->hn, s, n);
+	l->hn += n;
 	return true;
 }
 
-/* Append @s to @l's hops as a JSON string: quote, backslash and control bytes escaped. */
+/*
+ * Append @s to @l's hops as a JSON string: quote, backslash and control bytes escaped, every
+ * other byte kept (core/escape's nt_esc_json writes for readers and replaces bytes that are not
+ * UTF-8; the view must give back the device name the trace stored).
+ */
 static bool hop_str(struct life *l, const char *s)
 {
 	if (!hop_room(l, 6 * strlen(s) + 2))
@@ -499,13 +502,9 @@ static int hop(struct skb_ctx *x, struct life *l, const struct nt_ev *e, enum st
 	p += nt_fmt_i64(p, e->pid);
 	*p++ = ',';
 	l->hn = (size_t)(p - l->hj);
-	if (dev && *dev ? !hop_str(l, dev) : !hop_room(l, 4))
+	if (!(dev && *dev ? hop_str(l, dev) : hop_put(l, "null", 4)))
 		goto oom;
-	if (!dev || !*dev) {
-		memcpy(l->hj + l->hn, "null", 4);
-		l->hn += 4;
-	}
-	if (!hop_room(l, 24))
+	if (!hop_room(l, 24)) /* ",len]" */
 		goto oom;
 	p = l->hj + l->hn;
 	*p++ = ',';

@@ -7,6 +7,7 @@
  */
 #include "spool.h"
 #include "analyze.h"
+#include "../core/sys.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -43,7 +44,7 @@ struct nt_spool {
 	uint32_t nvers;
 	char **names; /* owned: each class name once */
 	uint32_t nnames;
-	unsigned char *buf; /* a record's body (writing and reading) */
+	char *buf; /* a record (writing) or its body (reading) */
 	size_t cap;
 	struct nt_spool_val *vals;
 	uint32_t nvals;
@@ -169,18 +170,7 @@ bool nt_spool_wants(const struct nt_spool *sp, uint32_t id)
 
 static bool room(struct nt_spool *sp, size_t need)
 {
-	unsigned char *b;
-	size_t cap = sp->cap ? sp->cap : 4096;
-
-	if (need <= sp->cap)
-		return true;
-	while (cap < need)
-		cap *= 2;
-	if (!(b = realloc(sp->buf, cap)))
-		return false;
-	sp->buf = b;
-	sp->cap = cap;
-	return true;
+	return !nt_reserve(&sp->buf, &sp->cap, need);
 }
 
 /* Would SQLite store @v in a column of affinity @aff as it is? (NaN: stored as NULL) */
@@ -225,7 +215,7 @@ void nt_spool_event(struct nt_spool *sp, uint32_t id, int64_t rowid, int64_t ts,
 		}
 		if (t == NT_VAL_REAL && isnan(v->r))
 			t = NT_VAL_NULL;
-		sp->buf[at++] = t;
+		sp->buf[at++] = (char)t;
 		if (t == NT_VAL_INT) {
 			memcpy(sp->buf + at, &v->i, 8);
 			at += 8;
@@ -329,7 +319,7 @@ int nt_spool_next(struct nt_spool *sp, struct nt_spool_rec *r)
 		v = &sp->vals[i];
 		if (at >= len)
 			return -1;
-		switch (sp->buf[at++]) {
+		switch ((unsigned char)sp->buf[at++]) {
 		case NT_VAL_NULL:
 			v->type = SQLITE_NULL;
 			break;
@@ -347,7 +337,7 @@ int nt_spool_next(struct nt_spool *sp, struct nt_spool_rec *r)
 		case NT_VAL_BLOB:
 			v->type = sp->buf[at - 1] == NT_VAL_TEXT ? SQLITE_TEXT : SQLITE_BLOB;
 			memcpy(&v->n, sp->buf + at, 4);
-			v->s = (const char *)sp->buf + at + 4;
+			v->s = sp->buf + at + 4;
 			at += 4 + (size_t)v->n + 1;
 			break;
 		default:

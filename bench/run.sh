@@ -54,6 +54,17 @@ run() { # LABEL COMMAND... -> "seconds maxrss_kb"
 	grep -E '^[0-9.]+ [0-9]+$' "$OUT/time.txt" | tail -1
 }
 
+# the import with its analyses, as a user runs it, into a fresh $OUT/bench-full.db: its row
+# (FILE NAME EVENTS REFERENCE_SECONDS)
+full_row() {
+	local fs frss fboth
+	rm -f "$OUT/bench-full.db"
+	read -r fs frss < <(NETTRAIL_RUSAGE=1 run import-full "$B/nettrail" import -q "$1" -o "$OUT/bench-full.db")
+	# the importer and its reader worker are two processes: add their peaks
+	fboth=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
+	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$2  import with analyses" "$fs" "$(echo "$3 / $fs" | bc -l)" "$(echo "${fboth:-$frss} / 1024" | bc -l)" "$(echo "$fs / $4" | bc -l)"
+}
+
 printf '%-34s %9s %12s %12s %10s\n' "file / tool" "seconds" "events/s" "peak RSS MB" "vs report"
 for f in "${quick[@]}" "$v7" "$v6"; do
 	[ "${BENCH_SKIP_TRACEDAT:-0}" = 1 ] && break
@@ -63,16 +74,12 @@ for f in "${quick[@]}" "$v7" "$v6"; do
 	# the importer and its reader worker are two processes: add their peaks
 	both=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
 	read -r as arss < <(run analyze "$B/nettrail" analyze "$OUT/bench.db")
-	# what a user runs: the import with its analyses, into a fresh database
-	rm -f "$OUT/bench-full.db"
-	read -r fs frss < <(NETTRAIL_RUSAGE=1 run import-full "$B/nettrail" import -q "$f" -o "$OUT/bench-full.db")
-	fboth=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
 	ev=$(sqlite3 "$OUT/bench.db" 'select events from traces')
 	name=$(basename "$f")
 	printf '%-34s %9.2f %12.0f %12.1f %10s\n' "$name  trace-cmd report" "$ts" "$(echo "$ev / $ts" | bc -l)" "$(echo "$trss / 1024" | bc -l)" "1.00"
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail import" "$ns" "$(echo "$ev / $ns" | bc -l)" "$(echo "${both:-$nrss} / 1024" | bc -l)" "$(echo "$ns / $ts" | bc -l)"
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail analyze" "$as" "$(echo "$ev / $as" | bc -l)" "$(echo "$arss / 1024" | bc -l)" "$(echo "$as / $ts" | bc -l)"
-	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  import with analyses" "$fs" "$(echo "$ev / $fs" | bc -l)" "$(echo "${fboth:-$frss} / 1024" | bc -l)" "$(echo "$fs / $ts" | bc -l)"
+	full_row "$f" "$name" "$ev" "$ts"
 	echo "  ($ev events; import peak RSS = importer + reader worker; analyze = all analyses, no import;"
 	echo "   database with analyses $(($(stat -c %s "$OUT/bench-full.db") / 1048576)) MB)"
 done
@@ -145,10 +152,7 @@ for pair in "babeltrace2|$ctf" "perf script -i|$pd"; do
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail import" "$ns" "$(echo "$ev / $ns" | bc -l)" "$(echo "${both:-$nrss} / 1024" | bc -l)" "$(echo "$ns / $ts" | bc -l)"
 	# what a user runs: the import with its analyses (BENCH_SKIP_FULL=1: not, for the formats)
 	if [ "${BENCH_SKIP_FULL:-0}" != 1 ]; then
-		rm -f "$OUT/bench-full.db"
-		read -r fs frss < <(NETTRAIL_RUSAGE=1 run import-full "$B/nettrail" import -q "$f" -o "$OUT/bench-full.db")
-		fboth=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
-		printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  import with analyses" "$fs" "$(echo "$ev / $fs" | bc -l)" "$(echo "${fboth:-$frss} / 1024" | bc -l)" "$(echo "$fs / $ts" | bc -l)"
+		full_row "$f" "$name" "$ev" "$ts"
 	fi
 	if [ "$tool" = "perf script -i" ] && [ "${BENCH_PERF_CTF:-0}" = 1 ]; then
 		rm -f "$OUT/bench.db"

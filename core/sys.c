@@ -181,6 +181,22 @@ size_t nt_strcpy_cut(char *dst, size_t n, const char *src)
 	return len;
 }
 
+int nt_reserve(void *pbuf, size_t *cap, size_t need)
+{
+	char **buf = pbuf, *b;
+	size_t n = *cap ? *cap : 256;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	if (!(b = realloc(*buf, n)))
+		return -1;
+	*buf = b;
+	*cap = n;
+	return 0;
+}
+
 size_t nt_fmt_i64(char *p, int64_t v)
 {
 	char tmp[20];

@@ -2,7 +2,8 @@
 /*
  * Small system helpers every layer needs: the interrupt flag, a monotonic clock, whole files
  * read into memory, helper programs run under a time limit, counts read from a trace added
- * without overflow, and the two string writes the analyses make per event without printf.
+ * without overflow, growing byte buffers, and the two string writes the analyses make per
+ * event without printf.
  */
 #ifndef NT_SYS_H
 #define NT_SYS_H
@@ -54,6 +55,13 @@ static inline int64_t nt_count_add(int64_t a, int64_t b)
  * Returns the bytes copied.
  */
 size_t nt_strcpy_cut(char *dst, size_t n, const char *src);
+
+/*
+ * Room for @need bytes in the growing buffer *@pbuf (a char * or unsigned char *) of *@cap
+ * bytes: doubled from 256 until it holds them. Returns -1 when out of memory (the buffer is
+ * unchanged).
+ */
+int nt_reserve(void *pbuf, size_t *cap, size_t need);
 
 /* Write @v in decimal at @p, unterminated (at most 20 characters). Returns how many. */
 size_t nt_fmt_i64(char *p, int64_t v);

@@ -93,8 +93,6 @@ struct imp {
 	int64_t info_ncpus;
 	struct nt_err *err;
 	struct nt_spool *spool; /* the events the analyses read, NULL: none (spool.h) */
-	struct nt_val *vals;	/* an event's values, for the spool */
-	uint32_t nvals;
 	/* progress */
 	bool progress;
 	unsigned file_no, nfiles;
@@ -346,20 +344,6 @@ static char *insert_sql(const char *tbl, char *const *cols, uint32_t nf, unsigne
 	return sql;
 }
 
-/* Room in im->vals for an event of @nf fields. */
-static int vals_room(struct imp *im, uint32_t nf)
-{
-	struct nt_val *v;
-
-	if (nf <= im->nvals)
-		return 0;
-	if (!(v = realloc(im->vals, nf * sizeof(*v))))
-		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
-	im->vals = v;
-	im->nvals = nf;
-	return 0;
-}
-
 /* Free what @ic owns but its counts. */
 static void class_release(struct iclass *ic)
 {
@@ -478,27 +462,17 @@ static int flush_all(struct imp *im)
 	return 0;
 }
 
-/* Keep event value @v of @ic's waiting row: text and blobs copied into the arena. */
-static int keep_val(struct imp *im, struct iclass *ic, struct nt_val *dst, const struct nt_val *v)
+/* Keep waiting value @v (of @ic's rows) past its message: text and blobs into the arena. */
+static int keep_val(struct imp *im, struct iclass *ic, struct nt_val *v)
 {
-	*dst = *v;
 	if (v->type != NT_VAL_TEXT && v->type != NT_VAL_BLOB)
 		return 0;
-	if (ic->an + v->n > ic->acap) {
-		size_t cap = ic->acap ? ic->acap : 4096;
-		char *a;
-
-		while (cap < ic->an + v->n)
-			cap *= 2;
-		if (!(a = realloc(ic->arena, cap)))
-			return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
-		ic->arena = a;
-		ic->acap = cap;
-	}
+	if (nt_reserve(&ic->arena, &ic->acap, ic->an + v->n))
+		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
 	if (v->n)
 		memcpy(ic->arena + ic->an, v->s, v->n);
-	dst->i = (int64_t)ic->an;
-	dst->s = NULL;
+	v->i = (int64_t)ic->an;
+	v->s = NULL;
 	ic->an += v->n;
 	return 0;
 }
@@ -578,7 +552,7 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 		nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
 		goto out;
 	}
-	if (map_fields(im, &c, nf, cid, name, tbl, fresh, cols) || vals_room(im, nf) ||
+	if (map_fields(im, &c, nf, cid, name, tbl, fresh, cols) ||
 	    (im->spool && spool_class(im, id, name, nf, cols)))
 		goto out;
 	if (ic->defined && flush_class(im, ic)) /* its waiting rows, as the reader defined them */
@@ -676,6 +650,7 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	int32_t cpu, pid;
 	struct iclass *ic;
 	struct prow *w;
+	struct nt_val *v;
 
 	nt_cursor_init(&c, m);
 	id = nt_cur_u32(&c);
@@ -693,17 +668,19 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	if ((w->has_task = taskmap_get(&im->tasks, pid, &w->task)) && w->task >= im->task_base &&
 	    w->task - im->task_base < (int64_t)im->ntask_events)
 		im->task_events[w->task - im->task_base]++;
-	read_values(&c, ic->nfields, im->vals);
+	v = &ic->vals[(size_t)ic->pend * ic->nfields];
+	read_values(&c, ic->nfields, v);
 	if (c.bad)
 		return nt_err_set(&im->err,
 				  nt_err_new(NT_E_FAIL, "the reader sent a malformed event"));
-	for (unsigned i = 0; i < ic->nfields; i++)
-		if (keep_val(im, ic, &ic->vals[(size_t)ic->pend * ic->nfields + i], &im->vals[i]))
-			return -1;
 	/* rowids follow the reader's order across all class tables: the global event order */
 	w->rowid = ++im->seq;
-	nt_spool_event(im->spool, id, im->seq, (int64_t)ts, cpu, pid, w->has_task ? w->task : 0,
-		       im->vals, ic->nfields);
+	/* the spool copies the values as they are; then the row keeps its own */
+	nt_spool_event(im->spool, id, im->seq, (int64_t)ts, cpu, pid, w->has_task ? w->task : 0, v,
+		       ic->nfields);
+	for (unsigned i = 0; i < ic->nfields; i++)
+		if (keep_val(im, ic, &v[i]))
+			return -1;
 	count_event(im, ic, cpu, ts);
 	if (++ic->pend == ic->batch)
 		return flush_class(im, ic);
@@ -1426,7 +1403,6 @@ static void imp_release(struct imp *im)
 	free(im->info_clock);
 	free(im->info_format);
 	nt_spool_close(im->spool);
-	free(im->vals);
 }
 
 static int begin_trace(struct imp *im, const char *path, const char *fp, const char *format)
