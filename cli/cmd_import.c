@@ -70,12 +70,33 @@ static int default_jobs(void)
 	return n < 1 ? 1 : n > JOBS_MAX ? JOBS_MAX : (int)n;
 }
 
-/* Probe files [*next, @upto) and, in a batch of more than one job, start their readers. */
-static void start_ahead(char **argv, int *next, int upto, struct nt_import_prep **prep,
+/* What readers opened ahead may hold in memory, all together, before no more are started. */
+#define AHEAD_HELD_MAX ((size_t)256 << 20)
+
+/*
+ * Probe the files from *@next on and, in a batch of more than one job, start their readers:
+ * up to @jobs readers at work from file @cur on. A reader that has sent its whole stream no
+ * longer counts (it waits in memory, up to AHEAD_HELD_MAX for all of them).
+ */
+static void start_ahead(char **argv, int argc, int cur, int *next, struct nt_import_prep **prep,
 			const struct nt_import_opts *o, int jobs)
 {
-	for (; *next < upto; (*next)++)
+	int running = 0;
+	size_t held = 0;
+
+	for (int k = cur; k < *next; k++) {
+		size_t h;
+		if (nt_store_import_prep_drained(prep[k], &h))
+			held += h;
+		else
+			running++;
+	}
+	for (; *next < argc &&
+	       (*next == cur || (jobs > 1 && running < jobs && held < AHEAD_HELD_MAX));
+	     (*next)++) {
 		prep[*next] = nt_store_import_prep(argv[*next], o, jobs > 1);
+		running++;
+	}
 }
 
 static double cpu_s(const struct rusage *r)
@@ -171,8 +192,7 @@ static int import_files(struct import_run *r, struct nt_store *st, int argc, cha
 		struct nt_import_result res;
 		int rc;
 
-		start_ahead(argv, &ahead, i + r->jobs < argc ? i + r->jobs : argc, prep, &r->o,
-			    r->jobs);
+		start_ahead(argv, argc, i, &ahead, prep, &r->o, r->jobs);
 		r->o.file_no = (unsigned)(i - optind + 1);
 		rc = nt_store_import_run(st, prep[i], &r->o, &res, &err);
 		nt_store_import_prep_free(prep[i]);

@@ -80,6 +80,12 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 /* What the reader printed on stderr (the tail of it), or "". Owned by @s. */
 const char *nt_source_stderr(struct nt_source *s);
 
+/*
+ * Has the worker of @s sent all it will send (its whole stream is held, *@held bytes)? A reader
+ * opened ahead that has finished no longer takes a core. False for an in-process source.
+ */
+bool nt_source_drained(const struct nt_source *s, size_t *held);
+
 /* Stop the reader (killing its process if still running) and free @s. Accepts NULL. */
 void nt_source_close(struct nt_source *s);
 

@@ -460,6 +460,12 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 	}
 }
 
+bool nt_source_drained(const struct nt_source *s, size_t *held)
+{
+	*held = s && s->isolated ? s->len - s->start : 0;
+	return s && s->isolated && s->eof;
+}
+
 void nt_source_close(struct nt_source *s)
 {
 	if (!s)

@@ -1482,6 +1482,11 @@ struct nt_import_prep *nt_store_import_prep(const char *path, const struct nt_im
 	return p;
 }
 
+bool nt_store_import_prep_drained(const struct nt_import_prep *p, size_t *held)
+{
+	return nt_source_drained(p ? p->src : NULL, held);
+}
+
 void nt_store_import_prep_free(struct nt_import_prep *p)
 {
 	if (!p)

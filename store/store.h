@@ -91,6 +91,12 @@ struct nt_import_prep; /* opaque */
 struct nt_import_prep *nt_store_import_prep(const char *path, const struct nt_import_opts *o,
 					    bool start);
 
+/*
+ * Has the reader started ahead for @p sent its whole stream (now held in memory, *@held
+ * bytes)? Such a reader no longer runs: the batch may start another in its place.
+ */
+bool nt_store_import_prep_drained(const struct nt_import_prep *p, size_t *held);
+
 /* Stop its reader if still running, and free @p. Accepts NULL. */
 void nt_store_import_prep_free(struct nt_import_prep *p);
 
