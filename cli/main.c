@@ -496,6 +496,7 @@ int main(int argc, char **argv)
 {
 	const struct cli_cmd *c;
 
+	nt_store_init();
 	if (argc < 2) {
 		cli_main_help(stderr);
 		return NT_EXIT_USAGE;

@@ -443,6 +443,12 @@ static void limit_pages(sqlite3 *db)
 	sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
+void nt_store_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+}
+
 int nt_store_open(const char *path, bool create, struct nt_store **out, struct nt_err **err)
 {
 	struct nt_store *s = calloc(1, sizeof(*s));

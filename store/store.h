@@ -34,6 +34,13 @@ void nt_store_wait_limit(int limit_s);
 void nt_store_wait_notice(void (*fn)(const char *path));
 
 /*
+ * Set SQLite up for this process, before any database is opened: no memory statistics (each
+ * allocation took a global lock for them) and no lock per connection call (no connection is
+ * shared between threads). About 4 % of an import's CPU (docs/PERFORMANCE.md).
+ */
+void nt_store_init(void);
+
+/*
  * Open the database at @path. With @create, a missing file is created (under a temporary name
  * until nt_store_close() succeeds); without it, a missing file is an error. When another
  * process is creating the same file, waits for it and opens what it made (as an existing
