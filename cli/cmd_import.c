@@ -41,8 +41,9 @@ const char import_details[] =
 	"the other files are still imported. Readers run in a worker process, so a crash in a\n"
 	"trace library on a damaged file is reported as an error.\n"
 	"With -j N (default: one per CPU), the readers of the next files run ahead on other\n"
-	"cores while one writer stores the files in the order given: trace ids, rows and\n"
-	"results are those of an import one file at a time.\n"
+	"cores (N at once, one more while the writer waits for its file; a reader that has\n"
+	"read its whole file no longer counts) while one writer stores the files in the order\n"
+	"given: trace ids, rows and results are those of an import one file at a time.\n"
 	"Imports into one database run one after the other: while another process writes\n"
 	"DB (or creates it), this one waits (saying so on a terminal), then adds its files\n"
 	"to what the other stored. --timeout watches our own reader; --wait bounds the wait\n"
@@ -71,32 +72,47 @@ static int default_jobs(void)
 }
 
 /* What readers opened ahead may hold in memory, all together, before no more are started. */
-#define AHEAD_HELD_MAX ((size_t)256 << 20)
+#define AHEAD_HELD_MAX ((size_t)64 << 20)
+
+/* The readers of a batch: which file is stored, which have been started. */
+struct ahead {
+	char **argv;
+	int argc, cur, next, jobs;
+	struct nt_import_prep **prep;
+	const struct nt_import_opts *o;
+};
 
 /*
- * Probe the files from *@next on and, in a batch of more than one job, start their readers:
- * up to @jobs readers at work from file @cur on. A reader that has sent its whole stream no
+ * Probe the files from @a->next on and, in a batch of more than one job, start their readers:
+ * up to @jobs readers at work from file @a->cur on. A reader that has sent its whole stream no
  * longer counts (it waits in memory, up to AHEAD_HELD_MAX for all of them).
  */
-static void start_ahead(char **argv, int argc, int cur, int *next, struct nt_import_prep **prep,
-			const struct nt_import_opts *o, int jobs)
+static void start_ahead(struct ahead *a, int jobs)
 {
 	int running = 0;
 	size_t held = 0;
 
-	for (int k = cur; k < *next; k++) {
+	for (int k = a->cur; k < a->next; k++) {
 		size_t h;
-		if (nt_store_import_prep_drained(prep[k], &h))
+		if (nt_store_import_prep_drained(a->prep[k], &h))
 			held += h;
 		else
 			running++;
 	}
-	for (; *next < argc &&
-	       (*next == cur || (jobs > 1 && running < jobs && held < AHEAD_HELD_MAX));
-	     (*next)++) {
-		prep[*next] = nt_store_import_prep(argv[*next], o, jobs > 1);
+	for (; a->next < a->argc &&
+	       (a->next == a->cur || (a->jobs > 1 && running < jobs && held < AHEAD_HELD_MAX));
+	     a->next++) {
+		a->prep[a->next] = nt_store_import_prep(a->argv[a->next], a->o, a->jobs > 1);
 		running++;
 	}
+}
+
+/* The writer waits for the file it stores: its core is free, one more reader may run. */
+static void start_while_waiting(void *arg)
+{
+	struct ahead *a = arg;
+
+	start_ahead(a, a->jobs + 1);
 }
 
 static double cpu_s(const struct rusage *r)
@@ -185,14 +201,18 @@ static int import_files(struct import_run *r, struct nt_store *st, int argc, cha
 			struct nt_import_prep **prep)
 {
 	struct nt_err *err = NULL;
-	int i, ahead, code = NT_EXIT_OK;
+	struct ahead a = {argv, argc, optind, optind, r->jobs, prep, &r->o};
+	int i, code = NT_EXIT_OK;
 
 	r->o.nfiles = (unsigned)(argc - optind);
-	for (i = optind, ahead = optind; i < argc && !nt_interrupted; i++) {
+	if (r->jobs > 1)
+		nt_source_wait_hook(start_while_waiting, &a);
+	for (i = optind; i < argc && !nt_interrupted; i++) {
 		struct nt_import_result res;
 		int rc;
 
-		start_ahead(argv, argc, i, &ahead, prep, &r->o, r->jobs);
+		a.cur = i;
+		start_ahead(&a, r->jobs);
 		r->o.file_no = (unsigned)(i - optind + 1);
 		rc = nt_store_import_run(st, prep[i], &r->o, &res, &err);
 		nt_store_import_prep_free(prep[i]);
@@ -213,6 +233,7 @@ static int import_files(struct import_run *r, struct nt_store *st, int argc, cha
 		if (!r->quiet)
 			imported(argv[i], &res);
 	}
+	nt_source_wait_hook(NULL, NULL);
 	r->stop = i;
 	return code;
 }

@@ -86,6 +86,12 @@ const char *nt_source_stderr(struct nt_source *s);
  */
 bool nt_source_drained(const struct nt_source *s, size_t *held);
 
+/*
+ * While nt_source_read() waits for its source's worker, it first calls @fn(@arg) (NULL: no
+ * hook): the caller, idle, may start readers ahead meanwhile (a batch: cli/cmd_import.c).
+ */
+void nt_source_wait_hook(void (*fn)(void *arg), void *arg);
+
 /* Stop the reader (killing its process if still running) and free @s. Accepts NULL. */
 void nt_source_close(struct nt_source *s);
 

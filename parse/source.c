@@ -25,6 +25,8 @@
 #define PEERS_MAX 64
 
 static struct nt_source *open_list; /* every open worker source, newest first */
+static void (*wait_fn)(void *arg);  /* nt_source_wait_hook() */
+static void *wait_arg;
 
 struct nt_source {
 	const struct nt_reader_ops *ops; /* weak */
@@ -432,6 +434,8 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 			return fail_read(
 				s, err,
 				nt_err_new(NT_E_INTR, "interrupted while reading '%s'", s->path));
+		if (wait_fn)
+			wait_fn(wait_arg);
 		np = watch(s, p, who);
 		n = poll(p, (nfds_t)np, 200);
 		if (n < 0 && errno != EINTR)
@@ -458,6 +462,12 @@ enum nt_next nt_source_read(struct nt_source *s, const unsigned char **data, siz
 					   "the file is probably damaged",
 					   s->ops->name, s->timeout_s, s->path));
 	}
+}
+
+void nt_source_wait_hook(void (*fn)(void *arg), void *arg)
+{
+	wait_fn = fn;
+	wait_arg = arg;
 }
 
 bool nt_source_drained(const struct nt_source *s, size_t *held)
