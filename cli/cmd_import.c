@@ -198,13 +198,13 @@ static int import_options(int argc, char **argv, struct import_run *r)
  * the system or an interruption.
  */
 static int import_files(struct import_run *r, struct nt_store *st, int argc, char **argv,
-			struct nt_import_prep **prep)
+			struct ahead *ap)
 {
 	struct nt_err *err = NULL;
-	struct ahead a = {argv, argc, optind, optind, r->jobs, prep, &r->o};
+	struct ahead a = *ap;
+	struct nt_import_prep **prep = a.prep;
 	int i, code = NT_EXIT_OK;
 
-	r->o.nfiles = (unsigned)(argc - optind);
 	if (r->jobs > 1)
 		nt_source_wait_hook(start_while_waiting, &a);
 	for (i = optind; i < argc && !nt_interrupted; i++) {
@@ -241,19 +241,21 @@ static int import_files(struct import_run *r, struct nt_store *st, int argc, cha
 /* Open @r->out and import the files; the exit code so far. */
 static int import_into(struct import_run *r, int argc, char **argv, struct nt_store **st)
 {
-	struct nt_import_prep **prep;
+	struct nt_import_prep **prep = calloc((size_t)argc, sizeof(*prep));
+	struct ahead a = {argv, argc, optind, optind, r->jobs, prep, &r->o};
 	struct nt_err *err = NULL;
 	int code;
 
-	if (nt_store_open(r->out, true, st, &err))
-		return cli_fail(nt_err_wrap(err, "cannot import"));
-	prep = calloc((size_t)argc, sizeof(*prep));
-	if (!prep) {
-		nt_store_close(*st, true, NULL);
-		*st = NULL;
+	if (!prep)
 		return cli_fail(nt_err_new(NT_E_FAIL, "cannot import: out of memory"));
+	r->o.nfiles = (unsigned)(argc - optind);
+	if (r->jobs > 1) /* the first readers start while the database is opened (or waited for) */
+		start_ahead(&a, r->jobs);
+	if (nt_store_open(r->out, true, st, &err)) {
+		code = cli_fail(nt_err_wrap(err, "cannot import"));
+	} else {
+		code = import_files(r, *st, argc, argv, &a);
 	}
-	code = import_files(r, *st, argc, argv, prep);
 	for (int k = optind; k < argc; k++) /* readers started for files not reached */
 		nt_store_import_prep_free(prep[k]);
 	free(prep);
