@@ -26,6 +26,7 @@ struct nt_ev {
 	int64_t rowid, ts, task; /* task: tasks.id, 0 if unknown */
 	int cpu, pid;
 	const char *cls;	   /* canonical class name (one pointer per class) */
+	int64_t cls_id;		   /* its event_classes.id */
 	sqlite3_stmt *st;	   /* the row, or NULL: */
 	struct nt_spool_val *vals; /* the spooled record's values */
 	const int *slot; /* column (value) of each subscribed field, -1 when the trace lacks it */
@@ -54,6 +55,15 @@ sqlite3 *nt_actx_db(struct nt_actx *ax);
 int64_t nt_actx_trace(struct nt_actx *ax);
 /* Were events lost on @cpu (or on an unknown cpu) between @from and @to? */
 bool nt_actx_lossy(struct nt_actx *ax, int cpu, int64_t from, int64_t to);
+/*
+ * Does the trace have events of class @cls? Exact when the analyses read a stored trace; while
+ * they follow an import (nt_analyze_follow), what the stream showed so far: the driver checks
+ * the answer at the end and runs the analyses again if it was wrong.
+ */
+bool nt_actx_has_events(struct nt_actx *ax, const char *cls);
+struct nt_ksyms;
+/* nt_ksyms_load_for_trace() for this trace (checked at the end as above when following). */
+int nt_actx_ksyms(struct nt_actx *ax, struct nt_ksyms *k);
 /* Record a fact about the analysis' run (unmatched events, ...) in analysis_notes. */
 void nt_actx_note(struct nt_actx *ax, const char *analysis, const char *key, int64_t value);
 /* Prepare @sql on the database; on failure set *err (naming @what) and return NULL. */
@@ -90,6 +100,25 @@ struct nt_spool;
  * of the tables, when the spool is usable; else from the tables.
  */
 int nt_analyze_trace_spool(sqlite3 *db, int64_t trace_id, struct nt_spool *sp, struct nt_err **err);
+
+/*
+ * The analyses following an import: started once the trace's row exists and its spool is open
+ * (nt_analyze_follow_start, in the import's transaction), they read the spool on a thread
+ * of their own while the importer stores the events; the importer runs their inserts between
+ * two stretches of events (nt_analyze_follow_drain; capture.h says how). Facts only the end of the stream tells are taken as the stream shows them so far: no events
+ * lost (lost_windows), nt_actx_has_events(), nt_actx_ksyms(). nt_analyze_follow_end(), called
+ * once the importer has stored the whole trace (its summary, cpus and class counts), lets the
+ * analyses finish, checks those facts and, when one was wrong, runs the analyses again the
+ * usual way (nt_analyze_trace_spool). With @ok false it stops them and frees what they held.
+ * The derived rows are those of nt_analyze_trace_spool() either way.
+ */
+struct nt_follow;
+/* NULL with *err set on a failure; NULL without it when the analyses cannot follow. */
+struct nt_follow *nt_analyze_follow_start(sqlite3 *db, int64_t trace_id, struct nt_spool *sp,
+					  struct nt_err **err);
+/* The importer, between two stretches of events: run the analyses' rows waiting. */
+int nt_analyze_follow_drain(struct nt_follow *f, struct nt_err **err);
+int nt_analyze_follow_end(struct nt_follow *f, bool ok, struct nt_err **err);
 
 /* Streaming statistics (Welford): count, min, max, mean, sample standard deviation. */
 struct nt_stat {

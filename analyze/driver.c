@@ -4,10 +4,15 @@
  * merged by rowid, dispatched to every subscriber.
  */
 #include "analyze.h"
+#define NT_CAPTURE_IMPL /* the driver calls SQLite itself, and nt_q_* where captured */
+#include "capture.h"
+#include "ksyms.h"
 #include "spool.h"
 #include "../core/progress.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +44,27 @@ struct window {
 	int64_t from, to;
 };
 
+/* A fact taken from a stream not yet ended, checked at its end (nt_analyze_follow_end). */
+struct fact {
+	char *cls;	 /* has_events of this class, or NULL: */
+	char ksyms[640]; /* what nt_ksyms_load_for_trace() read */
+	bool value;
+};
+
 struct nt_actx {
 	sqlite3 *db;
 	int64_t trace;
 	struct window *lost;
 	int nlost;
 	sqlite3_stmt *note;
+	/* following an import */
+	bool follow;
+	struct nt_capture *cap; /* the writes while following (capture.h), or NULL */
+	bool streaming;		/* on the analyses' own thread, before the handover */
+	const char **seen;	/* classes whose events were dispatched (the spool's names) */
+	int nseen;
+	struct fact *facts;
+	int nfacts;
 };
 
 /* A subscriber of a class: which analysis, which subscription, its field slots. */
@@ -56,6 +76,7 @@ struct subscriber {
 
 struct cursor {
 	char *cls;
+	int64_t cls_id; /* event_classes.id */
 	sqlite3_stmt *st;
 	int64_t rowid; /* of the current row */
 	bool done;
@@ -200,34 +221,143 @@ void nt_actx_note(struct nt_actx *ax, const char *analysis, const char *key, int
 {
 	if (!ax->note)
 		return;
-	sqlite3_bind_text(ax->note, 2, analysis, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ax->note, 3, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(ax->note, 4, value);
-	sqlite3_step(ax->note);
-	sqlite3_reset(ax->note);
+	nt_q_bind_text(ax->note, 2, analysis, -1, SQLITE_STATIC);
+	nt_q_bind_text(ax->note, 3, key, -1, SQLITE_STATIC);
+	nt_q_bind_int64(ax->note, 4, value);
+	nt_q_step(ax->note);
+	nt_q_reset(ax->note);
+}
+
+static bool has_events_now(struct nt_actx *ax, const char *cls)
+{
+	sqlite3_stmt *st;
+	bool has = false;
+
+	if (sqlite3_prepare_v2(
+		    ax->db,
+		    "SELECT tc.events FROM trace_classes tc JOIN event_classes c ON c.id = "
+		    "tc.class_id WHERE tc.trace_id = ? AND c.name = ?",
+		    -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_int64(st, 1, ax->trace);
+	sqlite3_bind_text(st, 2, cls, -1, SQLITE_STATIC);
+	has = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
+	sqlite3_finalize(st);
+	return has;
+}
+
+/* Keep @f to check at the end; false when out of memory (then the analyses run again). */
+static bool keep_fact(struct nt_actx *ax, const struct fact *f)
+{
+	struct fact *x = realloc(ax->facts, (size_t)(ax->nfacts + 1) * sizeof(*x));
+
+	if (!x)
+		return false;
+	ax->facts = x;
+	x[ax->nfacts++] = *f;
+	return true;
+}
+
+bool nt_actx_has_events(struct nt_actx *ax, const char *cls)
+{
+	struct fact f = {.value = false};
+
+	if (!ax->follow && !ax->streaming)
+		return has_events_now(ax, cls);
+	for (int i = 0; i < ax->nseen && !f.value; i++)
+		f.value = !strcmp(ax->seen[i], cls);
+	if (!ax->follow) /* already to be run again */
+		return f.value;
+	f.cls = strdup(cls);
+	if (!f.cls || !keep_fact(ax, &f)) {
+		free(f.cls);
+		ax->follow = false; /* the fact cannot be checked: run again at the end */
+	}
+	return f.value;
+}
+
+/* nt_actx_ksyms() on the writer (capture.h: nt_capture_call) */
+struct ksyms_call {
+	struct nt_actx *ax;
+	struct nt_ksyms *k;
+	struct fact f;
+	int src;
+};
+
+static void ksyms_load(void *arg)
+{
+	struct ksyms_call *c = arg;
+
+	if (c->ax->follow)
+		nt_ksyms_trace_key(c->ax->db, c->ax->trace, c->f.ksyms, sizeof(c->f.ksyms));
+	c->src = (int)nt_ksyms_load_for_trace(c->k, c->ax->db, c->ax->trace);
+}
+
+int nt_actx_ksyms(struct nt_actx *ax, struct nt_ksyms *k)
+{
+	struct ksyms_call c = {.ax = ax, .k = k, .f = {.value = true}, .src = NT_KSYMS_NONE};
+
+	if (!ax->streaming)
+		ksyms_load(&c);
+	else if (nt_capture_call(ax->cap, ksyms_load, &c))
+		return NT_KSYMS_NONE; /* stopped: the import is failing */
+	if (ax->follow && !keep_fact(ax, &c.f))
+		ax->follow = false;
+	return c.src;
+}
+
+/* nt_actx_prepare() on the writer */
+struct prepare_call {
+	sqlite3 *db;
+	const char *sql;
+	sqlite3_stmt *st;
+	int rc;
+};
+
+static void prepare(void *arg)
+{
+	struct prepare_call *c = arg;
+
+	c->rc = sqlite3_prepare_v2(c->db, c->sql, -1, &c->st, NULL);
 }
 
 sqlite3_stmt *nt_actx_prepare(struct nt_actx *ax, const char *sql, struct nt_err **err)
 {
-	sqlite3_stmt *st = NULL;
+	struct prepare_call c = {.db = ax->db, .sql = sql, .rc = SQLITE_ABORT};
 
-	if (sqlite3_prepare_v2(ax->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		nt_err_set(err, nt_err_new(NT_E_FAIL, "analysis: cannot prepare '%.60s...': %s",
-					   sql, sqlite3_errmsg(ax->db)));
+	if (!ax->streaming)
+		prepare(&c);
+	else if (nt_capture_call(ax->cap, prepare, &c))
+		c.rc = SQLITE_ABORT; /* stopped: the import is failing */
+	if (c.rc != SQLITE_OK) {
+		nt_err_set(
+			err,
+			nt_err_new(NT_E_FAIL, "analysis: cannot prepare '%.60s...': %s", sql,
+				   ax->streaming ? sqlite3_errstr(c.rc) : sqlite3_errmsg(ax->db)));
+		sqlite3_finalize(c.st);
 		return NULL;
 	}
-	return st;
+	/* the analyses' INSERTs are run by the writer while they follow an import */
+	if (nt_capture_active(ax->cap) && !strncmp(sql, "INSERT", 6) &&
+	    !nt_capture_add(ax->cap, c.st)) {
+		if (!ax->streaming) /* (else leaked: only the writer may finalize) */
+			sqlite3_finalize(c.st);
+		nt_err_set(err, nt_err_new(NT_E_FAIL, "analysis: out of memory"));
+		return NULL;
+	}
+	return c.st;
 }
 
 int nt_actx_put(struct nt_actx *ax, sqlite3_stmt *st, const char *table, struct nt_err **err)
 {
-	int rc = sqlite3_step(st);
+	int rc = nt_q_step(st);
 
-	sqlite3_reset(st);
+	nt_q_reset(st);
 	if (rc == SQLITE_DONE)
 		return 0;
-	return nt_err_set(
-		err, nt_err_new(NT_E_FAIL, "cannot store %s: %s", table, sqlite3_errmsg(ax->db)));
+	return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store %s: %s", table,
+					  ax->streaming ? "out of memory, or the import stopped"
+							: sqlite3_errmsg(ax->db)));
 }
 
 void nt_stat_add(struct nt_stat *s, double x)
@@ -438,7 +568,7 @@ static int setup_tables(struct nt_actx *ax, struct nt_err **err)
 	ax->note = nt_actx_prepare(ax, "INSERT INTO analysis_notes VALUES(?,?,?,?)", err);
 	if (!ax->note)
 		return -1;
-	sqlite3_bind_int64(ax->note, 1, ax->trace);
+	nt_q_bind_int64(ax->note, 1, ax->trace);
 	return 0;
 fail:
 	return nt_err_set(err,
@@ -469,8 +599,8 @@ static int open_cursors(struct nt_actx *ax, struct cursor **out, int *n, struct 
 {
 	sqlite3_stmt *st =
 		nt_actx_prepare(ax,
-				"SELECT c.name, tc.first_rowid, tc.last_rowid FROM trace_classes "
-				"tc JOIN event_classes c "
+				"SELECT c.name, tc.first_rowid, tc.last_rowid, c.id FROM "
+				"trace_classes tc JOIN event_classes c "
 				"ON c.id = tc.class_id WHERE tc.trace_id = ? ORDER BY c.name",
 				err);
 	struct cursor *cs = NULL;
@@ -501,6 +631,7 @@ static int open_cursors(struct nt_actx *ax, struct cursor **out, int *n, struct 
 			rc = nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 			break;
 		}
+		c.cls_id = sqlite3_column_int64(st, 3);
 		cs[nc] = c;
 		if (open_cursor(ax, &cs[nc], sqlite3_column_int64(st, 1),
 				sqlite3_column_int64(st, 2), err) ||
@@ -571,6 +702,7 @@ static void fail_context(sqlite3 *db, int64_t trace_id, const char *failed, stru
 static int dispatch(struct cursor *c, struct nt_ev *e, void **ctx, const char **failed)
 {
 	e->cls = c->cls;
+	e->cls_id = c->cls_id;
 	for (int s = 0; s < c->nsubs; s++) {
 		e->slot = c->subs[s].slot;
 		if (c->subs[s].sub->fn(ctx[c->subs[s].analysis], e)) {
@@ -628,9 +760,11 @@ static int version_cursor(struct nt_spool *sp, uint32_t ver, struct cursor *c)
 {
 	uint32_t nf;
 	const char *const *fields;
-	const char *cls = nt_spool_ver(sp, ver, &nf, &fields);
+	int64_t cid;
+	const char *cls = nt_spool_ver(sp, ver, &cid, &nf, &fields);
 
 	memset(c, 0, sizeof(*c));
+	c->cls_id = cid;
 	if (subscribe(c, cls))
 		return -1;
 	for (int i = 0; i < c->nsubs; i++) {
@@ -652,20 +786,45 @@ static int version_cursor(struct nt_spool *sp, uint32_t ver, struct cursor *c)
 	return 0;
 }
 
-/* The events from the import's spool (rewound), in the order they were stored: rowid order. */
-static int from_spool(struct nt_spool *sp, void **ctx, const char **failed, struct nt_err **err)
+/* The cursor of spooled class version @v, made when first needed; NULL when out of memory. */
+static struct cursor *version_at(struct nt_actx *ax, struct nt_spool *sp, struct cursor **vs,
+				 uint32_t *nvs, uint32_t v)
 {
-	uint32_t nv = nt_spool_nvers(sp);
-	struct cursor *vs = calloc((size_t)nv + 1, sizeof(*vs));
-	uint64_t done = 0, total = nt_spool_events(sp);
+	if (v >= *nvs) {
+		uint32_t n = v + 16;
+		struct cursor *x = realloc(*vs, n * sizeof(*x));
+		if (!x)
+			return NULL;
+		memset(x + *nvs, 0, (n - *nvs) * sizeof(*x));
+		*vs = x;
+		*nvs = n;
+	}
+	if (!(*vs)[v].cls) {
+		const char **seen;
+		if (version_cursor(sp, v, &(*vs)[v]))
+			return NULL;
+		seen = realloc(ax->seen, (size_t)(ax->nseen + 1) * sizeof(*seen));
+		if (!seen)
+			return NULL;
+		ax->seen = seen;
+		seen[ax->nseen++] = (*vs)[v].cls;
+	}
+	return &(*vs)[v];
+}
+
+/*
+ * The events from the import's spool, in the order they were stored (rowid order): from its
+ * start (rewound), or following the writer.
+ */
+static int from_spool(struct nt_actx *ax, struct nt_spool *sp, void **ctx, const char **failed,
+		      struct nt_err **err)
+{
+	struct cursor *vs = NULL, *c;
+	uint32_t nvs = 0;
+	uint64_t done = 0, total = ax->follow ? 0 : nt_spool_events(sp);
 	struct nt_spool_rec r;
 	int rc = -1, got;
 
-	if (!vs)
-		goto fail;
-	for (uint32_t v = 0; v < nv; v++)
-		if (version_cursor(sp, v, &vs[v]))
-			goto fail;
 	while ((got = nt_spool_next(sp, &r)) == 1) {
 		struct nt_ev e = {.rowid = r.rowid,
 				  .ts = r.ts,
@@ -674,9 +833,13 @@ static int from_spool(struct nt_spool *sp, void **ctx, const char **failed, stru
 				  .pid = r.pid,
 				  .vals = r.vals};
 
-		if (dispatch(&vs[r.ver], &e, ctx, failed))
+		if (!(c = version_at(ax, sp, &vs, &nvs, r.ver))) {
+			nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 			goto out;
-		if (!(++done & 0xffff))
+		}
+		if (dispatch(c, &e, ctx, failed))
+			goto out;
+		if (!(++done & 0xffff) && total)
 			nt_progress("analyzing", done, total, 0);
 	}
 	if (got < 0) {
@@ -685,13 +848,13 @@ static int from_spool(struct nt_spool *sp, void **ctx, const char **failed, stru
 						 "in a temporary file"));
 		goto out;
 	}
-	nt_progress("analyzing", done, total, 1);
+	if (total)
+		nt_progress("analyzing", done, total, 1);
 	rc = 0;
-	goto out;
-fail:
-	nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 out:
-	for (uint32_t v = 0; vs && v < nv; v++) {
+	for (uint32_t v = 0; v < nvs; v++) {
+		if (!vs[v].cls)
+			continue;
 		vs[v].cls = NULL; /* the spool's */
 		cursor_free(&vs[v]);
 	}
@@ -699,36 +862,211 @@ out:
 	return rc;
 }
 
+/* Set up the derived tables and begin every analysis (@ctx: one per analysis). */
+static int run_begin(struct nt_actx *ax, void **ctx, struct nt_err **err)
+{
+	if (setup_tables(ax, err) || load_lost(ax, err))
+		return -1;
+	for (int a = 0; analyses[a]; a++)
+		if (analyses[a]->begin(ax, &ctx[a], err))
+			return -1;
+	return 0;
+}
+
+static int run_end(struct nt_actx *ax, void **ctx, struct nt_err **err)
+{
+	for (int a = 0; analyses[a]; a++)
+		if (analyses[a]->end(ctx[a], ax, err))
+			return -1;
+	return 0;
+}
+
+static void run_free(struct nt_actx *ax, void **ctx)
+{
+	for (int a = 0; analyses[a]; a++)
+		if (ctx[a])
+			analyses[a]->free(ctx[a]);
+	free(ax->lost);
+	sqlite3_finalize(ax->note);
+	free(ax->seen);
+	for (int i = 0; i < ax->nfacts; i++)
+		free(ax->facts[i].cls);
+	free(ax->facts);
+}
+
 int nt_analyze_trace_spool(sqlite3 *db, int64_t trace_id, struct nt_spool *sp, struct nt_err **err)
 {
 	struct nt_actx ax = {.db = db, .trace = trace_id};
 	void *ctx[16] = {0};
-	int na = 0, rc = -1;
+	int rc = -1;
 	const char *failed = NULL; /* the analysis whose handler failed */
 
-	for (na = 0; analyses[na]; na++)
-		;
-	if (setup_tables(&ax, err) || load_lost(&ax, err))
+	if (run_begin(&ax, ctx, err))
 		goto out;
-	for (int a = 0; a < na; a++)
-		if (analyses[a]->begin(&ax, &ctx[a], err))
-			goto out;
 	/* the spool when it can be read from its start, else the tables */
-	if (nt_spool_usable(sp) && !nt_spool_rewind(sp) ? from_spool(sp, ctx, &failed, err)
+	if (nt_spool_usable(sp) && !nt_spool_rewind(sp) ? from_spool(&ax, sp, ctx, &failed, err)
 							: from_tables(&ax, ctx, &failed, err))
 		goto out;
-	for (int a = 0; a < na; a++)
-		if (analyses[a]->end(ctx[a], &ax, err))
-			goto out;
+	if (run_end(&ax, ctx, err))
+		goto out;
 	rc = 0;
 out:
 	if (rc)
 		fail_context(db, trace_id, failed, err);
-	for (int a = 0; a < na; a++)
-		if (ctx[a])
-			analyses[a]->free(ctx[a]);
-	free(ax.lost);
-	sqlite3_finalize(ax.note);
+	run_free(&ax, ctx);
+	return rc;
+}
+
+struct nt_follow {
+	struct nt_actx ax;
+	void *ctx[16];
+	struct nt_spool *sp;
+	struct nt_capture *cap;
+	pthread_t thread;
+	int rc;
+	const char *failed;
+	struct nt_err *err;
+};
+
+/*
+ * The follower's thread: the stream as the importer stores it (the writes captured), then,
+ * with the connection handed over, the analyses' ends.
+ */
+static void *follow_main(void *arg)
+{
+	struct nt_follow *f = arg;
+	sigset_t all;
+
+	sigfillset(&all); /* signals go to the importer's thread, whose waits they end */
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	f->ax.streaming = true;
+	f->rc = from_spool(&f->ax, f->sp, f->ctx, &f->failed, &f->err);
+	f->ax.streaming = false;
+	if (nt_capture_handover(f->cap))
+		f->rc = -1; /* stopped: the import is failing */
+	else if (!f->rc)
+		f->rc = run_end(&f->ax, f->ctx, &f->err);
+	return NULL;
+}
+
+static void follow_free(struct nt_follow *f)
+{
+	nt_capture_free(f->cap);
+	run_free(&f->ax, f->ctx);
+	nt_err_free(f->err);
+	free(f);
+}
+
+struct nt_follow *nt_analyze_follow_start(sqlite3 *db, int64_t trace_id, struct nt_spool *sp,
+					  struct nt_err **err)
+{
+	struct nt_follow *f;
+
+	if (!nt_spool_usable(sp) || !(f = calloc(1, sizeof(*f))))
+		return NULL;
+	if (!(f->cap = nt_capture_start())) {
+		free(f);
+		return NULL;
+	}
+	f->ax = (struct nt_actx){.db = db, .trace = trace_id, .follow = true, .cap = f->cap};
+	f->sp = sp;
+	if (run_begin(&f->ax, f->ctx, err)) {
+		fail_context(db, trace_id, NULL, err);
+		follow_free(f);
+		return NULL;
+	}
+	nt_spool_follow(sp);
+	if (pthread_create(&f->thread, NULL, follow_main, f)) {
+		follow_free(f);
+		return NULL; /* the analyses run after the import, as before */
+	}
+	return f;
+}
+
+int nt_analyze_follow_drain(struct nt_follow *f, struct nt_err **err)
+{
+	if (!f || !nt_capture_drain(f->cap, err))
+		return 0;
+	fail_context(f->ax.db, f->ax.trace, NULL, err);
+	return -1;
+}
+
+/* Which fact taken from the stream as it went was wrong, or NULL when none. */
+static const char *wrong_fact(struct nt_actx *ax)
+{
+	sqlite3_stmt *st;
+	bool lost = true;
+
+	if (!ax->follow)
+		return "a fact could not be kept (out of memory)";
+	if (sqlite3_prepare_v2(ax->db, "SELECT count(*) FROM lost_windows WHERE trace_id = ?", -1,
+			       &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, ax->trace);
+		lost = sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int64(st, 0) > 0;
+		sqlite3_finalize(st);
+	}
+	if (lost)
+		return "events were lost";
+	for (int i = 0; i < ax->nfacts; i++) {
+		const struct fact *x = &ax->facts[i];
+		char key[sizeof(x->ksyms)];
+
+		if (x->cls && has_events_now(ax, x->cls) != x->value)
+			return "whether the trace has some class of events";
+		if (!x->cls) {
+			nt_ksyms_trace_key(ax->db, ax->trace, key, sizeof(key));
+			if (strcmp(key, x->ksyms))
+				return "which kernel symbols";
+		}
+	}
+	return NULL;
+}
+
+int nt_analyze_follow_end(struct nt_follow *f, bool ok, struct nt_err **err)
+{
+	struct nt_spool *sp;
+	sqlite3 *db;
+	int64_t trace;
+	const char *why;
+	int rc = 0;
+
+	if (!f)
+		return 0;
+	db = f->ax.db;
+	trace = f->ax.trace;
+	sp = f->sp;
+	if (ok) {
+		nt_spool_finish(f->sp);
+		/* run the analyses' last rows, then leave them the connection for their ends */
+		if (nt_capture_park(f->cap, err)) {
+			fail_context(db, trace, NULL, err);
+			ok = false;
+			rc = -1;
+		}
+	}
+	if (!ok) {
+		nt_capture_stop(f->cap);
+		nt_spool_abort(f->sp);
+	}
+	pthread_join(f->thread, NULL);
+	if (ok && f->rc) {
+		fail_context(db, trace, f->failed, &f->err);
+		nt_err_set(err, f->err);
+		f->err = NULL;
+		rc = -1;
+	}
+	why = !ok || rc			? NULL
+	      : !nt_spool_usable(f->sp) ? "the spool cannot be read"
+					: wrong_fact(&f->ax);
+	/* tests: which way the derived rows were made (tests/fixture/analyze_follow.sh) */
+	if (ok && !rc && getenv("NETTRAIL_TEST_FOLLOW"))
+		fprintf(stderr,
+			why ? "analyses: run again after the import: %s\n"
+			    : "analyses: followed the import%s\n",
+			why ? why : "");
+	follow_free(f);
+	if (why) /* a fact taken from the stream was wrong: the usual way */
+		rc = nt_analyze_trace_spool(db, trace, sp, err);
 	return rc;
 }
 

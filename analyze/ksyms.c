@@ -123,16 +123,38 @@ static void text_of(sqlite3 *db, const char *sql, int64_t trace, char *out, size
 	sqlite3_finalize(st);
 }
 
+/*
+ * What the symbols of @trace are chosen by: its path, kernel release and kernel build id. The
+ * release is the reader's "kernel" fact as soon as it was stored (trace_meta), before the
+ * trace's row has it (the end of the import).
+ */
+static void trace_inputs(sqlite3 *db, int64_t trace, char path[4096], char kernel[256],
+			 char id[128])
+{
+	text_of(db, "SELECT path FROM traces WHERE id = ?", trace, path, 4096);
+	text_of(db,
+		"SELECT coalesce((SELECT kernel FROM traces WHERE id = ?1), (SELECT value FROM "
+		"trace_meta WHERE trace_id = ?1 AND key = 'kernel'))",
+		trace, kernel, 256);
+	text_of(db, "SELECT value FROM trace_meta WHERE trace_id = ? AND key = 'kernel_build_id'",
+		trace, id, 128);
+}
+
+void nt_ksyms_trace_key(sqlite3 *db, int64_t trace, char *out, size_t n)
+{
+	char path[4096], kernel[256], id[128];
+
+	trace_inputs(db, trace, path, kernel, id);
+	snprintf(out, n, "%s|%s|%s", path, kernel, id);
+}
+
 enum nt_ksyms_src nt_ksyms_load_for_trace(struct nt_ksyms *k, sqlite3 *db, int64_t trace)
 {
 	char path[4096], kernel[256], id[128], here[128], p[4400];
 	const char *dir = getenv("PERF_BUILDID_DIR"), *home = getenv("HOME");
 	struct utsname u;
 
-	text_of(db, "SELECT path FROM traces WHERE id = ?", trace, path, sizeof(path));
-	text_of(db, "SELECT kernel FROM traces WHERE id = ?", trace, kernel, sizeof(kernel));
-	text_of(db, "SELECT value FROM trace_meta WHERE trace_id = ? AND key = 'kernel_build_id'",
-		trace, id, sizeof(id));
+	trace_inputs(db, trace, path, kernel, id);
 	snprintf(p, sizeof(p), "%s.kallsyms", path);
 	if (*path && nt_ksyms_load(k, p) == 0 && k->n)
 		return NT_KSYMS_SAVED;

@@ -34,6 +34,9 @@ int nt_ksyms_load(struct nt_ksyms *k, const char *path);
 /* Load the symbols of trace @trace of @db from the first source that has them. */
 enum nt_ksyms_src nt_ksyms_load_for_trace(struct nt_ksyms *k, sqlite3 *db, int64_t trace);
 
+/* What nt_ksyms_load_for_trace() chooses by (path, kernel, build id) as one string. */
+void nt_ksyms_trace_key(sqlite3 *db, int64_t trace, char *out, size_t n);
+
 /* "saved_kallsyms", "buildid_cache", "proc_kallsyms" or "none". */
 const char *nt_ksyms_source_name(enum nt_ksyms_src s);
 

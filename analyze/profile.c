@@ -9,6 +9,7 @@
  * or /proc/kallsyms of the traced kernel). The source is recorded in analysis_notes. A frame no symbol covers stays "0x...".
  */
 #include "analyze.h"
+#include "capture.h" /* SQLite calls on statements: captured while following an import */
 #include "ksyms.h"
 #include "names.h"
 #include "netsym.h"
@@ -220,8 +221,7 @@ static const struct nt_sub prof_subs[] = {
 /* Load the symbols (analyze/ksyms.h) and say where they came from. */
 static void load_symbols(struct prof_ctx *x)
 {
-	enum nt_ksyms_src src =
-		nt_ksyms_load_for_trace(&x->ks, nt_actx_db(x->ax), nt_actx_trace(x->ax));
+	enum nt_ksyms_src src = (enum nt_ksyms_src)nt_actx_ksyms(x->ax, &x->ks);
 	char key[64];
 
 	snprintf(key, sizeof(key), "symbols_%s%s", src ? "from_" : "", nt_ksyms_source_name(src));

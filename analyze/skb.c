@@ -7,6 +7,7 @@
  * plus the per-stage latency samples (exact).
  */
 #include "analyze.h"
+#include "capture.h" /* SQLite calls on statements: captured while following an import */
 #include "flow.h"
 #include "hmap.h"
 #include "ksyms.h"
@@ -101,17 +102,13 @@ struct skb_ctx {
 	struct nt_hmap lives; /* struct live by address */
 	int64_t next_id, trace_last, max_ts;
 	int max_cpu;
-	bool slab_free_class; /* the trace has kmem:kmem_cache_free events */
+	bool slab_free_class; /* the trace has kmem:kmem_cache_free events: */
+	bool slab_free_known; /* asked (when first needed: nt_actx_has_events) */
 	bool lost_windows;    /* the trace has lost events somewhere */
 	struct samples lat[NSTAGE][NSTAGE];
 	struct sum *sums;
 	int nsums;
-	sqlite3_stmt *ins_life, *ins_hop, *class_id;
-	struct {
-		const char *cls; /* the driver's name of the class (one pointer per class) */
-		int64_t id;
-	} cls_ids[16];
-	int ncls_ids;
+	sqlite3_stmt *ins_life, *ins_hop;
 	struct nt_hmap socks;  /* struct sockq by socket address */
 	struct nt_hmap tuples; /* struct socktuple by socket address */
 	struct nt_ksyms ks;    /* for locations the trace did not name, loaded on first need */
@@ -404,20 +401,9 @@ static struct life *life_at(struct skb_ctx *x, int64_t addr, const struct nt_ev 
 }
 
 /* event_classes.id of @e's class (hops store it, the skb_hops view shows its name). */
-static int64_t class_id(struct skb_ctx *x, const struct nt_ev *e)
+static int64_t class_id(const struct nt_ev *e)
 {
-	int64_t id = 0;
-
-	for (int i = 0; i < x->ncls_ids; i++)
-		if (x->cls_ids[i].cls == e->cls)
-			return x->cls_ids[i].id;
-	sqlite3_bind_text(x->class_id, 1, e->cls, -1, SQLITE_STATIC);
-	if (sqlite3_step(x->class_id) == SQLITE_ROW)
-		id = sqlite3_column_int64(x->class_id, 0);
-	sqlite3_reset(x->class_id);
-	if (x->ncls_ids < (int)(sizeof(x->cls_ids) / sizeof(x->cls_ids[0])))
-		x->cls_ids[x->ncls_ids++] = (typeof(x->cls_ids[0])){e->cls, id};
-	return id;
+	return e->cls_id;
 }
 
 /* Room for @n more bytes of @l's hops, and one for the closing bracket. */
@@ -491,7 +477,7 @@ static int hop(struct skb_ctx *x, struct life *l, const struct nt_ev *e, enum st
 	*p++ = '[';
 	p += nt_fmt_i64(p, e->rowid - l->row0);
 	*p++ = ',';
-	p += nt_fmt_i64(p, class_id(x, e));
+	p += nt_fmt_i64(p, class_id(e));
 	*p++ = ',';
 	p += nt_fmt_i64(p, stage);
 	*p++ = ',';
@@ -652,8 +638,7 @@ static void resolve_loc(struct skb_ctx *x, struct life *l)
 	char buf[300];
 
 	if (x->ks_src < 0)
-		x->ks_src = (int)nt_ksyms_load_for_trace(&x->ks, nt_actx_db(x->ax),
-							 nt_actx_trace(x->ax));
+		x->ks_src = nt_actx_ksyms(x->ax, &x->ks);
 	name = nt_ksyms_find(&x->ks, (uint64_t)l->loc, &off);
 	if (!name) {
 		x->n_unresolved++;
@@ -720,6 +705,10 @@ static int on_slab_free(void *ctx, const struct nt_ev *e)
 /* An end seen: keep the lifecycle for the slab free that may follow, if the trace has them. */
 static int ended(struct skb_ctx *x, struct life *l)
 {
+	if (!x->slab_free_known) {
+		x->slab_free_class = nt_actx_has_events(x->ax, "kmem:kmem_cache_free");
+		x->slab_free_known = true;
+	}
 	if (x->slab_free_class)
 		return 0;
 	map_del(x, l->addr);
@@ -1320,18 +1309,12 @@ static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 		"?33,?34,?35,?36,?37)",
 		err);
 	x->ins_hop = nt_actx_prepare(ax, "INSERT INTO skb_hop_lists VALUES(?,?,?,?,?)", err);
-	x->class_id = nt_actx_prepare(ax, "SELECT id FROM event_classes WHERE name = ?", err);
-	if (!x->ins_life || !x->ins_hop || !x->class_id)
+	if (!x->ins_life || !x->ins_hop)
 		return -1;
 	sqlite3_bind_int64(x->ins_life, 1, nt_actx_trace(ax));
 	sqlite3_bind_int64(x->ins_hop, 1, nt_actx_trace(ax));
-	x->slab_free_class =
-		query_int(ax,
-			  "SELECT tc.events FROM trace_classes tc JOIN event_classes c "
-			  "ON c.id = tc.class_id WHERE tc.trace_id = ? AND c.name = "
-			  "'kmem:kmem_cache_free'",
-			  0) > 0;
-	x->trace_last = query_int(ax, "SELECT last_ts FROM traces WHERE id = ?", INT64_MIN);
+	/* (trace_last: at the end, where the trace's row has it when the analyses follow) */
+	x->trace_last = INT64_MIN;
 	x->lost_windows =
 		query_int(ax, "SELECT count(*) FROM lost_windows WHERE trace_id = ?", 1) > 0;
 	x->max_cpu = (int)query_int(ax, "SELECT max(cpu) FROM trace_cpus WHERE trace_id = ?", 0);
@@ -1458,6 +1441,7 @@ static int skb_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 {
 	struct skb_ctx *x = ctx;
 
+	x->trace_last = query_int(ax, "SELECT last_ts FROM traces WHERE id = ?", INT64_MIN);
 	if (x->trace_last < x->max_ts)
 		x->trace_last = x->max_ts;
 	if (finish_rest(x))
@@ -1493,7 +1477,6 @@ static void skb_free(void *ctx)
 
 	sqlite3_finalize(x->ins_life);
 	sqlite3_finalize(x->ins_hop);
-	sqlite3_finalize(x->class_id);
 	for (struct live *e = NULL; (e = nt_hmap_next(&x->lives, e));)
 		if (e->l)
 			life_free(e->l);

@@ -4,23 +4,31 @@
  * pid, i64 task, u32 body length; the body has each kept field as u8 type (enum nt_val_type)
  * and an i64, a double, or u32 length + bytes + NUL. Host byte order: the file lives only as
  * long as the import.
+ *
+ * Records are written in blocks (WBLOCK); a block written is published to the reader, which may
+ * follow the writer from another thread (nt_spool_follow): it waits for the next block, the end
+ * (nt_spool_finish) or an abort. The class versions are shared under the same lock.
  */
 #include "spool.h"
 #include "analyze.h"
 #include "../core/sys.h"
 
 #include <fcntl.h>
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define HDR 40 /* the record's header: 4 + 8 + 8 + 4 + 4 + 8 + 4 bytes */
+#define HDR    40	    /* the record's header: 4 + 8 + 8 + 4 + 4 + 8 + 4 bytes */
+#define WBLOCK (256u << 10) /* records are written (and published) this many bytes at a time */
 
 /* A class as the spool keeps it: its name and the fields some analysis reads. */
 struct ver {
 	const char *cls; /* one of names[] */
+	int64_t cid;	 /* its event_classes.id */
 	uint32_t nf;
 	char **fields; /* owned */
 };
@@ -35,17 +43,30 @@ struct rclass {
 enum { AFF_ANY = 1, AFF_INT, AFF_TEXT, AFF_REAL, AFF_OTHER };
 
 struct nt_spool {
-	FILE *f;
-	bool bad, reading;
+	int fd;
+	bool bad;
 	uint64_t events;
 	struct rclass *cls;
 	uint32_t ncls;
+	/* writing */
+	char *rec; /* the record being built */
+	size_t rcap;
+	char *wbuf; /* records not yet written */
+	size_t wlen;
+	uint64_t woff; /* bytes in the file */
+	/* shared with a reader that follows: the lock guards these and the versions */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t published; /* bytes the reader may read */
+	bool done, aborted, follow;
 	struct ver *vers;
 	uint32_t nvers;
 	char **names; /* owned: each class name once */
 	uint32_t nnames;
-	char *buf; /* a record (writing) or its body (reading) */
-	size_t cap;
+	/* reading */
+	char *rbuf; /* file bytes [roff - (rlen - rstart), roff) at rbuf + rstart */
+	size_t rstart, rlen, rbcap;
+	uint64_t roff;
 	struct nt_spool_val *vals;
 	uint32_t nvals;
 };
@@ -53,18 +74,18 @@ struct nt_spool {
 struct nt_spool *nt_spool_open(const char *dir)
 {
 	struct nt_spool *sp = calloc(1, sizeof(*sp));
-	int fd;
 
 	if (!sp)
 		return NULL;
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd < 0 || !(sp->f = fdopen(fd, "w+"))) {
-		if (fd >= 0)
-			close(fd);
+	sp->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (sp->fd < 0 || !(sp->wbuf = malloc(WBLOCK))) {
+		if (sp->fd >= 0)
+			close(sp->fd);
 		free(sp);
 		return NULL;
 	}
-	setvbuf(sp->f, NULL, _IOFBF, 64 << 10);
+	pthread_mutex_init(&sp->mu, NULL);
+	pthread_cond_init(&sp->cv, NULL);
 	return sp;
 }
 
@@ -112,11 +133,11 @@ static const char *intern(struct nt_spool *sp, const char *cls)
 	return (x[sp->nnames] = strdup(cls)) ? x[sp->nnames++] : NULL;
 }
 
-int nt_spool_class(struct nt_spool *sp, uint32_t id, const char *cls, uint32_t nf,
+int nt_spool_class(struct nt_spool *sp, uint32_t id, const char *cls, int64_t cid, uint32_t nf,
 		   char *const *cols, const char *const *decl)
 {
 	struct rclass *rc;
-	struct ver *v;
+	struct ver *v, nv;
 
 	if (id >= sp->ncls) {
 		uint32_t n = id + 64;
@@ -132,30 +153,36 @@ int nt_spool_class(struct nt_spool *sp, uint32_t id, const char *cls, uint32_t n
 	memset(rc, 0, sizeof(*rc));
 	if (!nt_spool_subscribed(cls))
 		return 0;
-	v = realloc(sp->vers, (sp->nvers + 1) * sizeof(*v));
-	if (!v)
-		goto oom;
-	sp->vers = v;
-	v = &sp->vers[sp->nvers];
-	memset(v, 0, sizeof(*v));
-	if (!(v->cls = intern(sp, cls)) || !(rc->keep = calloc(nf + 1, sizeof(int))) ||
-	    !(v->fields = calloc(nf + 1, sizeof(char *))))
+	/* the new version, built aside, then added under the lock (a reader may look) */
+	nv = (struct ver){.cid = cid};
+	if (!(rc->keep = calloc(nf + 1, sizeof(int))) ||
+	    !(nv.fields = calloc(nf + 1, sizeof(char *))))
 		goto oom_ver;
 	for (uint32_t i = 0; i < nf; i++) {
 		if (!decl[i] || !field_read(cls, cols[i]))
 			continue;
 		rc->keep[i] = affinity(decl[i]);
-		if (!(v->fields[v->nf++] = strdup(cols[i])))
+		if (!(nv.fields[nv.nf++] = strdup(cols[i])))
 			goto oom_ver;
 	}
-	rc->wanted = true;
+	pthread_mutex_lock(&sp->mu);
+	v = realloc(sp->vers, (sp->nvers + 1) * sizeof(*v));
+	if (v)
+		sp->vers = v;
+	if (!v || !(nv.cls = intern(sp, cls))) {
+		pthread_mutex_unlock(&sp->mu);
+		goto oom_ver;
+	}
+	sp->vers[sp->nvers] = nv;
 	rc->ver = sp->nvers++;
+	pthread_mutex_unlock(&sp->mu);
+	rc->wanted = true;
 	rc->nsrc = nf;
 	return 0;
 oom_ver:
-	for (uint32_t i = 0; i < v->nf; i++)
-		free(v->fields[i]);
-	free(v->fields);
+	for (uint32_t i = 0; i < nv.nf; i++)
+		free(nv.fields[i]);
+	free(nv.fields);
 	free(rc->keep);
 	rc->keep = NULL;
 oom:
@@ -170,7 +197,49 @@ bool nt_spool_wants(const struct nt_spool *sp, uint32_t id)
 
 static bool room(struct nt_spool *sp, size_t need)
 {
-	return !nt_reserve(&sp->buf, &sp->cap, need);
+	return !nt_reserve(&sp->rec, &sp->rcap, need);
+}
+
+/* Write @n bytes at the end of the file. */
+static bool put(struct nt_spool *sp, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = pwrite(sp->fd, p, n, (off_t)sp->woff);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+		sp->woff += (uint64_t)w;
+	}
+	return true;
+}
+
+/* Write the records held and publish them to the reader. */
+static void flush_block(struct nt_spool *sp)
+{
+	if (sp->wlen && !put(sp, sp->wbuf, sp->wlen))
+		sp->bad = true;
+	sp->wlen = 0;
+	pthread_mutex_lock(&sp->mu);
+	sp->published = sp->woff;
+	pthread_cond_broadcast(&sp->cv);
+	pthread_mutex_unlock(&sp->mu);
+}
+
+/* Append the record built in sp->rec (@n bytes). */
+static void append(struct nt_spool *sp, size_t n)
+{
+	if (sp->wlen + n > WBLOCK)
+		flush_block(sp);
+	if (n > WBLOCK) { /* a record larger than a block goes on its own */
+		if (!put(sp, sp->rec, n))
+			sp->bad = true;
+		return;
+	}
+	memcpy(sp->wbuf + sp->wlen, sp->rec, n);
+	sp->wlen += n;
 }
 
 /* Would SQLite store @v in a column of affinity @aff as it is? (NaN: stored as NULL) */
@@ -215,18 +284,18 @@ void nt_spool_event(struct nt_spool *sp, uint32_t id, int64_t rowid, int64_t ts,
 		}
 		if (t == NT_VAL_REAL && isnan(v->r))
 			t = NT_VAL_NULL;
-		sp->buf[at++] = (char)t;
+		sp->rec[at++] = (char)t;
 		if (t == NT_VAL_INT) {
-			memcpy(sp->buf + at, &v->i, 8);
+			memcpy(sp->rec + at, &v->i, 8);
 			at += 8;
 		} else if (t == NT_VAL_REAL) {
-			memcpy(sp->buf + at, &v->r, 8);
+			memcpy(sp->rec + at, &v->r, 8);
 			at += 8;
 		} else if (t == NT_VAL_TEXT || t == NT_VAL_BLOB) {
-			memcpy(sp->buf + at, &v->n, 4);
-			memcpy(sp->buf + at + 4, v->s, v->n);
+			memcpy(sp->rec + at, &v->n, 4);
+			memcpy(sp->rec + at + 4, v->s, v->n);
 			at += 4 + v->n;
-			sp->buf[at++] = '\0';
+			sp->rec[at++] = '\0';
 		}
 	}
 	if (!room(sp, HDR)) { /* no field kept: the header alone */
@@ -234,15 +303,14 @@ void nt_spool_event(struct nt_spool *sp, uint32_t id, int64_t rowid, int64_t ts,
 		return;
 	}
 	len = (uint32_t)(at - HDR);
-	memcpy(sp->buf, &rc->ver, 4);
-	memcpy(sp->buf + 4, &rowid, 8);
-	memcpy(sp->buf + 12, &ts, 8);
-	memcpy(sp->buf + 20, &cpu, 4);
-	memcpy(sp->buf + 24, &pid, 4);
-	memcpy(sp->buf + 28, &task, 8);
-	memcpy(sp->buf + 36, &len, 4);
-	if (fwrite_unlocked(sp->buf, at, 1, sp->f) != 1)
-		sp->bad = true;
+	memcpy(sp->rec, &rc->ver, 4);
+	memcpy(sp->rec + 4, &rowid, 8);
+	memcpy(sp->rec + 12, &ts, 8);
+	memcpy(sp->rec + 20, &cpu, 4);
+	memcpy(sp->rec + 24, &pid, 4);
+	memcpy(sp->rec + 28, &task, 8);
+	memcpy(sp->rec + 36, &len, 4);
+	append(sp, at);
 	sp->events++;
 }
 
@@ -260,8 +328,7 @@ void nt_spool_close(struct nt_spool *sp)
 {
 	if (!sp)
 		return;
-	if (sp->f)
-		fclose(sp->f);
+	close(sp->fd);
 	for (uint32_t i = 0; i < sp->ncls; i++)
 		free(sp->cls[i].keep);
 	free(sp->cls);
@@ -274,30 +341,114 @@ void nt_spool_close(struct nt_spool *sp)
 	for (uint32_t i = 0; i < sp->nnames; i++)
 		free(sp->names[i]);
 	free(sp->names);
-	free(sp->buf);
+	free(sp->rec);
+	free(sp->wbuf);
+	free(sp->rbuf);
 	free(sp->vals);
+	pthread_mutex_destroy(&sp->mu);
+	pthread_cond_destroy(&sp->cv);
 	free(sp);
+}
+
+void nt_spool_finish(struct nt_spool *sp)
+{
+	if (!sp)
+		return;
+	flush_block(sp);
+	pthread_mutex_lock(&sp->mu);
+	sp->done = true;
+	pthread_cond_broadcast(&sp->cv);
+	pthread_mutex_unlock(&sp->mu);
+}
+
+void nt_spool_abort(struct nt_spool *sp)
+{
+	pthread_mutex_lock(&sp->mu);
+	sp->aborted = true;
+	pthread_cond_broadcast(&sp->cv);
+	pthread_mutex_unlock(&sp->mu);
+}
+
+/* Read from the first record on; with @follow, while the writer goes on. */
+static void start_reading(struct nt_spool *sp, bool follow)
+{
+	sp->rstart = sp->rlen = 0;
+	sp->roff = 0;
+	pthread_mutex_lock(&sp->mu);
+	sp->follow = follow;
+	sp->aborted = false;
+	pthread_mutex_unlock(&sp->mu);
+}
+
+void nt_spool_follow(struct nt_spool *sp)
+{
+	start_reading(sp, true);
 }
 
 int nt_spool_rewind(struct nt_spool *sp)
 {
-	if (fflush(sp->f) || fseeko(sp->f, 0, SEEK_SET)) {
-		sp->bad = true;
+	nt_spool_finish(sp);
+	if (sp->bad)
 		return -1;
-	}
-	sp->reading = true;
+	start_reading(sp, false);
 	return 0;
+}
+
+/*
+ * Have at least @need bytes at sp->rbuf + sp->rstart: 1; 0 when the spool ends first (no byte
+ * of a record read), -1 on an I/O error, a cut record or an abort.
+ */
+static int have(struct nt_spool *sp, size_t need)
+{
+	while (sp->rlen - sp->rstart < need) {
+		uint64_t avail;
+		size_t want;
+		ssize_t got;
+
+		if (sp->rstart) {
+			memmove(sp->rbuf, sp->rbuf + sp->rstart, sp->rlen - sp->rstart);
+			sp->rlen -= sp->rstart;
+			sp->rstart = 0;
+		}
+		if (nt_reserve(&sp->rbuf, &sp->rbcap, need > WBLOCK ? need : WBLOCK))
+			return -1;
+		pthread_mutex_lock(&sp->mu);
+		while (sp->follow && !sp->aborted && !sp->done && sp->published == sp->roff)
+			pthread_cond_wait(&sp->cv, &sp->mu);
+		avail = sp->published - sp->roff;
+		if (sp->aborted)
+			avail = UINT64_MAX;
+		pthread_mutex_unlock(&sp->mu);
+		if (avail == UINT64_MAX)
+			return -1;
+		if (!avail)
+			return sp->rlen ? -1 : 0;
+		want = sp->rbcap - sp->rlen;
+		if (want > avail)
+			want = (size_t)avail;
+		got = pread(sp->fd, sp->rbuf + sp->rlen, want, (off_t)sp->roff);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		sp->rlen += (size_t)got;
+		sp->roff += (uint64_t)got;
+	}
+	return 1;
 }
 
 int nt_spool_next(struct nt_spool *sp, struct nt_spool_rec *r)
 {
-	unsigned char hdr[HDR];
+	const unsigned char *hdr;
+	const char *body;
 	uint32_t len, nf;
 	size_t at = 0;
 	struct nt_spool_val *v;
+	int got = have(sp, HDR);
 
-	if (fread_unlocked(hdr, HDR, 1, sp->f) != 1)
-		return ferror(sp->f) ? -1 : 0;
+	if (got <= 0)
+		return got;
+	hdr = (const unsigned char *)sp->rbuf + sp->rstart;
 	memcpy(&r->ver, hdr, 4);
 	memcpy(&r->rowid, hdr + 4, 8);
 	memcpy(&r->ts, hdr + 12, 8);
@@ -305,10 +456,15 @@ int nt_spool_next(struct nt_spool *sp, struct nt_spool_rec *r)
 	memcpy(&r->pid, hdr + 24, 4);
 	memcpy(&r->task, hdr + 28, 8);
 	memcpy(&len, hdr + 36, 4);
-	if (r->ver >= sp->nvers || !room(sp, len) ||
-	    (len && fread_unlocked(sp->buf, len, 1, sp->f) != 1))
+	if (have(sp, HDR + (size_t)len) <= 0)
 		return -1;
-	nf = sp->vers[r->ver].nf;
+	body = sp->rbuf + sp->rstart + HDR;
+	sp->rstart += HDR + (size_t)len;
+	pthread_mutex_lock(&sp->mu);
+	nf = r->ver < sp->nvers ? sp->vers[r->ver].nf : UINT32_MAX;
+	pthread_mutex_unlock(&sp->mu);
+	if (nf == UINT32_MAX)
+		return -1;
 	if (nf > sp->nvals) {
 		if (!(v = realloc(sp->vals, nf * sizeof(*v))))
 			return -1;
@@ -319,25 +475,25 @@ int nt_spool_next(struct nt_spool *sp, struct nt_spool_rec *r)
 		v = &sp->vals[i];
 		if (at >= len)
 			return -1;
-		switch ((unsigned char)sp->buf[at++]) {
+		switch ((unsigned char)body[at++]) {
 		case NT_VAL_NULL:
 			v->type = SQLITE_NULL;
 			break;
 		case NT_VAL_INT:
 			v->type = SQLITE_INTEGER;
-			memcpy(&v->i, sp->buf + at, 8);
+			memcpy(&v->i, body + at, 8);
 			at += 8;
 			break;
 		case NT_VAL_REAL:
 			v->type = SQLITE_FLOAT;
-			memcpy(&v->r, sp->buf + at, 8);
+			memcpy(&v->r, body + at, 8);
 			at += 8;
 			break;
 		case NT_VAL_TEXT:
 		case NT_VAL_BLOB:
-			v->type = sp->buf[at - 1] == NT_VAL_TEXT ? SQLITE_TEXT : SQLITE_BLOB;
-			memcpy(&v->n, sp->buf + at, 4);
-			v->s = sp->buf + at + 4;
+			v->type = body[at - 1] == NT_VAL_TEXT ? SQLITE_TEXT : SQLITE_BLOB;
+			memcpy(&v->n, body + at, 4);
+			v->s = body + at + 4;
 			at += 4 + (size_t)v->n + 1;
 			break;
 		default:
@@ -351,15 +507,26 @@ int nt_spool_next(struct nt_spool *sp, struct nt_spool_rec *r)
 	return 1;
 }
 
-const char *nt_spool_ver(const struct nt_spool *sp, uint32_t ver, uint32_t *nfields,
+const char *nt_spool_ver(struct nt_spool *sp, uint32_t ver, int64_t *cid, uint32_t *nfields,
 			 const char *const **fields)
 {
+	const char *cls;
+
+	pthread_mutex_lock(&sp->mu);
+	*cid = sp->vers[ver].cid;
 	*nfields = sp->vers[ver].nf;
 	*fields = (const char *const *)sp->vers[ver].fields;
-	return sp->vers[ver].cls;
+	cls = sp->vers[ver].cls;
+	pthread_mutex_unlock(&sp->mu);
+	return cls;
 }
 
-uint32_t nt_spool_nvers(const struct nt_spool *sp)
+uint32_t nt_spool_nvers(struct nt_spool *sp)
 {
-	return sp->nvers;
+	uint32_t n;
+
+	pthread_mutex_lock(&sp->mu);
+	n = sp->nvers;
+	pthread_mutex_unlock(&sp->mu);
+	return n;
 }

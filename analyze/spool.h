@@ -32,11 +32,11 @@ struct nt_spool *nt_spool_open(const char *dir);
 bool nt_spool_subscribed(const char *cls);
 
 /*
- * Reader class @id is (again) @cls with @nf columns @cols, whose declared SQL types are @decl
+ * Reader class @id is (again) @cls (event_classes.id @cid) with @nf columns @cols, whose declared SQL types are @decl
  * ("INTEGER", "TEXT", "REAL", "BLOB" or ""; NULL entries: not read). Events of @id sent after
  * this have these fields. Returns -1 when out of memory (the spool becomes unusable).
  */
-int nt_spool_class(struct nt_spool *sp, uint32_t id, const char *cls, uint32_t nf,
+int nt_spool_class(struct nt_spool *sp, uint32_t id, const char *cls, int64_t cid, uint32_t nf,
 		   char *const *cols, const char *const *decl);
 
 /* Is reader class @id spooled (some analysis subscribes to it)? */
@@ -75,17 +75,34 @@ struct nt_spool_rec {
 	struct nt_spool_val *vals;
 };
 
-/* Start reading from the first record. Returns -1 on an I/O error. */
+/*
+ * The writer is done: write and publish what is held; a reader that follows reads to the end,
+ * then sees the end. Accepts NULL.
+ */
+void nt_spool_finish(struct nt_spool *sp);
+
+/* Start reading from the first record, once all is written (nt_spool_finish: done here). -1
+ * on an I/O error or an unusable spool. */
 int nt_spool_rewind(struct nt_spool *sp);
+
+/*
+ * Start reading from the first record while the writer goes on (from another thread): a
+ * record not yet published is waited for, until nt_spool_finish() (then the end) or
+ * nt_spool_abort() (then nt_spool_next() fails).
+ */
+void nt_spool_follow(struct nt_spool *sp);
+
+/* Make a reader that follows stop waiting: its nt_spool_next() fails. */
+void nt_spool_abort(struct nt_spool *sp);
 
 /* The next record: 1, 0 at the end, -1 on an I/O error or a bad record. */
 int nt_spool_next(struct nt_spool *sp, struct nt_spool_rec *r);
 
-/* Class version @ver: its canonical name (one pointer per name), its fields (names). */
-const char *nt_spool_ver(const struct nt_spool *sp, uint32_t ver, uint32_t *nfields,
+/* Class version @ver: its canonical name (one pointer per name), class id, fields (names). */
+const char *nt_spool_ver(struct nt_spool *sp, uint32_t ver, int64_t *cid, uint32_t *nfields,
 			 const char *const **fields);
 
 /* Versions defined so far. */
-uint32_t nt_spool_nvers(const struct nt_spool *sp);
+uint32_t nt_spool_nvers(struct nt_spool *sp);
 
 #endif

@@ -92,7 +92,8 @@ struct imp {
 	char *info_kernel, *info_host, *info_arch, *info_clock, *info_format;
 	int64_t info_ncpus;
 	struct nt_err *err;
-	struct nt_spool *spool; /* the events the analyses read, NULL: none (spool.h) */
+	struct nt_spool *spool;	  /* the events the analyses read, NULL: none (spool.h) */
+	struct nt_follow *follow; /* the analyses following the import, or NULL (analyze.h) */
 	/* progress */
 	bool progress;
 	unsigned file_no, nfiles;
@@ -438,6 +439,7 @@ static int flush_class(struct imp *im, struct iclass *ic)
 			sqlite3_bind_int64(ic->insb, (int)(r * (6 + ic->nfields)) + 1,
 					   im->trace_id);
 	}
+	sqlite3_mutex_enter(sqlite3_db_mutex(im->s->db));
 	if (n && n == ic->batch && ic->insb) {
 		for (unsigned r = 0; r < n; r++)
 			bind_row(ic, ic->insb, r, (int)(r * (6 + ic->nfields)));
@@ -450,6 +452,7 @@ static int flush_class(struct imp *im, struct iclass *ic)
 			sqlite3_reset(ic->ins);
 		}
 	}
+	sqlite3_mutex_leave(sqlite3_db_mutex(im->s->db));
 	return rc == SQLITE_DONE ? 0 : fail_sql(im, "cannot store an event");
 }
 
@@ -481,7 +484,7 @@ static int keep_val(struct imp *im, struct iclass *ic, struct nt_val *v)
  * Tell the spool (if any) that reader class @id is @name with columns @cols, and their declared
  * types when some analysis reads the class. Only out of memory fails.
  */
-static int spool_class(struct imp *im, uint32_t id, const char *name, uint32_t nf,
+static int spool_class(struct imp *im, uint32_t id, const char *name, int64_t cid, uint32_t nf,
 		       char *const *cols)
 {
 	const char **decl = NULL;
@@ -505,7 +508,7 @@ static int spool_class(struct imp *im, uint32_t id, const char *name, uint32_t n
 			sqlite3_reset(st);
 		}
 	}
-	rc = nt_spool_class(im->spool, id, name, nf, cols, decl);
+	rc = nt_spool_class(im->spool, id, name, cid, nf, cols, decl);
 out:
 	sqlite3_finalize(st);
 	for (uint32_t i = 0; types && i < nf; i++)
@@ -553,7 +556,7 @@ static int define_class(struct imp *im, const struct nt_msg *m)
 		goto out;
 	}
 	if (map_fields(im, &c, nf, cid, name, tbl, fresh, cols) ||
-	    (im->spool && spool_class(im, id, name, nf, cols)))
+	    (im->spool && spool_class(im, id, name, cid, nf, cols)))
 		goto out;
 	if (ic->defined && flush_class(im, ic)) /* its waiting rows, as the reader defined them */
 		goto out;
@@ -713,6 +716,7 @@ static int on_task(struct imp *im, const struct nt_msg *m)
 {
 	struct nt_cursor c;
 	int32_t pid;
+	int64_t id;
 	uint32_t n;
 	const char *comm;
 
@@ -724,13 +728,17 @@ static int on_task(struct imp *im, const struct nt_msg *m)
 				  nt_err_new(NT_E_FAIL, "malformed task from the reader"));
 	sqlite3_bind_int(im->task_ins, 2, pid);
 	sqlite3_bind_text(im->task_ins, 3, comm, (int)n, SQLITE_STATIC);
+	/* the analyses may insert from another thread meanwhile (analyze.h: nt_analyze_follow) */
+	sqlite3_mutex_enter(sqlite3_db_mutex(im->s->db));
 	if (sqlite3_step(im->task_ins) != SQLITE_DONE) {
+		sqlite3_mutex_leave(sqlite3_db_mutex(im->s->db));
 		sqlite3_reset(im->task_ins);
 		return fail_sql(im, "cannot store a task");
 	}
+	id = sqlite3_last_insert_rowid(im->s->db);
+	sqlite3_mutex_leave(sqlite3_db_mutex(im->s->db));
 	sqlite3_reset(im->task_ins);
-	if (count_task(im, sqlite3_last_insert_rowid(im->s->db)) ||
-	    taskmap_put(&im->tasks, pid, sqlite3_last_insert_rowid(im->s->db)))
+	if (count_task(im, id) || taskmap_put(&im->tasks, pid, id))
 		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
 	return 0;
 }
@@ -1519,7 +1527,7 @@ static int read_all(struct imp *im, struct nt_source *src, const char *reader)
 			return -1;
 		if (r == NT_NEXT_END)
 			break;
-		if (consume(im, data, len))
+		if (consume(im, data, len) || nt_analyze_follow_drain(im->follow, &im->err))
 			return -1;
 		/* tests: a signal while a file is half stored (and, with -j, others are read) */
 		nt_test_pause("import-reading", &nt_interrupted);
@@ -1574,6 +1582,7 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 {
 	const struct nt_reader_ops *ops;
 	struct nt_source *src = NULL;
+	struct nt_follow *follow = NULL;
 	struct imp im = {.s = s};
 	const char *path, *fp;
 	bool in_txn = false;
@@ -1600,8 +1609,15 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 		goto out;
 	if (!src && nt_source_open(path, ops, !o->in_process, o->timeout_s, &src, &im.err))
 		goto out;
+	if (load_workload(&im, path)) /* before the events: the analyses read it at their start */
+		goto out;
 	if (!o->no_analyze)
 		im.spool = spool_open(s); /* NULL: the analyses read the tables */
+	/* the analyses follow on another core while the events are stored (NULL: after) */
+	if (im.spool &&
+	    !(follow = nt_analyze_follow_start(s->db, im.trace_id, im.spool, &im.err)) && im.err)
+		goto out;
+	im.follow = follow;
 	im.progress = o->progress;
 	im.file_no = o->file_no;
 	im.nfiles = o->nfiles;
@@ -1609,10 +1625,17 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 	if (read_all(&im, src, ops->name))
 		goto out;
 	show_progress(&im, true);
-	if (finish(&im) || load_workload(&im, path))
+	if (finish(&im))
 		goto out;
-	if (!o->no_analyze && nt_analyze_trace_spool(s->db, im.trace_id, im.spool, &im.err))
+	if (follow) {
+		int r = nt_analyze_follow_end(follow, true, &im.err);
+		follow = im.follow = NULL;
+		if (r)
+			goto out;
+	} else if (!o->no_analyze &&
+		   nt_analyze_trace_spool(s->db, im.trace_id, im.spool, &im.err)) {
 		goto out;
+	}
 	if (nt_interrupted) {
 		nt_err_set(&im.err, nt_err_new(NT_E_INTR, "interrupted"));
 		goto out;
@@ -1624,6 +1647,7 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 	fill_result(s, &im, ops->name, res);
 	ret = 0;
 out:
+	nt_analyze_follow_end(follow, false, NULL); /* stopped before the rollback */
 	if (im.progress && ret)
 		nt_progress("importing", im.events, 0, 1);
 	nt_source_close(src);

@@ -87,7 +87,7 @@ static void same(sqlite3 *db, const char *decl, struct nt_val v, const char *wha
 	bind(ins, 1, &v);
 	sqlite3_step(ins);
 	sqlite3_finalize(ins);
-	if (!sp || nt_spool_class(sp, 3, "skb:kfree_skb", 1, cols, decls)) {
+	if (!sp || nt_spool_class(sp, 3, "skb:kfree_skb", 7, 1, cols, decls)) {
 		FAIL("%s: cannot set up a spool", what);
 		nt_spool_close(sp);
 		return;
@@ -128,7 +128,7 @@ static void refused(const char *decl, struct nt_val v, const char *what)
 	const char *decls[] = {decl};
 	struct nt_spool *sp = nt_spool_open("/tmp");
 
-	if (!sp || nt_spool_class(sp, 0, "skb:kfree_skb", 1, cols, decls)) {
+	if (!sp || nt_spool_class(sp, 0, "skb:kfree_skb", 7, 1, cols, decls)) {
 		FAIL("%s: cannot set up a spool", what);
 	} else {
 		nt_spool_event(sp, 0, 1, 100, 0, 1, 0, &v, 1);

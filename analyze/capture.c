@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The analyses' writes while they follow an import (capture.h). A row in a block: u8 statement
+ * number, then each parameter as u8 type (SQLITE_INTEGER, _FLOAT, _TEXT, _NULL) and an i64, a
+ * double, or u32 length + bytes.
+ */
+#define NT_CAPTURE_IMPL
+#include "capture.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STMTS_MAX      64	    /* statements captured at once */
+#define BLOCK	       (256u << 10) /* rows handed to the writer this many bytes at a time */
+#define BLOCKS_WAITING 16	    /* then the analyses wait for the writer */
+
+struct qval {
+	int type;
+	int64_t i;
+	double r;
+	char *s; /* owned */
+	int n, cap;
+};
+
+struct qstmt {
+	sqlite3_stmt *st;
+	int np;
+	struct qval *v; /* np values: the bindings kept, as SQLite keeps them */
+};
+
+struct block {
+	struct block *next;
+	size_t len, cap;
+	unsigned char data[];
+};
+
+struct nt_capture {
+	bool on; /* capturing (the analyses' side reads it; set before their thread starts) */
+	struct qstmt stmts[STMTS_MAX];
+	int nstmts;
+	struct block *cur; /* being filled by the analyses */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	/* under mu */
+	struct block *head, *tail;
+	int waiting;
+	void (*call)(void *);
+	void *call_arg;
+	bool call_done, ended, parked, stopped;
+};
+
+static struct nt_capture *active;
+
+struct nt_capture *nt_capture_start(void)
+{
+	struct nt_capture *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	c->on = true;
+	active = c;
+	return c;
+}
+
+bool nt_capture_active(const struct nt_capture *c)
+{
+	return c && c->on;
+}
+
+bool nt_capture_add(struct nt_capture *c, sqlite3_stmt *st)
+{
+	struct qstmt *q;
+	int np = sqlite3_bind_parameter_count(st);
+
+	if (!c->on || c->nstmts == STMTS_MAX)
+		return false;
+	q = &c->stmts[c->nstmts];
+	if (!(q->v = calloc((size_t)np + 1, sizeof(*q->v))))
+		return false;
+	for (int i = 0; i < np; i++)
+		q->v[i].type = SQLITE_NULL;
+	q->st = st;
+	q->np = np;
+	c->nstmts++;
+	return true;
+}
+
+static void free_blocks(struct block *b)
+{
+	while (b) {
+		struct block *n = b->next;
+		free(b);
+		b = n;
+	}
+}
+
+void nt_capture_free(struct nt_capture *c)
+{
+	if (!c)
+		return;
+	if (active == c)
+		active = NULL;
+	for (int i = 0; i < c->nstmts; i++) {
+		for (int k = 0; k < c->stmts[i].np; k++)
+			free(c->stmts[i].v[k].s);
+		free(c->stmts[i].v);
+	}
+	free_blocks(c->head);
+	free(c->cur);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	free(c);
+}
+
+/* ---- the analyses' side ---- */
+
+/* The kept values of @st when it is captured, else NULL. */
+static struct qstmt *captured(sqlite3_stmt *st)
+{
+	struct nt_capture *c = active;
+
+	if (!c || !c->on)
+		return NULL;
+	for (int i = 0; i < c->nstmts; i++)
+		if (c->stmts[i].st == st)
+			return &c->stmts[i];
+	return NULL;
+}
+
+static struct qval *param(struct qstmt *q, int i)
+{
+	return i >= 1 && i <= q->np ? &q->v[i - 1] : NULL;
+}
+
+int nt_q_bind_int64(sqlite3_stmt *st, int i, sqlite3_int64 v)
+{
+	struct qstmt *q = captured(st);
+	struct qval *p;
+
+	if (!q)
+		return sqlite3_bind_int64(st, i, v);
+	if (!(p = param(q, i)))
+		return SQLITE_RANGE;
+	p->type = SQLITE_INTEGER;
+	p->i = v;
+	return SQLITE_OK;
+}
+
+int nt_q_bind_int(sqlite3_stmt *st, int i, int v)
+{
+	return captured(st) ? nt_q_bind_int64(st, i, v) : sqlite3_bind_int(st, i, v);
+}
+
+int nt_q_bind_double(sqlite3_stmt *st, int i, double v)
+{
+	struct qstmt *q = captured(st);
+	struct qval *p;
+
+	if (!q)
+		return sqlite3_bind_double(st, i, v);
+	if (!(p = param(q, i)))
+		return SQLITE_RANGE;
+	p->type = SQLITE_FLOAT;
+	p->r = v;
+	return SQLITE_OK;
+}
+
+int nt_q_bind_null(sqlite3_stmt *st, int i)
+{
+	struct qstmt *q = captured(st);
+	struct qval *p;
+
+	if (!q)
+		return sqlite3_bind_null(st, i);
+	if (!(p = param(q, i)))
+		return SQLITE_RANGE;
+	p->type = SQLITE_NULL;
+	return SQLITE_OK;
+}
+
+int nt_q_bind_text(sqlite3_stmt *st, int i, const char *v, int n, void (*del)(void *))
+{
+	struct qstmt *q = captured(st);
+	struct qval *p;
+	int rc = SQLITE_OK;
+
+	if (!q)
+		return sqlite3_bind_text(st, i, v, n, del);
+	if (!(p = param(q, i))) {
+		rc = SQLITE_RANGE;
+	} else if (!v) {
+		p->type = SQLITE_NULL;
+	} else {
+		if (n < 0)
+			n = (int)strlen(v);
+		if (n + 1 > p->cap) {
+			char *x = realloc(p->s, (size_t)n + 1);
+			if (!x)
+				rc = SQLITE_NOMEM;
+			else
+				p->s = x, p->cap = n + 1;
+		}
+		if (rc == SQLITE_OK) {
+			memcpy(p->s, v, (size_t)n);
+			p->s[n] = '\0';
+			p->n = n;
+			p->type = SQLITE_TEXT;
+		}
+	}
+	/* SQLite disposes of the text with @del when done with it (or when binding fails) */
+	if (v && del != SQLITE_STATIC && del != SQLITE_TRANSIENT)
+		del((void *)v);
+	return rc;
+}
+
+/* Hand block @b to the writer, waiting while too many wait: 0, or -1 when stopped. */
+static int hand(struct nt_capture *c, struct block *b)
+{
+	pthread_mutex_lock(&c->mu);
+	while (c->waiting >= BLOCKS_WAITING && !c->stopped)
+		pthread_cond_wait(&c->cv, &c->mu);
+	if (c->stopped) {
+		pthread_mutex_unlock(&c->mu);
+		free(b);
+		return -1;
+	}
+	b->next = NULL;
+	if (c->tail)
+		c->tail->next = b;
+	else
+		c->head = b;
+	c->tail = b;
+	c->waiting++;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	return 0;
+}
+
+/* Room for @need more bytes in the current block: a pointer to them, or NULL. */
+static unsigned char *room(struct nt_capture *c, size_t need)
+{
+	struct block *b = c->cur;
+
+	if (b && b->len + need > b->cap) {
+		c->cur = NULL;
+		if (hand(c, b))
+			return NULL;
+		b = NULL;
+	}
+	if (!b) {
+		size_t cap = need > BLOCK ? need : BLOCK;
+		if (!(b = malloc(sizeof(*b) + cap)))
+			return NULL;
+		b->len = 0;
+		b->cap = cap;
+		b->next = NULL;
+		c->cur = b;
+	}
+	b->len += need;
+	return b->data + b->len - need;
+}
+
+int nt_q_step(sqlite3_stmt *st)
+{
+	struct qstmt *q = captured(st);
+	struct nt_capture *c = active;
+	size_t need = 3;
+	unsigned char *p;
+	uint16_t np;
+
+	if (!q)
+		return sqlite3_step(st);
+	for (int i = 0; i < q->np; i++)
+		need += 1 + (q->v[i].type == SQLITE_TEXT   ? 4 + (size_t)q->v[i].n
+			     : q->v[i].type == SQLITE_NULL ? 0
+							   : 8);
+	if (!(p = room(c, need)))
+		return SQLITE_ERROR;
+	*p++ = (unsigned char)(q - c->stmts);
+	np = (uint16_t)q->np;
+	memcpy(p, &np, 2);
+	p += 2;
+	for (int i = 0; i < q->np; i++) {
+		const struct qval *v = &q->v[i];
+		*p++ = (unsigned char)v->type;
+		if (v->type == SQLITE_INTEGER) {
+			memcpy(p, &v->i, 8);
+			p += 8;
+		} else if (v->type == SQLITE_FLOAT) {
+			memcpy(p, &v->r, 8);
+			p += 8;
+		} else if (v->type == SQLITE_TEXT) {
+			uint32_t n = (uint32_t)v->n;
+			memcpy(p, &n, 4);
+			memcpy(p + 4, v->s, n);
+			p += 4 + n;
+		}
+	}
+	return SQLITE_DONE;
+}
+
+int nt_q_reset(sqlite3_stmt *st)
+{
+	return captured(st) ? SQLITE_OK : sqlite3_reset(st);
+}
+
+int nt_q_clear_bindings(sqlite3_stmt *st)
+{
+	struct qstmt *q = captured(st);
+
+	if (!q)
+		return sqlite3_clear_bindings(st);
+	for (int i = 0; i < q->np; i++)
+		q->v[i].type = SQLITE_NULL;
+	return SQLITE_OK;
+}
+
+int nt_capture_call(struct nt_capture *c, void (*fn)(void *arg), void *arg)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->mu);
+	c->call = fn;
+	c->call_arg = arg;
+	c->call_done = false;
+	pthread_cond_broadcast(&c->cv);
+	while (!c->call_done && !c->stopped)
+		pthread_cond_wait(&c->cv, &c->mu);
+	rc = c->call_done ? 0 : -1;
+	c->call = NULL;
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+int nt_capture_handover(struct nt_capture *c)
+{
+	struct block *b = c->cur;
+	bool parked;
+
+	c->cur = NULL;
+	if (b && !b->len) {
+		free(b);
+		b = NULL;
+	}
+	if (b && hand(c, b)) /* (the writer frees it) */
+		return -1;
+	pthread_mutex_lock(&c->mu);
+	c->ended = true;
+	pthread_cond_broadcast(&c->cv);
+	while (!c->parked && !c->stopped)
+		pthread_cond_wait(&c->cv, &c->mu);
+	parked = c->parked;
+	pthread_mutex_unlock(&c->mu);
+	if (!parked)
+		return -1;
+	/* the connection is ours: the statements get the bindings kept, as if never captured */
+	c->on = false;
+	for (int s = 0; s < c->nstmts; s++) {
+		const struct qstmt *q = &c->stmts[s];
+		for (int i = 0; i < q->np; i++) {
+			const struct qval *v = &q->v[i];
+			if (v->type == SQLITE_INTEGER)
+				sqlite3_bind_int64(q->st, i + 1, v->i);
+			else if (v->type == SQLITE_FLOAT)
+				sqlite3_bind_double(q->st, i + 1, v->r);
+			else if (v->type == SQLITE_TEXT)
+				sqlite3_bind_text(q->st, i + 1, v->s, v->n, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(q->st, i + 1);
+		}
+	}
+	return 0;
+}
+
+/* ---- the writer's side ---- */
+
+/* The table an INSERT statement writes, for messages. */
+static void table_of(sqlite3_stmt *st, char *out, size_t n)
+{
+	const char *sql = sqlite3_sql(st), *p = sql ? strstr(sql, "INTO ") : NULL;
+	size_t k = 0;
+
+	if (p)
+		for (p += 5; *p && *p != '(' && *p != ' ' && k + 1 < n; p++)
+			out[k++] = *p;
+	out[k] = '\0';
+}
+
+/* Run the rows of block @b. */
+static int run_block(struct nt_capture *c, const struct block *b, struct nt_err **err)
+{
+	const unsigned char *p = b->data, *end = b->data + b->len;
+
+	while (p < end) {
+		struct qstmt *q = &c->stmts[*p++];
+		uint16_t np;
+		int rc;
+
+		memcpy(&np, p, 2);
+		p += 2;
+		for (int i = 1; i <= np; i++) {
+			int type = *p++;
+			if (type == SQLITE_INTEGER) {
+				int64_t v;
+				memcpy(&v, p, 8);
+				sqlite3_bind_int64(q->st, i, v);
+				p += 8;
+			} else if (type == SQLITE_FLOAT) {
+				double v;
+				memcpy(&v, p, 8);
+				sqlite3_bind_double(q->st, i, v);
+				p += 8;
+			} else if (type == SQLITE_TEXT) {
+				uint32_t n;
+				memcpy(&n, p, 4);
+				sqlite3_bind_text(q->st, i, (const char *)p + 4, (int)n,
+						  SQLITE_STATIC);
+				p += 4 + n;
+			} else {
+				sqlite3_bind_null(q->st, i);
+			}
+		}
+		rc = sqlite3_step(q->st);
+		sqlite3_reset(q->st);
+		if (rc != SQLITE_DONE) {
+			char table[128];
+			table_of(q->st, table, sizeof(table));
+			nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store %s: %s", table,
+						   sqlite3_errmsg(sqlite3_db_handle(q->st))));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int nt_capture_drain(struct nt_capture *c, struct nt_err **err)
+{
+	struct block *b;
+	void (*fn)(void *);
+	void *arg;
+	int rc = 0;
+
+	pthread_mutex_lock(&c->mu);
+	b = c->head;
+	c->head = c->tail = NULL;
+	c->waiting = 0;
+	fn = c->call_done ? NULL : c->call;
+	arg = c->call_arg;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	for (struct block *x = b; x && !rc; x = x->next)
+		rc = run_block(c, x, err);
+	free_blocks(b);
+	if (rc) {
+		nt_capture_stop(c);
+		return -1;
+	}
+	if (fn) {
+		fn(arg);
+		pthread_mutex_lock(&c->mu);
+		c->call_done = true;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+	}
+	return 0;
+}
+
+int nt_capture_park(struct nt_capture *c, struct nt_err **err)
+{
+	for (;;) {
+		bool work, ended;
+
+		pthread_mutex_lock(&c->mu);
+		while (!c->head && !(c->call && !c->call_done) && !c->ended && !c->stopped)
+			pthread_cond_wait(&c->cv, &c->mu);
+		work = c->head || (c->call && !c->call_done);
+		ended = c->ended || c->stopped;
+		if (!work && ended) {
+			c->parked = !c->stopped;
+			pthread_cond_broadcast(&c->cv);
+			pthread_mutex_unlock(&c->mu);
+			return 0;
+		}
+		pthread_mutex_unlock(&c->mu);
+		if (nt_capture_drain(c, err))
+			return -1;
+	}
+}
+
+void nt_capture_stop(struct nt_capture *c)
+{
+	pthread_mutex_lock(&c->mu);
+	c->stopped = true;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
