@@ -9,10 +9,12 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define STMTS_MAX      64	    /* statements captured at once */
+#define BATCH	       16	    /* rows of one statement the writer inserts with one INSERT */
 #define BLOCK	       (256u << 10) /* rows handed to the writer this many bytes at a time */
 #define BLOCKS_WAITING 16	    /* then the analyses wait for the writer */
 
@@ -28,6 +30,11 @@ struct qstmt {
 	sqlite3_stmt *st;
 	int np;
 	struct qval *v; /* np values: the bindings kept, as SQLite keeps them */
+	/* the writer's */
+	sqlite3_stmt *batch; /* BATCH rows at once, when @st's SQL allows (batch_sql) */
+	bool batch_tried;
+	const unsigned char **rows; /* a block's rows of this statement */
+	size_t nrows, crows;
 };
 
 struct block {
@@ -108,6 +115,8 @@ void nt_capture_free(struct nt_capture *c)
 		for (int k = 0; k < c->stmts[i].np; k++)
 			free(c->stmts[i].v[k].s);
 		free(c->stmts[i].v);
+		free(c->stmts[i].rows);
+		sqlite3_finalize(c->stmts[i].batch); /* (the writer frees the capture) */
 	}
 	free_blocks(c->head);
 	free(c->cur);
@@ -390,50 +399,170 @@ static void table_of(sqlite3_stmt *st, char *out, size_t n)
 	out[k] = '\0';
 }
 
-/* Run the rows of block @b. */
+/*
+ * @sql ("INSERT INTO t VALUES(...)", @np parameters all "?" or all "?NNN") for @k rows: the
+ * tuple @k times, its parameters renumbered row by row. NULL when @sql has another form.
+ */
+static char *batch_sql(const char *sql, int np, int k)
+{
+	const char *v = sql ? strstr(sql, " VALUES(") : NULL, *t;
+	size_t len, tl;
+	char *out, *o;
+
+	if (!v || strncmp(sql, "INSERT INTO ", 12) || strchr(sql, '\'') || strchr(sql, ';'))
+		return NULL;
+	t = v + 7; /* the tuple, from its '(' */
+	tl = strlen(t);
+	if (tl < 2 || t[tl - 1] != ')')
+		return NULL;
+	len = (size_t)(t - sql) + (size_t)k * (tl + 1 + 4 * (size_t)np);
+	if (!(out = malloc(len + 1)))
+		return NULL;
+	memcpy(out, sql, (size_t)(t - sql));
+	o = out + (t - sql);
+	for (int r = 0; r < k; r++) {
+		int seq = 0;
+		bool numbered = false;
+		if (r)
+			*o++ = ',';
+		for (const char *p = t; p < t + tl; p++) {
+			long n;
+			char *end;
+			if (*p != '?') {
+				*o++ = *p;
+				continue;
+			}
+			n = strtol(p + 1, &end, 10);
+			if (end == p + 1) /* "?": the next number */
+				n = numbered ? -1 : ++seq;
+			else if (seq) /* both forms: not batched */
+				n = -1;
+			numbered |= end != p + 1;
+			if (n < 1 || n > np) {
+				free(out);
+				return NULL;
+			}
+			o += sprintf(o, "?%ld", n + (long)r * np);
+			p = end - 1;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Bind row @p (from a block) to @st at parameters @base + 1 ...; returns the end of the row. */
+static const unsigned char *bind_row(sqlite3_stmt *st, int base, const unsigned char *p)
+{
+	uint16_t np;
+
+	memcpy(&np, p, 2);
+	p += 2;
+	for (int i = base + 1; i <= base + np; i++) {
+		int type = *p++;
+		if (type == SQLITE_INTEGER) {
+			int64_t v;
+			memcpy(&v, p, 8);
+			sqlite3_bind_int64(st, i, v);
+			p += 8;
+		} else if (type == SQLITE_FLOAT) {
+			double v;
+			memcpy(&v, p, 8);
+			sqlite3_bind_double(st, i, v);
+			p += 8;
+		} else if (type == SQLITE_TEXT) {
+			uint32_t n;
+			memcpy(&n, p, 4);
+			sqlite3_bind_text(st, i, (const char *)p + 4, (int)n, SQLITE_STATIC);
+			p += 4 + n;
+		} else {
+			sqlite3_bind_null(st, i);
+		}
+	}
+	return p;
+}
+
+static int step_reset(sqlite3_stmt *st, struct nt_err **err)
+{
+	int rc = sqlite3_step(st);
+	char table[128];
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	table_of(st, table, sizeof(table));
+	return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store %s: %s", table,
+					  sqlite3_errmsg(sqlite3_db_handle(st))));
+}
+
+/* Insert the rows gathered for @q, in their order: BATCH at a time where it can. */
+static int run_rows(struct qstmt *q, struct nt_err **err)
+{
+	size_t r = 0;
+
+	if (q->nrows >= BATCH && !q->batch_tried) {
+		char *sql = batch_sql(sqlite3_sql(q->st), q->np, BATCH);
+		q->batch_tried = true;
+		if (sql && sqlite3_prepare_v2(sqlite3_db_handle(q->st), sql, -1, &q->batch, NULL) !=
+				   SQLITE_OK) {
+			sqlite3_finalize(q->batch);
+			q->batch = NULL;
+		}
+		free(sql);
+	}
+	for (; q->batch && r + BATCH <= q->nrows; r += BATCH) {
+		for (int k = 0; k < BATCH; k++)
+			bind_row(q->batch, k * q->np, q->rows[r + (size_t)k]);
+		if (step_reset(q->batch, err))
+			return -1;
+	}
+	for (; r < q->nrows; r++) {
+		bind_row(q->st, 0, q->rows[r]);
+		if (step_reset(q->st, err))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Run the rows of block @b: gathered by statement, each statement's in their order (rows of
+ * different tables do not depend on one another: the captured INSERTs read only tasks).
+ */
 static int run_block(struct nt_capture *c, const struct block *b, struct nt_err **err)
 {
 	const unsigned char *p = b->data, *end = b->data + b->len;
 
+	for (int s = 0; s < c->nstmts; s++)
+		c->stmts[s].nrows = 0;
 	while (p < end) {
 		struct qstmt *q = &c->stmts[*p++];
 		uint16_t np;
-		int rc;
 
+		if (q->nrows == q->crows) {
+			size_t n = q->crows ? 2 * q->crows : 256;
+			const unsigned char **x = realloc(q->rows, n * sizeof(*x));
+			if (!x)
+				return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+			q->rows = x;
+			q->crows = n;
+		}
+		q->rows[q->nrows++] = p;
+		/* skip the row */
 		memcpy(&np, p, 2);
 		p += 2;
-		for (int i = 1; i <= np; i++) {
+		for (int i = 0; i < np; i++) {
 			int type = *p++;
-			if (type == SQLITE_INTEGER) {
-				int64_t v;
-				memcpy(&v, p, 8);
-				sqlite3_bind_int64(q->st, i, v);
-				p += 8;
-			} else if (type == SQLITE_FLOAT) {
-				double v;
-				memcpy(&v, p, 8);
-				sqlite3_bind_double(q->st, i, v);
+			if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) {
 				p += 8;
 			} else if (type == SQLITE_TEXT) {
 				uint32_t n;
 				memcpy(&n, p, 4);
-				sqlite3_bind_text(q->st, i, (const char *)p + 4, (int)n,
-						  SQLITE_STATIC);
 				p += 4 + n;
-			} else {
-				sqlite3_bind_null(q->st, i);
 			}
 		}
-		rc = sqlite3_step(q->st);
-		sqlite3_reset(q->st);
-		if (rc != SQLITE_DONE) {
-			char table[128];
-			table_of(q->st, table, sizeof(table));
-			nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store %s: %s", table,
-						   sqlite3_errmsg(sqlite3_db_handle(q->st))));
-			return -1;
-		}
 	}
+	for (int s = 0; s < c->nstmts; s++)
+		if (c->stmts[s].nrows && run_rows(&c->stmts[s], err))
+			return -1;
 	return 0;
 }
 
