@@ -92,7 +92,9 @@ bool nt_capture_add(struct nt_capture *c, sqlite3_stmt *st)
 		q->v[i].type = SQLITE_NULL;
 	q->st = st;
 	q->np = np;
+	pthread_mutex_lock(&c->mu); /* the writer reads the count under the lock (drain) */
 	c->nstmts++;
+	pthread_mutex_unlock(&c->mu);
 	return true;
 }
 
@@ -527,11 +529,11 @@ static int run_rows(struct qstmt *q, struct nt_err **err)
  * Run the rows of block @b: gathered by statement, each statement's in their order (rows of
  * different tables do not depend on one another: the captured INSERTs read only tasks).
  */
-static int run_block(struct nt_capture *c, const struct block *b, struct nt_err **err)
+static int run_block(struct nt_capture *c, int nstmts, const struct block *b, struct nt_err **err)
 {
 	const unsigned char *p = b->data, *end = b->data + b->len;
 
-	for (int s = 0; s < c->nstmts; s++)
+	for (int s = 0; s < nstmts; s++)
 		c->stmts[s].nrows = 0;
 	while (p < end) {
 		struct qstmt *q = &c->stmts[*p++];
@@ -560,7 +562,7 @@ static int run_block(struct nt_capture *c, const struct block *b, struct nt_err 
 			}
 		}
 	}
-	for (int s = 0; s < c->nstmts; s++)
+	for (int s = 0; s < nstmts; s++)
 		if (c->stmts[s].nrows && run_rows(&c->stmts[s], err))
 			return -1;
 	return 0;
@@ -571,9 +573,10 @@ int nt_capture_drain(struct nt_capture *c, struct nt_err **err)
 	struct block *b;
 	void (*fn)(void *);
 	void *arg;
-	int rc = 0;
+	int rc = 0, nstmts;
 
 	pthread_mutex_lock(&c->mu);
+	nstmts = c->nstmts; /* the statements the rows handed over may use */
 	b = c->head;
 	c->head = c->tail = NULL;
 	c->waiting = 0;
@@ -582,7 +585,7 @@ int nt_capture_drain(struct nt_capture *c, struct nt_err **err)
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	for (struct block *x = b; x && !rc; x = x->next)
-		rc = run_block(c, x, err);
+		rc = run_block(c, nstmts, x, err);
 	free_blocks(b);
 	if (rc) {
 		nt_capture_stop(c);
