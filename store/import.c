@@ -439,7 +439,6 @@ static int flush_class(struct imp *im, struct iclass *ic)
 			sqlite3_bind_int64(ic->insb, (int)(r * (6 + ic->nfields)) + 1,
 					   im->trace_id);
 	}
-	sqlite3_mutex_enter(sqlite3_db_mutex(im->s->db));
 	if (n && n == ic->batch && ic->insb) {
 		for (unsigned r = 0; r < n; r++)
 			bind_row(ic, ic->insb, r, (int)(r * (6 + ic->nfields)));
@@ -452,7 +451,6 @@ static int flush_class(struct imp *im, struct iclass *ic)
 			sqlite3_reset(ic->ins);
 		}
 	}
-	sqlite3_mutex_leave(sqlite3_db_mutex(im->s->db));
 	return rc == SQLITE_DONE ? 0 : fail_sql(im, "cannot store an event");
 }
 
@@ -716,7 +714,6 @@ static int on_task(struct imp *im, const struct nt_msg *m)
 {
 	struct nt_cursor c;
 	int32_t pid;
-	int64_t id;
 	uint32_t n;
 	const char *comm;
 
@@ -728,17 +725,13 @@ static int on_task(struct imp *im, const struct nt_msg *m)
 				  nt_err_new(NT_E_FAIL, "malformed task from the reader"));
 	sqlite3_bind_int(im->task_ins, 2, pid);
 	sqlite3_bind_text(im->task_ins, 3, comm, (int)n, SQLITE_STATIC);
-	/* the analyses may insert from another thread meanwhile (analyze.h: nt_analyze_follow) */
-	sqlite3_mutex_enter(sqlite3_db_mutex(im->s->db));
 	if (sqlite3_step(im->task_ins) != SQLITE_DONE) {
-		sqlite3_mutex_leave(sqlite3_db_mutex(im->s->db));
 		sqlite3_reset(im->task_ins);
 		return fail_sql(im, "cannot store a task");
 	}
-	id = sqlite3_last_insert_rowid(im->s->db);
-	sqlite3_mutex_leave(sqlite3_db_mutex(im->s->db));
 	sqlite3_reset(im->task_ins);
-	if (count_task(im, id) || taskmap_put(&im->tasks, pid, id))
+	if (count_task(im, sqlite3_last_insert_rowid(im->s->db)) ||
+	    taskmap_put(&im->tasks, pid, sqlite3_last_insert_rowid(im->s->db)))
 		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
 	return 0;
 }
