@@ -1328,6 +1328,49 @@ static int cmp64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * Sort @v in place: a radix sort by 16-bit digits, the passes whose digit is the same in every
+ * key skipped (latencies are far from 2^63); qsort without memory for its buffer. The sorted
+ * order is the same either way, and so are the sums and percentiles taken from it.
+ */
+static void sort64(int64_t *v, size_t n)
+{
+	uint64_t *a = (uint64_t *)v, *b = n > 1 ? malloc(n * sizeof(*b)) : NULL, *t;
+	size_t *count = b ? malloc(65536 * sizeof(*count)) : NULL;
+
+	if (!count) {
+		free(b);
+		qsort(v, n, sizeof(*v), cmp64);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) /* signed order as unsigned */
+		a[i] ^= (uint64_t)1 << 63;
+	for (int shift = 0; shift < 64; shift += 16) {
+		size_t sum = 0;
+		memset(count, 0, 65536 * sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[a[i] >> shift & 0xffff]++;
+		if (count[a[0] >> shift & 0xffff] == n)
+			continue; /* one digit: nothing moves */
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[count[a[i] >> shift & 0xffff]++] = a[i];
+		t = a, a = b, b = t;
+	}
+	if (a != (uint64_t *)v) { /* the last pass left the keys in the buffer */
+		memcpy(v, a, n * sizeof(*a));
+		b = a;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = (int64_t)((uint64_t)v[i] ^ (uint64_t)1 << 63);
+	free(b);
+	free(count);
+}
+
 /* Nearest-rank percentile of sorted @v. */
 static int64_t pct(const int64_t *v, size_t n, int p)
 {
@@ -1351,7 +1394,7 @@ static int write_stats(struct skb_ctx *x, struct nt_actx *ax, struct nt_err **er
 
 			if (!s->n)
 				continue;
-			qsort(s->v, s->n, sizeof(*s->v), cmp64);
+			sort64(s->v, s->n);
 			for (size_t i = 0; i < s->n; i++)
 				sum += (double)s->v[i];
 			sqlite3_bind_int64(st, 1, nt_actx_trace(ax));
