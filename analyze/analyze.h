@@ -3,8 +3,9 @@
  * Analyses are visitors. Each declares the event classes it handles (and the fields it reads);
  * the driver streams one trace's events in the trace's own order (rowid order across all class
  * tables) to every subscriber, then lets each analysis write its derived tables. The events
- * come from the database, or right after an import from its spool (spool.h). Memory follows
- * the analyses' live state, not the trace's length.
+ * come from the database, or during an import from its spool (spool.h), on a thread of their
+ * own (nt_analyze_follow_start below). Memory follows the analyses' live state, not the
+ * trace's length.
  */
 #ifndef NT_ANALYZE_H
 #define NT_ANALYZE_H

@@ -142,19 +142,24 @@ static struct qstmt *captured(sqlite3_stmt *st)
 	return NULL;
 }
 
-static struct qval *param(struct qstmt *q, int i)
+/* Is @st captured? Then *@p is its kept parameter @i (NULL: out of range). */
+static bool kept(sqlite3_stmt *st, int i, struct qval **p)
 {
-	return i >= 1 && i <= q->np ? &q->v[i - 1] : NULL;
+	struct qstmt *q = captured(st);
+
+	if (!q)
+		return false;
+	*p = i >= 1 && i <= q->np ? &q->v[i - 1] : NULL;
+	return true;
 }
 
 int nt_q_bind_int64(sqlite3_stmt *st, int i, sqlite3_int64 v)
 {
-	struct qstmt *q = captured(st);
 	struct qval *p;
 
-	if (!q)
+	if (!kept(st, i, &p))
 		return sqlite3_bind_int64(st, i, v);
-	if (!(p = param(q, i)))
+	if (!p)
 		return SQLITE_RANGE;
 	p->type = SQLITE_INTEGER;
 	p->i = v;
@@ -163,17 +168,16 @@ int nt_q_bind_int64(sqlite3_stmt *st, int i, sqlite3_int64 v)
 
 int nt_q_bind_int(sqlite3_stmt *st, int i, int v)
 {
-	return captured(st) ? nt_q_bind_int64(st, i, v) : sqlite3_bind_int(st, i, v);
+	return nt_q_bind_int64(st, i, v);
 }
 
 int nt_q_bind_double(sqlite3_stmt *st, int i, double v)
 {
-	struct qstmt *q = captured(st);
 	struct qval *p;
 
-	if (!q)
+	if (!kept(st, i, &p))
 		return sqlite3_bind_double(st, i, v);
-	if (!(p = param(q, i)))
+	if (!p)
 		return SQLITE_RANGE;
 	p->type = SQLITE_FLOAT;
 	p->r = v;
@@ -182,12 +186,11 @@ int nt_q_bind_double(sqlite3_stmt *st, int i, double v)
 
 int nt_q_bind_null(sqlite3_stmt *st, int i)
 {
-	struct qstmt *q = captured(st);
 	struct qval *p;
 
-	if (!q)
+	if (!kept(st, i, &p))
 		return sqlite3_bind_null(st, i);
-	if (!(p = param(q, i)))
+	if (!p)
 		return SQLITE_RANGE;
 	p->type = SQLITE_NULL;
 	return SQLITE_OK;
@@ -195,13 +198,12 @@ int nt_q_bind_null(sqlite3_stmt *st, int i)
 
 int nt_q_bind_text(sqlite3_stmt *st, int i, const char *v, int n, void (*del)(void *))
 {
-	struct qstmt *q = captured(st);
 	struct qval *p;
 	int rc = SQLITE_OK;
 
-	if (!q)
+	if (!kept(st, i, &p))
 		return sqlite3_bind_text(st, i, v, n, del);
-	if (!(p = param(q, i))) {
+	if (!p) {
 		rc = SQLITE_RANGE;
 	} else if (!v) {
 		p->type = SQLITE_NULL;
@@ -275,24 +277,24 @@ static unsigned char *room(struct nt_capture *c, size_t need)
 	return b->data + b->len - need;
 }
 
-int nt_q_step(sqlite3_stmt *st)
+/* The bytes of @q's kept values as a row (the block format above). */
+static size_t row_size(const struct qstmt *q)
 {
-	struct qstmt *q = captured(st);
-	struct nt_capture *c = active;
 	size_t need = 3;
-	unsigned char *p;
-	uint16_t np;
 
-	if (!q)
-		return sqlite3_step(st);
 	for (int i = 0; i < q->np; i++)
 		need += 1 + (q->v[i].type == SQLITE_TEXT   ? 4 + (size_t)q->v[i].n
 			     : q->v[i].type == SQLITE_NULL ? 0
 							   : 8);
-	if (!(p = room(c, need)))
-		return SQLITE_ERROR;
-	*p++ = (unsigned char)(q - c->stmts);
-	np = (uint16_t)q->np;
+	return need;
+}
+
+/* Write @q (statement number @sn) as a row at @p (row_size() bytes). */
+static void put_row(const struct qstmt *q, int sn, unsigned char *p)
+{
+	uint16_t np = (uint16_t)q->np;
+
+	*p++ = (unsigned char)sn;
 	memcpy(p, &np, 2);
 	p += 2;
 	for (int i = 0; i < q->np; i++) {
@@ -311,6 +313,21 @@ int nt_q_step(sqlite3_stmt *st)
 			p += 4 + n;
 		}
 	}
+}
+
+int nt_q_step(sqlite3_stmt *st)
+{
+	struct qstmt *q = captured(st);
+	struct nt_capture *c = active;
+	size_t need;
+	unsigned char *p;
+
+	if (!q)
+		return sqlite3_step(st);
+	need = row_size(q);
+	if (!(p = room(c, need)))
+		return SQLITE_ERROR;
+	put_row(q, (int)(q - c->stmts), p);
 	return SQLITE_DONE;
 }
 
@@ -347,6 +364,13 @@ int nt_capture_call(struct nt_capture *c, void (*fn)(void *arg), void *arg)
 	return rc;
 }
 
+/*
+ * Bind row @p (from a block, after its statement number) to @st at parameters @base + 1 ...;
+ * texts with @text (SQLITE_STATIC: the row outlives the step). Returns the end of the row.
+ */
+static const unsigned char *bind_row(sqlite3_stmt *st, int base, const unsigned char *p,
+				     void (*text)(void *));
+
 int nt_capture_handover(struct nt_capture *c)
 {
 	struct block *b = c->cur;
@@ -372,17 +396,12 @@ int nt_capture_handover(struct nt_capture *c)
 	c->on = false;
 	for (int s = 0; s < c->nstmts; s++) {
 		const struct qstmt *q = &c->stmts[s];
-		for (int i = 0; i < q->np; i++) {
-			const struct qval *v = &q->v[i];
-			if (v->type == SQLITE_INTEGER)
-				sqlite3_bind_int64(q->st, i + 1, v->i);
-			else if (v->type == SQLITE_FLOAT)
-				sqlite3_bind_double(q->st, i + 1, v->r);
-			else if (v->type == SQLITE_TEXT)
-				sqlite3_bind_text(q->st, i + 1, v->s, v->n, SQLITE_TRANSIENT);
-			else
-				sqlite3_bind_null(q->st, i + 1);
-		}
+		unsigned char *row = malloc(row_size(q));
+		if (!row)
+			return -1;
+		put_row(q, s, row);
+		bind_row(q->st, 0, row + 1, SQLITE_TRANSIENT);
+		free(row);
 	}
 	return 0;
 }
@@ -452,8 +471,8 @@ static char *batch_sql(const char *sql, int np, int k)
 	return out;
 }
 
-/* Bind row @p (from a block) to @st at parameters @base + 1 ...; returns the end of the row. */
-static const unsigned char *bind_row(sqlite3_stmt *st, int base, const unsigned char *p)
+static const unsigned char *bind_row(sqlite3_stmt *st, int base, const unsigned char *p,
+				     void (*text)(void *))
 {
 	uint16_t np;
 
@@ -513,12 +532,12 @@ static int run_rows(struct qstmt *q, struct nt_err **err)
 	}
 	for (; q->batch && r + BATCH <= q->nrows; r += BATCH) {
 		for (int k = 0; k < BATCH; k++)
-			bind_row(q->batch, k * q->np, q->rows[r + (size_t)k]);
+			bind_row(q->batch, k * q->np, q->rows[r + (size_t)k], SQLITE_STATIC);
 		if (step_reset(q->batch, err))
 			return -1;
 	}
 	for (; r < q->nrows; r++) {
-		bind_row(q->st, 0, q->rows[r]);
+		bind_row(q->st, 0, q->rows[r], SQLITE_STATIC);
 		if (step_reset(q->st, err))
 			return -1;
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The analysis driver: one cursor per subscribed class (rows of one trace, in rowid order),
- * merged by rowid, dispatched to every subscriber.
+ * merged by rowid, dispatched to every subscriber; or the import's spool, read after the import
+ * or while it is written (the analyses following on a thread of their own: analyze.h).
  */
 #include "analyze.h"
 #define NT_CAPTURE_IMPL /* the driver calls SQLite itself, and nt_q_* where captured */
