@@ -422,7 +422,8 @@ static void table_of(sqlite3_stmt *st, char *out, size_t n)
 
 /*
  * @sql ("INSERT INTO t VALUES(...)", @np parameters all "?" or all "?NNN") for @k rows: the
- * tuple @k times, its parameters renumbered row by row. NULL when @sql has another form.
+ * tuple @k times, its parameters renumbered row by row, as INSERT OR FAIL (no statement
+ * journal: store/import.c, insert_sql, says why). NULL when @sql has another form.
  */
 static char *batch_sql(const char *sql, int np, int k)
 {
@@ -436,11 +437,12 @@ static char *batch_sql(const char *sql, int np, int k)
 	tl = strlen(t);
 	if (tl < 2 || t[tl - 1] != ')')
 		return NULL;
-	len = (size_t)(t - sql) + (size_t)k * (tl + 1 + 4 * (size_t)np);
+	len = 8 + (size_t)(t - sql) + (size_t)k * (tl + 1 + 4 * (size_t)np);
 	if (!(out = malloc(len + 1)))
 		return NULL;
-	memcpy(out, sql, (size_t)(t - sql));
-	o = out + (t - sql);
+	memcpy(out, "INSERT OR FAIL INTO ", 20);
+	memcpy(out + 20, sql + 12, (size_t)(t - sql) - 12);
+	o = out + 8 + (t - sql);
 	for (int r = 0; r < k; r++) {
 		int seq = 0;
 		bool numbered = false;

@@ -310,7 +310,11 @@ out:
 
 /*
  * The INSERT statement of @rows rows into table @tbl (quoted) with the fixed columns and
- * @cols (caller frees).
+ * @cols (caller frees). OR FAIL, not the default ABORT: a statement of several rows that may
+ * abort makes SQLite copy each page it touches into a statement journal first (the table's
+ * last page, 16 KiB, for every 16 rows), so that it can undo only that statement. Any failure
+ * ends the whole import and rolls its transaction back, so the copy was never used; without
+ * it the import with its analyses takes about 0.9 of the time (docs/PERFORMANCE.md).
  */
 static char *insert_sql(const char *tbl, char *const *cols, uint32_t nf, unsigned rows)
 {
@@ -322,10 +326,10 @@ static char *insert_sql(const char *tbl, char *const *cols, uint32_t nf, unsigne
 	sql = malloc(cap);
 	if (!sql)
 		return NULL;
-	at = (size_t)snprintf(
-		sql, cap,
-		"INSERT INTO %s(trace_id, common_ts, common_cpu, common_pid, common_task, rowid",
-		tbl);
+	at = (size_t)snprintf(sql, cap,
+			      "INSERT OR FAIL INTO %s(trace_id, common_ts, common_cpu, common_pid, "
+			      "common_task, rowid",
+			      tbl);
 	for (uint32_t i = 0; i < nf; i++) {
 		char *q = nt_sql_ident(cols[i]);
 		if (!q) {
