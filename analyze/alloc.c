@@ -6,7 +6,6 @@
  * docs/analyses/alloc.md gives the tables, the network-stack rule and the lost-window rule.
  */
 #include "analyze.h"
-#include "capture.h" /* SQLite calls on statements: captured while following an import */
 #include "netsym.h"
 #include "hmap.h"
 #include "names.h"

@@ -67,7 +67,11 @@ struct nt_ksyms;
 int nt_actx_ksyms(struct nt_actx *ax, struct nt_ksyms *k);
 /* Record a fact about the analysis' run (unmatched events, ...) in analysis_notes. */
 void nt_actx_note(struct nt_actx *ax, const char *analysis, const char *key, int64_t value);
-/* Prepare @sql on the database; on failure set *err (naming @what) and return NULL. */
+/*
+ * Prepare @sql on the database; on failure set *err (naming @what) and return NULL. While the
+ * analyses follow an import, an INSERT is prepared on their side database (side.h), where the
+ * only other table is tasks(id, comm): it may read a task's comm, nothing else.
+ */
 sqlite3_stmt *nt_actx_prepare(struct nt_actx *ax, const char *sql, struct nt_err **err);
 /* Run the INSERT @st once and reset it, its bindings kept; on failure set *err naming @table
  * and SQLite's cause ("database or disk is full" stays in the chain). */
@@ -103,22 +107,33 @@ struct nt_spool;
 int nt_analyze_trace_spool(sqlite3 *db, int64_t trace_id, struct nt_spool *sp, struct nt_err **err);
 
 /*
- * The analyses following an import: started once the trace's row exists and its spool is open
- * (nt_analyze_follow_start, in the import's transaction), they read the spool on a thread
- * of their own while the importer stores the events; the importer runs their inserts between
- * two stretches of events (nt_analyze_follow_drain; capture.h says how). Facts only the end of the stream tells are taken as the stream shows them so far: no events
- * lost (lost_windows), nt_actx_has_events(), nt_actx_ksyms(). nt_analyze_follow_end(), called
- * once the importer has stored the whole trace (its summary, cpus and class counts), lets the
- * analyses finish, checks those facts and, when one was wrong, runs the analyses again the
- * usual way (nt_analyze_trace_spool). With @ok false it stops them and frees what they held.
- * The derived rows are those of nt_analyze_trace_spool() either way.
+ * The analyses following an import. Before the import's transaction begins,
+ * nt_analyze_side_open() makes their side database beside the database file @path (side.h)
+ * and attaches it to @db; nt_analyze_follow_start(), once the trace's row exists and its spool
+ * is open (in the import's transaction), starts them: they read the spool on a thread of their
+ * own while the importer stores the events, and write their rows into the side database
+ * through their own connection. What they need from @db on the way runs on the importer between
+ * two stretches of events (nt_analyze_follow_serve; handoff.h says how). Facts only the end of
+ * the stream tells are taken as the stream shows them so far: no events lost (lost_windows),
+ * nt_actx_has_events(), nt_actx_ksyms(). nt_analyze_follow_end(), called once the importer has
+ * stored the whole trace (its summary, cpus and class counts), lets the analyses finish with
+ * @db in hand, checks those facts and copies their rows into @db; when a fact was wrong, it
+ * runs the analyses again the usual way instead (nt_analyze_trace_spool). With @ok false it
+ * stops them and frees what they held. The derived rows are those of nt_analyze_trace_spool()
+ * either way. nt_analyze_side_close() detaches and closes the side after the transaction.
  */
+struct nt_side;
+/* NULL when it cannot be made (the analyses then run after the import, as before). */
+struct nt_side *nt_analyze_side_open(sqlite3 *db, const char *path);
+/* Accepts NULL. */
+void nt_analyze_side_close(sqlite3 *db, struct nt_side *sd);
+
 struct nt_follow;
 /* NULL with *err set on a failure; NULL without it when the analyses cannot follow. */
 struct nt_follow *nt_analyze_follow_start(sqlite3 *db, int64_t trace_id, struct nt_spool *sp,
-					  struct nt_err **err);
-/* The importer, between two stretches of events: run the analyses' rows waiting. */
-int nt_analyze_follow_drain(struct nt_follow *f, struct nt_err **err);
+					  struct nt_side *sd, struct nt_err **err);
+/* The importer, between two stretches of events: run what the analyses wait for. */
+void nt_analyze_follow_serve(struct nt_follow *f);
 int nt_analyze_follow_end(struct nt_follow *f, bool ok, struct nt_err **err);
 
 /* Streaming statistics (Welford): count, min, max, mean, sample standard deviation. */

@@ -5,9 +5,9 @@
  * or while it is written (the analyses following on a thread of their own: analyze.h).
  */
 #include "analyze.h"
-#define NT_CAPTURE_IMPL /* the driver calls SQLite itself, and nt_q_* where captured */
-#include "capture.h"
+#include "handoff.h"
 #include "ksyms.h"
+#include "side.h"
 #include "spool.h"
 #include "../core/progress.h"
 
@@ -60,9 +60,10 @@ struct nt_actx {
 	sqlite3_stmt *note;
 	/* following an import */
 	bool follow;
-	struct nt_capture *cap; /* the writes while following (capture.h), or NULL */
-	bool streaming;		/* on the analyses' own thread, before the handover */
-	const char **seen;	/* classes whose events were dispatched (the spool's names) */
+	struct nt_side *side;  /* where the INSERTs write (side.h), or NULL: db */
+	struct nt_handoff *ho; /* db while following (handoff.h), or NULL */
+	bool streaming;	       /* on the analyses' own thread, before the handover */
+	const char **seen;     /* classes whose events were dispatched (the spool's names) */
 	int nseen;
 	struct fact *facts;
 	int nfacts;
@@ -222,11 +223,11 @@ void nt_actx_note(struct nt_actx *ax, const char *analysis, const char *key, int
 {
 	if (!ax->note)
 		return;
-	nt_q_bind_text(ax->note, 2, analysis, -1, SQLITE_STATIC);
-	nt_q_bind_text(ax->note, 3, key, -1, SQLITE_STATIC);
-	nt_q_bind_int64(ax->note, 4, value);
-	nt_q_step(ax->note);
-	nt_q_reset(ax->note);
+	sqlite3_bind_text(ax->note, 2, analysis, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ax->note, 3, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ax->note, 4, value);
+	sqlite3_step(ax->note);
+	sqlite3_reset(ax->note);
 }
 
 static bool has_events_now(struct nt_actx *ax, const char *cls)
@@ -277,7 +278,7 @@ bool nt_actx_has_events(struct nt_actx *ax, const char *cls)
 	return f.value;
 }
 
-/* nt_actx_ksyms() on the writer (capture.h: nt_capture_call) */
+/* nt_actx_ksyms() on the importer while streaming (handoff.h) */
 struct ksyms_call {
 	struct nt_actx *ax;
 	struct nt_ksyms *k;
@@ -300,14 +301,14 @@ int nt_actx_ksyms(struct nt_actx *ax, struct nt_ksyms *k)
 
 	if (!ax->streaming)
 		ksyms_load(&c);
-	else if (nt_capture_call(ax->cap, ksyms_load, &c))
+	else if (nt_handoff_call(ax->ho, ksyms_load, &c))
 		return NT_KSYMS_NONE; /* stopped: the import is failing */
 	if (ax->follow && !keep_fact(ax, &c.f))
 		ax->follow = false;
 	return c.src;
 }
 
-/* nt_actx_prepare() on the writer */
+/* nt_actx_prepare() of a query on the importer while streaming */
 struct prepare_call {
 	sqlite3 *db;
 	const char *sql;
@@ -324,26 +325,21 @@ static void prepare(void *arg)
 
 sqlite3_stmt *nt_actx_prepare(struct nt_actx *ax, const char *sql, struct nt_err **err)
 {
-	struct prepare_call c = {.db = ax->db, .sql = sql, .rc = SQLITE_ABORT};
+	/* the INSERTs write into the side database while the analyses follow an import */
+	bool side = ax->side && !strncmp(sql, "INSERT", 6);
+	struct prepare_call c = {
+		.db = side ? nt_side_db(ax->side) : ax->db, .sql = sql, .rc = SQLITE_ABORT};
 
-	if (!ax->streaming)
+	if (side || !ax->streaming)
 		prepare(&c);
-	else if (nt_capture_call(ax->cap, prepare, &c))
+	else if (nt_handoff_call(ax->ho, prepare, &c))
 		c.rc = SQLITE_ABORT; /* stopped: the import is failing */
 	if (c.rc != SQLITE_OK) {
-		nt_err_set(
-			err,
-			nt_err_new(NT_E_FAIL, "analysis: cannot prepare '%.60s...': %s", sql,
-				   ax->streaming ? sqlite3_errstr(c.rc) : sqlite3_errmsg(ax->db)));
+		nt_err_set(err,
+			   nt_err_new(NT_E_FAIL, "analysis: cannot prepare '%.60s...': %s", sql,
+				      ax->streaming && !side ? sqlite3_errstr(c.rc)
+							     : sqlite3_errmsg(c.db)));
 		sqlite3_finalize(c.st);
-		return NULL;
-	}
-	/* the analyses' INSERTs are run by the writer while they follow an import */
-	if (nt_capture_active(ax->cap) && !strncmp(sql, "INSERT", 6) &&
-	    !nt_capture_add(ax->cap, c.st)) {
-		if (!ax->streaming) /* (else leaked: only the writer may finalize) */
-			sqlite3_finalize(c.st);
-		nt_err_set(err, nt_err_new(NT_E_FAIL, "analysis: out of memory"));
 		return NULL;
 	}
 	return c.st;
@@ -351,14 +347,14 @@ sqlite3_stmt *nt_actx_prepare(struct nt_actx *ax, const char *sql, struct nt_err
 
 int nt_actx_put(struct nt_actx *ax, sqlite3_stmt *st, const char *table, struct nt_err **err)
 {
-	int rc = nt_q_step(st);
+	int rc = sqlite3_step(st);
 
-	nt_q_reset(st);
+	(void)ax;
+	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return 0;
 	return nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store %s: %s", table,
-					  ax->streaming ? "out of memory, or the import stopped"
-							: sqlite3_errmsg(ax->db)));
+					  sqlite3_errmsg(sqlite3_db_handle(st))));
 }
 
 void nt_stat_add(struct nt_stat *s, double x)
@@ -404,7 +400,8 @@ static bool has_column(sqlite3 *db, const char *qtable, const char *col)
 	sqlite3_stmt *st;
 	bool found = false;
 
-	snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info(%s) WHERE name=?", qtable);
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info(%s, 'main') WHERE name=?",
+		 qtable);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return false;
 	sqlite3_bind_text(st, 1, col, -1, SQLITE_STATIC);
@@ -547,10 +544,7 @@ static int setup_tables(struct nt_actx *ax, struct nt_err **err)
 {
 	char sql[256];
 
-	if (sqlite3_exec(ax->db,
-			 "CREATE TABLE IF NOT EXISTS analysis_notes(trace_id INTEGER NOT NULL, "
-			 "analysis TEXT NOT NULL, key TEXT NOT NULL, value INTEGER)",
-			 NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(ax->db, NT_ANALYSIS_NOTES_SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	snprintf(sql, sizeof(sql), "DELETE FROM analysis_notes WHERE trace_id=%lld",
 		 (long long)ax->trace);
@@ -569,7 +563,7 @@ static int setup_tables(struct nt_actx *ax, struct nt_err **err)
 	ax->note = nt_actx_prepare(ax, "INSERT INTO analysis_notes VALUES(?,?,?,?)", err);
 	if (!ax->note)
 		return -1;
-	nt_q_bind_int64(ax->note, 1, ax->trace);
+	sqlite3_bind_int64(ax->note, 1, ax->trace);
 	return 0;
 fail:
 	return nt_err_set(err,
@@ -674,16 +668,19 @@ static uint64_t subscribed_events(struct nt_actx *ax)
 /*
  * Say which trace failed, keeping the cause: an analysis' own error, or (the handlers of
  * analysis @failed return only -1) SQLite's last failure, e.g. "database or disk is full",
- * with its hint.
+ * with its hint (the database's, or else the side database's: the same file system).
  */
-static void fail_context(sqlite3 *db, int64_t trace_id, const char *failed, struct nt_err **err)
+static void fail_context(struct nt_actx *ax, const char *failed, struct nt_err **err)
 {
+	sqlite3 *db = ax->db;
 	int rc = sqlite3_errcode(db);
 	const char *path = sqlite3_db_filename(db, "main");
 	char shown[4096], *tmp;
 
 	if (!err)
 		return;
+	if ((rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) && ax->side)
+		rc = sqlite3_errcode(db = nt_side_db(ax->side));
 	/* a new database is still under its temporary name (store/): name the final one */
 	snprintf(shown, sizeof(shown), "%s", path ? path : "");
 	if ((tmp = strstr(shown, ".nettrail-tmp.")))
@@ -696,7 +693,7 @@ static void fail_context(sqlite3 *db, int64_t trace_id, const char *failed, stru
 				  failed ? failed : "");
 	if (!nt_err_get_hint(*err))
 		nt_err_hint_sql(*err, rc, shown);
-	*err = nt_err_wrap(*err, "analysis of trace %lld failed", (long long)trace_id);
+	*err = nt_err_wrap(*err, "analysis of trace %lld failed", (long long)ax->trace);
 }
 
 /* Hand event @e of cursor @c to its subscribers; the analysis that failed in *@failed. */
@@ -834,6 +831,14 @@ static int from_spool(struct nt_actx *ax, struct nt_spool *sp, void **ctx, const
 				  .pid = r.pid,
 				  .vals = r.vals};
 
+		if (r.ver == NT_SPOOL_TASK) { /* the comm the side's inserts read */
+			if (ax->side && nt_side_task(ax->side, r.task, r.vals[0].s, r.vals[0].n)) {
+				nt_err_set(err, nt_err_new(NT_E_FAIL, "cannot store a task: %s",
+							   sqlite3_errmsg(nt_side_db(ax->side))));
+				goto out;
+			}
+			continue;
+		}
 		if (!(c = version_at(ax, sp, &vs, &nvs, r.ver))) {
 			nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 			goto out;
@@ -913,7 +918,7 @@ int nt_analyze_trace_spool(sqlite3 *db, int64_t trace_id, struct nt_spool *sp, s
 	rc = 0;
 out:
 	if (rc)
-		fail_context(db, trace_id, failed, err);
+		fail_context(&ax, failed, err);
 	run_free(&ax, ctx);
 	return rc;
 }
@@ -922,7 +927,7 @@ struct nt_follow {
 	struct nt_actx ax;
 	void *ctx[16];
 	struct nt_spool *sp;
-	struct nt_capture *cap;
+	struct nt_handoff *ho;
 	pthread_t thread;
 	int rc;
 	const char *failed;
@@ -930,8 +935,8 @@ struct nt_follow {
 };
 
 /*
- * The follower's thread: the stream as the importer stores it (the writes captured), then,
- * with the connection handed over, the analyses' ends.
+ * The follower's thread: the stream as the importer stores it, then, with the connection
+ * handed over, the analyses' ends; their rows are in the side database, committed.
  */
 static void *follow_main(void *arg)
 {
@@ -943,36 +948,42 @@ static void *follow_main(void *arg)
 	f->ax.streaming = true;
 	f->rc = from_spool(&f->ax, f->sp, f->ctx, &f->failed, &f->err);
 	f->ax.streaming = false;
-	if (nt_capture_handover(f->cap))
+	if (nt_handoff_take(f->ho))
 		f->rc = -1; /* stopped: the import is failing */
 	else if (!f->rc)
 		f->rc = run_end(&f->ax, f->ctx, &f->err);
+	if (!f->rc && nt_side_commit(f->ax.side))
+		f->rc = nt_err_set(&f->err,
+				   nt_err_new(NT_E_FAIL, "cannot store the analyses' rows: %s",
+					      sqlite3_errmsg(nt_side_db(f->ax.side))));
 	return NULL;
 }
 
 static void follow_free(struct nt_follow *f)
 {
-	nt_capture_free(f->cap);
 	run_free(&f->ax, f->ctx);
+	nt_handoff_free(f->ho);
 	nt_err_free(f->err);
 	free(f);
 }
 
 struct nt_follow *nt_analyze_follow_start(sqlite3 *db, int64_t trace_id, struct nt_spool *sp,
-					  struct nt_err **err)
+					  struct nt_side *sd, struct nt_err **err)
 {
 	struct nt_follow *f;
 
-	if (!nt_spool_usable(sp) || !(f = calloc(1, sizeof(*f))))
+	if (!sd || !nt_spool_usable(sp) || !(f = calloc(1, sizeof(*f))))
 		return NULL;
-	if (!(f->cap = nt_capture_start())) {
+	if (!(f->ho = nt_handoff_new()) || nt_side_begin(sd, db, trace_id)) {
+		nt_handoff_free(f->ho);
 		free(f);
-		return NULL;
+		return NULL; /* the analyses run after the import, as before */
 	}
-	f->ax = (struct nt_actx){.db = db, .trace = trace_id, .follow = true, .cap = f->cap};
+	f->ax = (struct nt_actx){
+		.db = db, .trace = trace_id, .follow = true, .side = sd, .ho = f->ho};
 	f->sp = sp;
 	if (run_begin(&f->ax, f->ctx, err)) {
-		fail_context(db, trace_id, NULL, err);
+		fail_context(&f->ax, NULL, err);
 		follow_free(f);
 		return NULL;
 	}
@@ -984,12 +995,10 @@ struct nt_follow *nt_analyze_follow_start(sqlite3 *db, int64_t trace_id, struct 
 	return f;
 }
 
-int nt_analyze_follow_drain(struct nt_follow *f, struct nt_err **err)
+void nt_analyze_follow_serve(struct nt_follow *f)
 {
-	if (!f || !nt_capture_drain(f->cap, err))
-		return 0;
-	fail_context(f->ax.db, f->ax.trace, NULL, err);
-	return -1;
+	if (f)
+		nt_handoff_serve(f->ho);
 }
 
 /* Which fact taken from the stream as it went was wrong, or NULL when none. */
@@ -1026,6 +1035,7 @@ static const char *wrong_fact(struct nt_actx *ax)
 int nt_analyze_follow_end(struct nt_follow *f, bool ok, struct nt_err **err)
 {
 	struct nt_spool *sp;
+	struct nt_side *sd;
 	sqlite3 *db;
 	int64_t trace;
 	const char *why;
@@ -1036,22 +1046,17 @@ int nt_analyze_follow_end(struct nt_follow *f, bool ok, struct nt_err **err)
 	db = f->ax.db;
 	trace = f->ax.trace;
 	sp = f->sp;
+	sd = f->ax.side;
 	if (ok) {
 		nt_spool_finish(f->sp);
-		/* run the analyses' last rows, then leave them the connection for their ends */
-		if (nt_capture_park(f->cap, err)) {
-			fail_context(db, trace, NULL, err);
-			ok = false;
-			rc = -1;
-		}
-	}
-	if (!ok) {
-		nt_capture_stop(f->cap);
+		nt_handoff_park(f->ho); /* the analyses' ends, with the connection */
+	} else {
+		nt_handoff_stop(f->ho);
 		nt_spool_abort(f->sp);
 	}
 	pthread_join(f->thread, NULL);
 	if (ok && f->rc) {
-		fail_context(db, trace, f->failed, &f->err);
+		fail_context(&f->ax, f->failed, &f->err);
 		nt_err_set(err, f->err);
 		f->err = NULL;
 		rc = -1;
@@ -1068,6 +1073,11 @@ int nt_analyze_follow_end(struct nt_follow *f, bool ok, struct nt_err **err)
 	follow_free(f);
 	if (why) /* a fact taken from the stream was wrong: the usual way */
 		rc = nt_analyze_trace_spool(db, trace, sp, err);
+	else if (ok && !rc && nt_side_move(sd, db, err)) {
+		struct nt_actx ax = {.db = db, .trace = trace};
+		fail_context(&ax, NULL, err);
+		rc = -1;
+	}
 	return rc;
 }
 

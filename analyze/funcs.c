@@ -9,7 +9,6 @@
  * closed callees keeps their subtree, aggregated by relative path, until it closes itself.
  */
 #include "analyze.h"
-#include "capture.h" /* SQLite calls on statements: captured while following an import */
 #include "hmap.h"
 #include "names.h"
 

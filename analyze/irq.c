@@ -5,7 +5,6 @@
  * Pairs only what the trace shows paired on one CPU; events across a lost window are not paired.
  */
 #include "analyze.h"
-#include "capture.h" /* SQLite calls on statements: captured while following an import */
 #include "../core/sys.h"
 
 #include <stdlib.h>

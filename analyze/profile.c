@@ -9,7 +9,6 @@
  * or /proc/kallsyms of the traced kernel). The source is recorded in analysis_notes. A frame no symbol covers stays "0x...".
  */
 #include "analyze.h"
-#include "capture.h" /* SQLite calls on statements: captured while following an import */
 #include "ksyms.h"
 #include "names.h"
 #include "netsym.h"

@@ -7,7 +7,6 @@
  * plus the per-stage latency samples (exact).
  */
 #include "analyze.h"
-#include "capture.h" /* SQLite calls on statements: captured while following an import */
 #include "flow.h"
 #include "hmap.h"
 #include "ksyms.h"

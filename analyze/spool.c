@@ -2,7 +2,8 @@
 /*
  * The analyses' spool (spool.h). A record: u32 class version, i64 rowid, i64 ts, i32 cpu, i32
  * pid, i64 task, u32 body length; the body has each kept field as u8 type (enum nt_val_type)
- * and an i64, a double, or u32 length + bytes + NUL. Host byte order: the file lives only as
+ * and an i64, a double, or u32 length + bytes + NUL. A task record (NT_SPOOL_TASK) has the task
+ * and its comm as one text field. Host byte order: the file lives only as
  * long as the import.
  *
  * Records are written in blocks (WBLOCK); a block written is published to the reader, which may
@@ -314,6 +315,27 @@ void nt_spool_event(struct nt_spool *sp, uint32_t id, int64_t rowid, int64_t ts,
 	sp->events++;
 }
 
+void nt_spool_task(struct nt_spool *sp, int64_t id, const char *comm, uint32_t n)
+{
+	uint32_t len = 1 + 4 + n + 1, ver = NT_SPOOL_TASK;
+
+	if (!sp || sp->bad)
+		return;
+	if (!room(sp, HDR + len)) {
+		sp->bad = true;
+		return;
+	}
+	memset(sp->rec, 0, HDR);
+	memcpy(sp->rec, &ver, 4);
+	memcpy(sp->rec + 28, &id, 8);
+	memcpy(sp->rec + 36, &len, 4);
+	sp->rec[HDR] = NT_VAL_TEXT;
+	memcpy(sp->rec + HDR + 1, &n, 4);
+	memcpy(sp->rec + HDR + 5, comm, n);
+	sp->rec[HDR + 5 + n] = '\0';
+	append(sp, HDR + len);
+}
+
 bool nt_spool_usable(const struct nt_spool *sp)
 {
 	return sp && !sp->bad;
@@ -460,9 +482,13 @@ int nt_spool_next(struct nt_spool *sp, struct nt_spool_rec *r)
 		return -1;
 	body = sp->rbuf + sp->rstart + HDR;
 	sp->rstart += HDR + (size_t)len;
-	pthread_mutex_lock(&sp->mu);
-	nf = r->ver < sp->nvers ? sp->vers[r->ver].nf : UINT32_MAX;
-	pthread_mutex_unlock(&sp->mu);
+	if (r->ver == NT_SPOOL_TASK) {
+		nf = 1;
+	} else {
+		pthread_mutex_lock(&sp->mu);
+		nf = r->ver < sp->nvers ? sp->vers[r->ver].nf : UINT32_MAX;
+		pthread_mutex_unlock(&sp->mu);
+	}
 	if (nf == UINT32_MAX)
 		return -1;
 	if (nf > sp->nvals) {

@@ -46,6 +46,12 @@ bool nt_spool_wants(const struct nt_spool *sp, uint32_t id);
 void nt_spool_event(struct nt_spool *sp, uint32_t id, int64_t rowid, int64_t ts, int cpu, int pid,
 		    int64_t task, const struct nt_val *vals, uint32_t n);
 
+/*
+ * Task @id (its tasks.id) is @comm (@n bytes): a record of its own, before the events of the
+ * task, for the analyses' side database (side.h).
+ */
+void nt_spool_task(struct nt_spool *sp, int64_t id, const char *comm, uint32_t n);
+
 /* Can the analyses read this spool (every write succeeded, no value converted)? */
 bool nt_spool_usable(const struct nt_spool *sp);
 
@@ -65,6 +71,9 @@ struct nt_spool_val {
 	const char *s; /* text or blob, NUL-terminated (weak: until the next record) */
 	char num[32];  /* a number as text, when a handler asks for it so */
 };
+
+/* The class version of a task record (nt_spool_task): its task, its one value the comm. */
+#define NT_SPOOL_TASK UINT32_MAX
 
 /* A record read back (weak: until the next call). */
 struct nt_spool_rec {

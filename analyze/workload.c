@@ -7,7 +7,6 @@
  * is whichever task was interrupted: no task sent them). docs/SCHEMA.md gives the tables.
  */
 #include "analyze.h"
-#include "capture.h" /* SQLite calls on statements: captured while following an import */
 #include "hmap.h"
 #include "names.h"
 #include "netsym.h"

@@ -497,7 +497,7 @@ static int spool_class(struct imp *im, uint32_t id, const char *name, int64_t ci
 	if (nt_spool_subscribed(name)) {
 		decl = calloc(nf + 1, sizeof(*decl));
 		types = calloc(nf + 1, sizeof(*types));
-		st = prep(im, "SELECT type FROM pragma_table_info(?) WHERE name = ?");
+		st = prep(im, "SELECT type FROM pragma_table_info(?, 'main') WHERE name = ?");
 		if (!decl || !types || !st)
 			goto out;
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -720,6 +720,7 @@ static int on_task(struct imp *im, const struct nt_msg *m)
 	int32_t pid;
 	uint32_t n;
 	const char *comm;
+	int64_t id;
 
 	nt_cursor_init(&c, m);
 	pid = (int32_t)nt_cur_u32(&c);
@@ -734,9 +735,10 @@ static int on_task(struct imp *im, const struct nt_msg *m)
 		return fail_sql(im, "cannot store a task");
 	}
 	sqlite3_reset(im->task_ins);
-	if (count_task(im, sqlite3_last_insert_rowid(im->s->db)) ||
-	    taskmap_put(&im->tasks, pid, sqlite3_last_insert_rowid(im->s->db)))
+	id = sqlite3_last_insert_rowid(im->s->db);
+	if (count_task(im, id) || taskmap_put(&im->tasks, pid, id))
 		return nt_err_set(&im->err, nt_err_new(NT_E_FAIL, "out of memory"));
+	nt_spool_task(im->spool, id, comm, n); /* the analyses' inserts read the comm */
 	return 0;
 }
 
@@ -1524,8 +1526,9 @@ static int read_all(struct imp *im, struct nt_source *src, const char *reader)
 			return -1;
 		if (r == NT_NEXT_END)
 			break;
-		if (consume(im, data, len) || nt_analyze_follow_drain(im->follow, &im->err))
+		if (consume(im, data, len))
 			return -1;
+		nt_analyze_follow_serve(im->follow);
 		/* tests: a signal while a file is half stored (and, with -j, others are read) */
 		nt_test_pause("import-reading", &nt_interrupted);
 		if (nt_interrupted)
@@ -1573,6 +1576,24 @@ static struct nt_spool *spool_open(struct nt_store *s)
 	return sp;
 }
 
+/*
+ * Begin the import's transaction, holding the database's write lock, as BEGIN IMMEDIATE does.
+ * With the analyses' side database attached (@side), BEGIN IMMEDIATE would lock it too, and
+ * their own connection could not write it: then a write that changes nothing takes the
+ * database's lock alone (waiting through the busy handler as BEGIN IMMEDIATE would).
+ */
+static int begin_write(struct nt_store *s, bool side, struct nt_err **err)
+{
+	if (!side)
+		return nt_store_exec(s, "BEGIN IMMEDIATE", "cannot start the import", err);
+	if (nt_store_exec(s, "BEGIN", "cannot start the import", err))
+		return -1;
+	if (!nt_store_exec(s, "DELETE FROM main.traces WHERE 0", "cannot start the import", err))
+		return 0;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
 int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 			const struct nt_import_opts *o, struct nt_import_result *res,
 			struct nt_err **err)
@@ -1580,6 +1601,7 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 	const struct nt_reader_ops *ops;
 	struct nt_source *src = NULL;
 	struct nt_follow *follow = NULL;
+	struct nt_side *side = NULL;
 	struct imp im = {.s = s};
 	const char *path, *fp;
 	bool in_txn = false;
@@ -1598,7 +1620,10 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 	fp = p->fp;
 	src = p->src; /* started ahead, or opened below as before */
 	p->src = NULL;
-	if (nt_store_exec(s, "BEGIN IMMEDIATE", "cannot start the import", &im.err))
+	/* the analyses' side database (analyze.h), attached before the transaction */
+	if (!o->no_analyze)
+		side = nt_analyze_side_open(s->db, s->path);
+	if (begin_write(s, side != NULL, &im.err))
 		goto out;
 	in_txn = true;
 	if (check_duplicate(s, path, fp, o->replace, &im.err) ||
@@ -1612,7 +1637,8 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 		im.spool = spool_open(s); /* NULL: the analyses read the tables */
 	/* the analyses follow on another core while the events are stored (NULL: after) */
 	if (im.spool &&
-	    !(follow = nt_analyze_follow_start(s->db, im.trace_id, im.spool, &im.err)) && im.err)
+	    !(follow = nt_analyze_follow_start(s->db, im.trace_id, im.spool, side, &im.err)) &&
+	    im.err)
 		goto out;
 	im.follow = follow;
 	im.progress = o->progress;
@@ -1651,6 +1677,7 @@ out:
 	imp_release(&im);
 	if (in_txn)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	nt_analyze_side_close(s->db, side);
 	if (ret)
 		nt_err_set(err,
 			   im.err ? im.err : nt_err_new(NT_E_FAIL, "import of '%s' failed", path));

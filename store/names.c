@@ -202,7 +202,7 @@ static int cols_load_table(struct nt_store *s, struct nt_store_cols *c, int64_t 
 
 	if (sqlite3_prepare_v2(
 		    s->db,
-		    "SELECT p.name, f.orig_name FROM pragma_table_info(?1) p LEFT JOIN "
+		    "SELECT p.name, f.orig_name FROM pragma_table_info(?1, 'main') p LEFT JOIN "
 		    "event_fields f ON f.class_id = ?2 AND f.name = p.name ORDER BY p.cid",
 		    -1, &st, NULL) != SQLITE_OK)
 		return -1;
