@@ -13,7 +13,10 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -935,6 +938,23 @@ struct nt_follow {
 };
 
 /*
+ * The analyses' thread yields to the importer and its reader, the import's critical path: on
+ * two cores the three share, and the importer's turns decide the import's time when the reader
+ * is busy too (CTF: docs/PERFORMANCE.md). Ten nice levels below this thread's own (on Linux a
+ * thread's attribute).
+ */
+static void lower_priority(void)
+{
+	pid_t tid = gettid();
+	int nice;
+
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, (id_t)tid);
+	if (nice != -1 || !errno)
+		setpriority(PRIO_PROCESS, (id_t)tid, nice + 10 > 19 ? 19 : nice + 10);
+}
+
+/*
  * The follower's thread: the stream as the importer stores it, then, with the connection
  * handed over, the analyses' ends; their rows are in the side database, committed.
  */
@@ -945,6 +965,7 @@ static void *follow_main(void *arg)
 
 	sigfillset(&all); /* signals go to the importer's thread, whose waits they end */
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	lower_priority();
 	f->ax.streaming = true;
 	f->rc = from_spool(&f->ax, f->sp, f->ctx, &f->failed, &f->err);
 	f->ax.streaming = false;
