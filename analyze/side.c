@@ -109,7 +109,7 @@ struct nt_side *nt_analyze_side_open(sqlite3 *db, const char *path)
 	    /* a scratch file: no journal, no sync; a small cache (rows are appended) */
 	    sqlite3_exec(sd->db,
 			 "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
-			 "PRAGMA cache_size=-4096; PRAGMA temp_store=MEMORY",
+			 "PRAGMA cache_size=-2048; PRAGMA temp_store=MEMORY",
 			 NULL, NULL, NULL) != SQLITE_OK ||
 	    make_schema(sd, db) || attach(sd, db))
 		goto fail;
