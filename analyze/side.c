@@ -68,12 +68,12 @@ static int make_schema(struct nt_side *sd, sqlite3 *db)
 	for (const struct nt_analysis *const *a = nt_analyses(); *a; a++)
 		if (sqlite3_exec(sd->db, (*a)->schema, NULL, NULL, NULL) != SQLITE_OK)
 			return -1;
-	return sqlite3_exec(sd->db, "CREATE TABLE tasks(id INTEGER PRIMARY KEY, comm TEXT)", NULL,
-			    NULL, NULL) != SQLITE_OK ||
-			       sqlite3_prepare_v2(sd->db, "INSERT INTO tasks VALUES(?,?)", -1,
-						  &sd->task, NULL) != SQLITE_OK
-		       ? -1
-		       : 0;
+	if (sqlite3_exec(sd->db, "CREATE TABLE tasks(id INTEGER PRIMARY KEY, comm TEXT)", NULL,
+			 NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sd->db, "INSERT INTO tasks VALUES(?,?)", -1, &sd->task, NULL) !=
+		    SQLITE_OK)
+		return -1;
+	return 0;
 }
 
 /* Attach the side to @db as nt_side. */
