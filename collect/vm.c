@@ -681,7 +681,8 @@ static int untar(const char *img, const char *outdir, struct nt_err **err)
 struct run {
 	const struct nt_vm_opts *o;
 	struct nt_vm_result *res;
-	char *work; /* owned */
+	const char *cache; /* weak: the kernel cache, where the KVM note goes */
+	char *work;	   /* owned */
 	bool temp_work;
 	char *kdir;  /* owned */
 	char *lttng; /* owned: the LTTng build (o->lttng) */
@@ -925,6 +926,61 @@ static bool kvm_refused(struct run *r, int st)
 	return empty;
 }
 
+/*
+ * A guest under KVM prints its first console line within a second or two; one that printed
+ * nothing after this many seconds is hung (seen: a host, itself a VM, whose KVM ran the BIOS
+ * and then never the kernel).
+ */
+#define KVM_FIRST_LINE_S 20
+
+/* This boot of the host: /proc/sys/kernel/random/boot_id into @id ("" when unknown). */
+static void boot_id(char *id, size_t n)
+{
+	char *s = nt_sys_file_read("/proc/sys/kernel/random/boot_id", 0, NULL, NULL);
+
+	snprintf(id, n, "%.*s", s ? (int)strcspn(s, "\n") : 0, s ? s : "");
+	free(s);
+}
+
+/* Did KVM hang a guest since the host booted (the note in @cache, kvm_hung_note)? */
+static bool kvm_hung_before(const char *cache)
+{
+	char path[4200], id[64], *note;
+	bool hung;
+
+	snprintf(path, sizeof(path), "%s/kvm-hung", cache);
+	boot_id(id, sizeof(id));
+	note = nt_sys_file_read(path, 0, NULL, NULL);
+	hung = note && *id && !strncmp(note, id, strlen(id));
+	free(note);
+	return hung;
+}
+
+/* Note in @cache that KVM hung a guest in this boot of the host: the next runs use TCG. */
+static void kvm_hung_note(const char *cache)
+{
+	char path[4200], id[64];
+	FILE *f;
+
+	boot_id(id, sizeof(id));
+	snprintf(path, sizeof(path), "%s/kvm-hung", cache);
+	if (*id && (f = fopen(path, "w"))) {
+		fprintf(f, "%s\n", id);
+		fclose(f);
+	}
+}
+
+static void say_kvm_hung(void)
+{
+	char msg[300];
+	int n = snprintf(msg, sizeof(msg),
+			 "the VM printed nothing in %d s under KVM; booting it again under TCG "
+			 "emulation (slower), as the next runs will until the host reboots",
+			 KVM_FIRST_LINE_S);
+
+	nt_progress_warn("/dev/kvm", msg, n < (int)sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+}
+
 /* Warn that QEMU refused KVM, with its last line. */
 static void say_kvm_refused(struct run *r)
 {
@@ -947,17 +1003,30 @@ static int run_qemu(struct run *r, struct nt_err **err)
 
 	if (make_disk(r, err))
 		return -1;
-	r->res->kvm = !access("/dev/kvm", R_OK | W_OK);
+	bool hung = kvm_hung_before(r->cache);
+
+	r->res->kvm = !hung && !access("/dev/kvm", R_OK | W_OK);
 	for (;;) {
 		if (qemu_cmd(r, &q, err))
 			return -1;
 		if (r->o->progress)
 			nt_progress_step("vm: booting Linux %s under QEMU (%s, %s MB, %s cpus)",
 					 r->release,
-					 r->res->kvm ? "KVM" : "TCG emulation, no usable /dev/kvm",
+					 r->res->kvm ? "KVM"
+					 : hung	     ? "TCG emulation: KVM hung a guest since the "
+						       "host booted"
+						     : "TCG emulation, no usable /dev/kvm",
 					 q.mem, q.cpus);
-		st = nt_sys_spawn((char *const *)q.argv, r->work, r->path[P_QLOG], r->path[P_QLOG],
-				  r->o->timeout > 0 ? r->o->timeout : 300);
+		st = nt_sys_spawn_watch((char *const *)q.argv, r->work, r->path[P_QLOG],
+					r->path[P_QLOG], r->o->timeout > 0 ? r->o->timeout : 300,
+					r->res->kvm ? r->path[P_CONSOLE] : NULL, KVM_FIRST_LINE_S);
+		if (st < 0 && errno == ENODATA) { /* hung under KVM: again under TCG */
+			say_kvm_hung();
+			kvm_hung_note(r->cache);
+			r->res->kvm = false;
+			hung = true;
+			continue;
+		}
 		if (!kvm_refused(r, st))
 			return qemu_status(r, st, err);
 		say_kvm_refused(r); /* and boot again under software emulation */
@@ -1137,6 +1206,7 @@ int nt_vm_record(const struct nt_vm_opts *o, struct nt_vm_result *res, struct nt
 		nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 		goto out;
 	}
+	r.cache = cache;
 	if (o->lttng) {
 		char *deb;
 		if (o->dat && !dir_empty(o->dat)) {

@@ -6,9 +6,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -122,20 +124,38 @@ spawn_child(char *const argv[], const char *cwd, const char *out, const char *lo
 }
 
 /* Wait for @pid, killing its group at @timeout or on nt_interrupted. */
-static int spawn_wait(pid_t pid, double t0, double timeout)
+/* Is the file @path still empty (or missing)? */
+static bool still_empty(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) < 0 || sb.st_size == 0;
+}
+
+static int spawn_wait(pid_t pid, double t0, double timeout, const char *watch, double first_s)
 {
 	int st;
 
 	for (;;) {
 		pid_t p = waitpid(pid, &st, WNOHANG);
+		int why = 0;
 		if (p == pid)
 			return st;
 		if (p < 0 && errno != EINTR)
 			return -1;
-		if (nt_interrupted || (timeout > 0 && nt_sys_now() - t0 > timeout)) {
+		if (nt_interrupted)
+			why = EINTR;
+		else if (timeout > 0 && nt_sys_now() - t0 > timeout)
+			why = ETIMEDOUT;
+		else if (watch && nt_sys_now() - t0 > first_s) {
+			if (still_empty(watch))
+				why = ENODATA;
+			watch = NULL; /* alive: looked at once */
+		}
+		if (why) {
 			kill(-pid, SIGKILL);
 			waitpid(pid, &st, 0);
-			errno = nt_interrupted ? EINTR : ETIMEDOUT;
+			errno = why;
 			return -1;
 		}
 		poll(NULL, 0, 50);
@@ -144,6 +164,12 @@ static int spawn_wait(pid_t pid, double t0, double timeout)
 
 int nt_sys_spawn(char *const argv[], const char *cwd, const char *out, const char *log,
 		 double timeout)
+{
+	return nt_sys_spawn_watch(argv, cwd, out, log, timeout, NULL, 0);
+}
+
+int nt_sys_spawn_watch(char *const argv[], const char *cwd, const char *out, const char *log,
+		       double timeout, const char *watch, double first_s)
 {
 	int st, e = 0, gate[2];
 	double t0 = nt_sys_now();
@@ -169,7 +195,7 @@ int nt_sys_spawn(char *const argv[], const char *cwd, const char *out, const cha
 		errno = e;
 		return -1;
 	}
-	return spawn_wait(pid, t0, timeout);
+	return spawn_wait(pid, t0, timeout, watch, first_s);
 }
 
 size_t nt_strcpy_cut(char *dst, size_t n, const char *src)

@@ -36,6 +36,12 @@ char *nt_sys_file_read(const char *path, size_t max, size_t *len, struct nt_err 
  */
 int nt_sys_spawn(char *const argv[], const char *cwd, const char *out, const char *log,
 		 double timeout);
+/*
+ * nt_sys_spawn(), also killed when the file @watch is still empty @first_s seconds after the
+ * start: a program that shows no sign of life (-1 with errno ENODATA).
+ */
+int nt_sys_spawn_watch(char *const argv[], const char *cwd, const char *out, const char *log,
+		       double timeout, const char *watch, double first_s);
 
 /*
  * @a + @b for counts read from a trace (lost events, overruns): a negative term counts as 0
