@@ -48,7 +48,7 @@ struct wctx {
 	struct fagg *fagg;	    /* owned */
 	size_t nfagg, cfagg;
 	struct nt_hmap kids; /* of struct kids: open calls' closed callees */
-	int *irq; /* owned: per cpu, hard IRQ depth + 1 in a softirq (in the trace's order) */
+	int *irq;	     /* owned: per cpu, IN_HARDIRQ | IN_SOFTIRQ (in the trace's order) */
 	size_t ncpu;
 	sqlite3_stmt *xmit; /* INSERT INTO skb_irq_xmits */
 	struct nt_err *err; /* from a handler */
@@ -200,8 +200,16 @@ static int on_call(void *ctx, const struct nt_ev *e)
 	return 0;
 }
 
-/* The interrupt depth of @cpu (NULL when out of memory). */
-static int *depth(struct wctx *x, int cpu)
+/*
+ * Interrupt context, per cpu: flags, not a depth. Neither hard IRQ handlers nor softirqs nest
+ * on a cpu (a hard IRQ may interrupt a softirq), so a second entry before the exit is the same
+ * record twice (seen in a perf.data file: perf script shows the pair too); counted as depth,
+ * it left the cpu "in a softirq" for the rest of the trace.
+ */
+enum { IN_HARDIRQ = 1, IN_SOFTIRQ = 2 };
+
+/* The interrupt context of @cpu (NULL when out of memory). */
+static int *context(struct wctx *x, int cpu)
 {
 	if (cpu < 0)
 		return NULL;
@@ -216,32 +224,44 @@ static int *depth(struct wctx *x, int cpu)
 	return &x->irq[cpu];
 }
 
-static int irq_step(struct wctx *x, const struct nt_ev *e, int by)
+/* Enter (@in) or leave context @flag on the event's cpu (an exit whose entry was before the
+ * trace leaves it as it was: out). */
+static int irq_step(struct wctx *x, const struct nt_ev *e, int flag, bool in)
 {
-	int *d = depth(x, e->cpu);
+	int *c = context(x, e->cpu);
 
-	if (d && (*d += by) < 0)
-		*d = 0; /* an exit whose entry was before the trace */
+	if (c)
+		*c = in ? *c | flag : *c & ~flag;
 	return 0;
 }
 
-static int on_irq_entry(void *ctx, const struct nt_ev *e)
+static int on_hardirq_entry(void *ctx, const struct nt_ev *e)
 {
-	return irq_step(ctx, e, 1);
+	return irq_step(ctx, e, IN_HARDIRQ, true);
 }
 
-static int on_irq_exit(void *ctx, const struct nt_ev *e)
+static int on_hardirq_exit(void *ctx, const struct nt_ev *e)
 {
-	return irq_step(ctx, e, -1);
+	return irq_step(ctx, e, IN_HARDIRQ, false);
+}
+
+static int on_softirq_entry(void *ctx, const struct nt_ev *e)
+{
+	return irq_step(ctx, e, IN_SOFTIRQ, true);
+}
+
+static int on_softirq_exit(void *ctx, const struct nt_ev *e)
+{
+	return irq_step(ctx, e, IN_SOFTIRQ, false);
 }
 
 /* A transmit in interrupt context: recorded, so no task is credited with it. */
 static int on_xmit(void *ctx, const struct nt_ev *e)
 {
 	struct wctx *x = ctx;
-	int *d = depth(x, e->cpu);
+	int *c = context(x, e->cpu);
 
-	if (!d || !*d || !nt_ev_has(e, 0))
+	if (!c || !*c || !nt_ev_has(e, 0))
 		return 0;
 	if (!x->xmit && !(x->xmit = nt_actx_prepare(
 				  x->ax, "INSERT INTO skb_irq_xmits VALUES(?,?,?,?)", &x->err)))
@@ -406,10 +426,10 @@ static const struct nt_sub wl_subs[] = {
 	{"kmem:kmem_cache_alloc", f_alloc, on_alloc},
 	{"kmem:kmem_cache_alloc_node", f_alloc, on_alloc},
 	{"funcgraph:call", f_call, on_call},
-	{"irq:irq_handler_entry", NULL, on_irq_entry},
-	{"irq:irq_handler_exit", NULL, on_irq_exit},
-	{"irq:softirq_entry", NULL, on_irq_entry},
-	{"irq:softirq_exit", NULL, on_irq_exit},
+	{"irq:irq_handler_entry", NULL, on_hardirq_entry},
+	{"irq:irq_handler_exit", NULL, on_hardirq_exit},
+	{"irq:softirq_entry", NULL, on_softirq_entry},
+	{"irq:softirq_exit", NULL, on_softirq_exit},
 	{"net:net_dev_queue", f_xmit, on_xmit},
 	{"net:net_dev_start_xmit", f_xmit, on_xmit},
 	{"net:net_dev_xmit", f_xmit, on_xmit},
