@@ -3,14 +3,18 @@
  * skb lifecycles: follows each sk_buff by address through every event that carries it, from
  * its allocation (or first sighting) to its free (or the reuse of its address), and writes one
  * row per lifecycle with its hops (skb_hop_lists, analyze.h), latency percentiles between
- * stages and a drop summary. Memory: a hash map of the skbs in flight with their hops so far,
- * plus the per-stage latency samples (exact).
+ * stages and a drop summary. Memory: a hash map of the skbs in flight with their hops so far;
+ * the per-stage latency samples (exact) are kept in files beside the database (samples.h).
  */
 #include "analyze.h"
 #include "flow.h"
 #include "hmap.h"
 #include "ksyms.h"
+#include "samples.h"
 #include "../core/sys.h"
+
+#include <errno.h>
+#include <libgen.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -91,20 +95,17 @@ struct rxpend {
 	bool queued; /* an sk_data_ready took it */
 };
 
-struct samples {
-	int64_t *v;
-	size_t n, cap;
-};
-
 struct skb_ctx {
 	struct nt_actx *ax;
 	struct nt_hmap lives; /* struct live by address */
 	int64_t next_id, trace_last, max_ts;
 	int max_cpu;
-	bool slab_free_class; /* the trace has kmem:kmem_cache_free events: */
-	bool slab_free_known; /* asked (when first needed: nt_actx_has_events) */
-	bool lost_windows;    /* the trace has lost events somewhere */
-	struct samples lat[NSTAGE][NSTAGE];
+	bool slab_free_class;			/* the trace has kmem:kmem_cache_free events: */
+	bool slab_free_known;			/* asked (when first needed: nt_actx_has_events) */
+	bool lost_windows;			/* the trace has lost events somewhere */
+	struct nt_samples *lat[NSTAGE][NSTAGE]; /* owned, made when first needed */
+	int samples_err; /* errno of the first sample that could not be kept, or 0 */
+	char *dir;	 /* owned: where their files go (the database's), NULL: in memory */
 	struct sum *sums;
 	int nsums;
 	sqlite3_stmt *ins_life, *ins_hop;
@@ -160,19 +161,11 @@ static void map_del(struct skb_ctx *x, int64_t addr)
 
 static void sample_add(struct skb_ctx *x, int a, int b, int64_t v)
 {
-	struct samples *s = &x->lat[a][b];
+	struct nt_samples **s = &x->lat[a][b];
 
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? 2 * s->cap : 256;
-		int64_t *p = realloc(s->v, ncap * sizeof(*p));
-		if (!p) {
-			x->oom = true;
-			return;
-		}
-		s->v = p;
-		s->cap = ncap;
-	}
-	s->v[s->n++] = v;
+	errno = 0;
+	if ((!*s && !(*s = nt_samples_new(x->dir))) || nt_samples_add(*s, v))
+		x->samples_err = errno ? errno : ENOMEM;
 }
 
 static bool same(const char *a, const char *b)
@@ -1288,6 +1281,19 @@ static int64_t query_int(struct nt_actx *ax, const char *sql, int64_t dflt)
 	return v;
 }
 
+/* The database's directory, for the samples' files (NULL: a database in memory). */
+static char *samples_dir(struct nt_actx *ax)
+{
+	const char *f = sqlite3_db_filename(nt_actx_db(ax), "main");
+	char *copy = f && *f ? strdup(f) : NULL, *dir;
+
+	if (!copy)
+		return NULL;
+	dir = strdup(dirname(copy));
+	free(copy);
+	return dir;
+}
+
 static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 {
 	struct skb_ctx *x = calloc(1, sizeof(*x));
@@ -1296,6 +1302,7 @@ static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 	if (!x)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
 	x->ax = ax;
+	x->dir = samples_dir(ax);
 	nt_hmap_init(&x->lives, sizeof(struct live));
 	nt_hmap_init(&x->socks, sizeof(struct sockq));
 	nt_hmap_init(&x->tuples, sizeof(struct socktuple));
@@ -1320,62 +1327,12 @@ static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)
 	return 0;
 }
 
-static int cmp64(const void *a, const void *b)
+/* The nearest-rank @p-th percentile of @s, into *@v. */
+static int pct(struct nt_samples *s, int p, int64_t *v)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	uint64_t n = nt_samples_count(s), k = (n * (uint64_t)p + 99) / 100;
 
-	return (x > y) - (x < y);
-}
-
-/*
- * Sort @v in place: a radix sort by 16-bit digits, the passes whose digit is the same in every
- * key skipped (latencies are far from 2^63); qsort without memory for its buffer. The sorted
- * order is the same either way, and so are the sums and percentiles taken from it.
- */
-static void sort64(int64_t *v, size_t n)
-{
-	uint64_t *a = (uint64_t *)v, *b = n > 1 ? malloc(n * sizeof(*b)) : NULL, *t;
-	size_t *count = b ? malloc(65536 * sizeof(*count)) : NULL;
-
-	if (!count) {
-		free(b);
-		qsort(v, n, sizeof(*v), cmp64);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) /* signed order as unsigned */
-		a[i] ^= (uint64_t)1 << 63;
-	for (int shift = 0; shift < 64; shift += 16) {
-		size_t sum = 0;
-		memset(count, 0, 65536 * sizeof(*count));
-		for (size_t i = 0; i < n; i++)
-			count[a[i] >> shift & 0xffff]++;
-		if (count[a[0] >> shift & 0xffff] == n)
-			continue; /* one digit: nothing moves */
-		for (size_t d = 0; d < 65536; d++) {
-			size_t c = count[d];
-			count[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			b[count[a[i] >> shift & 0xffff]++] = a[i];
-		t = a, a = b, b = t;
-	}
-	if (a != (uint64_t *)v) { /* the last pass left the keys in the buffer */
-		memcpy(v, a, n * sizeof(*a));
-		b = a;
-	}
-	for (size_t i = 0; i < n; i++)
-		v[i] = (int64_t)((uint64_t)v[i] ^ (uint64_t)1 << 63);
-	free(b);
-	free(count);
-}
-
-/* Nearest-rank percentile of sorted @v. */
-static int64_t pct(const int64_t *v, size_t n, int p)
-{
-	size_t k = (n * (size_t)p + 99) / 100;
-
-	return v[k ? k - 1 : 0];
+	return nt_samples_kth(s, k ? k : 1, v);
 }
 
 static int write_stats(struct skb_ctx *x, struct nt_actx *ax, struct nt_err **err)
@@ -1388,24 +1345,28 @@ static int write_stats(struct skb_ctx *x, struct nt_actx *ax, struct nt_err **er
 		return -1;
 	for (int a = 0; a < NSTAGE && !rc; a++)
 		for (int b = 0; b < NSTAGE && !rc; b++) {
-			struct samples *s = &x->lat[a][b];
-			double sum = 0;
+			struct nt_samples *s = x->lat[a][b];
+			int64_t v[5];
 
-			if (!s->n)
+			if (!s || !nt_samples_count(s))
 				continue;
-			sort64(s->v, s->n);
-			for (size_t i = 0; i < s->n; i++)
-				sum += (double)s->v[i];
+			if (nt_samples_kth(s, 1, &v[0]) || pct(s, 50, &v[1]) || pct(s, 90, &v[2]) ||
+			    pct(s, 99, &v[3]) || nt_samples_kth(s, nt_samples_count(s), &v[4])) {
+				sqlite3_finalize(st);
+				return nt_err_set(err,
+						  nt_err_new(NT_E_FAIL,
+							     "cannot read back the latency "
+							     "samples (out of memory, or an I/O "
+							     "error on their file)"));
+			}
 			sqlite3_bind_int64(st, 1, nt_actx_trace(ax));
 			sqlite3_bind_text(st, 2, stage_name[a], -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 3, stage_name[b], -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 4, (int64_t)s->n);
-			sqlite3_bind_int64(st, 5, s->v[0]);
-			sqlite3_bind_int64(st, 6, pct(s->v, s->n, 50));
-			sqlite3_bind_int64(st, 7, pct(s->v, s->n, 90));
-			sqlite3_bind_int64(st, 8, pct(s->v, s->n, 99));
-			sqlite3_bind_int64(st, 9, s->v[s->n - 1]);
-			sqlite3_bind_double(st, 10, sum / (double)s->n);
+			sqlite3_bind_int64(st, 4, (int64_t)nt_samples_count(s));
+			for (int i = 0; i < 5; i++)
+				sqlite3_bind_int64(st, 5 + i, v[i]);
+			sqlite3_bind_double(st, 10,
+					    nt_samples_sum(s) / (double)nt_samples_count(s));
 			if (sqlite3_step(st) != SQLITE_DONE)
 				rc = -1;
 			sqlite3_reset(st);
@@ -1491,6 +1452,10 @@ static int skb_end(void *ctx, struct nt_actx *ax, struct nt_err **err)
 						  sqlite3_errmsg(nt_actx_db(ax))));
 	if (x->oom)
 		return nt_err_set(err, nt_err_new(NT_E_FAIL, "out of memory"));
+	if (x->samples_err)
+		return nt_err_set(err, nt_err_errno(NT_E_FAIL, x->samples_err,
+						    "cannot keep the latency samples in a "
+						    "temporary file beside the database"));
 	if (write_stats(x, ax, err))
 		return -1;
 	nt_actx_note(ax, "skb", "lifecycles", x->n_life);
@@ -1531,7 +1496,8 @@ static void skb_free(void *ctx)
 	free(x->pend);
 	for (int a = 0; a < NSTAGE; a++)
 		for (int b = 0; b < NSTAGE; b++)
-			free(x->lat[a][b].v);
+			nt_samples_free(x->lat[a][b]);
+	free(x->dir);
 	for (int i = 0; i < x->nsums; i++) {
 		free(x->sums[i].reason);
 		free(x->sums[i].loc);
