@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <libgen.h>
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,7 +163,7 @@ static void sample_add(struct skb_ctx *x, int a, int b, int64_t v)
 	struct nt_samples **s = &x->lat[a][b];
 
 	errno = 0;
-	if ((!*s && !(*s = nt_samples_new(x->dir))) || nt_samples_add(*s, v))
+	if (((!*s && !(*s = nt_samples_new(x->dir))) || nt_samples_add(*s, v)) && !x->samples_err)
 		x->samples_err = errno ? errno : ENOMEM;
 }
 
