@@ -224,8 +224,10 @@ static int *context(struct wctx *x, int cpu)
 	return &x->irq[cpu];
 }
 
-/* Enter (@in) or leave context @flag on the event's cpu (an exit whose entry was before the
- * trace leaves it as it was: out). */
+/*
+ * Enter (@in) or leave context @flag on the event's cpu (an exit whose entry was before the
+ * trace leaves it as it was: out).
+ */
 static int irq_step(struct wctx *x, const struct nt_ev *e, int flag, bool in)
 {
 	int *c = context(x, e->cpu);

@@ -999,12 +999,12 @@ static void say_kvm_refused(struct run *r)
 static int run_qemu(struct run *r, struct nt_err **err)
 {
 	struct qemu_cmd q;
+	bool hung;
 	int st;
 
 	if (make_disk(r, err))
 		return -1;
-	bool hung = kvm_hung_before(r->cache);
-
+	hung = kvm_hung_before(r->cache);
 	r->res->kvm = !hung && !access("/dev/kvm", R_OK | W_OK);
 	for (;;) {
 		if (qemu_cmd(r, &q, err))
