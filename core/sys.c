@@ -123,7 +123,6 @@ spawn_child(char *const argv[], const char *cwd, const char *out, const char *lo
 	_exit(127);
 }
 
-/* Wait for @pid, killing its group at @timeout or on nt_interrupted. */
 /* Is the file @path still empty (or missing)? */
 static bool still_empty(const char *path)
 {
@@ -132,6 +131,10 @@ static bool still_empty(const char *path)
 	return stat(path, &sb) < 0 || sb.st_size == 0;
 }
 
+/*
+ * Wait for @pid, killing its group at @timeout, on nt_interrupted, or when the file @watch
+ * (NULL: none) is still empty @first_s seconds after @t0.
+ */
 static int spawn_wait(pid_t pid, double t0, double timeout, const char *watch, double first_s)
 {
 	int st;
@@ -139,6 +142,7 @@ static int spawn_wait(pid_t pid, double t0, double timeout, const char *watch, d
 	for (;;) {
 		pid_t p = waitpid(pid, &st, WNOHANG);
 		int why = 0;
+
 		if (p == pid)
 			return st;
 		if (p < 0 && errno != EINTR)
