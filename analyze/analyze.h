@@ -58,7 +58,7 @@ int64_t nt_actx_trace(struct nt_actx *ax);
 bool nt_actx_lossy(struct nt_actx *ax, int cpu, int64_t from, int64_t to);
 /*
  * Does the trace have events of class @cls? Exact when the analyses read a stored trace; while
- * they follow an import (nt_analyze_follow), what the stream showed so far: the driver checks
+ * they follow an import (nt_analyze_follow_start), what the stream showed so far: the driver checks
  * the answer at the end and runs the analyses again if it was wrong.
  */
 bool nt_actx_has_events(struct nt_actx *ax, const char *cls);

@@ -10,16 +10,17 @@
 #include "side.h"
 #include "spool.h"
 #include "../core/progress.h"
+#include "../core/testhook.h"
 
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
-#include <errno.h>
 #include <signal.h>
-#include <sys/resource.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 extern const struct nt_analysis nt_irq_analysis;
 extern const struct nt_analysis nt_skb_analysis;
@@ -1086,11 +1087,10 @@ int nt_analyze_follow_end(struct nt_follow *f, bool ok, struct nt_err **err)
 	      : !nt_spool_usable(f->sp) ? "the spool cannot be read"
 					: wrong_fact(&f->ax);
 	/* tests: which way the derived rows were made (tests/fixture/analyze_follow.sh) */
-	if (ok && !rc && getenv("NETTRAIL_TEST_FOLLOW"))
-		fprintf(stderr,
-			why ? "analyses: run again after the import: %s\n"
-			    : "analyses: followed the import%s\n",
-			why ? why : "");
+	if (ok && !rc)
+		nt_test_say("NETTRAIL_TEST_FOLLOW", "analyses: %s%s",
+			    why ? "run again after the import: " : "followed the import",
+			    why ? why : "");
 	follow_free(f);
 	if (why) /* a fact taken from the stream was wrong: the usual way */
 		rc = nt_analyze_trace_spool(db, trace, sp, err);

@@ -3,9 +3,7 @@
 #include "samples.h"
 #include "../core/sys.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +17,7 @@ struct nt_samples {
 	int64_t *buf;	   /* owned: the values not written yet */
 	size_t nbuf, bcap; /* bcap in bytes (nt_reserve) */
 	uint64_t n, nfile; /* values in all, in the file */
+	int64_t min, max;
 	__int128 sum;
 };
 
@@ -45,20 +44,8 @@ void nt_samples_free(struct nt_samples *s)
 /* Write the values held at the file's end. */
 static int flush(struct nt_samples *s)
 {
-	const char *p = (const char *)s->buf;
-	size_t left = s->nbuf * sizeof(*s->buf);
-	off_t off = (off_t)(s->nfile * sizeof(*s->buf));
-
-	while (left) {
-		ssize_t w = pwrite(s->fd, p, left, off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		off += w;
-		left -= (size_t)w;
-	}
+	if (nt_sys_pwrite_all(s->fd, s->buf, s->nbuf * sizeof(*s->buf), s->nfile * sizeof(*s->buf)))
+		return -1;
 	s->nfile += s->nbuf;
 	s->nbuf = 0;
 	return 0;
@@ -71,7 +58,10 @@ int nt_samples_add(struct nt_samples *s, int64_t v)
 	if (nt_reserve(&s->buf, &s->bcap, (s->nbuf + 1) * sizeof(*s->buf)))
 		return -1;
 	s->buf[s->nbuf++] = v;
-	s->n++;
+	if (!s->n++ || v < s->min)
+		s->min = v;
+	if (s->n == 1 || v > s->max)
+		s->max = v;
 	s->sum += v;
 	return 0;
 }
@@ -103,16 +93,9 @@ static int pass(struct nt_samples *s, int64_t *chunk, uint64_t *count, int shift
 {
 	memset(count, 0, DIGIT * sizeof(*count));
 	for (uint64_t at = 0; at < s->nfile;) {
-		size_t want = s->nfile - at < HELD ? (size_t)(s->nfile - at) : HELD, got = 0;
-		while (got < want * sizeof(*chunk)) {
-			ssize_t r = pread(s->fd, (char *)chunk + got, want * sizeof(*chunk) - got,
-					  (off_t)(at * sizeof(*chunk) + got));
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				return -1;
-			got += (size_t)r;
-		}
+		size_t want = s->nfile - at < HELD ? (size_t)(s->nfile - at) : HELD;
+		if (nt_sys_pread_all(s->fd, chunk, want * sizeof(*chunk), at * sizeof(*chunk)))
+			return -1;
 		tally(chunk, want, count, shift, mask, prefix);
 		at += want;
 	}
@@ -122,11 +105,19 @@ static int pass(struct nt_samples *s, int64_t *chunk, uint64_t *count, int shift
 
 int nt_samples_kth(struct nt_samples *s, uint64_t k, int64_t *v)
 {
-	uint64_t *count = malloc(DIGIT * sizeof(*count)), mask = 0, prefix = 0, rank = k;
-	int64_t *chunk = s->nfile ? malloc(HELD * sizeof(*chunk)) : NULL;
+	uint64_t *count, mask = 0, prefix = 0, rank = k;
+	int64_t *chunk;
 	int rc = -1;
 
-	if (!count || (s->nfile && !chunk) || k < 1 || k > s->n)
+	if (k < 1 || k > s->n)
+		return -1;
+	if (k == 1 || k == s->n) { /* the least and the greatest: known without a pass */
+		*v = k == 1 ? s->min : s->max;
+		return 0;
+	}
+	count = malloc(DIGIT * sizeof(*count));
+	chunk = s->nfile ? malloc(HELD * sizeof(*chunk)) : NULL;
+	if (!count || (s->nfile && !chunk))
 		goto out;
 	/* the digits from the top: the one where the k-th value falls, among those sharing the
 	 * digits found so far */

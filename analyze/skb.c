@@ -14,7 +14,6 @@
 #include "../core/sys.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1284,13 +1283,8 @@ static int64_t query_int(struct nt_actx *ax, const char *sql, int64_t dflt)
 static char *samples_dir(struct nt_actx *ax)
 {
 	const char *f = sqlite3_db_filename(nt_actx_db(ax), "main");
-	char *copy = f && *f ? strdup(f) : NULL, *dir;
 
-	if (!copy)
-		return NULL;
-	dir = strdup(dirname(copy));
-	free(copy);
-	return dir;
+	return f && *f ? nt_sys_dir_of(f) : NULL;
 }
 
 static int skb_begin(struct nt_actx *ax, void **out, struct nt_err **err)

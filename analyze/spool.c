@@ -14,8 +14,8 @@
 #include "analyze.h"
 #include "../core/sys.h"
 
-#include <fcntl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -70,6 +70,7 @@ struct nt_spool {
 	uint64_t roff;
 	struct nt_spool_val *vals;
 	uint32_t nvals;
+	uint32_t *rnf, rnv; /* owned: the fields of each version the reader knows (fields_of) */
 };
 
 struct nt_spool *nt_spool_open(const char *dir)
@@ -204,16 +205,9 @@ static bool room(struct nt_spool *sp, size_t need)
 /* Write @n bytes at the end of the file. */
 static bool put(struct nt_spool *sp, const char *p, size_t n)
 {
-	while (n) {
-		ssize_t w = pwrite(sp->fd, p, n, (off_t)sp->woff);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-		sp->woff += (uint64_t)w;
-	}
+	if (nt_sys_pwrite_all(sp->fd, p, n, sp->woff))
+		return false;
+	sp->woff += n;
 	return true;
 }
 
@@ -261,12 +255,24 @@ static bool stored_as_is(const struct nt_val *v, int aff)
 	}
 }
 
+/* A record's header (HDR bytes) at @p, its body @len bytes. */
+static void put_header(char *p, uint32_t ver, int64_t rowid, int64_t ts, int cpu, int pid,
+		       int64_t task, uint32_t len)
+{
+	memcpy(p, &ver, 4);
+	memcpy(p + 4, &rowid, 8);
+	memcpy(p + 12, &ts, 8);
+	memcpy(p + 20, &cpu, 4);
+	memcpy(p + 24, &pid, 4);
+	memcpy(p + 28, &task, 8);
+	memcpy(p + 36, &len, 4);
+}
+
 void nt_spool_event(struct nt_spool *sp, uint32_t id, int64_t rowid, int64_t ts, int cpu, int pid,
 		    int64_t task, const struct nt_val *vals, uint32_t n)
 {
 	const struct rclass *rc;
 	size_t at = HDR; /* the header goes in front once the body's length is known */
-	uint32_t len;
 
 	if (!nt_spool_wants(sp, id))
 		return;
@@ -303,21 +309,14 @@ void nt_spool_event(struct nt_spool *sp, uint32_t id, int64_t rowid, int64_t ts,
 		sp->bad = true;
 		return;
 	}
-	len = (uint32_t)(at - HDR);
-	memcpy(sp->rec, &rc->ver, 4);
-	memcpy(sp->rec + 4, &rowid, 8);
-	memcpy(sp->rec + 12, &ts, 8);
-	memcpy(sp->rec + 20, &cpu, 4);
-	memcpy(sp->rec + 24, &pid, 4);
-	memcpy(sp->rec + 28, &task, 8);
-	memcpy(sp->rec + 36, &len, 4);
+	put_header(sp->rec, rc->ver, rowid, ts, cpu, pid, task, (uint32_t)(at - HDR));
 	append(sp, at);
 	sp->events++;
 }
 
 void nt_spool_task(struct nt_spool *sp, int64_t id, const char *comm, uint32_t n)
 {
-	uint32_t len = 1 + 4 + n + 1, ver = NT_SPOOL_TASK;
+	uint32_t len = 1 + 4 + n + 1;
 
 	if (!sp || sp->bad)
 		return;
@@ -325,10 +324,7 @@ void nt_spool_task(struct nt_spool *sp, int64_t id, const char *comm, uint32_t n
 		sp->bad = true;
 		return;
 	}
-	memset(sp->rec, 0, HDR);
-	memcpy(sp->rec, &ver, 4);
-	memcpy(sp->rec + 28, &id, 8);
-	memcpy(sp->rec + 36, &len, 4);
+	put_header(sp->rec, NT_SPOOL_TASK, 0, 0, 0, 0, id, len);
 	sp->rec[HDR] = NT_VAL_TEXT;
 	memcpy(sp->rec + HDR + 1, &n, 4);
 	memcpy(sp->rec + HDR + 5, comm, n);
@@ -367,6 +363,7 @@ void nt_spool_close(struct nt_spool *sp)
 	free(sp->wbuf);
 	free(sp->rbuf);
 	free(sp->vals);
+	free(sp->rnf);
 	pthread_mutex_destroy(&sp->mu);
 	pthread_cond_destroy(&sp->cv);
 	free(sp);
@@ -459,6 +456,30 @@ static int have(struct nt_spool *sp, size_t need)
 	return 1;
 }
 
+/*
+ * The number of fields of version @ver (UINT32_MAX: none such), from the reader's copy of the
+ * counts; the lock only when a version is new to the reader, not for every record.
+ */
+static uint32_t fields_of(struct nt_spool *sp, uint32_t ver)
+{
+	if (ver >= sp->rnv) {
+		uint32_t n, *x;
+		pthread_mutex_lock(&sp->mu);
+		n = sp->nvers;
+		x = ver < n ? realloc(sp->rnf, n * sizeof(*x)) : NULL;
+		if (x) {
+			for (uint32_t i = sp->rnv; i < n; i++)
+				x[i] = sp->vers[i].nf;
+			sp->rnf = x;
+			sp->rnv = n;
+		}
+		pthread_mutex_unlock(&sp->mu);
+		if (!x)
+			return UINT32_MAX;
+	}
+	return sp->rnf[ver];
+}
+
 int nt_spool_next(struct nt_spool *sp, struct nt_spool_rec *r)
 {
 	const unsigned char *hdr;
@@ -482,13 +503,7 @@ int nt_spool_next(struct nt_spool *sp, struct nt_spool_rec *r)
 		return -1;
 	body = sp->rbuf + sp->rstart + HDR;
 	sp->rstart += HDR + (size_t)len;
-	if (r->ver == NT_SPOOL_TASK) {
-		nf = 1;
-	} else {
-		pthread_mutex_lock(&sp->mu);
-		nf = r->ver < sp->nvers ? sp->vers[r->ver].nf : UINT32_MAX;
-		pthread_mutex_unlock(&sp->mu);
-	}
+	nf = r->ver == NT_SPOOL_TASK ? 1 : fields_of(sp, r->ver);
 	if (nf == UINT32_MAX)
 		return -1;
 	if (nf > sp->nvals) {

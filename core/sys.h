@@ -43,6 +43,18 @@ int nt_sys_spawn(char *const argv[], const char *cwd, const char *out, const cha
 int nt_sys_spawn_watch(char *const argv[], const char *cwd, const char *out, const char *log,
 		       double timeout, const char *watch, double first_s);
 
+/* Write all @n bytes of @buf at offset @off of @fd (EINTR retried): 0, or -1 with errno set. */
+int nt_sys_pwrite_all(int fd, const void *buf, size_t n, uint64_t off);
+
+/*
+ * Read exactly @n bytes at offset @off of @fd into @buf (EINTR retried): 0, or -1 with errno
+ * set (0 when the file ends first).
+ */
+int nt_sys_pread_all(int fd, void *buf, size_t n, uint64_t off);
+
+/* The directory of @path ("." for a bare name, "/" for "/x"), owned; NULL without memory. */
+char *nt_sys_dir_of(const char *path);
+
 /*
  * @a + @b for counts read from a trace (lost events, overruns): a negative term counts as 0
  * and the sum saturates at INT64_MAX (a corrupt file may say LLONG_MAX, which sscanf also

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Test-only pause points (NETTRAIL_TEST_PAUSE=POINT:FILE). */
+/* Test-only pause points (NETTRAIL_TEST_PAUSE=POINT:FILE) and lines (nt_test_say). */
 #include "testhook.h"
 
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,4 +23,16 @@ void nt_test_pause(const char *point, volatile int *stop)
 		close(fd);
 	for (int i = 0; i < 60 * 20 && !*stop; i++)
 		poll(NULL, 0, 50);
+}
+
+void nt_test_say(const char *env, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!getenv(env))
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }

@@ -12,4 +12,11 @@
  */
 void nt_test_pause(const char *point, volatile int *stop);
 
+/*
+ * When the environment variable @env is set: one line on stderr, printf-style, for a test that
+ * asks what a run did where its output does not say (NETTRAIL_TEST_FOLLOW: which way the
+ * analyses of an import went). Otherwise nothing.
+ */
+void nt_test_say(const char *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -1563,15 +1563,9 @@ static void fill_result(struct nt_store *s, const struct imp *im, const char *fo
 /* The analyses' spool, beside the database file. */
 static struct nt_spool *spool_open(struct nt_store *s)
 {
-	char *dir = strdup(s->tmp_path ? s->tmp_path : s->path), *slash;
-	struct nt_spool *sp;
+	char *dir = nt_sys_dir_of(s->tmp_path ? s->tmp_path : s->path);
+	struct nt_spool *sp = dir ? nt_spool_open(dir) : NULL;
 
-	if (!dir)
-		return NULL;
-	slash = strrchr(dir, '/');
-	if (slash)
-		slash[slash == dir] = '\0'; /* "/db": "/" */
-	sp = nt_spool_open(slash ? dir : ".");
 	free(dir);
 	return sp;
 }
@@ -1600,7 +1594,6 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 {
 	const struct nt_reader_ops *ops;
 	struct nt_source *src = NULL;
-	struct nt_follow *follow = NULL;
 	struct nt_side *side = NULL;
 	struct imp im = {.s = s};
 	const char *path, *fp;
@@ -1637,10 +1630,9 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 		im.spool = spool_open(s); /* NULL: the analyses read the tables */
 	/* the analyses follow on another core while the events are stored (NULL: after) */
 	if (im.spool &&
-	    !(follow = nt_analyze_follow_start(s->db, im.trace_id, im.spool, side, &im.err)) &&
+	    !(im.follow = nt_analyze_follow_start(s->db, im.trace_id, im.spool, side, &im.err)) &&
 	    im.err)
 		goto out;
-	im.follow = follow;
 	im.progress = o->progress;
 	im.file_no = o->file_no;
 	im.nfiles = o->nfiles;
@@ -1650,9 +1642,9 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 	show_progress(&im, true);
 	if (finish(&im))
 		goto out;
-	if (follow) {
-		int r = nt_analyze_follow_end(follow, true, &im.err);
-		follow = im.follow = NULL;
+	if (im.follow) {
+		int r = nt_analyze_follow_end(im.follow, true, &im.err);
+		im.follow = NULL;
 		if (r)
 			goto out;
 	} else if (!o->no_analyze &&
@@ -1670,7 +1662,7 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 	fill_result(s, &im, ops->name, res);
 	ret = 0;
 out:
-	nt_analyze_follow_end(follow, false, NULL); /* stopped before the rollback */
+	nt_analyze_follow_end(im.follow, false, NULL); /* stopped before the rollback */
 	if (im.progress && ret)
 		nt_progress("importing", im.events, 0, 1);
 	nt_source_close(src);

@@ -15,4 +15,14 @@ static int failures;
 		}                                                                       \
 	} while (0)
 
+/* The end of a test's main(): "@name: ok", or the count of failed checks; its exit code. */
+static inline int check_done(const char *name)
+{
+	if (failures)
+		fprintf(stderr, "%s: %d failure(s)\n", name, failures);
+	else
+		printf("%s: ok\n", name);
+	return failures ? 1 : 0;
+}
+
 #endif

@@ -86,9 +86,5 @@ int main(void)
 		check_set(NULL, 20011, kind, 997);
 	}
 	rmdir(dir);
-	if (failures)
-		fprintf(stderr, "unit_samples: %d failure(s)\n", failures);
-	else
-		printf("unit_samples: ok\n");
-	return failures ? 1 : 0;
+	return check_done("unit_samples");
 }

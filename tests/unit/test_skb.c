@@ -437,9 +437,5 @@ int main(void)
 	exec("COMMIT");
 	nt_store_close(s, true, NULL);
 	rmdir(path);
-	if (failures)
-		fprintf(stderr, "%d failure(s)\n", failures);
-	else
-		printf("test_skb: ok\n");
-	return failures ? 1 : 0;
+	return check_done("test_skb");
 }

@@ -55,9 +55,5 @@ int main(void)
 
 	unlink(file);
 	rmdir(dir);
-	if (failures)
-		fprintf(stderr, "unit_spawn: %d failure(s)\n", failures);
-	else
-		printf("unit_spawn: ok\n");
-	return failures ? 1 : 0;
+	return check_done("unit_spawn");
 }
