@@ -15,7 +15,8 @@ struct nt_hmap {
 	size_t esize, n, cap;
 };
 
-/* An empty map of elements of @esize bytes (at least 8: the key comes first). */
+/* An empty map of elements of @esize bytes (at least 8: the key comes first). Elements lie
+ * @esize bytes apart: with a size that is not a multiple of 8, read them with memcpy. */
 void nt_hmap_init(struct nt_hmap *m, size_t esize);
 void nt_hmap_release(struct nt_hmap *m);
 
