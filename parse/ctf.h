@@ -45,6 +45,14 @@ void nt_ctf_canonical(const char *orig, bool perf, char *sys, size_t nsys, char 
 		      size_t nname);
 
 /*
+ * Whether a sample field perf writes is left out of the event's columns because the row says
+ * it already (both perf routes: the perf.data reader and perf CTF traces): "perf_tid" is the
+ * event's pid, "perf_id" the file descriptor perf recorded the class through on that cpu (or
+ * thread), a tracepoint's "common_type" the class's own number.
+ */
+bool nt_ctf_perf_dropped(const char *field);
+
+/*
  * The same table read backwards, for recording with LTTng: calls @fn with each LTTng kernel
  * event name that nt_ctf_canonical() maps to @system:@event (no globs; one name per spelling
  * the table knows, as lttng-modules generations differ; system "lttng" gives @event itself).

@@ -192,6 +192,28 @@ static int decl_members(struct decl *d, const char *name, const bt_field_class *
 	return r;
 }
 
+/*
+ * The payload @fc of a perf class as columns, but for the members perf writes that the row
+ * says already (nt_ctf_perf_dropped): their indexes go to @c->dropped.
+ */
+static int decl_perf_payload(struct decl *d, struct cls *c, const bt_field_class *fc)
+{
+	if (bt_field_class_get_type(fc) != BT_FIELD_CLASS_TYPE_STRUCTURE)
+		return decl_field(d, "", fc);
+	for (uint64_t i = 0; i < bt_field_class_structure_get_member_count(fc); i++) {
+		const bt_field_class_structure_member *m =
+			bt_field_class_structure_borrow_member_by_index_const(fc, i);
+		const char *mn = bt_field_class_structure_member_get_name(m);
+
+		if (i < 64 && mn && nt_ctf_perf_dropped(mn))
+			c->dropped |= (uint64_t)1 << i;
+		else if (decl_field(d, mn ? mn : "",
+				    bt_field_class_structure_member_borrow_field_class_const(m)))
+			return -1;
+	}
+	return 0;
+}
+
 static int decl_field(struct decl *d, const char *name, const bt_field_class *fc)
 {
 	bt_field_class_type t = bt_field_class_get_type(fc);
@@ -456,6 +478,21 @@ static void put_variant(struct nt_ctf *x, const bt_field *f)
 		     k; k--)
 			nt_batch_null(x->b);
 	}
+}
+
+void nt_ctf_put_payload(struct nt_ctf *x, const struct cls *c, const bt_field *f)
+{
+	uint64_t nm;
+
+	if (!c->dropped) {
+		nt_ctf_put_field(x, f);
+		return;
+	}
+	nm = bt_field_class_structure_get_member_count(bt_field_borrow_class_const(f));
+	for (uint64_t i = 0; i < nm; i++)
+		if (i >= 64 || !(c->dropped >> i & 1))
+			nt_ctf_put_field(
+				x, bt_field_structure_borrow_member_field_by_index_const(f, i));
 }
 
 void nt_ctf_put_field(struct nt_ctf *x, const bt_field *f)
@@ -736,7 +773,8 @@ static struct cls *cls_new(struct nt_ctf *x, const bt_event *ev)
 		if (!fc)
 			continue;
 		fprintf(d.fmt, " %s { ", scope_names[order[i]]);
-		if (decl_field(&d, "", fc))
+		if (perf && order[i] == S_PAYLOAD ? decl_perf_payload(&d, c, fc)
+						  : decl_field(&d, "", fc))
 			goto fail;
 		fprintf(d.fmt, "}");
 	}

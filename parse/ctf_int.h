@@ -41,8 +41,9 @@ struct cls {
 	struct ref next_tid, prev_tid;
 	unsigned npairs;
 	struct ref pair_comm[MAX_PAIRS], pair_tid[MAX_PAIRS]; /* (comm, tid) announcements */
-	enum kret kret; /* an LTTng kretprobe's entry or return event */
-	char *kfunc;	/* owned: its function (the event name without _entry/_exit) */
+	uint64_t dropped; /* perf: the payload's top-level members not stored (bit = index) */
+	enum kret kret;	  /* an LTTng kretprobe's entry or return event */
+	char *kfunc;	  /* owned: its function (the event name without _entry/_exit) */
 };
 
 struct port {
@@ -115,6 +116,8 @@ struct cls *nt_ctf_class(struct nt_ctf *x, const bt_event *ev);
 
 /* Append the values of field @f: the columns decl_field() declared for its class. */
 void nt_ctf_put_field(struct nt_ctf *x, const bt_field *f);
+/* The same for the payload @f of an event of class @c, without its dropped members. */
+void nt_ctf_put_payload(struct nt_ctf *x, const struct cls *c, const bt_field *f);
 
 /* Free class @c (accepts NULL). */
 void nt_ctf_class_free(struct cls *c);

@@ -230,7 +230,9 @@ void nt_ctf_put_event(struct nt_ctf *x, struct port *p, const bt_message *m)
 	nt_batch_event_begin(x->b, c->id, p->ts, cpu, pid);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		const bt_field *f = scope_field(ev, order[i]);
-		if (f)
+		if (f && order[i] == S_PAYLOAD)
+			nt_ctf_put_payload(x, c, f);
+		else if (f)
 			nt_ctf_put_field(x, f);
 	}
 	nt_batch_event_end(x->b);

@@ -107,6 +107,12 @@ static bool perf_modifier(const char *s)
 	return *s && strspn(s, "ukhIGHpPSDWe") == strlen(s);
 }
 
+bool nt_ctf_perf_dropped(const char *field)
+{
+	return !strcmp(field, "perf_tid") || !strcmp(field, "perf_id") ||
+	       !strcmp(field, "common_type");
+}
+
 void nt_ctf_canonical(const char *orig, bool perf, char *sys, size_t nsys, char *name, size_t nname)
 {
 	const char *colon = strchr(orig, ':');

@@ -398,19 +398,19 @@ static void find_pairs(struct pcls *c)
 	}
 }
 
-/* The columns perf's CTF conversion gives every sample of @st, in its order. */
+/*
+ * The columns perf's CTF conversion gives every sample of @st, in its order, but for those
+ * that repeat what the row already says (nt_ctf_perf_dropped): perf_tid is the event's pid,
+ * perf_id the file descriptor perf recorded the class through on that cpu.
+ */
 static unsigned generic_defs(uint64_t st, struct nt_field_def *d)
 {
 	unsigned n = 0;
 
 	if (st & S_IP)
 		d[n++] = (struct nt_field_def){"perf_ip", NT_VAL_INT, NT_FIELD_POINTER};
-	if (st & S_TID) {
-		d[n++] = (struct nt_field_def){"perf_tid", NT_VAL_INT, NT_FIELD_SIGNED};
+	if (st & S_TID)
 		d[n++] = (struct nt_field_def){"perf_pid", NT_VAL_INT, NT_FIELD_SIGNED};
-	}
-	if (st & (S_ID | S_IDENTIFIER))
-		d[n++] = (struct nt_field_def){"perf_id", NT_VAL_INT, 0};
 	if (st & S_STREAM_ID)
 		d[n++] = (struct nt_field_def){"perf_stream_id", NT_VAL_INT, 0};
 	if (st & S_PERIOD)
@@ -601,12 +601,8 @@ static int emit_sample(struct perf *p, struct nt_batch *b, const struct qent *e)
 	nt_batch_event_begin(b, c->id, e->ts, cpu, pid);
 	if (st & S_IP)
 		nt_batch_int(b, (int64_t)s.ip);
-	if (st & S_TID) {
-		nt_batch_int(b, (int32_t)s.tid);
+	if (st & S_TID)
 		nt_batch_int(b, (int32_t)s.pid);
-	}
-	if (st & (S_ID | S_IDENTIFIER))
-		nt_batch_int(b, (int64_t)s.id);
 	if (st & S_STREAM_ID)
 		nt_batch_int(b, (int64_t)s.stream_id);
 	if (st & S_PERIOD)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Columns of a libtraceevent event format and their values (see tep_fields.h). */
 #include "tep_fields.h"
+#include "ctf.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -499,6 +500,11 @@ static unsigned col_flags(const struct nt_tep_col *col, bool ctf)
 	}
 }
 
+static bool common_kept(const struct tep_format_field *f, unsigned opts)
+{
+	return !(opts & NT_TEP_CTF) || !nt_ctf_perf_dropped(f->name);
+}
+
 int nt_tep_cols_init(struct nt_tep_cols *c, struct tep_event *ev, unsigned opts)
 {
 	struct tep_format_field *f;
@@ -508,7 +514,7 @@ int nt_tep_cols_init(struct nt_tep_cols *c, struct tep_event *ev, unsigned opts)
 	c->ctf = opts & NT_TEP_CTF;
 	if (opts & NT_TEP_COMMON)
 		for (f = ev->format.common_fields; f; f = f->next)
-			n++;
+			n += common_kept(f, opts);
 	for (f = ev->format.fields; f; f = f->next)
 		n++;
 	c->cols = calloc(n ? n : 1, sizeof(*c->cols));
@@ -518,7 +524,8 @@ int nt_tep_cols_init(struct nt_tep_cols *c, struct tep_event *ev, unsigned opts)
 		return -1;
 	if (opts & NT_TEP_COMMON)
 		for (f = ev->format.common_fields; f; f = f->next)
-			col_init(&c->cols[c->ncols++], f);
+			if (common_kept(f, opts))
+				col_init(&c->cols[c->ncols++], f);
 	for (f = ev->format.fields; f; f = f->next)
 		col_init(&c->cols[c->ncols++], f);
 	scan_symbolic(c, ev->print_fmt.args);

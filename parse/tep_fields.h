@@ -17,7 +17,8 @@ struct tep_event;
 struct nt_tep_col; /* private to tep_fields.c */
 
 enum nt_tep_opts {
-	NT_TEP_COMMON = 1 << 0, /* columns for the common_* fields too, first */
+	NT_TEP_COMMON = 1 << 0, /* columns for the common_* fields too, first; with NT_TEP_CTF
+				 * not common_type (nt_ctf_perf_dropped) */
 	NT_TEP_CTF = 1 << 1,	/* as perf's CTF conversion gave them: flags, \xNN in strings */
 };
 
