@@ -25,6 +25,9 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" install -y --n
 command -v npm > /dev/null || $SUDO env DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" \
 	install -y --no-install-recommends npm
 tools/fetch-duckdb.sh > /dev/null || echo "setup: could not fetch DuckDB (export will be disabled)"
+# SQLite's amalgamation, built into nettrail (CMakeLists.txt says why); without it nettrail
+# builds with Debian's libsqlite3 and imports more slowly
+tools/fetch-sqlite.sh > /dev/null || echo "setup: could not fetch SQLite's amalgamation (Debian's libsqlite3 is used)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"
 echo "built: build/nettrail"

@@ -476,7 +476,7 @@ static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	printf("nettrail %s\n", NT_VERSION);
+	printf("nettrail %s (SQLite %s)\n", NT_VERSION, sqlite3_libversion());
 	return 0;
 }
 
