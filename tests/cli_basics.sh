@@ -8,6 +8,15 @@ for c in record import info; do assert_match "^  $c " "$out" "--help lists $c"; 
 assert_match "5  completed, but events were lost" "$out" "--help documents the exit codes"
 
 assert_match '^nettrail [0-9]+\.[0-9]+' "$("$NETTRAIL" --version)" "--version"
+# the SQLite it runs: built in (tools/fetch-sqlite.sh's amalgamation) when the build found it,
+# else Debian's libsqlite3
+sq=$("$NETTRAIL" --version | sed -nE 's/.*\(SQLite ([0-9.]+)\)$/\1/p')
+if [ -n "$NT_SQLITE_BUILTIN" ]; then
+	assert_eq "$NT_SQLITE_BUILTIN" "$sq" "--version names the built-in SQLite"
+	! ldd "$NETTRAIL" | grep -q libsqlite3 || fail "linked to libsqlite3 although SQLite is built in"
+else
+	assert_eq "$(pkg-config --modversion sqlite3)" "$sq" "--version names Debian's libsqlite3"
+fi
 assert_match 'usage: nettrail import' "$("$NETTRAIL" help import)" "help import"
 assert_match 'usage: nettrail record' "$("$NETTRAIL" record --help)" "record --help"
 
