@@ -32,11 +32,12 @@ struct obj {
  * memcpy. Pages are most of what a long trace leaves live (the page cache the recorder's own
  * output fills), so they cost 9 bytes each in the map, not an obj's 32.
  */
+#define PAGE_ORDER 8 /* the order's byte, after the key */
 #define PAGE_ESIZE 9
 
 static unsigned page_order(const void *pe)
 {
-	return ((const unsigned char *)pe)[8];
+	return ((const unsigned char *)pe)[PAGE_ORDER];
 }
 
 /* ---- aggregates ---- */
@@ -437,7 +438,7 @@ static int on_page_alloc(void *ctx, const struct nt_ev *e)
 		x->oom = true;
 		return -1;
 	}
-	o[8] = (unsigned char)order;
+	o[PAGE_ORDER] = (unsigned char)order;
 	return 0;
 }
 

@@ -49,7 +49,7 @@
 #define MAX_CPU	  65535
 #define MAX_PAIRS 5
 #define QUEUE_MAX (256u << 20) /* bytes of queued records before the oldest are let go */
-#define NGENERIC  11
+#define NGENERIC  9	       /* generic_defs() columns at most */
 #define Q_COMM	  UINT32_MAX
 #define Q_FORK	  (UINT32_MAX - 1)
 

@@ -10,31 +10,23 @@
 #
 # Prints the DuckDB directory on stdout. Needs npm and tar. NT_DUCKDB_FORCE=1 fetches again.
 set -euo pipefail
+# shellcheck source=npm-cache.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/npm-cache.sh"
 
 DUCKDB_VERSION=1.4.4
 LIB_PKG=@duckdb/node-bindings-linux-x64@1.4.4-r.4
 HDR_PKG=duckdb@1.4.4
 HYPARQUET_VERSION=1.31.5
-CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/nettrail
-DIR=$CACHE/duckdb/$DUCKDB_VERSION
-HPQ=$CACHE/hyparquet/$HYPARQUET_VERSION
+DIR=$NT_CACHE/duckdb/$DUCKDB_VERSION
+HPQ=$NT_CACHE/hyparquet/$HYPARQUET_VERSION
 
-die() {
-	echo "fetch-duckdb.sh: $*" >&2
-	exit 1
-}
-
-for t in npm tar; do
-	command -v "$t" > /dev/null || die "'$t' is missing (apt-get install npm)"
-done
+need_tools npm tar
 [ "$(uname -m)" = x86_64 ] || die "DuckDB's npm library is fetched for x86_64 only, not '$(uname -m)'"
 
 if [ -e "$DIR/stamp" ] && [ "${NT_DUCKDB_FORCE:-0}" != 1 ]; then
 	echo "$DIR"
 else
-	mkdir -p "$CACHE"
-	tmp=$(mktemp -d "$CACHE/duckdb-fetch.XXXXXX")
-	trap 'rm -rf "$tmp"' EXIT
+	fetch_tmp duckdb
 	echo "fetch-duckdb.sh: fetching $LIB_PKG and $HDR_PKG (npm) into $DIR" >&2
 	(cd "$tmp" && npm pack --silent "$LIB_PKG" "$HDR_PKG" > packs.txt) ||
 		die "npm could not fetch $LIB_PKG and $HDR_PKG (is the npm registry reachable?)"
@@ -47,10 +39,7 @@ else
 	mv "$tmp/lib/package/LICENSE" "$tmp/out/"
 	mv "$tmp/hdr/package/src/duckdb/src/include/duckdb.h" "$tmp/out/include/"
 	printf '%s\n%s\n' "$LIB_PKG" "$HDR_PKG" > "$tmp/out/versions"
-	rm -rf "$DIR"
-	mkdir -p "$(dirname "$DIR")"
-	mv "$tmp/out" "$DIR"
-	date -u +%FT%TZ > "$DIR/stamp"
+	put_in_place "$tmp/out" "$DIR"
 	echo "$DIR"
 fi
 

@@ -11,29 +11,21 @@
 #
 # Prints the directory on stdout. Needs npm, tar and sha256sum. NT_SQLITE_FORCE=1 fetches again.
 set -euo pipefail
+# shellcheck source=npm-cache.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/npm-cache.sh"
 
 SQLITE_VERSION=3.53.2
 PKG=better-sqlite3@12.11.1
 SHA256_C=60d2f39a3726cd6b9021da6f4e868608d66fbb6528a9f513dc8ffcc640493422
 SHA256_H=9e69a1353a4288450b0d5239ede11fc7f1f4c8e5eb07491fc8317eacb5b7de7e
-CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/nettrail
-DIR=$CACHE/sqlite/$SQLITE_VERSION
-
-die() {
-	echo "fetch-sqlite.sh: $*" >&2
-	exit 1
-}
+DIR=$NT_CACHE/sqlite/$SQLITE_VERSION
 
 if [ -e "$DIR/stamp" ] && [ "${NT_SQLITE_FORCE:-0}" != 1 ]; then
 	echo "$DIR"
 	exit 0
 fi
-for t in npm tar sha256sum; do
-	command -v "$t" > /dev/null || die "'$t' is missing (apt-get install npm)"
-done
-mkdir -p "$CACHE"
-tmp=$(mktemp -d "$CACHE/sqlite-fetch.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+need_tools npm tar sha256sum
+fetch_tmp sqlite
 echo "fetch-sqlite.sh: fetching SQLite $SQLITE_VERSION's amalgamation ($PKG, npm) into $DIR" >&2
 (cd "$tmp" && npm pack --silent "$PKG" > pack.txt) ||
 	die "npm could not fetch $PKG (is the npm registry reachable?)"
@@ -48,8 +40,5 @@ echo "$SHA256_H  $tmp/out/sqlite3.h" | sha256sum -c --quiet - ||
 grep -q "define SQLITE_VERSION *\"$SQLITE_VERSION\"" "$tmp/out/sqlite3.h" ||
 	die "sqlite3.h from $PKG is not SQLite $SQLITE_VERSION"
 echo "$PKG deps/sqlite3" > "$tmp/out/source"
-rm -rf "$DIR"
-mkdir -p "$(dirname "$DIR")"
-mv "$tmp/out" "$DIR"
-date -u +%FT%TZ > "$DIR/stamp"
+put_in_place "$tmp/out" "$DIR"
 echo "$DIR"
