@@ -1642,6 +1642,7 @@ int nt_store_import_run(struct nt_store *s, struct nt_import_prep *p,
 	show_progress(&im, true);
 	if (finish(&im))
 		goto out;
+	nt_store_writeback(s); /* the events' pages: to disk while the analyses end */
 	if (im.follow) {
 		int r = nt_analyze_follow_end(im.follow, true, &im.err);
 		im.follow = NULL;

@@ -56,6 +56,14 @@ int nt_store_open(const char *path, bool create, struct nt_store **out, struct n
  */
 int nt_store_close(struct nt_store *s, bool discard, struct nt_err **err);
 
+/*
+ * A new database's pages written so far start going to disk, on a thread of their own, so
+ * that the fsync of nt_store_close() finds less left to write. For when the bulk of the
+ * pages is written and the rest of the work is short (the import's end: its analyses' last
+ * rows, the COMMIT). Nothing for an existing database: SQLite syncs its commits itself.
+ */
+void nt_store_writeback(struct nt_store *s);
+
 /* The SQLite handle, for read-only queries (weak). */
 sqlite3 *nt_store_db(struct nt_store *s);
 

@@ -5,6 +5,8 @@
 
 #include "store.h"
 
+#include <pthread.h>
+
 struct nt_store {
 	sqlite3 *db;
 	char *path;	   /* owned: final path */
@@ -12,6 +14,8 @@ struct nt_store {
 	double wait_since; /* when the current wait for another process began */
 	double waited;	   /* how long the last wait that gave up lasted (s) */
 	bool noticed;	   /* the wait notice was given */
+	pthread_t wb;	   /* nt_store_writeback()'s thread, when wb_on */
+	bool wb_on;
 };
 
 /* "<sqlite message>" of the last failure on @s. */
