@@ -13,6 +13,8 @@
 # BENCH_SKIP_TRACEDAT=1 to leave out the trace.dat rows, BENCH_PERF_CTF=1 to add a row for the
 # old perf.data route (NETTRAIL_PERFDATA_CTF=1: perf data convert --to-ctf, about a minute).
 # Then a batch of 10 mixed fixture files, import -j 1 against -j N (BENCH_SKIP_BATCH=1: not).
+# The CTF and perf.data rows: the reference and the import with analyses are the medians of
+# BENCH_RUNS (default 3) alternated runs.
 set -euo pipefail
 B=$(realpath "${1:-build}")
 OUT=$(realpath -m "${2:-bench/out}")
@@ -43,6 +45,8 @@ if [ "${BENCH_SKIP_TRACEDAT:-0}" != 1 ] && [ "${BENCH_SKIP_QUICK:-0}" != 1 ] && 
 fi
 quick=()
 [ "${BENCH_SKIP_QUICK:-0}" = 1 ] || [ ! -s "$q7" ] || quick=("$q7")
+
+median() { sort -n "$1" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; } # FILE of numbers
 
 run() { # LABEL COMMAND... -> "seconds maxrss_kb"
 	local label=$1; shift
@@ -114,7 +118,6 @@ if [ "${BENCH_SKIP_BATCH:-0}" != 1 ]; then
 			run "batch -j $j" "$B/nettrail" import -q -j "$j" "${files[@]}" -o "$OUT/batch.db" | cut -d' ' -f1 >> "$OUT/batch-$j.txt"
 		done
 	done
-	median() { sort -n "$1" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 	m1=$(median "$OUT/batch-1.txt")
 	mj=$(median "$OUT/batch-$jobs.txt")
 	printf '%-34s %9.2f %12s %12s %10s\n' "batch of ${#files[@]} files  -j 1" "$m1" "" "" "1.00"
@@ -139,20 +142,38 @@ if [ ! -d "$ctf" ]; then
 	echo "bench: converting to CTF (perf data convert --to-ctf) ..."
 	perf data convert --to-ctf "$ctf" -i "$pd" > /dev/null 2>&1 || { echo "bench: conversion failed"; exit 1; }
 fi
+# The reference and the import with analyses run BENCH_RUNS times (default 3), alternated, and
+# their medians are the rows: one run each moved by up to 20 % here (docs/PERFORMANCE.md).
 for pair in "babeltrace2|$ctf" "perf script -i|$pd"; do
 	tool=${pair%%|*}; f=${pair#*|}
+	name=$(basename "$f")
+	: > "$OUT/ref.txt"
+	: > "$OUT/full.txt"
+	trss=0 fpeak=0
+	for _ in $(seq "${BENCH_RUNS:-3}"); do
+		# shellcheck disable=SC2086
+		read -r t r < <(run "$tool" $tool "$f")
+		echo "$t" >> "$OUT/ref.txt"
+		[ "$r" -gt "$trss" ] && trss=$r
+		# what a user runs: the import with its analyses (BENCH_SKIP_FULL=1: not, for the formats)
+		[ "${BENCH_SKIP_FULL:-0}" = 1 ] && continue
+		rm -f "$OUT/bench-full.db"
+		read -r t r < <(NETTRAIL_RUSAGE=1 run import-full "$B/nettrail" import -q "$f" -o "$OUT/bench-full.db")
+		echo "$t" >> "$OUT/full.txt"
+		# the importer and its reader worker are two processes: add their peaks
+		r=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
+		[ "${r:-0}" -gt "$fpeak" ] && fpeak=$r
+	done
+	ts=$(median "$OUT/ref.txt")
 	rm -f "$OUT/bench.db"
-	# shellcheck disable=SC2086
-	read -r ts trss < <(run "$tool" $tool "$f")
 	read -r ns nrss < <(NETTRAIL_RUSAGE=1 run import "$B/nettrail" import -q --no-analyze "$f" -o "$OUT/bench.db")
 	both=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
 	ev=$(sqlite3 "$OUT/bench.db" 'select events from traces')
-	name=$(basename "$f")
 	printf '%-34s %9.2f %12.0f %12.1f %10s\n' "$name  ${tool%% *}" "$ts" "$(echo "$ev / $ts" | bc -l)" "$(echo "$trss / 1024" | bc -l)" "1.00"
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail import" "$ns" "$(echo "$ev / $ns" | bc -l)" "$(echo "${both:-$nrss} / 1024" | bc -l)" "$(echo "$ns / $ts" | bc -l)"
-	# what a user runs: the import with its analyses (BENCH_SKIP_FULL=1: not, for the formats)
 	if [ "${BENCH_SKIP_FULL:-0}" != 1 ]; then
-		full_row "$f" "$name" "$ev" "$ts"
+		fs=$(median "$OUT/full.txt")
+		printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  import with analyses" "$fs" "$(echo "$ev / $fs" | bc -l)" "$(echo "$fpeak / 1024" | bc -l)" "$(echo "$fs / $ts" | bc -l)"
 	fi
 	if [ "$tool" = "perf script -i" ] && [ "${BENCH_PERF_CTF:-0}" = 1 ]; then
 		rm -f "$OUT/bench.db"
@@ -160,5 +181,5 @@ for pair in "babeltrace2|$ctf" "perf script -i|$pd"; do
 		both=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
 		printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  import via CTF" "$cs" "$(echo "$ev / $cs" | bc -l)" "$(echo "${both:-$crss} / 1024" | bc -l)" "$(echo "$cs / $ts" | bc -l)"
 	fi
-	echo "  ($ev events)"
+	echo "  ($ev events; reference and import with analyses: medians of ${BENCH_RUNS:-3} alternated runs, the largest peak)"
 done
