@@ -323,9 +323,18 @@ const char *nt_cur_str(struct nt_cursor *c, uint32_t *len)
 	return s;
 }
 
-void nt_cur_val(struct nt_cursor *c, struct nt_val *v)
+static inline void cur_val(struct nt_cursor *c, struct nt_val *v)
 {
-	v->type = (enum nt_val_type)nt_cur_u8(c);
+	uint8_t t;
+
+	if (c->end - c->p >= 9 && c->p[0] == NT_VAL_INT) { /* most values */
+		v->type = NT_VAL_INT;
+		memcpy(&v->i, c->p + 1, 8);
+		c->p += 9;
+		return;
+	}
+	take(c, &t, 1);
+	v->type = (enum nt_val_type)t;
 	switch (v->type) {
 	case NT_VAL_NULL:
 		break;
@@ -342,5 +351,19 @@ void nt_cur_val(struct nt_cursor *c, struct nt_val *v)
 	default:
 		c->bad = true;
 		v->type = NT_VAL_NULL;
+	}
+}
+
+void nt_cur_val(struct nt_cursor *c, struct nt_val *v)
+{
+	cur_val(c, v);
+}
+
+void nt_cur_vals(struct nt_cursor *c, unsigned n, struct nt_val *out)
+{
+	for (unsigned i = 0; i < n; i++) {
+		out[i] = (struct nt_val){.type = NT_VAL_NULL};
+		if (c->p < c->end)
+			cur_val(c, &out[i]);
 	}
 }

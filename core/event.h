@@ -132,5 +132,10 @@ struct nt_val {
 	uint32_t n;
 };
 void nt_cur_val(struct nt_cursor *c, struct nt_val *v);
+/*
+ * The @n values that follow into @out; those the payload lacks (fewer values than fields) are
+ * NULL. One call for an event's values: the importer's decode, per value a call before.
+ */
+void nt_cur_vals(struct nt_cursor *c, unsigned n, struct nt_val *out);
 
 #endif

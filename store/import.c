@@ -614,16 +614,6 @@ static struct cpu_stat *cpu_at(struct imp *im, int32_t cpu)
 	return &im->cpus[cpu];
 }
 
-/* Read the @n field values that follow in @c into @out (missing ones NULL). */
-static void read_values(struct nt_cursor *c, unsigned n, struct nt_val *out)
-{
-	for (unsigned i = 0; i < n; i++) {
-		out[i] = (struct nt_val){.type = NT_VAL_NULL};
-		if (c->p < c->end) /* fewer values than fields: the rest are NULL */
-			nt_cur_val(c, &out[i]);
-	}
-}
-
 /* Account for an event of @ic stored at rowid im->seq: its class, trace and cpu extents. */
 static void count_event(struct imp *im, struct iclass *ic, int32_t cpu, uint64_t ts)
 {
@@ -674,7 +664,7 @@ static int on_event(struct imp *im, const struct nt_msg *m)
 	    w->task - im->task_base < (int64_t)im->ntask_events)
 		im->task_events[w->task - im->task_base]++;
 	v = &ic->vals[(size_t)ic->pend * ic->nfields];
-	read_values(&c, ic->nfields, v);
+	nt_cur_vals(&c, ic->nfields, v);
 	if (c.bad)
 		return nt_err_set(&im->err,
 				  nt_err_new(NT_E_FAIL, "the reader sent a malformed event"));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Unit test: the normalised event stream encodes and decodes every message and value kind. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,50 @@ static void test_cursor_bounds(void)
 	CHECK(c.bad && n == 0);
 }
 
+/* An event's values in one call: every kind, fewer values than fields, a cut value, a bad type. */
+static void test_vals(void)
+{
+	struct nt_batch b;
+	struct nt_msg m;
+	struct nt_cursor c;
+	struct nt_val v[6];
+	size_t pos = 0;
+	unsigned char cut[] = {NT_VAL_INT, 1, 2, 3}, bad[] = {9, 0, 0, 0, 0, 0, 0, 0, 0};
+
+	nt_batch_init(&b);
+	nt_batch_event_begin(&b, 1, 5, 0, 1);
+	nt_batch_int(&b, INT64_MIN);
+	nt_batch_null(&b);
+	nt_batch_real(&b, 2.5);
+	nt_batch_text(&b, "eth0", 4);
+	nt_batch_int(&b, 7); /* the last value: 9 bytes exactly left */
+	nt_batch_event_end(&b);
+	CHECK(nt_msg_next(b.data, b.len, &pos, &m) == 1 && m.type == NT_MSG_EVENT);
+	nt_cursor_init(&c, &m);
+	nt_cur_u32(&c);
+	nt_cur_u64(&c);
+	nt_cur_u32(&c);
+	nt_cur_u32(&c);
+	memset(v, 0x5a, sizeof(v));
+	nt_cur_vals(&c, 6, v); /* six fields, five values: the sixth is NULL */
+	CHECK(v[0].type == NT_VAL_INT && v[0].i == INT64_MIN);
+	CHECK(v[1].type == NT_VAL_NULL);
+	CHECK(v[2].type == NT_VAL_REAL && v[2].r == 2.5);
+	CHECK(v[3].type == NT_VAL_TEXT && v[3].n == 4 && !memcmp(v[3].s, "eth0", 4));
+	CHECK(v[4].type == NT_VAL_INT && v[4].i == 7);
+	CHECK(v[5].type == NT_VAL_NULL && !c.bad && c.p == c.end);
+	nt_batch_release(&b);
+
+	m = (struct nt_msg){NT_MSG_EVENT, cut, sizeof(cut)};
+	nt_cursor_init(&c, &m);
+	nt_cur_vals(&c, 1, v);
+	CHECK(c.bad && v[0].type == NT_VAL_INT && v[0].i == 0);
+	m = (struct nt_msg){NT_MSG_EVENT, bad, sizeof(bad)};
+	nt_cursor_init(&c, &m);
+	nt_cur_vals(&c, 1, v);
+	CHECK(c.bad && v[0].type == NT_VAL_NULL);
+}
+
 static void test_errors(void)
 {
 	struct nt_err *e = nt_err_new(NT_E_INPUT, "'%s' is truncated", "x.dat");
@@ -95,6 +140,7 @@ int main(void)
 {
 	test_roundtrip();
 	test_cursor_bounds();
+	test_vals();
 	test_errors();
 	if (failures)
 		return 1;
