@@ -268,49 +268,81 @@ static void put_header(char *p, uint32_t ver, int64_t rowid, int64_t ts, int cpu
 	memcpy(p + 36, &len, 4);
 }
 
+/* The type a value is kept as: a NaN goes in as NULL, as SQLite stores it. */
+static uint8_t kept_type(const struct nt_val *v)
+{
+	return v->type == NT_VAL_REAL && isnan(v->r) ? NT_VAL_NULL : (uint8_t)v->type;
+}
+
+/*
+ * Where a record of @n bytes is built: at the end of the block (written first when it would
+ * not fit), or in sp->rec for one larger than a block. NULL: out of memory.
+ */
+static char *record_at(struct nt_spool *sp, size_t n)
+{
+	if (sp->wlen + n > WBLOCK)
+		flush_block(sp);
+	if (n > WBLOCK)
+		return room(sp, n) ? sp->rec : NULL;
+	return sp->wbuf + sp->wlen;
+}
+
 void nt_spool_event(struct nt_spool *sp, uint32_t id, int64_t rowid, int64_t ts, int cpu, int pid,
 		    int64_t task, const struct nt_val *vals, uint32_t n)
 {
+	static const struct nt_val null = {.type = NT_VAL_NULL};
 	const struct rclass *rc;
-	size_t at = HDR; /* the header goes in front once the body's length is known */
+	size_t len = HDR, at = HDR;
+	char *p;
 
 	if (!nt_spool_wants(sp, id))
 		return;
 	rc = &sp->cls[id];
-	for (uint32_t i = 0; i < rc->nsrc; i++) {
-		struct nt_val null = {.type = NT_VAL_NULL};
+	for (uint32_t i = 0; i < rc->nsrc; i++) { /* its length, built in place after */
 		const struct nt_val *v = i < n ? &vals[i] : &null;
-		uint8_t t = (uint8_t)v->type;
+		uint8_t t = kept_type(v);
 
 		if (!rc->keep[i])
 			continue;
-		if (!stored_as_is(v, rc->keep[i]) ||
-		    !room(sp, at + 14 + (t == NT_VAL_TEXT || t == NT_VAL_BLOB ? v->n : 0))) {
+		if (!stored_as_is(v, rc->keep[i])) {
 			sp->bad = true;
 			return;
 		}
-		if (t == NT_VAL_REAL && isnan(v->r))
-			t = NT_VAL_NULL;
-		sp->rec[at++] = (char)t;
-		if (t == NT_VAL_INT) {
-			memcpy(sp->rec + at, &v->i, 8);
-			at += 8;
-		} else if (t == NT_VAL_REAL) {
-			memcpy(sp->rec + at, &v->r, 8);
-			at += 8;
-		} else if (t == NT_VAL_TEXT || t == NT_VAL_BLOB) {
-			memcpy(sp->rec + at, &v->n, 4);
-			memcpy(sp->rec + at + 4, v->s, v->n);
-			at += 4 + v->n;
-			sp->rec[at++] = '\0';
-		}
+		len += 1 + (t == NT_VAL_INT || t == NT_VAL_REAL	   ? 8
+			    : t == NT_VAL_TEXT || t == NT_VAL_BLOB ? 4 + (size_t)v->n + 1
+								   : 0);
 	}
-	if (!room(sp, HDR)) { /* no field kept: the header alone */
+	if (!(p = record_at(sp, len))) {
 		sp->bad = true;
 		return;
 	}
-	put_header(sp->rec, rc->ver, rowid, ts, cpu, pid, task, (uint32_t)(at - HDR));
-	append(sp, at);
+	for (uint32_t i = 0; i < rc->nsrc; i++) {
+		const struct nt_val *v = i < n ? &vals[i] : &null;
+		uint8_t t = kept_type(v);
+
+		if (!rc->keep[i])
+			continue;
+		p[at++] = (char)t;
+		if (t == NT_VAL_INT) {
+			memcpy(p + at, &v->i, 8);
+			at += 8;
+		} else if (t == NT_VAL_REAL) {
+			memcpy(p + at, &v->r, 8);
+			at += 8;
+		} else if (t == NT_VAL_TEXT || t == NT_VAL_BLOB) {
+			memcpy(p + at, &v->n, 4);
+			memcpy(p + at + 4, v->s, v->n);
+			at += 4 + v->n;
+			p[at++] = '\0';
+		}
+	}
+	put_header(p, rc->ver, rowid, ts, cpu, pid, task, (uint32_t)(len - HDR));
+	if (p == sp->rec) { /* a record larger than a block goes on its own */
+		if (!put(sp, p, len))
+			sp->bad = true;
+	} else {
+		sp->wlen += len;
+	}
 	sp->events++;
 }
 

@@ -138,6 +138,51 @@ static void refused(const char *decl, struct nt_val v, const char *what)
 	nt_spool_close(sp);
 }
 
+/*
+ * Records across blocks, in order: 30,000 events (several blocks of 256 KiB), one whose text is
+ * larger than a block in the middle, and more after it; all read back in order after a rewind.
+ */
+static void blocks(void)
+{
+	char *cols[] = {"skbaddr"};
+	const char *decls[] = {""};
+	struct nt_spool *sp = nt_spool_open("/tmp");
+	struct nt_spool_rec r;
+	size_t big = 300 << 10;
+	char *text = malloc(big + 1);
+	int64_t n = 0;
+
+	if (!sp || !text || nt_spool_class(sp, 0, "skb:kfree_skb", 7, 1, cols, decls)) {
+		FAIL("blocks: cannot set up a spool");
+		goto out;
+	}
+	memset(text, 'x', big);
+	text[big] = '\0';
+	for (int64_t i = 1; i <= 60001; i++) {
+		struct nt_val v = i == 30001 ? tval(text) : ival(i * 3);
+
+		nt_spool_event(sp, 0, i, 100 + i, 0, 1, 0, &v, 1);
+	}
+	if (!nt_spool_usable(sp) || nt_spool_rewind(sp)) {
+		FAIL("blocks: the spool cannot be read back");
+		goto out;
+	}
+	while (nt_spool_next(sp, &r) == 1) {
+		n++;
+		if (r.rowid != n || r.ts != 100 + n || r.nvals != 1)
+			FAIL("blocks: record %lld has rowid %lld", (long long)n,
+			     (long long)r.rowid);
+		else if (n == 30001 ? r.vals[0].type != SQLITE_TEXT || r.vals[0].n != (int)big
+				    : r.vals[0].type != SQLITE_INTEGER || r.vals[0].i != n * 3)
+			FAIL("blocks: record %lld has the wrong value", (long long)n);
+	}
+	if (n != 60001)
+		FAIL("blocks: %lld records read back, 60001 spooled", (long long)n);
+out:
+	free(text);
+	nt_spool_close(sp);
+}
+
 /* nt_fmt_i64 and nt_strcpy_cut write what snprintf writes. */
 static void string_writes(void)
 {
@@ -201,6 +246,7 @@ int main(void)
 	refused("TEXT", ival(5), "int into TEXT");
 	refused("REAL", ival(5), "int into REAL");
 	refused("NUMERIC", ival(5), "a declared type nettrail does not make");
+	blocks();
 	string_writes();
 	sqlite3_close(db);
 	if (failures)
