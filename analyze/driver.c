@@ -1094,10 +1094,13 @@ int nt_analyze_follow_end(struct nt_follow *f, bool ok, struct nt_err **err)
 	follow_free(f);
 	if (why) /* a fact taken from the stream was wrong: the usual way */
 		rc = nt_analyze_trace_spool(db, trace, sp, err);
-	else if (ok && !rc && nt_side_move(sd, db, err)) {
-		struct nt_actx ax = {.db = db, .trace = trace};
-		fail_context(&ax, NULL, err);
-		rc = -1;
+	else if (ok && !rc) {
+		nt_spool_drop(sp); /* nothing reads it again: its pages go while the rows move */
+		if (nt_side_move(sd, db, err)) {
+			struct nt_actx ax = {.db = db, .trace = trace};
+			fail_context(&ax, NULL, err);
+			rc = -1;
+		}
 	}
 	return rc;
 }

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,8 @@ enum { AFF_ANY = 1, AFF_INT, AFF_TEXT, AFF_REAL, AFF_OTHER };
 struct nt_spool {
 	int fd;
 	bool bad;
+	bool dropping; /* nt_spool_drop()'s thread closes the file */
+	pthread_t dropper;
 	uint64_t events;
 	struct rclass *cls;
 	uint32_t ncls;
@@ -374,11 +377,31 @@ uint64_t nt_spool_events(const struct nt_spool *sp)
 	return sp ? sp->events : 0;
 }
 
+static void *drop_main(void *arg)
+{
+	close((int)(intptr_t)arg);
+	return NULL;
+}
+
+void nt_spool_drop(struct nt_spool *sp)
+{
+	if (!sp || sp->dropping || sp->fd < 0)
+		return;
+	if (pthread_create(&sp->dropper, NULL, drop_main, (void *)(intptr_t)sp->fd) == 0) {
+		sp->dropping = true;
+		sp->fd = -1; /* a write or a read from now on fails: the spool is unusable */
+		sp->bad = true;
+	}
+}
+
 void nt_spool_close(struct nt_spool *sp)
 {
 	if (!sp)
 		return;
-	close(sp->fd);
+	if (sp->dropping)
+		pthread_join(sp->dropper, NULL);
+	if (sp->fd >= 0)
+		close(sp->fd);
 	for (uint32_t i = 0; i < sp->ncls; i++)
 		free(sp->cls[i].keep);
 	free(sp->cls);

@@ -60,6 +60,13 @@ uint64_t nt_spool_events(const struct nt_spool *sp);
 
 void nt_spool_close(struct nt_spool *sp);
 
+/*
+ * Nothing reads @sp again (the analyses followed the import to its end): its file goes now, on
+ * a thread of its own, while the import ends; nt_spool_close() waits for it. Freeing a large
+ * file's pages takes a while (45 ms for the 450 MB of a 5.6 M-event perf.data). Accepts NULL.
+ */
+void nt_spool_drop(struct nt_spool *sp);
+
 /* ---- for the analysis driver ---- */
 
 /* A field value as read back. */
