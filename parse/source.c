@@ -162,7 +162,7 @@ static void hand_over(struct outq *q, struct nt_batch *b)
 	nt_batch_reset(b);
 }
 
-static void child_main(const struct nt_reader_ops *ops, const char *path, int wfd)
+static void child_main(const struct nt_reader_ops *ops, const char *path, int wfd, sigset_t ends)
 {
 	static struct outq q = {.mu = PTHREAD_MUTEX_INITIALIZER,
 				.more = PTHREAD_COND_INITIALIZER,
@@ -173,10 +173,13 @@ static void child_main(const struct nt_reader_ops *ops, const char *path, int wf
 	pthread_t writer;
 
 	/* SIGTERM or SIGHUP sent to the worker alone ends it (reported as such); SIGINT stays
-	 * the importer's (Ctrl-C reaches both: the reader stops with "interrupted") */
+	 * the importer's (Ctrl-C reaches both: the reader stops with "interrupted"). The two were
+	 * blocked across the fork (nt_source_open): one sent before this point is held, not
+	 * caught by the importer's handler, and ends the worker now. */
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	sigprocmask(SIG_UNBLOCK, &ends, NULL);
 	nt_batch_init(&b);
 	q.fd = wfd;
 	threaded = pthread_create(&writer, NULL, writer_main, &q) == 0;
@@ -207,6 +210,7 @@ int nt_source_open(const char *path, const struct nt_reader_ops *ops, int isolat
 {
 	struct nt_source *s;
 	int dp[2], ep[2];
+	sigset_t ends, mask;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
@@ -231,7 +235,13 @@ int nt_source_open(const char *path, const struct nt_reader_ops *ops, int isolat
 		goto fail_errno;
 	}
 	fflush(NULL);
+	sigemptyset(&ends);
+	sigaddset(&ends, SIGTERM);
+	sigaddset(&ends, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &ends, &mask);
 	s->pid = fork();
+	if (s->pid)
+		pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	if (s->pid < 0) {
 		close(dp[0]);
 		close(dp[1]);
@@ -244,7 +254,7 @@ int nt_source_open(const char *path, const struct nt_reader_ops *ops, int isolat
 		close(dp[0]);
 		close(ep[0]);
 		dup2(ep[1], 2);
-		child_main(ops, path, dp[1]);
+		child_main(ops, path, dp[1], ends);
 	}
 	close(dp[1]);
 	close(ep[1]);
