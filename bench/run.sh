@@ -9,12 +9,12 @@
 # printing wall time, ratio, events/s and peak RSS. Usage: bench/run.sh [BUILD_DIR] [OUT_DIR]
 # Environment: BENCH_DATAGRAMS (default 300000: 5.9 to 11 M events, by kernel), BENCH_SKIP_PERF=1
 # to leave out the perf.data and CTF rows (recording with perf and converting takes a few
-# minutes; each has an import-with-analyses row too, BENCH_SKIP_FULL=1: not),
+# minutes), BENCH_SKIP_FULL=1 to leave out the rows of the import with its analyses,
 # BENCH_SKIP_TRACEDAT=1 to leave out the trace.dat rows, BENCH_PERF_CTF=1 to add a row for the
 # old perf.data route (NETTRAIL_PERFDATA_CTF=1: perf data convert --to-ctf, about a minute).
 # Then a batch of 10 mixed fixture files, import -j 1 against -j N (BENCH_SKIP_BATCH=1: not).
-# The CTF and perf.data rows: the reference and the import with analyses are the medians of
-# BENCH_RUNS (default 3) alternated runs.
+# The reference and the import with analyses are the medians of BENCH_RUNS (default 3)
+# alternated runs; the import alone and nettrail analyze one run each.
 set -euo pipefail
 B=$(realpath "${1:-build}")
 OUT=$(realpath -m "${2:-bench/out}")
@@ -58,22 +58,42 @@ run() { # LABEL COMMAND... -> "seconds maxrss_kb"
 	grep -E '^[0-9.]+ [0-9]+$' "$OUT/time.txt" | tail -1
 }
 
-# the import with its analyses, as a user runs it, into a fresh $OUT/bench-full.db: its row
-# (FILE NAME EVENTS REFERENCE_SECONDS)
+# The reference (COMMAND... FILE) and the import with its analyses of FILE, as a user runs it,
+# into a fresh $OUT/bench-full.db, alternated BENCH_RUNS times (default 3; BENCH_SKIP_FULL=1:
+# the reference alone): sets ts and fs, their medians, and trss and fpeak, the largest peaks
+# (KB; the import's: the importer and its reader worker added, two processes). One run each
+# moved by 20 % and more here (docs/PERFORMANCE.md).
+alternate() {
+	local f=${*: -1} t r
+	: > "$OUT/ref.txt"
+	: > "$OUT/full.txt"
+	trss=0 fpeak=0
+	for _ in $(seq "${BENCH_RUNS:-3}"); do
+		read -r t r < <(run reference "$@")
+		echo "$t" >> "$OUT/ref.txt"
+		[ "$r" -gt "$trss" ] && trss=$r
+		[ "${BENCH_SKIP_FULL:-0}" = 1 ] && continue
+		rm -f "$OUT/bench-full.db"
+		read -r t r < <(NETTRAIL_RUSAGE=1 run import-full "$B/nettrail" import -q "$f" -o "$OUT/bench-full.db")
+		echo "$t" >> "$OUT/full.txt"
+		r=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
+		[ "${r:-0}" -gt "$fpeak" ] && fpeak=$r
+	done
+	ts=$(median "$OUT/ref.txt")
+	fs=$(median "$OUT/full.txt")
+}
+
+# the row of the import with its analyses (NAME EVENTS), from alternate()
 full_row() {
-	local fs frss fboth
-	rm -f "$OUT/bench-full.db"
-	read -r fs frss < <(NETTRAIL_RUSAGE=1 run import-full "$B/nettrail" import -q "$1" -o "$OUT/bench-full.db")
-	# the importer and its reader worker are two processes: add their peaks
-	fboth=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
-	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$2  import with analyses" "$fs" "$(echo "$3 / $fs" | bc -l)" "$(echo "${fboth:-$frss} / 1024" | bc -l)" "$(echo "$fs / $4" | bc -l)"
+	[ -n "$fs" ] || return 0
+	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$1  import with analyses" "$fs" "$(echo "$2 / $fs" | bc -l)" "$(echo "$fpeak / 1024" | bc -l)" "$(echo "$fs / $ts" | bc -l)"
 }
 
 printf '%-34s %9s %12s %12s %10s\n' "file / tool" "seconds" "events/s" "peak RSS MB" "vs report"
 for f in "${quick[@]}" "$v7" "$v6"; do
 	[ "${BENCH_SKIP_TRACEDAT:-0}" = 1 ] && break
+	alternate trace-cmd report "$f"
 	rm -f "$OUT/bench.db"
-	read -r ts trss < <(run report trace-cmd report "$f")
 	read -r ns nrss < <(NETTRAIL_RUSAGE=1 run import "$B/nettrail" import -q --no-analyze "$f" -o "$OUT/bench.db")
 	# the importer and its reader worker are two processes: add their peaks
 	both=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
@@ -83,9 +103,10 @@ for f in "${quick[@]}" "$v7" "$v6"; do
 	printf '%-34s %9.2f %12.0f %12.1f %10s\n' "$name  trace-cmd report" "$ts" "$(echo "$ev / $ts" | bc -l)" "$(echo "$trss / 1024" | bc -l)" "1.00"
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail import" "$ns" "$(echo "$ev / $ns" | bc -l)" "$(echo "${both:-$nrss} / 1024" | bc -l)" "$(echo "$ns / $ts" | bc -l)"
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail analyze" "$as" "$(echo "$ev / $as" | bc -l)" "$(echo "$arss / 1024" | bc -l)" "$(echo "$as / $ts" | bc -l)"
-	full_row "$f" "$name" "$ev" "$ts"
+	full_row "$name" "$ev"
 	echo "  ($ev events; import peak RSS = importer + reader worker; analyze = all analyses, no import;"
-	echo "   database with analyses $(($(stat -c %s "$OUT/bench-full.db") / 1048576)) MB)"
+	echo "   report and import with analyses: medians of ${BENCH_RUNS:-3} alternated runs, the largest peak;"
+	[ ! -e "$OUT/bench-full.db" ] || echo "   database with analyses $(($(stat -c %s "$OUT/bench-full.db") / 1048576)) MB)"
 done
 
 # ---- a batch of mixed files: import -j 1 against -j N (readers run ahead, one writer) ----
@@ -142,39 +163,18 @@ if [ ! -d "$ctf" ]; then
 	echo "bench: converting to CTF (perf data convert --to-ctf) ..."
 	perf data convert --to-ctf "$ctf" -i "$pd" > /dev/null 2>&1 || { echo "bench: conversion failed"; exit 1; }
 fi
-# The reference and the import with analyses run BENCH_RUNS times (default 3), alternated, and
-# their medians are the rows: one run each moved by up to 20 % here (docs/PERFORMANCE.md).
 for pair in "babeltrace2|$ctf" "perf script -i|$pd"; do
 	tool=${pair%%|*}; f=${pair#*|}
 	name=$(basename "$f")
-	: > "$OUT/ref.txt"
-	: > "$OUT/full.txt"
-	trss=0 fpeak=0
-	for _ in $(seq "${BENCH_RUNS:-3}"); do
-		# shellcheck disable=SC2086
-		read -r t r < <(run "$tool" $tool "$f")
-		echo "$t" >> "$OUT/ref.txt"
-		[ "$r" -gt "$trss" ] && trss=$r
-		# what a user runs: the import with its analyses (BENCH_SKIP_FULL=1: not, for the formats)
-		[ "${BENCH_SKIP_FULL:-0}" = 1 ] && continue
-		rm -f "$OUT/bench-full.db"
-		read -r t r < <(NETTRAIL_RUSAGE=1 run import-full "$B/nettrail" import -q "$f" -o "$OUT/bench-full.db")
-		echo "$t" >> "$OUT/full.txt"
-		# the importer and its reader worker are two processes: add their peaks
-		r=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
-		[ "${r:-0}" -gt "$fpeak" ] && fpeak=$r
-	done
-	ts=$(median "$OUT/ref.txt")
+	# shellcheck disable=SC2086
+	alternate $tool "$f"
 	rm -f "$OUT/bench.db"
 	read -r ns nrss < <(NETTRAIL_RUSAGE=1 run import "$B/nettrail" import -q --no-analyze "$f" -o "$OUT/bench.db")
 	both=$(awk '/^rusage:/ {print $4 + $8}' "$OUT/stderr.txt")
 	ev=$(sqlite3 "$OUT/bench.db" 'select events from traces')
 	printf '%-34s %9.2f %12.0f %12.1f %10s\n' "$name  ${tool%% *}" "$ts" "$(echo "$ev / $ts" | bc -l)" "$(echo "$trss / 1024" | bc -l)" "1.00"
 	printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  nettrail import" "$ns" "$(echo "$ev / $ns" | bc -l)" "$(echo "${both:-$nrss} / 1024" | bc -l)" "$(echo "$ns / $ts" | bc -l)"
-	if [ "${BENCH_SKIP_FULL:-0}" != 1 ]; then
-		fs=$(median "$OUT/full.txt")
-		printf '%-34s %9.2f %12.0f %12.1f %10.2f\n' "$name  import with analyses" "$fs" "$(echo "$ev / $fs" | bc -l)" "$(echo "$fpeak / 1024" | bc -l)" "$(echo "$fs / $ts" | bc -l)"
-	fi
+	full_row "$name" "$ev"
 	if [ "$tool" = "perf script -i" ] && [ "${BENCH_PERF_CTF:-0}" = 1 ]; then
 		rm -f "$OUT/bench.db"
 		read -r cs crss < <(NETTRAIL_PERFDATA_CTF=1 NETTRAIL_RUSAGE=1 run import-ctf "$B/nettrail" import -q --no-analyze "$f" -o "$OUT/bench.db")
