@@ -226,20 +226,6 @@ static void flush_block(struct nt_spool *sp)
 	pthread_mutex_unlock(&sp->mu);
 }
 
-/* Append the record built in sp->rec (@n bytes). */
-static void append(struct nt_spool *sp, size_t n)
-{
-	if (sp->wlen + n > WBLOCK)
-		flush_block(sp);
-	if (n > WBLOCK) { /* a record larger than a block goes on its own */
-		if (!put(sp, sp->rec, n))
-			sp->bad = true;
-		return;
-	}
-	memcpy(sp->wbuf + sp->wlen, sp->rec, n);
-	sp->wlen += n;
-}
-
 /* Would SQLite store @v in a column of affinity @aff as it is? (NaN: stored as NULL) */
 static bool stored_as_is(const struct nt_val *v, int aff)
 {
@@ -288,6 +274,17 @@ static char *record_at(struct nt_spool *sp, size_t n)
 	if (n > WBLOCK)
 		return room(sp, n) ? sp->rec : NULL;
 	return sp->wbuf + sp->wlen;
+}
+
+/* The record of @n bytes built at @p (from record_at) is complete: it joins the block. */
+static void record_end(struct nt_spool *sp, const char *p, size_t n)
+{
+	if (p == sp->rec) { /* a record larger than a block goes on its own */
+		if (!put(sp, p, n))
+			sp->bad = true;
+	} else {
+		sp->wlen += n;
+	}
 }
 
 void nt_spool_event(struct nt_spool *sp, uint32_t id, int64_t rowid, int64_t ts, int cpu, int pid,
@@ -340,31 +337,27 @@ void nt_spool_event(struct nt_spool *sp, uint32_t id, int64_t rowid, int64_t ts,
 		}
 	}
 	put_header(p, rc->ver, rowid, ts, cpu, pid, task, (uint32_t)(len - HDR));
-	if (p == sp->rec) { /* a record larger than a block goes on its own */
-		if (!put(sp, p, len))
-			sp->bad = true;
-	} else {
-		sp->wlen += len;
-	}
+	record_end(sp, p, len);
 	sp->events++;
 }
 
 void nt_spool_task(struct nt_spool *sp, int64_t id, const char *comm, uint32_t n)
 {
 	uint32_t len = 1 + 4 + n + 1;
+	char *p;
 
 	if (!sp || sp->bad)
 		return;
-	if (!room(sp, HDR + len)) {
+	if (!(p = record_at(sp, HDR + len))) {
 		sp->bad = true;
 		return;
 	}
-	put_header(sp->rec, NT_SPOOL_TASK, 0, 0, 0, 0, id, len);
-	sp->rec[HDR] = NT_VAL_TEXT;
-	memcpy(sp->rec + HDR + 1, &n, 4);
-	memcpy(sp->rec + HDR + 5, comm, n);
-	sp->rec[HDR + 5 + n] = '\0';
-	append(sp, HDR + len);
+	put_header(p, NT_SPOOL_TASK, 0, 0, 0, 0, id, len);
+	p[HDR] = NT_VAL_TEXT;
+	memcpy(p + HDR + 1, &n, 4);
+	memcpy(p + HDR + 5, comm, n);
+	p[HDR + 5 + n] = '\0';
+	record_end(sp, p, HDR + len);
 }
 
 bool nt_spool_usable(const struct nt_spool *sp)

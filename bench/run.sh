@@ -65,6 +65,7 @@ run() { # LABEL COMMAND... -> "seconds maxrss_kb"
 # moved by 20 % and more here (docs/PERFORMANCE.md).
 alternate() {
 	local f=${*: -1} t r
+	rm -f "$OUT/bench-full.db" # no size printed from an earlier run's
 	: > "$OUT/ref.txt"
 	: > "$OUT/full.txt"
 	trss=0 fpeak=0

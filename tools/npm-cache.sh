@@ -9,11 +9,14 @@ die() {
 	exit 1
 }
 
-# need_tools TOOL...: die naming the first one missing
+# need_tools TOOL...: die naming the first one missing and the Debian package that has it
 need_tools() {
-	local t
+	local t pkg
 	for t; do
-		command -v "$t" > /dev/null || die "'$t' is missing (apt-get install npm)"
+		command -v "$t" > /dev/null && continue
+		pkg=$t
+		[ "$t" != sha256sum ] || pkg=coreutils
+		die "'$t' is missing (apt-get install $pkg)"
 	done
 }
 
